@@ -1,0 +1,25 @@
+# Every third-party library Herald links, found once here. All come from Debian
+# bookworm packages listed in tools/setup/debian-packages.txt.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(absl CONFIG REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC CONFIG REQUIRED)
+find_package(yaml-cpp CONFIG REQUIRED)
+find_package(spdlog CONFIG REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(ICU REQUIRED COMPONENTS uc i18n)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+
+find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)
+find_library(PHONENUMBER_LIBRARY phonenumber REQUIRED)
+add_library(herald_phonenumber INTERFACE)
+target_include_directories(herald_phonenumber SYSTEM INTERFACE ${PHONENUMBER_INCLUDE_DIR})
+target_link_libraries(herald_phonenumber INTERFACE ${PHONENUMBER_LIBRARY})
+
+find_program(HERALD_PROTOC protoc REQUIRED)
+find_program(HERALD_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+set(HERALD_GRPC_PROTO_DIR /usr/share/grpc-proto
+    CACHE PATH "Where the grpc-proto package keeps gRPC's own .proto files")
