@@ -1,0 +1,53 @@
+#include "services/api/rpc_runner.h"
+
+#include <chrono>
+
+#include "absl/status/status.h"
+#include "services/api/status.h"
+
+namespace herald::api {
+
+RpcRunner::RpcRunner(BlockingExecutor& executor, prometheus::Registry& registry)
+    : executor_(executor),
+      requests_(prometheus::BuildCounter()
+                    .Name("herald_grpc_requests_total")
+                    .Help("gRPC requests handled, by method and status code")
+                    .Register(registry)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("herald_grpc_request_duration_seconds")
+                   .Help("Time from receiving a gRPC request to finishing it")
+                   .Register(registry)) {}
+
+grpc::ServerUnaryReactor* RpcRunner::Run(grpc::CallbackServerContext* context,
+                                         const std::string& method,
+                                         std::function<absl::Status()> handler) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const auto start = std::chrono::steady_clock::now();
+  auto finish = [this, reactor, method, start](const absl::Status& status) {
+    Record(method, status.code(),
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  bool queued = executor_.Submit([context, handler = std::move(handler), finish] {
+    if (context->IsCancelled()) {
+      finish(absl::CancelledError("the call was cancelled before it was handled"));
+      return;
+    }
+    finish(handler());
+  });
+  if (!queued) {
+    finish(absl::ResourceExhaustedError("heraldd is overloaded or shutting down; retry later"));
+  }
+  return reactor;
+}
+
+void RpcRunner::Record(const std::string& method, absl::StatusCode code, double seconds) {
+  requests_.Add({{"method", method}, {"code", absl::StatusCodeToString(code)}}).Increment();
+  latency_
+      .Add({{"method", method}},
+           prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                   0.1, 0.25, 0.5, 1, 2.5})
+      .Observe(seconds);
+}
+
+}  // namespace herald::api

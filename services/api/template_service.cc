@@ -1,0 +1,140 @@
+#include "services/api/template_service.h"
+
+#include "services/api/page_token.h"
+#include "services/api/status.h"
+#include "services/api/template_mapping.h"
+#include "services/api/update_mask.h"
+#include "services/core/strings.h"
+
+namespace herald::api {
+namespace {
+
+constexpr char kListing[] = "templates";
+
+// Whether two versions say the same thing; version numbers and times do not count.
+bool SameContent(core::Template a, core::Template b) {
+  a.version = b.version = 0;
+  a.create_time = b.create_time = {};
+  a.update_time = b.update_time = {};
+  return a == b;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* TemplateService::CreateTemplate(grpc::CallbackServerContext* context,
+                                                          const v1::CreateTemplateRequest* request,
+                                                          v1::CreateTemplateResponse* response) {
+  return runner_.Run(context, "TemplateService.CreateTemplate",
+                     [=, this] { return Create(*request, *response); });
+}
+
+grpc::ServerUnaryReactor* TemplateService::GetTemplate(grpc::CallbackServerContext* context,
+                                                       const v1::GetTemplateRequest* request,
+                                                       v1::GetTemplateResponse* response) {
+  return runner_.Run(context, "TemplateService.GetTemplate",
+                     [=, this] { return Get(*request, *response); });
+}
+
+grpc::ServerUnaryReactor* TemplateService::ListTemplates(grpc::CallbackServerContext* context,
+                                                         const v1::ListTemplatesRequest* request,
+                                                         v1::ListTemplatesResponse* response) {
+  return runner_.Run(context, "TemplateService.ListTemplates",
+                     [=, this] { return List(*request, *response); });
+}
+
+grpc::ServerUnaryReactor* TemplateService::UpdateTemplate(grpc::CallbackServerContext* context,
+                                                          const v1::UpdateTemplateRequest* request,
+                                                          v1::UpdateTemplateResponse* response) {
+  return runner_.Run(context, "TemplateService.UpdateTemplate",
+                     [=, this] { return Update(*request, *response); });
+}
+
+grpc::ServerUnaryReactor* TemplateService::DeleteTemplate(grpc::CallbackServerContext* context,
+                                                          const v1::DeleteTemplateRequest* request,
+                                                          v1::DeleteTemplateResponse*) {
+  return runner_.Run(context, "TemplateService.DeleteTemplate",
+                     [=, this] { return Delete(*request); });
+}
+
+absl::Status TemplateService::Create(const v1::CreateTemplateRequest& request,
+                                     v1::CreateTemplateResponse& response) {
+  if (!request.has_template_()) return FieldError("template", "must be set");
+  absl::StatusOr<core::Template> candidate =
+      TemplateFromProto(request.template_(), "template", clock_.Now());
+  if (!candidate.ok()) return candidate.status();
+  absl::StatusOr<core::Template> stored = store_.AddTemplateVersion(
+      candidate->name,
+      [&](const core::Template* latest) -> absl::StatusOr<std::optional<core::Template>> {
+        if (latest != nullptr) {
+          return absl::AlreadyExistsError(
+              core::StrCat("template \"", latest->name, "\" already exists (at version ",
+                           latest->version, "); use UpdateTemplate for a new version"));
+        }
+        return *candidate;
+      });
+  if (!stored.ok()) return stored.status();
+  *response.mutable_template_() = TemplateToProto(*stored);
+  return absl::OkStatus();
+}
+
+absl::Status TemplateService::Get(const v1::GetTemplateRequest& request,
+                                  v1::GetTemplateResponse& response) {
+  absl::Status valid = ValidateTemplateName(request.name(), "name");
+  if (!valid.ok()) return valid;
+  if (request.version() < 0) return FieldError("version", "must be 0 (latest) or positive");
+  absl::StatusOr<core::Template> tmpl = store_.GetTemplate(request.name(), request.version());
+  if (!tmpl.ok()) return tmpl.status();
+  *response.mutable_template_() = TemplateToProto(*tmpl);
+  return absl::OkStatus();
+}
+
+absl::Status TemplateService::List(const v1::ListTemplatesRequest& request,
+                                   v1::ListTemplatesResponse& response) {
+  absl::StatusOr<int> size = EffectivePageSize(request.page_size());
+  if (!size.ok()) return size.status();
+  absl::StatusOr<std::string> after = DecodePageToken(kListing, request.page_token());
+  if (!after.ok()) return after.status();
+  auto page = store_.ListTemplates(*after, *size);
+  if (!page.ok()) return page.status();
+  for (const core::Template& t : page->items) *response.add_templates() = TemplateToProto(t);
+  if (page->next_after) response.set_next_page_token(EncodePageToken(kListing, *page->next_after));
+  return absl::OkStatus();
+}
+
+absl::Status TemplateService::Update(const v1::UpdateTemplateRequest& request,
+                                     v1::UpdateTemplateResponse& response) {
+  if (!request.has_template_()) return FieldError("template", "must be set");
+  const std::string& name = request.template_().name();
+  absl::Status valid = ValidateTemplateName(name, "template.name");
+  if (!valid.ok()) return valid;
+  const core::Time now = clock_.Now();
+  absl::StatusOr<core::Template> stored = store_.AddTemplateVersion(
+      name, [&](const core::Template* latest) -> absl::StatusOr<std::optional<core::Template>> {
+        if (latest == nullptr) {
+          return absl::NotFoundError(core::StrCat("template \"", name, "\" not found"));
+        }
+        v1::Template merged = TemplateToProto(*latest);
+        absl::Status applied =
+            ApplyUpdateMask(request.template_(), request.update_mask(),
+                            {"name", "version", "create_time", "update_time"}, merged);
+        if (!applied.ok()) return applied;
+        absl::StatusOr<core::Template> next = TemplateFromProto(merged, "template", now);
+        if (!next.ok()) return next.status();
+        // Re-applying the same content (templates kept as code) makes no new version.
+        if (SameContent(*next, *latest)) return std::nullopt;
+        return *std::move(next);
+      });
+  if (!stored.ok()) return stored.status();
+  *response.mutable_template_() = TemplateToProto(*stored);
+  return absl::OkStatus();
+}
+
+absl::Status TemplateService::Delete(const v1::DeleteTemplateRequest& request) {
+  absl::Status valid = ValidateTemplateName(request.name(), "name");
+  if (!valid.ok()) return valid;
+  absl::Status deleted = store_.DeleteTemplate(request.name());
+  if (absl::IsNotFound(deleted) && request.allow_missing()) return absl::OkStatus();
+  return deleted;
+}
+
+}  // namespace herald::api

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <chrono>
+
+namespace herald::core {
+
+/// A point in time, microsecond precision, UTC.
+using Time = std::chrono::sys_time<std::chrono::microseconds>;
+
+/// Source of the current time; injected so that tests control it.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Time Now() const = 0;
+};
+
+/// The real wall clock.
+class SystemClock final : public Clock {
+ public:
+  Time Now() const override;
+};
+
+}  // namespace herald::core

@@ -1,0 +1,273 @@
+#include "services/heraldd/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "services/core/strings.h"
+
+namespace herald::heraldd {
+namespace {
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+template <typename T>
+bool ParseInt(std::string_view text, T& out) {
+  const char* end = text.data() + text.size();
+  auto [ptr, error] = std::from_chars(text.data(), end, out);
+  return error == std::errc() && ptr == end && !text.empty();
+}
+
+absl::StatusOr<ListenAddress> ParseListenAddress(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return absl::InvalidArgumentError(
+        core::StrCat("\"", text, "\" is not host:port (e.g. 127.0.0.1:50051)"));
+  }
+  int port = 0;
+  if (!ParseInt(text.substr(colon + 1), port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        core::StrCat("\"", text, "\": the port must be a number from 0 to 65535"));
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return ListenAddress{host, port};
+}
+
+// Reads one YAML mapping into typed fields, remembering which keys it knows, so that
+// Finish() can report the keys nobody asked for. Problems are collected, not thrown.
+class MapReader {
+ public:
+  MapReader(YAML::Node node, std::string path, std::string_view source,
+            std::vector<std::string>& errors)
+      : node_(std::move(node)), path_(std::move(path)), source_(source), errors_(errors) {
+    if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
+      Error(node_, path_.empty() ? "the config" : path_, "must be a mapping of keys to values");
+      node_ = YAML::Node();
+    }
+  }
+
+  MapReader Section(const std::string& key) {
+    return MapReader(Lookup(key), Path(key), source_, errors_);
+  }
+
+  void Get(const std::string& key, std::string& out) {
+    Scalar(key, [&](const std::string& text) -> absl::Status {
+      out = text;
+      return absl::OkStatus();
+    });
+  }
+
+  void Get(const std::string& key, int& out, int min, int max) {
+    Scalar(key, [&](const std::string& text) -> absl::Status {
+      int value = 0;
+      if (!ParseInt(std::string_view(text), value) || value < min || value > max) {
+        return absl::InvalidArgumentError(
+            core::StrCat("\"", text, "\" must be a whole number from ", min, " to ", max));
+      }
+      out = value;
+      return absl::OkStatus();
+    });
+  }
+
+  void Get(const std::string& key, std::chrono::milliseconds& out) {
+    Scalar(key, [&](const std::string& text) -> absl::Status {
+      absl::StatusOr<std::chrono::milliseconds> d = ParseDuration(text);
+      if (!d.ok()) return d.status();
+      out = *d;
+      return absl::OkStatus();
+    });
+  }
+
+  void Get(const std::string& key, ListenAddress& out) {
+    Scalar(key, [&](const std::string& text) -> absl::Status {
+      absl::StatusOr<ListenAddress> address = ParseListenAddress(text);
+      if (!address.ok()) return address.status();
+      out = *address;
+      return absl::OkStatus();
+    });
+  }
+
+  // A value from a fixed set of words.
+  template <typename T>
+  void GetChoice(const std::string& key, T& out,
+                 const std::vector<std::pair<std::string, T>>& choices) {
+    Scalar(key, [&](const std::string& text) -> absl::Status {
+      std::vector<std::string> names;
+      for (const auto& [name, value] : choices) {
+        if (name == text) {
+          out = value;
+          return absl::OkStatus();
+        }
+        names.push_back(name);
+      }
+      return absl::InvalidArgumentError(
+          core::StrCat("\"", text, "\" is not one of: ", absl::StrJoin(names, ", ")));
+    });
+  }
+
+  // Reports every key of the mapping that no Get or Section asked for.
+  void Finish() {
+    if (!node_.IsMap()) return;
+    for (const auto& entry : node_) {
+      const std::string key = entry.first.as<std::string>("");
+      if (known_.contains(key)) continue;
+      std::string hint;
+      size_t best = 3;
+      for (const std::string& k : known_) {
+        size_t d = EditDistance(key, k);
+        if (d < best) {
+          best = d;
+          hint = core::StrCat(" (did you mean \"", k, "\"?)");
+        }
+      }
+      Error(entry.first, Path(key),
+            core::StrCat("unknown key", hint, "; known keys here: ", absl::StrJoin(known_, ", ")));
+    }
+  }
+
+ private:
+  std::string Path(const std::string& key) const {
+    return path_.empty() ? key : core::StrCat(path_, ".", key);
+  }
+
+  YAML::Node Lookup(const std::string& key) {
+    known_.insert(key);
+    if (!node_.IsMap()) return YAML::Node();
+    return node_[key];
+  }
+
+  template <typename F>
+  void Scalar(const std::string& key, F&& parse) {
+    YAML::Node value = Lookup(key);
+    if (!value.IsDefined() || value.IsNull()) return;  // absent: keep the default
+    if (!value.IsScalar()) {
+      Error(value, Path(key), "must be a single value, not a list or mapping");
+      return;
+    }
+    absl::Status status = parse(value.Scalar());
+    if (!status.ok()) Error(value, Path(key), core::ToStd(status.message()));
+  }
+
+  void Error(const YAML::Node& at, const std::string& path, std::string_view problem) {
+    const YAML::Mark mark = at.Mark();
+    std::string where(source_);
+    if (mark.line >= 0) core::StrAppend(where, ":", mark.line + 1, ":", mark.column + 1);
+    errors_.push_back(core::StrCat(where, ": ", path, ": ", problem));
+  }
+
+  YAML::Node node_;
+  std::string path_;
+  std::string_view source_;
+  std::vector<std::string>& errors_;
+  std::set<std::string> known_;
+};
+
+}  // namespace
+
+std::string ListenAddress::ToString() const {
+  if (host.find(':') != std::string::npos) return core::StrCat("[", host, "]:", port);
+  return core::StrCat(host, ":", port);
+}
+
+absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text) {
+  static const std::pair<std::string_view, std::chrono::milliseconds> kUnits[] = {
+      {"ms", std::chrono::milliseconds(1)}, {"s", std::chrono::seconds(1)},
+      {"m", std::chrono::minutes(1)},       {"h", std::chrono::hours(1)},
+      {"d", std::chrono::hours(24)},
+  };
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string_view unit = text.substr(digits);
+  int64_t amount = 0;
+  if (digits == 0 || digits > 12 || !ParseInt(text.substr(0, digits), amount)) {
+    return absl::InvalidArgumentError(core::StrCat(
+        "\"", text,
+        "\" is not a duration: a whole number and a unit, e.g. 250ms, 10s, 5m, 2h, 14d"));
+  }
+  for (const auto& [name, size] : kUnits) {
+    if (unit == name) return size * amount;
+  }
+  return absl::InvalidArgumentError(
+      core::StrCat("\"", text, "\" needs a unit: ms, s, m, h or d (e.g. ", amount, "s)"));
+}
+
+absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(core::StrCat(source, ":", e.mark.line + 1, ":",
+                                                   e.mark.column + 1, ": not valid YAML: ", e.msg));
+  }
+  Config config;
+  std::vector<std::string> errors;
+  MapReader top(root, "", source, errors);
+  {
+    MapReader server = top.Section("server");
+    server.Get("grpc_listen", config.server.grpc_listen);
+    server.Get("http_listen", config.server.http_listen);
+    server.Get("shutdown_grace", config.server.shutdown_grace);
+    server.Get("worker_threads", config.server.worker_threads, 1, 256);
+    server.Get("max_queued_requests", config.server.max_queued_requests, 1, 1'000'000);
+    server.Finish();
+  }
+  {
+    MapReader store = top.Section("store");
+    MapReader sqlite = store.Section("sqlite");
+    Config::Sqlite& s = config.store.sqlite;
+    sqlite.Get("path", s.path);
+    sqlite.Get("busy_timeout", s.busy_timeout);
+    sqlite.GetChoice<bool>("synchronous", s.synchronous_full, {{"full", true}, {"normal", false}});
+    sqlite.Get("max_batch", s.max_batch, 1, 100'000);
+    sqlite.Finish();
+    store.Finish();
+    if (s.path.empty())
+      errors.push_back(core::StrCat(source, ": store.sqlite.path: must not be empty"));
+  }
+  {
+    MapReader log = top.Section("log");
+    log.GetChoice<spdlog::level::level_enum>("level", config.log.level,
+                                             {{"trace", spdlog::level::trace},
+                                              {"debug", spdlog::level::debug},
+                                              {"info", spdlog::level::info},
+                                              {"warn", spdlog::level::warn},
+                                              {"error", spdlog::level::err},
+                                              {"off", spdlog::level::off}});
+    log.Finish();
+  }
+  top.Finish();
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  return config;
+}
+
+absl::StatusOr<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(core::StrCat(path, ": cannot open the config file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace herald::heraldd

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <spdlog/common.h>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace herald::heraldd {
+
+/// host:port to listen on; port 0 picks a free port.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+
+  std::string ToString() const;
+};
+
+/// heraldd's configuration, typed. Every field has a default that works on one machine.
+struct Config {
+  struct Server {
+    ListenAddress grpc_listen{"127.0.0.1", 50051};
+    ListenAddress http_listen{"127.0.0.1", 8080};
+    /// How long in-flight work may take to finish after SIGTERM.
+    std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
+    /// Threads that run blocking request work (store calls).
+    int worker_threads = 4;
+    /// Requests waiting for a worker before new ones get RESOURCE_EXHAUSTED.
+    int max_queued_requests = 1024;
+  };
+  struct Sqlite {
+    std::string path = "var/herald.db";
+    std::chrono::milliseconds busy_timeout{std::chrono::seconds(5)};
+    /// FULL: a commit survives power loss. NORMAL: it survives a process crash only.
+    bool synchronous_full = true;
+    /// Writes committed together in one transaction.
+    int max_batch = 256;
+  };
+  struct Store {
+    Sqlite sqlite;
+  };
+  struct Log {
+    spdlog::level::level_enum level = spdlog::level::info;
+  };
+
+  Server server;
+  Store store;
+  Log log;
+};
+
+/// Parses YAML text. Unknown keys, wrong types and bad values are all reported, one
+/// per line, as "SOURCE:LINE:COLUMN: PATH: problem".
+absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view source);
+
+/// Reads and parses a config file.
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+/// "10s", "250ms", "5m", "2h", "14d".
+absl::StatusOr<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+}  // namespace herald::heraldd

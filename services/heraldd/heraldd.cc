@@ -1,0 +1,131 @@
+#include "services/heraldd/heraldd.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <prometheus/gauge.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "herald/v1/event_service.grpc.pb.h"
+#include "herald/v1/notification_service.grpc.pb.h"
+#include "services/api/profile_service.h"
+#include "services/api/template_service.h"
+#include "services/core/strings.h"
+#include "services/store/sqlite/sqlite_store.h"
+
+namespace herald::heraldd {
+namespace {
+
+// Services of the v1 contract whose stages are not built yet answer UNIMPLEMENTED
+// (the generated default), and still show in reflection as part of the API.
+const char* const kServiceNames[] = {
+    "herald.v1.ProfileService",
+    "herald.v1.TemplateService",
+    "herald.v1.EventService",
+    "herald.v1.NotificationService",
+};
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config::Sqlite& c) {
+  const std::filesystem::path dir = std::filesystem::path(c.path).parent_path();
+  if (!dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+      return absl::FailedPreconditionError(core::StrCat(
+          "store.sqlite.path: cannot create directory ", dir.string(), ": ", error.message()));
+    }
+  }
+  auto opened = store::sqlite::SqliteStore::Open({.path = c.path,
+                                                  .busy_timeout = c.busy_timeout,
+                                                  .synchronous_full = c.synchronous_full,
+                                                  .max_batch = c.max_batch});
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<store::Store>(std::move(*opened));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
+  std::unique_ptr<Heraldd> d(new Heraldd(config));
+  d->registry_ = std::make_shared<prometheus::Registry>();
+  prometheus::BuildGauge()
+      .Name("herald_build_info")
+      .Help("Always 1; the labels say which heraldd is running")
+      .Register(*d->registry_)
+      .Add({{"version", HERALD_VERSION}})
+      .Set(1);
+
+  auto store = OpenStore(config.store.sqlite);
+  if (!store.ok()) return store.status();
+  d->store_ = std::move(*store);
+  spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
+
+  auto http = api::AdminHttpServer::Start(config.server.http_listen.host,
+                                          config.server.http_listen.port, d->registry_);
+  if (!http.ok()) return http.status();
+  d->http_ = std::move(*http);
+
+  absl::Status grpc = d->StartGrpc();
+  if (!grpc.ok()) return grpc;
+
+  spdlog::info("msg=\"listening\" protocol=grpc address={}:{}", config.server.grpc_listen.host,
+               d->grpc_port_);
+  spdlog::info("msg=\"listening\" protocol=http address={}:{} endpoints=/healthz,/readyz,/metrics",
+               config.server.http_listen.host, d->http_->port());
+  d->http_->SetReady(true);
+  spdlog::info("msg=\"ready\" version={}", HERALD_VERSION);
+  return d;
+}
+
+absl::Status Heraldd::StartGrpc() {
+  executor_ = std::make_unique<api::BlockingExecutor>(
+      config_.server.worker_threads, static_cast<size_t>(config_.server.max_queued_requests));
+  runner_ = std::make_unique<api::RpcRunner>(*executor_, *registry_);
+  services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
+  services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_));
+  services_.push_back(std::make_unique<v1::EventService::CallbackService>());
+  services_.push_back(std::make_unique<v1::NotificationService::CallbackService>());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, so a second heraldd on the same port would
+  // silently share it; it should fail to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort(config_.server.grpc_listen.ToString(), grpc::InsecureServerCredentials(),
+                           &grpc_port_);
+  for (auto& service : services_) builder.RegisterService(service.get());
+  grpc_ = builder.BuildAndStart();
+  if (grpc_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError(core::StrCat("grpc: cannot listen on ",
+                                               config_.server.grpc_listen.ToString(),
+                                               " (in use, or not an address of this machine)"));
+  }
+  grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  return absl::OkStatus();
+}
+
+void Heraldd::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  spdlog::info("msg=\"shutting down\" grace_ms={}", config_.server.shutdown_grace.count());
+  if (http_ != nullptr) http_->SetReady(false);
+  if (grpc_ != nullptr) {
+    grpc_->GetHealthCheckService()->Shutdown();  // every service now reports NOT_SERVING
+    grpc_->Shutdown(std::chrono::system_clock::now() + config_.server.shutdown_grace);
+    grpc_->Wait();
+    spdlog::debug("msg=\"grpc stopped\"");
+  }
+  if (executor_ != nullptr) executor_->Shutdown();
+  if (http_ != nullptr) http_->Stop();
+  spdlog::debug("msg=\"http stopped\"");
+  store_.reset();  // after the last queued write is committed
+  spdlog::info("msg=\"stopped\"");
+}
+
+Heraldd::~Heraldd() { Shutdown(); }
+
+}  // namespace herald::heraldd

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/service_type.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/api/admin_http_server.h"
+#include "services/api/blocking_executor.h"
+#include "services/api/rpc_runner.h"
+#include "services/core/clock.h"
+#include "services/heraldd/config.h"
+#include "services/store/store.h"
+
+namespace herald::heraldd {
+
+/// The running service: wires the store, the gRPC services and the HTTP endpoints as
+/// the config says. The only place that knows every part.
+class Heraldd {
+ public:
+  /// Opens the store (applying migrations), starts listening and reports ready.
+  static absl::StatusOr<std::unique_ptr<Heraldd>> Start(const Config& config);
+  Heraldd(const Heraldd&) = delete;
+  Heraldd& operator=(const Heraldd&) = delete;
+  ~Heraldd();
+
+  int grpc_port() const { return grpc_port_; }
+  int http_port() const { return http_->port(); }
+
+  /// Stops taking requests, lets in-flight work finish (up to the configured grace),
+  /// and closes the store after its last write. Idempotent.
+  void Shutdown();
+
+ private:
+  explicit Heraldd(const Config& config) : config_(config) {}
+  absl::Status StartGrpc();
+
+  const Config config_;
+  core::SystemClock clock_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<api::BlockingExecutor> executor_;
+  std::unique_ptr<api::RpcRunner> runner_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> grpc_;
+  int grpc_port_ = 0;
+  std::unique_ptr<api::AdminHttpServer> http_;
+  bool shut_down_ = false;
+};
+
+}  // namespace herald::heraldd

@@ -1,0 +1,72 @@
+// heraldd: the Herald service.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "services/heraldd/config.h"
+#include "services/heraldd/heraldd.h"
+#include "services/heraldd/logging.h"
+
+namespace {
+
+constexpr int kExitBadConfig = 2;
+constexpr int kExitStartFailed = 1;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"heraldd: proactive outbound notifications"};
+  std::string config_path;
+  std::string check_path;
+  auto* run = app.add_option("--config", config_path, "Run with this YAML config file")
+                  ->check(CLI::ExistingFile);
+  auto* check =
+      app.add_option("--check-config", check_path, "Validate this YAML config file and exit")
+          ->check(CLI::ExistingFile);
+  run->excludes(check);
+  app.set_version_flag("--version", HERALD_VERSION);
+  CLI11_PARSE(app, argc, argv);
+
+  if (!check_path.empty()) {
+    auto config = herald::heraldd::LoadConfig(check_path);
+    if (!config.ok()) {
+      std::cerr << config.status().message() << "\n";
+      return kExitBadConfig;
+    }
+    std::cout << check_path << ": OK\n";
+    return 0;
+  }
+  if (config_path.empty()) {
+    std::cerr << "heraldd: give --config FILE (or --check-config FILE); see --help\n";
+    return kExitBadConfig;
+  }
+  auto config = herald::heraldd::LoadConfig(config_path);
+  if (!config.ok()) {
+    std::cerr << config.status().message() << "\n";
+    return kExitBadConfig;
+  }
+
+  // Block the stop signals in every thread (threads inherit the mask), so that only
+  // the sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  herald::heraldd::SetUpLogging(config->log.level);
+  spdlog::info("msg=\"starting\" config={}", config_path);
+  auto heraldd = herald::heraldd::Heraldd::Start(*config);
+  if (!heraldd.ok()) {
+    spdlog::error("msg=\"cannot start\" error=\"{}\"", heraldd.status().ToString());
+    return kExitStartFailed;
+  }
+
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  spdlog::info("msg=\"signal received\" signal={}", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*heraldd)->Shutdown();
+  return 0;
+}

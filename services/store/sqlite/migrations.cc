@@ -1,0 +1,121 @@
+#include "services/store/sqlite/migrations.h"
+
+#include "services/core/strings.h"
+
+namespace herald::store::sqlite {
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "customer profiles, consents, suppressions; versioned templates", R"sql(
+CREATE TABLE customers (
+  customer_id        TEXT PRIMARY KEY,
+  display_name       TEXT NOT NULL,
+  email              TEXT NOT NULL,
+  phone              TEXT NOT NULL,
+  locale             TEXT NOT NULL,
+  time_zone          TEXT NOT NULL,
+  preferred_channels TEXT NOT NULL,   -- comma-separated channel names, in order
+  quiet_start_minute INTEGER,         -- NULL: the configured default applies
+  quiet_end_minute   INTEGER,
+  create_time_us     INTEGER NOT NULL,
+  update_time_us     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE consents (
+  customer_id    TEXT NOT NULL REFERENCES customers (customer_id) ON DELETE CASCADE,
+  position       INTEGER NOT NULL,    -- order as given by the client
+  category       TEXT NOT NULL,
+  channel        TEXT NOT NULL,
+  state          TEXT NOT NULL,
+  source         TEXT NOT NULL,
+  update_time_us INTEGER NOT NULL,
+  PRIMARY KEY (customer_id, category, channel)
+) WITHOUT ROWID;
+
+CREATE TABLE suppressions (
+  customer_id    TEXT NOT NULL REFERENCES customers (customer_id) ON DELETE CASCADE,
+  position       INTEGER NOT NULL,
+  channel        TEXT,                -- NULL: every channel
+  category       TEXT,                -- NULL: every category
+  reason         TEXT NOT NULL,
+  detail         TEXT NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  expire_time_us INTEGER,             -- NULL: until removed
+  PRIMARY KEY (customer_id, position)
+) WITHOUT ROWID;
+
+CREATE TABLE templates (
+  name           TEXT PRIMARY KEY,
+  latest_version INTEGER NOT NULL,
+  create_time_us INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE template_versions (
+  name             TEXT NOT NULL REFERENCES templates (name) ON DELETE CASCADE,
+  version          INTEGER NOT NULL,
+  description      TEXT NOT NULL,
+  category         TEXT NOT NULL,
+  event_types      TEXT NOT NULL,     -- comma-separated
+  priority         TEXT NOT NULL,
+  default_locale   TEXT NOT NULL,
+  max_sms_segments INTEGER NOT NULL,
+  create_time_us   INTEGER NOT NULL,
+  PRIMARY KEY (name, version)
+) WITHOUT ROWID;
+
+CREATE TABLE template_contents (
+  name          TEXT NOT NULL,
+  version       INTEGER NOT NULL,
+  locale        TEXT NOT NULL,
+  position      INTEGER NOT NULL,
+  email_subject TEXT,                 -- NULL: no email in this locale
+  email_text    TEXT,
+  email_html    TEXT,
+  sms_text      TEXT,                 -- NULL: no SMS in this locale
+  PRIMARY KEY (name, version, locale),
+  FOREIGN KEY (name, version) REFERENCES template_versions (name, version) ON DELETE CASCADE
+) WITHOUT ROWID;
+)sql"},
+  };
+  return kMigrations;
+}
+
+absl::Status ApplyMigrations(Db& db, const std::vector<Migration>& migrations) {
+  absl::Status status = db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, apply_time_us INTEGER NOT NULL)");
+  if (!status.ok()) return status;
+  auto current = db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!current.ok()) return current.status();
+  absl::StatusOr<bool> row = (*current)->Step();
+  if (!row.ok()) return row.status();
+  const int64_t have = (*current)->ColumnInt(0);
+  current->reset();
+  const int known = migrations.empty() ? 0 : migrations.back().version;
+  if (have > known) {
+    return absl::FailedPreconditionError(
+        core::StrCat("sqlite: ", db.path(), " has schema version ", have,
+                     " but this heraldd knows versions up to ", known, "; upgrade heraldd"));
+  }
+  for (const Migration& m : migrations) {
+    if (m.version <= have) continue;
+    status = db.Exec("BEGIN IMMEDIATE");
+    if (status.ok()) status = db.Exec(m.sql);
+    if (status.ok()) {
+      auto record = db.Prepare(
+          "INSERT INTO schema_migrations (version, name, apply_time_us)"
+          " VALUES (?1, ?2, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER))");
+      status = record.ok() ? (*record)->Bind(1, int64_t{m.version}).Bind(2, m.name).Run()
+                           : record.status();
+    }
+    if (status.ok()) status = db.Exec("COMMIT");
+    if (!status.ok()) {
+      db.Exec("ROLLBACK").IgnoreError();
+      return absl::Status(status.code(), core::StrCat("schema migration ", m.version, " (", m.name,
+                                                      "): ", status.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace herald::store::sqlite

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/core/profile.h"
+#include "services/core/template.h"
+#include "services/store/sqlite/sqlite_db.h"
+
+// Mapping between domain records and rows; every function runs on a connection the
+// caller holds inside a transaction.
+namespace herald::store::sqlite {
+
+inline int64_t ToMicros(core::Time t) { return t.time_since_epoch().count(); }
+inline core::Time FromMicros(int64_t us) { return core::Time(std::chrono::microseconds(us)); }
+
+absl::StatusOr<std::optional<core::Profile>> ReadProfile(Db& db, std::string_view customer_id);
+/// Inserts or replaces the profile with its consents and suppressions.
+absl::Status WriteProfile(Db& db, const core::Profile& profile);
+
+/// Version 0 means the latest.
+absl::StatusOr<std::optional<core::Template>> ReadTemplate(Db& db, std::string_view name,
+                                                           int64_t version);
+/// Inserts a new version and makes it the latest.
+absl::Status InsertTemplateVersion(Db& db, const core::Template& tmpl);
+
+}  // namespace herald::store::sqlite

@@ -1,0 +1,149 @@
+#include "services/store/sqlite/sqlite_db.h"
+
+#include "services/core/strings.h"
+
+namespace herald::store::sqlite {
+
+absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
+  std::string message = core::StrCat("sqlite: ", what, ": ", sqlite3_errstr(rc));
+  if (db != nullptr && sqlite3_errcode(db) == rc) {
+    core::StrAppend(message, " (", sqlite3_errmsg(db), ")");
+  }
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(message);
+    case SQLITE_CONSTRAINT:
+      return absl::AlreadyExistsError(message);
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(message);
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      return absl::FailedPreconditionError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+Statement::~Statement() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Statement& Statement::Bind(int index, std::string_view value) {
+  sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::nullopt_t) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, const std::optional<int64_t>& value) {
+  return value ? Bind(index, *value) : Bind(index, std::nullopt);
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, rc, sqlite3_sql(stmt_));
+}
+
+absl::Status Statement::Run() {
+  absl::StatusOr<bool> row = Step();
+  if (!row.ok()) return row.status();
+  return absl::OkStatus();
+}
+
+std::string Statement::ColumnText(int index) const {
+  const auto* text = sqlite3_column_text(stmt_, index);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
+int64_t Statement::ColumnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+bool Statement::ColumnIsNull(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const Options& options) {
+  sqlite3* raw = nullptr;
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = SqliteError(raw, rc, core::StrCat("open ", path));
+    sqlite3_close(raw);
+    return status;
+  }
+  std::unique_ptr<Db> db(new Db(raw, path));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
+  absl::Status status =
+      db->Exec(core::StrCat("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=",
+                            options.synchronous_full ? "FULL" : "NORMAL", ";"));
+  if (!status.ok()) return status;
+  // journal_mode=WAL silently stays on the old mode when it cannot switch.
+  auto mode = db->Prepare("PRAGMA journal_mode");
+  if (!mode.ok()) return mode.status();
+  absl::StatusOr<bool> row = (*mode)->Step();
+  if (!row.ok()) return row.status();
+  if (*row && (*mode)->ColumnText(0) != "wal" && path != ":memory:") {
+    return absl::FailedPreconditionError(
+        core::StrCat("sqlite: ", path, " could not be switched to WAL mode (journal_mode is ",
+                     (*mode)->ColumnText(0), ")"));
+  }
+  return db;
+}
+
+Db::~Db() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+absl::Status Db::Exec(std::string_view sql) {
+  std::string text(sql);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
+  sqlite3_free(error);  // sqlite3_errmsg() still holds the message
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, text.substr(0, 80));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Statement>> Db::Prepare(std::string_view sql) {
+  auto it = statements_.find(std::string(sql));
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, core::StrCat("prepare ", sql));
+    it = statements_.emplace(std::string(sql), stmt).first;
+  }
+  return std::make_unique<Statement>(it->second, db_);
+}
+
+absl::StatusOr<std::vector<std::string>> KeysAfter(Db& db, std::string_view sql,
+                                                   std::string_view after, int limit) {
+  auto query = db.Prepare(sql);
+  if (!query.ok()) return query.status();
+  std::vector<std::string> keys;
+  absl::Status status =
+      (*query)->Bind(1, after).Bind(2, int64_t{limit}).ForEachRow([&](Statement& r) {
+        keys.push_back(r.ColumnText(0));
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return keys;
+}
+
+}  // namespace herald::store::sqlite

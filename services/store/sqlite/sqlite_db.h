@@ -1,0 +1,95 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace herald::store::sqlite {
+
+/// A prepared statement borrowed from a Db's cache; reset and unbound on destruction.
+class Statement {
+ public:
+  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Parameters are 1-based, as in SQLite.
+  Statement& Bind(int index, std::string_view value);
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, std::nullopt_t);
+  Statement& Bind(int index, const std::optional<int64_t>& value);
+
+  /// True when a row is available, false when done.
+  absl::StatusOr<bool> Step();
+  /// Runs a statement that returns no rows.
+  absl::Status Run();
+  /// Steps through every row, calling on_row(*this) for each; stops at its first error.
+  template <typename F>
+  absl::Status ForEachRow(F&& on_row) {
+    while (true) {
+      absl::StatusOr<bool> row = Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return absl::OkStatus();
+      absl::Status status = on_row(*this);
+      if (!status.ok()) return status;
+    }
+  }
+
+  std::string ColumnText(int index) const;
+  int64_t ColumnInt(int index) const;
+  bool ColumnIsNull(int index) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  sqlite3* db_;
+};
+
+/// One SQLite connection with a cache of prepared statements. Not thread-safe: each
+/// thread uses its own.
+class Db {
+ public:
+  struct Options {
+    std::chrono::milliseconds busy_timeout{5000};
+    bool synchronous_full = true;
+  };
+
+  static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& path, const Options& options);
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db();
+
+  /// Runs one or more statements without results.
+  absl::Status Exec(std::string_view sql);
+  /// A cached prepared statement for sql.
+  absl::StatusOr<std::unique_ptr<Statement>> Prepare(std::string_view sql);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+
+  sqlite3* db_;
+  std::string path_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+/// Runs a one-column text query with parameters ?1 = after and ?2 = limit; used for
+/// keyset pagination.
+absl::StatusOr<std::vector<std::string>> KeysAfter(Db& db, std::string_view sql,
+                                                   std::string_view after, int limit);
+
+/// Turns a SQLite result code into a status naming what was being done.
+absl::Status SqliteError(sqlite3* db, int rc, std::string_view what);
+
+}  // namespace herald::store::sqlite

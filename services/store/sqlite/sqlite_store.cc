@@ -1,0 +1,266 @@
+#include "services/store/sqlite/sqlite_store.h"
+
+#include <utility>
+
+#include "services/core/strings.h"
+#include "services/store/sqlite/migrations.h"
+#include "services/store/sqlite/rows.h"
+
+namespace herald::store::sqlite {
+namespace {
+
+constexpr const char* kSavepoint = "herald_write";
+
+absl::Status NotFound(std::string_view what, std::string_view key) {
+  return absl::NotFoundError(core::StrCat(what, " \"", key, "\" not found"));
+}
+
+// Fills a page from keys fetched with limit + 1: the extra key only says there is more.
+template <typename T, typename Load>
+absl::StatusOr<Page<T>> MakePage(std::vector<std::string> keys, int limit, Load&& load) {
+  Page<T> page;
+  const bool more = static_cast<int>(keys.size()) > limit;
+  if (more) keys.resize(static_cast<size_t>(limit));
+  for (const std::string& key : keys) {
+    absl::StatusOr<std::optional<T>> item = load(key);
+    if (!item.ok()) return item.status();
+    if (*item) page.items.push_back(std::move(**item));
+  }
+  if (more && !keys.empty()) page.next_after = keys.back();
+  return page;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& options) {
+  if (options.max_batch < 1) {
+    return absl::InvalidArgumentError("sqlite: max_batch must be at least 1");
+  }
+  auto writer = Db::Open(options.path, {options.busy_timeout, options.synchronous_full});
+  if (!writer.ok()) return writer.status();
+  absl::Status migrated = ApplyMigrations(**writer, Migrations());
+  if (!migrated.ok()) return migrated;
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options, std::move(*writer)));
+}
+
+SqliteStore::SqliteStore(Options options, std::unique_ptr<Db> writer)
+    : options_(std::move(options)), writer_(std::move(writer)) {
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(write_mu_);
+    stopping_ = true;
+  }
+  write_cv_.notify_all();
+  writer_thread_.join();
+}
+
+absl::Status SqliteStore::Write(WriteFn fn) {
+  std::future<absl::Status> done;
+  {
+    std::lock_guard lock(write_mu_);
+    if (stopping_) return absl::UnavailableError("sqlite: store is closing");
+    write_queue_.push_back(WriteJob{std::move(fn), {}});
+    done = write_queue_.back().done.get_future();
+  }
+  write_cv_.notify_one();
+  return done.get();
+}
+
+void SqliteStore::WriterLoop() {
+  std::vector<WriteJob> batch;
+  while (true) {
+    {
+      std::unique_lock lock(write_mu_);
+      write_cv_.wait(lock, [this] { return stopping_ || !write_queue_.empty(); });
+      if (write_queue_.empty()) return;  // stopping, and everything is written
+      while (!write_queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(std::move(write_queue_.front()));
+        write_queue_.pop_front();
+      }
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+void SqliteStore::CommitBatch(std::vector<WriteJob>& batch) {
+  std::vector<absl::Status> results(batch.size());
+  absl::Status begun = writer_->Exec("BEGIN IMMEDIATE");
+  if (begun.ok()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      absl::Status status = writer_->Exec(core::StrCat("SAVEPOINT ", kSavepoint));
+      if (status.ok()) status = batch[i].fn(*writer_);
+      if (!status.ok()) {
+        // Undo only this write; the rest of the batch still commits.
+        writer_->Exec(core::StrCat("ROLLBACK TO ", kSavepoint)).IgnoreError();
+      }
+      writer_->Exec(core::StrCat("RELEASE ", kSavepoint)).IgnoreError();
+      results[i] = std::move(status);
+    }
+    absl::Status committed = writer_->Exec("COMMIT");
+    if (!committed.ok()) {
+      writer_->Exec("ROLLBACK").IgnoreError();
+      for (absl::Status& r : results) {
+        if (r.ok()) r = committed;
+      }
+    }
+  } else {
+    for (absl::Status& r : results) r = begun;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(results[i]));
+}
+
+absl::Status SqliteStore::Read(const ReadFn& fn) {
+  std::unique_ptr<Db> db;
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+    }
+  }
+  if (db == nullptr) {
+    auto opened = Db::Open(options_.path, {options_.busy_timeout, options_.synchronous_full});
+    if (!opened.ok()) return opened.status();
+    db = std::move(*opened);
+  }
+  absl::Status status = db->Exec("BEGIN");
+  if (status.ok()) {
+    status = fn(*db);
+    absl::Status ended = db->Exec(status.ok() ? "COMMIT" : "ROLLBACK");
+    if (status.ok()) status = ended;
+  }
+  std::lock_guard lock(readers_mu_);
+  idle_readers_.push_back(std::move(db));
+  return status;
+}
+
+absl::StatusOr<core::Profile> SqliteStore::GetProfile(std::string_view customer_id) {
+  absl::StatusOr<std::optional<core::Profile>> profile;
+  absl::Status status = Read([&](Db& db) {
+    profile = ReadProfile(db, customer_id);
+    return profile.status();
+  });
+  if (!status.ok()) return status;
+  if (!*profile) return NotFound("profile", customer_id);
+  return std::move(**profile);
+}
+
+absl::StatusOr<Page<core::Profile>> SqliteStore::ListProfiles(std::string_view after, int limit) {
+  absl::StatusOr<Page<core::Profile>> page;
+  absl::Status status = Read([&](Db& db) {
+    auto ids = KeysAfter(
+        db, "SELECT customer_id FROM customers WHERE customer_id > ?1 ORDER BY 1 LIMIT ?2", after,
+        limit + 1);
+    if (!ids.ok()) return ids.status();
+    page = MakePage<core::Profile>(std::move(*ids), limit,
+                                   [&](const std::string& id) { return ReadProfile(db, id); });
+    return page.status();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<core::Profile> SqliteStore::MutateProfile(std::string_view customer_id,
+                                                         ProfileMutation mutate) {
+  core::Profile stored;
+  absl::Status status = Write([&](Db& db) -> absl::Status {
+    auto current = ReadProfile(db, customer_id);
+    if (!current.ok()) return current.status();
+    absl::StatusOr<core::Profile> next = mutate(*current ? &**current : nullptr);
+    if (!next.ok()) return next.status();
+    if (next->customer_id != customer_id) {
+      return absl::InvalidArgumentError("a profile mutation may not change the customer id");
+    }
+    absl::Status written = WriteProfile(db, *next);
+    if (written.ok()) stored = std::move(*next);
+    return written;
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::Status SqliteStore::DeleteProfile(std::string_view customer_id) {
+  return Write([&](Db& db) -> absl::Status {
+    auto del = db.Prepare("DELETE FROM customers WHERE customer_id = ?1 RETURNING 1");
+    if (!del.ok()) return del.status();
+    absl::StatusOr<bool> deleted = (*del)->Bind(1, customer_id).Step();
+    if (!deleted.ok()) return deleted.status();
+    return *deleted ? absl::OkStatus() : NotFound("profile", customer_id);
+  });
+}
+
+absl::StatusOr<core::Template> SqliteStore::GetTemplate(std::string_view name, int64_t version) {
+  absl::StatusOr<std::optional<core::Template>> tmpl;
+  absl::Status status = Read([&](Db& db) {
+    tmpl = ReadTemplate(db, name, version);
+    return tmpl.status();
+  });
+  if (!status.ok()) return status;
+  if (!*tmpl) {
+    return version == 0 ? NotFound("template", name)
+                        : absl::NotFoundError(
+                              core::StrCat("template \"", name, "\" has no version ", version));
+  }
+  return std::move(**tmpl);
+}
+
+absl::StatusOr<Page<core::Template>> SqliteStore::ListTemplates(std::string_view after, int limit) {
+  absl::StatusOr<Page<core::Template>> page;
+  absl::Status status = Read([&](Db& db) {
+    auto names = KeysAfter(db, "SELECT name FROM templates WHERE name > ?1 ORDER BY 1 LIMIT ?2",
+                           after, limit + 1);
+    if (!names.ok()) return names.status();
+    page = MakePage<core::Template>(std::move(*names), limit, [&](const std::string& name) {
+      return ReadTemplate(db, name, 0);
+    });
+    return page.status();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<core::Template> SqliteStore::AddTemplateVersion(std::string_view name,
+                                                               TemplateMutation mutate) {
+  core::Template stored;
+  absl::Status status = Write([&](Db& db) -> absl::Status {
+    auto latest = ReadTemplate(db, name, 0);
+    if (!latest.ok()) return latest.status();
+    const core::Template* previous = *latest ? &**latest : nullptr;
+    absl::StatusOr<std::optional<core::Template>> mutated = mutate(previous);
+    if (!mutated.ok()) return mutated.status();
+    if (!*mutated) {
+      if (previous == nullptr) {
+        return absl::InvalidArgumentError("there is no version to keep for a new template");
+      }
+      stored = *previous;
+      return absl::OkStatus();
+    }
+    std::optional<core::Template>& next = *mutated;
+    if (next->name != name) {
+      return absl::InvalidArgumentError("a template mutation may not change the name");
+    }
+    next->version = previous ? previous->version + 1 : 1;
+    next->create_time = previous ? previous->create_time : next->update_time;
+    absl::Status written = InsertTemplateVersion(db, *next);
+    if (written.ok()) stored = std::move(*next);
+    return written;
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::Status SqliteStore::DeleteTemplate(std::string_view name) {
+  return Write([&](Db& db) -> absl::Status {
+    auto del = db.Prepare("DELETE FROM templates WHERE name = ?1 RETURNING 1");
+    if (!del.ok()) return del.status();
+    absl::StatusOr<bool> deleted = (*del)->Bind(1, name).Step();
+    if (!deleted.ok()) return deleted.status();
+    return *deleted ? absl::OkStatus() : NotFound("template", name);
+  });
+}
+
+}  // namespace herald::store::sqlite

@@ -1,0 +1,82 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "services/store/sqlite/sqlite_db.h"
+#include "services/store/store.h"
+
+namespace herald::store::sqlite {
+
+/// The embedded store: one SQLite file in WAL mode. Writes from all threads go to one
+/// writer thread that commits them in batches (one transaction, one fsync per batch,
+/// a savepoint per write so that one failing write does not undo the others). Reads
+/// use a pool of reader connections and run concurrently with writes.
+class SqliteStore final : public Store {
+ public:
+  struct Options {
+    std::string path;
+    std::chrono::milliseconds busy_timeout{5000};
+    bool synchronous_full = true;
+    int max_batch = 256;
+  };
+
+  /// Opens (creating if needed) the database and applies pending schema migrations.
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const Options& options);
+
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+  /// Finishes every queued write, then closes.
+  ~SqliteStore() override;
+
+  absl::StatusOr<core::Profile> GetProfile(std::string_view customer_id) override;
+  absl::StatusOr<Page<core::Profile>> ListProfiles(std::string_view after, int limit) override;
+  absl::StatusOr<core::Profile> MutateProfile(std::string_view customer_id,
+                                              ProfileMutation mutate) override;
+  absl::Status DeleteProfile(std::string_view customer_id) override;
+
+  absl::StatusOr<core::Template> GetTemplate(std::string_view name, int64_t version) override;
+  absl::StatusOr<Page<core::Template>> ListTemplates(std::string_view after, int limit) override;
+  absl::StatusOr<core::Template> AddTemplateVersion(std::string_view name,
+                                                    TemplateMutation mutate) override;
+  absl::Status DeleteTemplate(std::string_view name) override;
+
+ private:
+  using WriteFn = std::function<absl::Status(Db&)>;
+  using ReadFn = std::function<absl::Status(Db&)>;
+  struct WriteJob {
+    WriteFn fn;
+    std::promise<absl::Status> done;
+  };
+
+  SqliteStore(Options options, std::unique_ptr<Db> writer);
+
+  /// Runs fn on the writer connection inside a batch transaction; returns once the
+  /// batch is committed (or failed).
+  absl::Status Write(WriteFn fn);
+  /// Runs fn on a reader connection inside a read transaction (one snapshot).
+  absl::Status Read(const ReadFn& fn);
+  void WriterLoop();
+  void CommitBatch(std::vector<WriteJob>& batch);
+
+  const Options options_;
+  std::unique_ptr<Db> writer_;
+
+  std::mutex write_mu_;
+  std::condition_variable write_cv_;
+  std::deque<WriteJob> write_queue_;
+  bool stopping_ = false;
+  std::thread writer_thread_;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<Db>> idle_readers_;
+};
+
+}  // namespace herald::store::sqlite

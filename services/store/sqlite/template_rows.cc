@@ -1,0 +1,123 @@
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/core/strings.h"
+#include "services/store/sqlite/rows.h"
+
+namespace herald::store::sqlite {
+namespace {
+
+std::optional<std::string> NullableText(const Statement& s, int index) {
+  if (s.ColumnIsNull(index)) return std::nullopt;
+  return s.ColumnText(index);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<core::Template>> ReadTemplate(Db& db, std::string_view name,
+                                                           int64_t version) {
+  auto head = db.Prepare("SELECT latest_version, create_time_us FROM templates WHERE name = ?1");
+  if (!head.ok()) return head.status();
+  absl::StatusOr<bool> found = (*head)->Bind(1, name).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  core::Template t;
+  t.name = std::string(name);
+  t.version = version == 0 ? (*head)->ColumnInt(0) : version;
+  t.create_time = FromMicros((*head)->ColumnInt(1));
+  head->reset();
+
+  auto row = db.Prepare(
+      "SELECT description, category, event_types, priority, default_locale,"
+      " max_sms_segments, create_time_us FROM template_versions"
+      " WHERE name = ?1 AND version = ?2");
+  if (!row.ok()) return row.status();
+  Statement& s = **row;
+  found = s.Bind(1, name).Bind(2, t.version).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  auto category = core::ParseCategory(s.ColumnText(1));
+  auto priority = core::ParsePriority(s.ColumnText(3));
+  if (!category || !priority) {
+    return absl::DataLossError(core::StrCat("template ", name, " version ", t.version,
+                                            ": stored category or priority not understood"));
+  }
+  t.description = s.ColumnText(0);
+  t.category = *category;
+  t.event_types = absl::StrSplit(s.ColumnText(2), ',', absl::SkipEmpty());
+  t.priority = *priority;
+  t.default_locale = s.ColumnText(4);
+  t.max_sms_segments = static_cast<int>(s.ColumnInt(5));
+  t.update_time = FromMicros(s.ColumnInt(6));
+
+  auto contents = db.Prepare(
+      "SELECT locale, email_subject, email_text, email_html, sms_text FROM template_contents"
+      " WHERE name = ?1 AND version = ?2 ORDER BY position");
+  if (!contents.ok()) return contents.status();
+  absl::Status status = (*contents)->Bind(1, name).Bind(2, t.version).ForEachRow([&](Statement& c) {
+    core::LocalizedContent content;
+    content.locale = c.ColumnText(0);
+    if (!c.ColumnIsNull(1)) {
+      content.email = core::EmailContent{c.ColumnText(1), c.ColumnText(2), c.ColumnText(3)};
+    }
+    if (std::optional<std::string> sms = NullableText(c, 4)) {
+      content.sms = core::SmsContent{*sms};
+    }
+    t.contents.push_back(std::move(content));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return t;
+}
+
+absl::Status InsertTemplateVersion(Db& db, const core::Template& t) {
+  auto head = db.Prepare(
+      "INSERT INTO templates (name, latest_version, create_time_us) VALUES (?1, ?2, ?3)"
+      " ON CONFLICT (name) DO UPDATE SET latest_version = ?2");
+  if (!head.ok()) return head.status();
+  absl::Status status =
+      (*head)->Bind(1, t.name).Bind(2, t.version).Bind(3, ToMicros(t.create_time)).Run();
+  if (!status.ok()) return status;
+
+  auto version = db.Prepare(
+      "INSERT INTO template_versions (name, version, description, category, event_types,"
+      " priority, default_locale, max_sms_segments, create_time_us)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!version.ok()) return version.status();
+  status = (*version)
+               ->Bind(1, t.name)
+               .Bind(2, t.version)
+               .Bind(3, t.description)
+               .Bind(4, core::Name(t.category))
+               .Bind(5, absl::StrJoin(t.event_types, ","))
+               .Bind(6, core::Name(t.priority))
+               .Bind(7, t.default_locale)
+               .Bind(8, int64_t{t.max_sms_segments})
+               .Bind(9, ToMicros(t.update_time))
+               .Run();
+  if (!status.ok()) return status;
+
+  int64_t position = 0;
+  for (const core::LocalizedContent& c : t.contents) {
+    auto insert = db.Prepare(
+        "INSERT INTO template_contents (name, version, locale, position, email_subject,"
+        " email_text, email_html, sms_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!insert.ok()) return insert.status();
+    Statement& s = **insert;
+    s.Bind(1, t.name).Bind(2, t.version).Bind(3, c.locale).Bind(4, position++);
+    if (c.email) {
+      s.Bind(5, c.email->subject).Bind(6, c.email->text_body).Bind(7, c.email->html_body);
+    } else {
+      s.Bind(5, std::nullopt).Bind(6, std::nullopt).Bind(7, std::nullopt);
+    }
+    if (c.sms) {
+      s.Bind(8, c.sms->text);
+    } else {
+      s.Bind(8, std::nullopt);
+    }
+    status = s.Run();
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace herald::store::sqlite

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/core/profile.h"
+#include "services/core/template.h"
+
+namespace herald::store {
+
+/// One page of a listing ordered by key; next_after is the key to continue after.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::optional<std::string> next_after;
+};
+
+/// Persistent customer profiles.
+class ProfileStore {
+ public:
+  /// Gets the current profile (nullptr when there is none) and returns the profile to
+  /// store, or an error to store nothing.
+  using ProfileMutation =
+      std::function<absl::StatusOr<core::Profile>(const core::Profile* current)>;
+
+  virtual ~ProfileStore() = default;
+
+  /// NOT_FOUND when the customer has no profile.
+  virtual absl::StatusOr<core::Profile> GetProfile(std::string_view customer_id) = 0;
+
+  /// Up to `limit` profiles with customer id greater than `after`, in id order.
+  virtual absl::StatusOr<Page<core::Profile>> ListProfiles(std::string_view after, int limit) = 0;
+
+  /// Reads, changes and writes one profile atomically; returns what was stored.
+  virtual absl::StatusOr<core::Profile> MutateProfile(std::string_view customer_id,
+                                                      ProfileMutation mutate) = 0;
+
+  /// Deletes a profile with its consents and suppressions; NOT_FOUND when absent.
+  virtual absl::Status DeleteProfile(std::string_view customer_id) = 0;
+};
+
+/// Persistent, versioned message templates.
+class TemplateStore {
+ public:
+  /// Gets the latest version (nullptr for a new template) and returns the content of
+  /// the next version, nullopt to keep the latest as it is, or an error to store
+  /// nothing. The store assigns the version number and keeps the template's
+  /// create_time.
+  using TemplateMutation =
+      std::function<absl::StatusOr<std::optional<core::Template>>(const core::Template* latest)>;
+
+  virtual ~TemplateStore() = default;
+
+  /// The given version, or the latest when version is 0; NOT_FOUND when absent.
+  virtual absl::StatusOr<core::Template> GetTemplate(std::string_view name, int64_t version) = 0;
+
+  /// Latest versions of up to `limit` templates named after `after`, in name order.
+  virtual absl::StatusOr<Page<core::Template>> ListTemplates(std::string_view after, int limit) = 0;
+
+  /// Stores a new version computed from the latest one, atomically; returns the new
+  /// version, or the latest when the mutation kept it.
+  virtual absl::StatusOr<core::Template> AddTemplateVersion(std::string_view name,
+                                                            TemplateMutation mutate) = 0;
+
+  /// Deletes a template and all its versions; NOT_FOUND when absent.
+  virtual absl::Status DeleteTemplate(std::string_view name) = 0;
+};
+
+/// All of Herald's durable state, behind one interface per kind of record.
+class Store : public ProfileStore, public TemplateStore {};
+
+}  // namespace herald::store

@@ -1,0 +1,55 @@
+#include "tests/integration/heraldd_process.h"
+
+#include <signal.h>
+
+#include <fstream>
+
+namespace herald::testing {
+namespace {
+
+// Generous bound for a broken build on a slow machine, not a timing expectation.
+constexpr std::chrono::seconds kStartLimit{60};
+
+int PortOf(const std::optional<std::string>& line) {
+  if (!line) return 0;
+  const size_t at = line->find("address=");
+  if (at == std::string::npos) return 0;
+  const size_t colon = line->find(':', at);
+  return std::atoi(line->c_str() + colon + 1);
+}
+
+}  // namespace
+
+HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_path,
+                               const std::string& extra_yaml) {
+  const std::string config_path = dir + "/heraldd.yaml";
+  {
+    std::ofstream config(config_path);
+    config << "server:\n  grpc_listen: 127.0.0.1:0\n  http_listen: 127.0.0.1:0\n"
+           << "store:\n  sqlite:\n    path: " << db_path << "\n"
+           << extra_yaml;
+  }
+  process_ =
+      std::make_unique<Subprocess>(std::vector<std::string>{HERALDD_PATH, "--config", config_path});
+  grpc_port_ = PortOf(process_->WaitForLine("protocol=grpc", kStartLimit));
+  http_port_ = PortOf(process_->WaitForLine("protocol=http", kStartLimit));
+  ready_ = grpc_port_ > 0 && http_port_ > 0 &&
+           process_->WaitForLine("msg=\"ready\"", kStartLimit).has_value();
+}
+
+std::shared_ptr<grpc::Channel> HeralddProcess::Channel() const {
+  return grpc::CreateChannel(grpc_target(), grpc::InsecureChannelCredentials());
+}
+
+int HeralddProcess::Stop() {
+  process_->Signal(SIGTERM);
+  return process_->Wait();
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return context;
+}
+
+}  // namespace herald::testing

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "tests/support/subprocess.h"
+
+namespace herald::testing {
+
+/// A heraldd process started from the built binary with a config whose listeners use
+/// port 0; the ports it chose are read from its "listening" log lines.
+class HeralddProcess {
+ public:
+  /// `extra_yaml` is appended to the generated config. Starts and waits until ready.
+  HeralddProcess(const std::string& dir, const std::string& db_path,
+                 const std::string& extra_yaml = "");
+
+  bool ready() const { return ready_; }
+  int grpc_port() const { return grpc_port_; }
+  int http_port() const { return http_port_; }
+  std::string grpc_target() const { return "127.0.0.1:" + std::to_string(grpc_port_); }
+  std::shared_ptr<grpc::Channel> Channel() const;
+  Subprocess& process() { return *process_; }
+
+  /// SIGTERM, then the exit code.
+  int Stop();
+
+ private:
+  std::unique_ptr<Subprocess> process_;
+  bool ready_ = false;
+  int grpc_port_ = 0;
+  int http_port_ = 0;
+};
+
+/// A context with a deadline, as every outbound call has.
+std::unique_ptr<grpc::ClientContext> Context();
+
+}  // namespace herald::testing

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace herald::testing {
+
+/// A child process with its stderr captured line by line (stdout goes to a file of
+/// its own). Killed with SIGKILL on destruction if still running.
+class Subprocess {
+ public:
+  explicit Subprocess(std::vector<std::string> argv);
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+  ~Subprocess();
+
+  /// Reads stderr until a line containing `needle` arrives, returning that line, or
+  /// nullopt on EOF or after `limit` (a bound for a broken child, not a timing).
+  std::optional<std::string> WaitForLine(const std::string& needle,
+                                         std::chrono::milliseconds limit);
+  /// Sends a signal.
+  void Signal(int signal);
+  /// Waits for exit; returns the exit code, or 128 + signal when killed by one.
+  int Wait();
+  /// All of stderr; reads until the child closes it (normally: exits).
+  std::string Stderr();
+  std::string Stdout();
+
+ private:
+  pid_t pid_ = -1;
+  int stderr_fd_ = -1;
+  std::string stdout_path_;
+  std::string buffer_;  // unread stderr
+  std::string seen_;    // all stderr read
+  std::optional<int> exit_code_;
+};
+
+/// Runs a command to completion; returns {exit code, stdout, stderr}.
+struct RunResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+RunResult RunToExit(std::vector<std::string> argv);
+
+}  // namespace herald::testing

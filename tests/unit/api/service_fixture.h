@@ -1,0 +1,69 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+
+#include "herald/v1/profile_service.grpc.pb.h"
+#include "herald/v1/template_service.grpc.pb.h"
+#include "services/api/blocking_executor.h"
+#include "services/api/profile_service.h"
+#include "services/api/rpc_runner.h"
+#include "services/api/template_service.h"
+#include "services/store/sqlite/sqlite_store.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/temp_dir.h"
+
+namespace herald::api {
+
+/// The profile and template services on a loopback gRPC server over a real SQLite
+/// store in a temp dir, with a fake clock.
+class ServiceFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::sqlite::SqliteStore::Open({.path = dir_.File("herald.db")});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    profiles_ = std::make_unique<ProfileService>(*store_, clock_, runner_);
+    templates_ = std::make_unique<TemplateService>(*store_, clock_, runner_);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(profiles_.get());
+    builder.RegisterService(templates_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                                       grpc::InsecureChannelCredentials());
+    profile_stub_ = v1::ProfileService::NewStub(channel);
+    template_stub_ = v1::TemplateService::NewStub(channel);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+    executor_.Shutdown();
+  }
+
+  /// A context with a deadline, as every outbound call has.
+  static std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return context;
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_{testing::TestEpoch()};
+  prometheus::Registry registry_;
+  BlockingExecutor executor_{2, 64};
+  RpcRunner runner_{executor_, registry_};
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<ProfileService> profiles_;
+  std::unique_ptr<TemplateService> templates_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::ProfileService::Stub> profile_stub_;
+  std::unique_ptr<v1::TemplateService::Stub> template_stub_;
+};
+
+}  // namespace herald::api

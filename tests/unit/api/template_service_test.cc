@@ -1,0 +1,132 @@
+#include <gmock/gmock.h>
+
+#include "tests/unit/api/service_fixture.h"
+
+namespace herald::api {
+namespace {
+
+using ::testing::HasSubstr;
+
+class TemplateServiceTest : public ServiceFixture {
+ protected:
+  static v1::Template Shipped() {
+    v1::Template t;
+    t.set_name("order-shipped");
+    t.set_category(v1::CATEGORY_ORDER_UPDATE);
+    t.add_event_types("order.shipped");
+    t.set_default_locale("en");
+    v1::LocalizedContent* en = t.add_contents();
+    en->set_locale("en");
+    en->mutable_email()->set_subject("Your order is on its way");
+    en->mutable_email()->set_text_body("Hello {{customer.display_name}}");
+    return t;
+  }
+
+  grpc::Status Create(const v1::Template& t, v1::Template* out = nullptr) {
+    v1::CreateTemplateRequest request;
+    *request.mutable_template_() = t;
+    v1::CreateTemplateResponse response;
+    grpc::Status status = template_stub_->CreateTemplate(Context().get(), request, &response);
+    if (out != nullptr) *out = response.template_();
+    return status;
+  }
+
+  grpc::Status Update(const v1::Template& t, std::vector<std::string> paths, v1::Template* out) {
+    v1::UpdateTemplateRequest request;
+    *request.mutable_template_() = t;
+    for (auto& p : paths) request.mutable_update_mask()->add_paths(p);
+    v1::UpdateTemplateResponse response;
+    grpc::Status status = template_stub_->UpdateTemplate(Context().get(), request, &response);
+    *out = response.template_();
+    return status;
+  }
+};
+
+TEST_F(TemplateServiceTest, EveryUpdateIsANewVersionAndOldVersionsStay) {
+  v1::Template created;
+  ASSERT_TRUE(Create(Shipped(), &created).ok());
+  EXPECT_EQ(created.version(), 1);
+
+  v1::Template patch;
+  patch.set_name("order-shipped");
+  patch.set_description("Sent when the warehouse hands the parcel to the carrier");
+  v1::Template updated;
+  ASSERT_TRUE(Update(patch, {"description"}, &updated).ok());
+  EXPECT_EQ(updated.version(), 2);
+  EXPECT_EQ(updated.contents_size(), 1);
+  EXPECT_EQ(updated.create_time().seconds(), created.create_time().seconds());
+
+  v1::GetTemplateRequest get;
+  get.set_name("order-shipped");
+  get.set_version(1);
+  v1::GetTemplateResponse response;
+  ASSERT_TRUE(template_stub_->GetTemplate(Context().get(), get, &response).ok());
+  EXPECT_EQ(response.template_().description(), "");
+  get.set_version(0);
+  ASSERT_TRUE(template_stub_->GetTemplate(Context().get(), get, &response).ok());
+  EXPECT_EQ(response.template_().version(), 2);
+  get.set_version(9);
+  grpc::Status missing = template_stub_->GetTemplate(Context().get(), get, &response);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(missing.error_message(), HasSubstr("no version 9"));
+}
+
+TEST_F(TemplateServiceTest, ApplyingTheSameContentAgainMakesNoNewVersion) {
+  ASSERT_TRUE(Create(Shipped()).ok());
+  v1::Template updated;
+  ASSERT_TRUE(Update(Shipped(), {"*"}, &updated).ok());
+  EXPECT_EQ(updated.version(), 1);
+}
+
+TEST_F(TemplateServiceTest, InvalidTemplatesAreRejectedNamingTheField) {
+  v1::Template t = Shipped();
+  t.set_default_locale("nl");
+  grpc::Status status = Create(t);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("template.default_locale"));
+
+  ASSERT_TRUE(Create(Shipped()).ok());
+  v1::Template patch;
+  patch.set_name("order-shipped");
+  v1::Template out;
+  status = Update(patch, {"contents"}, &out);  // would remove every locale
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("template.contents"));
+  status = Update(patch, {"version"}, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("update_mask"));
+  EXPECT_EQ(Create(Shipped()).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+}
+
+TEST_F(TemplateServiceTest, ListAndDelete) {
+  for (const char* name : {"b-template", "a-template", "c-template"}) {
+    v1::Template t = Shipped();
+    t.set_name(name);
+    ASSERT_TRUE(Create(t).ok());
+  }
+  v1::ListTemplatesRequest list;
+  list.set_page_size(2);
+  v1::ListTemplatesResponse page;
+  ASSERT_TRUE(template_stub_->ListTemplates(Context().get(), list, &page).ok());
+  ASSERT_EQ(page.templates_size(), 2);
+  EXPECT_EQ(page.templates(0).name(), "a-template");
+  ASSERT_FALSE(page.next_page_token().empty());
+  list.set_page_token(page.next_page_token());
+  ASSERT_TRUE(template_stub_->ListTemplates(Context().get(), list, &page).ok());
+  ASSERT_EQ(page.templates_size(), 1);
+  EXPECT_EQ(page.templates(0).name(), "c-template");
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  v1::DeleteTemplateRequest del;
+  del.set_name("b-template");
+  v1::DeleteTemplateResponse deleted;
+  ASSERT_TRUE(template_stub_->DeleteTemplate(Context().get(), del, &deleted).ok());
+  v1::GetTemplateRequest get;
+  get.set_name("b-template");
+  v1::GetTemplateResponse response;
+  EXPECT_EQ(template_stub_->GetTemplate(Context().get(), get, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace herald::api

@@ -1,0 +1,275 @@
+#include "tools/heraldctl/heraldctl.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "herald/v1/profile_service.grpc.pb.h"
+#include "herald/v1/template_service.grpc.pb.h"
+
+namespace herald::heraldctl {
+namespace {
+
+constexpr int kExitRefused = 1;
+constexpr int kExitBadInput = 2;
+constexpr int kExitUnreachable = 3;
+
+const char* CodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const auto i = static_cast<size_t>(code);
+  return i < std::size(kNames) ? kNames[i] : "UNKNOWN";
+}
+
+}  // namespace
+
+int Heraldctl::Main(int argc, const char* const* argv) {
+  CLI::App app{"heraldctl: talk to a running heraldd"};
+  app.add_option("--address,-a", address_, "heraldd's gRPC address")
+      ->envname("HERALD_ADDRESS")
+      ->capture_default_str();
+  app.add_option("--timeout", timeout_seconds_, "Deadline of each call, in seconds")
+      ->capture_default_str();
+  app.require_subcommand(1);
+
+  app.add_subcommand("health", "Ask grpc.health.v1; exit 0 when SERVING")
+      ->callback([this] { Health(); })
+      ->add_option("--service", service_, "A service, e.g. herald.v1.ProfileService");
+  app.add_subcommand("services", "List heraldd's gRPC services (server reflection)")
+      ->callback([this] { Services(); });
+
+  auto add_file = [this](CLI::App* cmd) {
+    cmd->add_option("--file,-f", file_, "JSON file, or - for stdin")->required();
+  };
+  auto add_paging = [this](CLI::App* cmd) {
+    cmd->add_option("--page-size", page_size_, "Items per page (default 50)");
+    cmd->add_option("--page-token", page_token_, "next_page_token of the previous page");
+  };
+
+  CLI::App* profile = app.add_subcommand("profile", "Customer profiles")->require_subcommand(1);
+  add_file(profile->add_subcommand("create", "Create a profile from CustomerProfile JSON")
+               ->callback([this] { ProfileCreate(); }));
+  profile->add_subcommand("get", "Show a profile")
+      ->callback([this] { ProfileGet(); })
+      ->add_option("customer_id", key_, "Customer id")
+      ->required();
+  add_paging(profile->add_subcommand("list", "List profiles, one page")->callback([this] {
+    ProfileList();
+  }));
+  CLI::App* update =
+      profile->add_subcommand("update", "Change the fields named by --mask from JSON")
+          ->callback([this] { ProfileUpdate(); });
+  add_file(update);
+  update->add_option("--mask", mask_, "Fields to change, e.g. email,consents")->delimiter(',');
+  update->add_flag("--allow-missing", allow_missing_, "Create the profile if there is none");
+  profile->add_subcommand("delete", "Delete a profile with its consents")
+      ->callback([this] { ProfileDelete(); })
+      ->add_option("customer_id", key_, "Customer id")
+      ->required();
+
+  CLI::App* tmpl = app.add_subcommand("template", "Message templates")->require_subcommand(1);
+  add_file(tmpl->add_subcommand("create", "Create a template from Template JSON")->callback([this] {
+    TemplateCreate();
+  }));
+  CLI::App* get =
+      tmpl->add_subcommand("get", "Show a template")->callback([this] { TemplateGet(); });
+  get->add_option("name", key_, "Template name")->required();
+  get->add_option("--version", version_, "A version (default: the latest)");
+  add_paging(tmpl->add_subcommand("list", "List templates, one page")->callback([this] {
+    TemplateList();
+  }));
+  tmpl->add_subcommand("delete", "Delete a template and all its versions")
+      ->callback([this] { TemplateDelete(); })
+      ->add_option("name", key_, "Template name")
+      ->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e, out_, err_);
+  }
+  return exit_code_;
+}
+
+std::shared_ptr<grpc::Channel> Heraldctl::Channel() const {
+  return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+}
+
+std::unique_ptr<grpc::ClientContext> Heraldctl::Context() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_seconds_));
+  return context;
+}
+
+bool Heraldctl::Check(const grpc::Status& status) {
+  if (status.ok()) return true;
+  err_ << "heraldctl: " << CodeName(status.error_code()) << ": " << status.error_message() << "\n";
+  const bool unreachable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                           status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+  exit_code_ = unreachable ? kExitUnreachable : kExitRefused;
+  return false;
+}
+
+void Heraldctl::PrintJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) {
+    err_ << "heraldctl: cannot print the response as JSON\n";
+    exit_code_ = kExitRefused;
+    return;
+  }
+  out_ << json;
+}
+
+bool Heraldctl::ReadJson(google::protobuf::Message& message) {
+  std::stringstream text;
+  if (file_ == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(file_);
+    if (!in) {
+      err_ << "heraldctl: cannot open " << file_ << "\n";
+      exit_code_ = kExitBadInput;
+      return false;
+    }
+    text << in.rdbuf();
+  }
+  auto status = google::protobuf::util::JsonStringToMessage(text.str(), &message);
+  if (!status.ok()) {
+    err_ << "heraldctl: " << file_ << ": not a " << message.GetDescriptor()->full_name()
+         << " in JSON: " << status.message() << "\n";
+    exit_code_ = kExitBadInput;
+    return false;
+  }
+  return true;
+}
+
+void Heraldctl::Health() {
+  auto stub = grpc::health::v1::Health::NewStub(Channel());
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service_);
+  grpc::health::v1::HealthCheckResponse response;
+  if (!Check(stub->Check(Context().get(), request, &response))) return;
+  out_ << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status()) << "\n";
+  if (response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
+    exit_code_ = kExitRefused;
+  }
+}
+
+void Heraldctl::Services() {
+  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(Channel());
+  auto context = Context();
+  auto stream = stub->ServerReflectionInfo(context.get());
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  const bool answered = stream->Write(request) && stream->Read(&response);
+  stream->WritesDone();
+  if (!Check(stream->Finish()) || !answered) return;
+  for (const auto& s : response.list_services_response().service()) out_ << s.name() << "\n";
+}
+
+void Heraldctl::ProfileCreate() {
+  v1::CreateProfileRequest request;
+  if (!ReadJson(*request.mutable_profile())) return;
+  v1::CreateProfileResponse response;
+  auto stub = v1::ProfileService::NewStub(Channel());
+  if (Check(stub->CreateProfile(Context().get(), request, &response))) PrintJson(response);
+}
+
+void Heraldctl::ProfileGet() {
+  v1::GetProfileRequest request;
+  request.set_customer_id(key_);
+  v1::GetProfileResponse response;
+  auto stub = v1::ProfileService::NewStub(Channel());
+  if (Check(stub->GetProfile(Context().get(), request, &response))) PrintJson(response);
+}
+
+void Heraldctl::ProfileList() {
+  v1::ListProfilesRequest request;
+  request.set_page_size(page_size_);
+  request.set_page_token(page_token_);
+  v1::ListProfilesResponse response;
+  auto stub = v1::ProfileService::NewStub(Channel());
+  if (Check(stub->ListProfiles(Context().get(), request, &response))) PrintJson(response);
+}
+
+void Heraldctl::ProfileUpdate() {
+  v1::UpdateProfileRequest request;
+  if (!ReadJson(*request.mutable_profile())) return;
+  for (const std::string& path : mask_) request.mutable_update_mask()->add_paths(path);
+  request.set_allow_missing(allow_missing_);
+  v1::UpdateProfileResponse response;
+  auto stub = v1::ProfileService::NewStub(Channel());
+  if (Check(stub->UpdateProfile(Context().get(), request, &response))) PrintJson(response);
+}
+
+void Heraldctl::ProfileDelete() {
+  v1::DeleteProfileRequest request;
+  request.set_customer_id(key_);
+  v1::DeleteProfileResponse response;
+  auto stub = v1::ProfileService::NewStub(Channel());
+  if (Check(stub->DeleteProfile(Context().get(), request, &response))) {
+    out_ << "deleted profile " << key_ << "\n";
+  }
+}
+
+void Heraldctl::TemplateCreate() {
+  v1::CreateTemplateRequest request;
+  if (!ReadJson(*request.mutable_template_())) return;
+  v1::CreateTemplateResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->CreateTemplate(Context().get(), request, &response))) PrintJson(response);
+}
+
+void Heraldctl::TemplateGet() {
+  v1::GetTemplateRequest request;
+  request.set_name(key_);
+  request.set_version(version_);
+  v1::GetTemplateResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->GetTemplate(Context().get(), request, &response))) PrintJson(response);
+}
+
+void Heraldctl::TemplateList() {
+  v1::ListTemplatesRequest request;
+  request.set_page_size(page_size_);
+  request.set_page_token(page_token_);
+  v1::ListTemplatesResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->ListTemplates(Context().get(), request, &response))) PrintJson(response);
+}
+
+void Heraldctl::TemplateDelete() {
+  v1::DeleteTemplateRequest request;
+  request.set_name(key_);
+  v1::DeleteTemplateResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->DeleteTemplate(Context().get(), request, &response))) {
+    out_ << "deleted template " << key_ << "\n";
+  }
+}
+
+}  // namespace herald::heraldctl

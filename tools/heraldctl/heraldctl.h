@@ -1,0 +1,62 @@
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <grpcpp/grpcpp.h>
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace herald::heraldctl {
+
+/// The heraldctl command line: talks to a running heraldd over gRPC and prints
+/// responses as JSON (protobuf's JSON mapping).
+///
+/// Exit codes: 0 success; 1 heraldd refused (the gRPC code and message are printed);
+/// 2 bad usage or input; 3 heraldd not reachable in time.
+class Heraldctl {
+ public:
+  Heraldctl(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
+
+  int Main(int argc, const char* const* argv);
+
+ private:
+  std::shared_ptr<grpc::Channel> Channel() const;
+  std::unique_ptr<grpc::ClientContext> Context() const;
+  /// Prints a failed call; true when OK.
+  bool Check(const grpc::Status& status);
+  void PrintJson(const google::protobuf::Message& message);
+  /// Reads file_ ("-" is stdin) as JSON into message.
+  bool ReadJson(google::protobuf::Message& message);
+
+  void Health();
+  void Services();
+  void ProfileCreate();
+  void ProfileGet();
+  void ProfileList();
+  void ProfileUpdate();
+  void ProfileDelete();
+  void TemplateCreate();
+  void TemplateGet();
+  void TemplateList();
+  void TemplateDelete();
+
+  std::ostream& out_;
+  std::ostream& err_;
+  int exit_code_ = 0;
+
+  // Options, filled by the parser.
+  std::string address_ = "127.0.0.1:50051";
+  int timeout_seconds_ = 10;
+  std::string service_;
+  std::string file_;
+  std::string key_;  // customer id or template name
+  std::vector<std::string> mask_;
+  bool allow_missing_ = false;
+  int page_size_ = 0;
+  std::string page_token_;
+  int64_t version_ = 0;
+};
+
+}  // namespace herald::heraldctl
