@@ -140,7 +140,7 @@ void Heraldctl::PrintJson(const google::protobuf::Message& message) {
     exit_code_ = kExitRefused;
     return;
   }
-  out_ << json;
+  out_ << json << "\n";
 }
 
 bool Heraldctl::ReadJson(google::protobuf::Message& message) {

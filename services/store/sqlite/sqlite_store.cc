@@ -184,13 +184,8 @@ absl::StatusOr<core::Profile> SqliteStore::MutateProfile(std::string_view custom
 }
 
 absl::Status SqliteStore::DeleteProfile(std::string_view customer_id) {
-  return Write([&](Db& db) -> absl::Status {
-    auto del = db.Prepare("DELETE FROM customers WHERE customer_id = ?1 RETURNING 1");
-    if (!del.ok()) return del.status();
-    absl::StatusOr<bool> deleted = (*del)->Bind(1, customer_id).Step();
-    if (!deleted.ok()) return deleted.status();
-    return *deleted ? absl::OkStatus() : NotFound("profile", customer_id);
-  });
+  return DeleteRow("DELETE FROM customers WHERE customer_id = ?1 RETURNING 1", "profile",
+                   customer_id);
 }
 
 absl::StatusOr<core::Template> SqliteStore::GetTemplate(std::string_view name, int64_t version) {
@@ -254,12 +249,18 @@ absl::StatusOr<core::Template> SqliteStore::AddTemplateVersion(std::string_view 
 }
 
 absl::Status SqliteStore::DeleteTemplate(std::string_view name) {
+  return DeleteRow("DELETE FROM templates WHERE name = ?1 RETURNING 1", "template", name);
+}
+
+absl::Status SqliteStore::DeleteRow(std::string_view sql, std::string_view what,
+                                    std::string_view key) {
+  // Dependent rows go with it: the schema's foreign keys cascade.
   return Write([&](Db& db) -> absl::Status {
-    auto del = db.Prepare("DELETE FROM templates WHERE name = ?1 RETURNING 1");
+    auto del = db.Prepare(sql);
     if (!del.ok()) return del.status();
-    absl::StatusOr<bool> deleted = (*del)->Bind(1, name).Step();
+    absl::StatusOr<bool> deleted = (*del)->Bind(1, key).Step();
     if (!deleted.ok()) return deleted.status();
-    return *deleted ? absl::OkStatus() : NotFound("template", name);
+    return *deleted ? absl::OkStatus() : NotFound(what, key);
   });
 }
 

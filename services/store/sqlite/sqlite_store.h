@@ -63,6 +63,8 @@ class SqliteStore final : public Store {
   absl::Status Write(WriteFn fn);
   /// Runs fn on a reader connection inside a read transaction (one snapshot).
   absl::Status Read(const ReadFn& fn);
+  /// Runs a "DELETE ... RETURNING 1" for key; NOT_FOUND naming `what` when no row went.
+  absl::Status DeleteRow(std::string_view sql, std::string_view what, std::string_view key);
   void WriterLoop();
   void CommitBatch(std::vector<WriteJob>& batch);
 
