@@ -99,16 +99,7 @@ absl::Status ConvertSuppressions(const v1::CustomerProfile& proto, std::string_v
 }  // namespace
 
 absl::Status ValidateCustomerId(std::string_view id, std::string_view field) {
-  if (id.empty()) return FieldError(field, "must be set");
-  if (id.size() > 128) return FieldError(field, "is longer than 128 bytes");
-  for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
-        std::string_view("-_.:@").find(c) == std::string_view::npos) {
-      return FieldError(field, core::StrCat("\"", id, "\" contains '", std::string(1, c),
-                                            "'; use letters, digits and -_.:@"));
-    }
-  }
-  return absl::OkStatus();
+  return InField(field, core::ValidateCustomerId(id));
 }
 
 absl::StatusOr<core::Profile> ProfileFromProto(const v1::CustomerProfile& proto,

@@ -24,6 +24,19 @@ bool HasSpaceOrControl(std::string_view s) {
 
 }  // namespace
 
+absl::Status ValidateCustomerId(std::string_view id) {
+  if (id.empty()) return absl::InvalidArgumentError("must be set");
+  if (id.size() > 128) return absl::InvalidArgumentError("is longer than 128 bytes");
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) &&
+        std::string_view("-_.:@").find(c) == std::string_view::npos) {
+      return absl::InvalidArgumentError(core::StrCat("\"", id, "\" contains '", std::string(1, c),
+                                                     "'; use letters, digits and -_.:@"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> NormalizeEmail(std::string_view email) {
   if (email.size() > 254) {
     return absl::InvalidArgumentError(

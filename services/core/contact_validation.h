@@ -10,6 +10,9 @@ namespace herald::core {
 // Each function checks one kind of contact datum and returns its canonical form, or
 // INVALID_ARGUMENT saying what is wrong with the value (the caller adds the field name).
 
+/// A customer id: 1 to 128 bytes of letters, digits and "-_.:@".
+absl::Status ValidateCustomerId(std::string_view id);
+
 /// An email address: one '@', a local part of at most 64 bytes, a domain with a dot,
 /// no spaces or control characters. The domain is lower-cased.
 absl::StatusOr<std::string> NormalizeEmail(std::string_view email);

@@ -39,6 +39,9 @@ void StrAppend(std::string& out, const Parts&... parts) {
   (strings_internal::Append(out, parts), ...);
 }
 
+/// Whether s is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
 /// A std::string_view of an absl::string_view (e.g. absl::Status::message()).
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
 

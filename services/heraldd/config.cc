@@ -247,6 +247,13 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
       errors.push_back(core::StrCat(source, ": store.sqlite.path: must not be empty"));
   }
   {
+    MapReader ingest = top.Section("ingest");
+    ingest.Get("max_event_bytes", config.ingest.max_event_bytes, 1024, 64 * 1024 * 1024);
+    ingest.Get("max_audience", config.ingest.max_audience, 1, 10'000'000);
+    ingest.Get("max_future_skew", config.ingest.max_future_skew);
+    ingest.Finish();
+  }
+  {
     MapReader log = top.Section("log");
     log.GetChoice<spdlog::level::level_enum>("level", config.log.level,
                                              {{"trace", spdlog::level::trace},

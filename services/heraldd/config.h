@@ -41,12 +41,21 @@ struct Config {
   struct Store {
     Sqlite sqlite;
   };
+  struct Ingest {
+    /// Largest encoded event accepted; larger ones are dead-lettered as OVERSIZED.
+    int max_event_bytes = 256 * 1024;
+    /// Most customers one event may address.
+    int max_audience = 1'000'000;
+    /// How far in the future an event's occur_time may be.
+    std::chrono::milliseconds max_future_skew{std::chrono::hours(1)};
+  };
   struct Log {
     spdlog::level::level_enum level = spdlog::level::info;
   };
 
   Server server;
   Store store;
+  Ingest ingest;
   Log log;
 };
 

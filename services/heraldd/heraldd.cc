@@ -7,8 +7,8 @@
 
 #include <filesystem>
 
-#include "herald/v1/event_service.grpc.pb.h"
-#include "herald/v1/notification_service.grpc.pb.h"
+#include "services/api/event_service.h"
+#include "services/api/notification_service.h"
 #include "services/api/profile_service.h"
 #include "services/api/template_service.h"
 #include "services/core/strings.h"
@@ -17,8 +17,6 @@
 namespace herald::heraldd {
 namespace {
 
-// Services of the v1 contract whose stages are not built yet answer UNIMPLEMENTED
-// (the generated default), and still show in reflection as part of the API.
 const char* const kServiceNames[] = {
     "herald.v1.ProfileService",
     "herald.v1.TemplateService",
@@ -60,6 +58,13 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   if (!store.ok()) return store.status();
   d->store_ = std::move(*store);
   spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
+  d->intake_ = std::make_unique<ingest::Intake>(
+      *d->store_, *d->store_, d->clock_,
+      ingest::EventLimits{.max_event_bytes = static_cast<size_t>(config.ingest.max_event_bytes),
+                          .max_audience = static_cast<size_t>(config.ingest.max_audience),
+                          .max_future_skew = std::chrono::duration_cast<std::chrono::seconds>(
+                              config.ingest.max_future_skew)},
+      *d->registry_);
 
   auto http = api::AdminHttpServer::Start(config.server.http_listen.host,
                                           config.server.http_listen.port, d->registry_);
@@ -84,8 +89,8 @@ absl::Status Heraldd::StartGrpc() {
   runner_ = std::make_unique<api::RpcRunner>(*executor_, *registry_);
   services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
   services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_));
-  services_.push_back(std::make_unique<v1::EventService::CallbackService>());
-  services_.push_back(std::make_unique<v1::NotificationService::CallbackService>());
+  services_.push_back(std::make_unique<api::EventService>(*intake_, *runner_));
+  services_.push_back(std::make_unique<api::NotificationService>(*store_, *runner_));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -13,6 +13,7 @@
 #include "services/api/rpc_runner.h"
 #include "services/core/clock.h"
 #include "services/heraldd/config.h"
+#include "services/ingest/intake.h"
 #include "services/store/store.h"
 
 namespace herald::heraldd {
@@ -42,6 +43,7 @@ class Heraldd {
   core::SystemClock clock_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ingest::Intake> intake_;
   std::unique_ptr<api::BlockingExecutor> executor_;
   std::unique_ptr<api::RpcRunner> runner_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

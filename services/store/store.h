@@ -9,6 +9,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/core/event.h"
+#include "services/core/notification.h"
 #include "services/core/profile.h"
 #include "services/core/template.h"
 
@@ -36,6 +38,10 @@ class ProfileStore {
 
   /// Up to `limit` profiles with customer id greater than `after`, in id order.
   virtual absl::StatusOr<Page<core::Profile>> ListProfiles(std::string_view after, int limit) = 0;
+
+  /// For each id, whether it has a profile (one consistent snapshot).
+  virtual absl::StatusOr<std::vector<bool>> HasProfiles(
+      const std::vector<std::string>& customer_ids) = 0;
 
   /// Reads, changes and writes one profile atomically; returns what was stored.
   virtual absl::StatusOr<core::Profile> MutateProfile(std::string_view customer_id,
@@ -72,7 +78,60 @@ class TemplateStore {
   virtual absl::Status DeleteTemplate(std::string_view name) = 0;
 };
 
+/// An accepted event as it is kept: its fields for queries, and its body exactly as
+/// received (protobuf or JSON), so that nothing of it is lost.
+struct EventRecord {
+  core::Event event;
+  std::string content_type;
+  std::string body;
+  std::string origin;  // e.g. "kafka herald.orders/2@1234" or "grpc"
+  core::Time receive_time;
+};
+
+/// One event with the notifications derived from it.
+struct IntakeItem {
+  EventRecord record;
+  std::vector<core::Notification> notifications;
+};
+
+/// What recording one event did.
+struct IntakeResult {
+  /// The event id was recorded before; nothing was written for it.
+  bool duplicate = false;
+  int notifications_created = 0;
+};
+
+/// Which notifications to list; empty fields match everything.
+struct NotificationFilter {
+  std::string customer_id;
+  std::string event_id;
+  std::vector<core::NotificationState> states;
+  std::string template_name;
+  std::optional<core::Channel> channel;
+  std::optional<core::Time> start_time;  // created at or after
+  std::optional<core::Time> end_time;    // created before
+};
+
+/// Accepted events and the notifications they lead to.
+class NotificationStore {
+ public:
+  virtual ~NotificationStore() = default;
+
+  /// Records every item in one durable transaction: each event with its notifications,
+  /// or, when its id is already recorded, nothing (a duplicate). Results are in item
+  /// order. An error means nothing of the batch was recorded.
+  virtual absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
+      const std::vector<IntakeItem>& items) = 0;
+
+  /// NOT_FOUND when there is no such notification.
+  virtual absl::StatusOr<core::Notification> GetNotification(std::string_view id) = 0;
+
+  /// Newest first; `after` is a key from a previous page's next_after ("" to start).
+  virtual absl::StatusOr<Page<core::Notification>> ListNotifications(
+      const NotificationFilter& filter, std::string_view after, int limit) = 0;
+};
+
 /// All of Herald's durable state, behind one interface per kind of record.
-class Store : public ProfileStore, public TemplateStore {};
+class Store : public ProfileStore, public TemplateStore, public NotificationStore {};
 
 }  // namespace herald::store

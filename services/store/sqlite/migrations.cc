@@ -76,6 +76,36 @@ CREATE TABLE template_contents (
   FOREIGN KEY (name, version) REFERENCES template_versions (name, version) ON DELETE CASCADE
 ) WITHOUT ROWID;
 )sql"},
+      {2, "accepted events and their notifications", R"sql(
+CREATE TABLE events (
+  event_id        TEXT PRIMARY KEY,
+  event_type      TEXT NOT NULL,
+  occur_time_us   INTEGER NOT NULL,
+  source          TEXT NOT NULL,
+  customer_count  INTEGER NOT NULL,
+  content_type    TEXT NOT NULL,
+  body            BLOB NOT NULL,      -- exactly as received
+  origin          TEXT NOT NULL,
+  receive_time_us INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE notifications (
+  notification_id TEXT PRIMARY KEY,
+  event_id        TEXT NOT NULL,
+  customer_id     TEXT NOT NULL,
+  event_type      TEXT NOT NULL,
+  template_name   TEXT NOT NULL,
+  channel         TEXT,               -- NULL until a channel is chosen
+  state           TEXT NOT NULL,
+  create_time_us  INTEGER NOT NULL,
+  update_time_us  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE INDEX notifications_by_time ON notifications (create_time_us DESC, notification_id DESC);
+CREATE INDEX notifications_by_customer
+  ON notifications (customer_id, create_time_us DESC, notification_id DESC);
+CREATE INDEX notifications_by_event ON notifications (event_id);
+)sql"},
   };
   return kMigrations;
 }

@@ -10,6 +10,7 @@
 #include "services/core/profile.h"
 #include "services/core/template.h"
 #include "services/store/sqlite/sqlite_db.h"
+#include "services/store/store.h"
 
 // Mapping between domain records and rows; every function runs on a connection the
 // caller holds inside a transaction.
@@ -27,5 +28,16 @@ absl::StatusOr<std::optional<core::Template>> ReadTemplate(Db& db, std::string_v
                                                            int64_t version);
 /// Inserts a new version and makes it the latest.
 absl::Status InsertTemplateVersion(Db& db, const core::Template& tmpl);
+
+/// Inserts the event unless its id is recorded; false for a duplicate.
+absl::StatusOr<bool> InsertEvent(Db& db, const EventRecord& record);
+/// Inserts the notification unless its id exists; false when it did.
+absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n);
+absl::StatusOr<std::optional<core::Notification>> ReadNotification(Db& db, std::string_view id);
+/// Newest first, after the page key `after` ("" for the first page).
+absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
+    Db& db, const NotificationFilter& filter, std::string_view after, int limit);
+/// The page key of a notification: continue after it.
+std::string NotificationPageKey(const core::Notification& n);
 
 }  // namespace herald::store::sqlite

@@ -26,6 +26,7 @@ class Statement {
 
   // Parameters are 1-based, as in SQLite.
   Statement& Bind(int index, std::string_view value);
+  Statement& BindBlob(int index, std::string_view bytes);
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::nullopt_t);
   Statement& Bind(int index, const std::optional<int64_t>& value);

@@ -164,6 +164,23 @@ absl::StatusOr<Page<core::Profile>> SqliteStore::ListProfiles(std::string_view a
   return page;
 }
 
+absl::StatusOr<std::vector<bool>> SqliteStore::HasProfiles(
+    const std::vector<std::string>& customer_ids) {
+  std::vector<bool> found(customer_ids.size());
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    for (size_t i = 0; i < customer_ids.size(); ++i) {
+      auto query = db.Prepare("SELECT 1 FROM customers WHERE customer_id = ?1");
+      if (!query.ok()) return query.status();
+      absl::StatusOr<bool> row = (*query)->Bind(1, customer_ids[i]).Step();
+      if (!row.ok()) return row.status();
+      found[i] = *row;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
 absl::StatusOr<core::Profile> SqliteStore::MutateProfile(std::string_view customer_id,
                                                          ProfileMutation mutate) {
   core::Profile stored;
@@ -250,6 +267,57 @@ absl::StatusOr<core::Template> SqliteStore::AddTemplateVersion(std::string_view 
 
 absl::Status SqliteStore::DeleteTemplate(std::string_view name) {
   return DeleteRow("DELETE FROM templates WHERE name = ?1 RETURNING 1", "template", name);
+}
+
+absl::StatusOr<std::vector<IntakeResult>> SqliteStore::RecordIntake(
+    const std::vector<IntakeItem>& items) {
+  std::vector<IntakeResult> results(items.size());
+  absl::Status status = Write([&](Db& db) -> absl::Status {
+    for (size_t i = 0; i < items.size(); ++i) {
+      absl::StatusOr<bool> inserted = InsertEvent(db, items[i].record);
+      if (!inserted.ok()) return inserted.status();
+      if (!*inserted) {
+        results[i].duplicate = true;
+        continue;
+      }
+      for (const core::Notification& n : items[i].notifications) {
+        absl::StatusOr<bool> created = InsertNotification(db, n);
+        if (!created.ok()) return created.status();
+        if (*created) ++results[i].notifications_created;
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return results;
+}
+
+absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view id) {
+  absl::StatusOr<std::optional<core::Notification>> n;
+  absl::Status status = Read([&](Db& db) {
+    n = ReadNotification(db, id);
+    return n.status();
+  });
+  if (!status.ok()) return status;
+  if (!*n) return NotFound("notification", id);
+  return std::move(**n);
+}
+
+absl::StatusOr<Page<core::Notification>> SqliteStore::ListNotifications(
+    const NotificationFilter& filter, std::string_view after, int limit) {
+  Page<core::Notification> page;
+  absl::Status status = Read([&](Db& db) {
+    auto rows = SelectNotifications(db, filter, after, limit + 1);
+    if (!rows.ok()) return rows.status();
+    page.items = std::move(*rows);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.resize(static_cast<size_t>(limit));
+    page.next_after = NotificationPageKey(page.items.back());
+  }
+  return page;
 }
 
 absl::Status SqliteStore::DeleteRow(std::string_view sql, std::string_view what,

@@ -38,6 +38,8 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<core::Profile> GetProfile(std::string_view customer_id) override;
   absl::StatusOr<Page<core::Profile>> ListProfiles(std::string_view after, int limit) override;
+  absl::StatusOr<std::vector<bool>> HasProfiles(
+      const std::vector<std::string>& customer_ids) override;
   absl::StatusOr<core::Profile> MutateProfile(std::string_view customer_id,
                                               ProfileMutation mutate) override;
   absl::Status DeleteProfile(std::string_view customer_id) override;
@@ -47,6 +49,13 @@ class SqliteStore final : public Store {
   absl::StatusOr<core::Template> AddTemplateVersion(std::string_view name,
                                                     TemplateMutation mutate) override;
   absl::Status DeleteTemplate(std::string_view name) override;
+
+  absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
+      const std::vector<IntakeItem>& items) override;
+  absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
+  absl::StatusOr<Page<core::Notification>> ListNotifications(const NotificationFilter& filter,
+                                                             std::string_view after,
+                                                             int limit) override;
 
  private:
   using WriteFn = std::function<absl::Status(Db&)>;

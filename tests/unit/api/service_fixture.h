@@ -6,9 +6,13 @@
 
 #include <memory>
 
+#include "herald/v1/event_service.grpc.pb.h"
+#include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
 #include "services/api/blocking_executor.h"
+#include "services/api/event_service.h"
+#include "services/api/notification_service.h"
 #include "services/api/profile_service.h"
 #include "services/api/rpc_runner.h"
 #include "services/api/template_service.h"
@@ -18,7 +22,7 @@
 
 namespace herald::api {
 
-/// The profile and template services on a loopback gRPC server over a real SQLite
+/// The herald.v1 services on a loopback gRPC server over a real SQLite
 /// store in a temp dir, with a fake clock.
 class ServiceFixture : public ::testing::Test {
  protected:
@@ -28,17 +32,25 @@ class ServiceFixture : public ::testing::Test {
     store_ = std::move(*store);
     profiles_ = std::make_unique<ProfileService>(*store_, clock_, runner_);
     templates_ = std::make_unique<TemplateService>(*store_, clock_, runner_);
+    intake_ = std::make_unique<ingest::Intake>(*store_, *store_, clock_, ingest::EventLimits{},
+                                               registry_);
+    events_ = std::make_unique<EventService>(*intake_, runner_);
+    notifications_ = std::make_unique<NotificationService>(*store_, runner_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(profiles_.get());
     builder.RegisterService(templates_.get());
+    builder.RegisterService(events_.get());
+    builder.RegisterService(notifications_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
     auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                                        grpc::InsecureChannelCredentials());
     profile_stub_ = v1::ProfileService::NewStub(channel);
     template_stub_ = v1::TemplateService::NewStub(channel);
+    event_stub_ = v1::EventService::NewStub(channel);
+    notification_stub_ = v1::NotificationService::NewStub(channel);
   }
 
   void TearDown() override {
@@ -61,9 +73,14 @@ class ServiceFixture : public ::testing::Test {
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<ProfileService> profiles_;
   std::unique_ptr<TemplateService> templates_;
+  std::unique_ptr<ingest::Intake> intake_;
+  std::unique_ptr<EventService> events_;
+  std::unique_ptr<NotificationService> notifications_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::ProfileService::Stub> profile_stub_;
   std::unique_ptr<v1::TemplateService::Stub> template_stub_;
+  std::unique_ptr<v1::EventService::Stub> event_stub_;
+  std::unique_ptr<v1::NotificationService::Stub> notification_stub_;
 };
 
 }  // namespace herald::api

@@ -1,0 +1,64 @@
+#include "services/api/notification_mapping.h"
+
+#include "services/api/kind_mapping.h"
+#include "services/api/status.h"
+#include "services/api/time_mapping.h"
+#include "services/core/contact_validation.h"
+#include "services/core/strings.h"
+
+namespace herald::api {
+
+std::optional<core::NotificationState> FromProto(v1::NotificationState state) {
+  const std::string& name = v1::NotificationState_Name(state);
+  constexpr std::string_view kPrefix = "NOTIFICATION_STATE_";
+  if (!std::string_view(name).starts_with(kPrefix)) return std::nullopt;
+  return core::ParseNotificationState(std::string_view(name).substr(kPrefix.size()));
+}
+
+v1::NotificationState ToProto(core::NotificationState state) {
+  v1::NotificationState out = v1::NOTIFICATION_STATE_UNSPECIFIED;
+  v1::NotificationState_Parse(core::StrCat("NOTIFICATION_STATE_", core::Name(state)), &out);
+  return out;
+}
+
+v1::Notification NotificationToProto(const core::Notification& n) {
+  v1::Notification proto;
+  proto.set_notification_id(n.notification_id);
+  proto.set_customer_id(n.customer_id);
+  proto.set_event_id(n.event_id);
+  proto.set_event_type(n.event_type);
+  proto.set_template_name(n.template_name);
+  if (n.channel) proto.set_channel(ToProto(*n.channel));
+  proto.set_state(ToProto(n.state));
+  *proto.mutable_create_time() = ToProto(n.create_time);
+  *proto.mutable_update_time() = ToProto(n.update_time);
+  return proto;
+}
+
+absl::StatusOr<store::NotificationFilter> FilterFromProto(const v1::NotificationFilter& in) {
+  store::NotificationFilter out;
+  if (!in.customer_id().empty()) {
+    absl::Status valid = core::ValidateCustomerId(in.customer_id());
+    if (!valid.ok()) return InField("filter.customer_id", valid);
+    out.customer_id = in.customer_id();
+  }
+  out.event_id = in.event_id();
+  out.template_name = in.template_name();
+  for (int i = 0; i < in.states_size(); ++i) {
+    auto state = FromProto(in.states(i));
+    if (!state) return FieldError(core::StrCat("filter.states[", i, "]"), "is not a state");
+    out.states.push_back(*state);
+  }
+  if (in.channel() != v1::CHANNEL_UNSPECIFIED) {
+    out.channel = FromProto(in.channel());
+    if (!out.channel) return FieldError("filter.channel", "is not a channel");
+  }
+  if (in.has_start_time()) out.start_time = FromProto(in.start_time());
+  if (in.has_end_time()) out.end_time = FromProto(in.end_time());
+  if (out.start_time && out.end_time && *out.end_time <= *out.start_time) {
+    return FieldError("filter.end_time", "must be after filter.start_time");
+  }
+  return out;
+}
+
+}  // namespace herald::api

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "herald/v1/notification.pb.h"
+#include "herald/v1/notification_service.pb.h"
+#include "services/core/notification.h"
+#include "services/store/store.h"
+
+namespace herald::api {
+
+v1::Notification NotificationToProto(const core::Notification& n);
+
+std::optional<core::NotificationState> FromProto(v1::NotificationState state);
+v1::NotificationState ToProto(core::NotificationState state);
+
+/// The store filter for an API filter; INVALID_ARGUMENT names a bad field.
+absl::StatusOr<store::NotificationFilter> FilterFromProto(const v1::NotificationFilter& filter);
+
+}  // namespace herald::api

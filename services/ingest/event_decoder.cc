@@ -1,0 +1,64 @@
+#include "services/ingest/event_decoder.h"
+
+#include <google/protobuf/unknown_field_set.h>
+#include <google/protobuf/util/json_util.h>
+
+#include "absl/strings/ascii.h"
+#include "services/core/strings.h"
+
+namespace herald::ingest {
+
+std::variant<Encoding, Rejection> EncodingOf(std::string_view content_type) {
+  std::string type(content_type.substr(0, content_type.find(';')));
+  type = absl::AsciiStrToLower(std::string(absl::StripAsciiWhitespace(type)));
+  if (type.empty() || type == "application/x-protobuf" || type == "application/protobuf" ||
+      type == "application/vnd.google.protobuf") {
+    return Encoding::kProtobuf;
+  }
+  if (type == "application/json") return Encoding::kJson;
+  return Rejection{RejectReason::kUnsupportedContentType, "",
+                   core::StrCat("content-type \"", content_type,
+                                "\" is neither application/x-protobuf nor application/json")};
+}
+
+std::variant<v1::Event, Rejection> DecodeEvent(std::string_view body, std::string_view content_type,
+                                               size_t max_bytes) {
+  if (body.size() > max_bytes) {
+    return Rejection{
+        RejectReason::kOversized, "",
+        core::StrCat("event is ", body.size(), " bytes; at most ", max_bytes, " are accepted")};
+  }
+  auto encoding = EncodingOf(content_type);
+  if (auto* rejection = std::get_if<Rejection>(&encoding)) return *rejection;
+
+  v1::Event event;
+  if (std::get<Encoding>(encoding) == Encoding::kJson) {
+    if (!core::IsValidUtf8(body)) {
+      return Rejection{RejectReason::kInvalidUtf8, "", "the JSON body is not valid UTF-8"};
+    }
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = false;
+    auto status = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(body.data(), body.size()), &event, options);
+    if (!status.ok()) {
+      const auto message = status.message();
+      return Rejection{RejectReason::kMalformedJson, "",
+                       core::StrCat("not a herald.v1.Event in JSON: ",
+                                    std::string_view(message.data(), message.size()))};
+    }
+    return event;
+  }
+  if (event.ParseFromArray(body.data(), static_cast<int>(body.size()))) return event;
+  // Parsing fails for broken wire format and for invalid UTF-8 in a string field; a
+  // schema-less parse tells the two apart.
+  google::protobuf::UnknownFieldSet wire;
+  if (wire.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return Rejection{RejectReason::kInvalidUtf8, "",
+                     "a text field of the protobuf event is not valid UTF-8"};
+  }
+  return Rejection{
+      RejectReason::kMalformedProtobuf, "",
+      core::StrCat("not a herald.v1.Event in protobuf wire format (", body.size(), " bytes)")};
+}
+
+}  // namespace herald::ingest

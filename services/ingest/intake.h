@@ -1,0 +1,79 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "herald/v1/event.pb.h"
+#include "services/core/clock.h"
+#include "services/ingest/event_validator.h"
+#include "services/ingest/rejection.h"
+#include "services/store/store.h"
+
+namespace herald::ingest {
+
+/// An event's bytes as they arrived, with where they came from.
+struct RawEvent {
+  std::string_view body;
+  std::string_view content_type;
+  std::string origin;  // e.g. "kafka herald.orders/2@1234"
+};
+
+/// What became of one event.
+struct IntakeOutcome {
+  enum class Kind { kRecorded, kDuplicate, kRejected };
+  Kind kind = Kind::kRejected;
+  std::string event_id;  // when it could be read
+  int customers = 0;
+  int notifications_created = 0;
+  std::optional<Rejection> rejection;  // for kRejected
+};
+
+/// The front of the pipeline, shared by Kafka and gRPC: decodes, validates, fans an
+/// event out to one pending notification per customer, and records the event with its
+/// notifications durably and idempotently (a known event id creates nothing new).
+class Intake {
+ public:
+  Intake(store::ProfileStore& profiles, store::NotificationStore& notifications,
+         const core::Clock& clock, EventLimits limits, prometheus::Registry& registry);
+
+  /// Processes a batch; `via` labels metrics ("kafka", "grpc"). Rejections are
+  /// outcomes. An error means nothing of the batch was recorded: retry it.
+  absl::StatusOr<std::vector<IntakeOutcome>> Process(const std::vector<RawEvent>& batch,
+                                                     std::string_view via);
+
+  /// The same for events already parsed (gRPC).
+  absl::StatusOr<std::vector<IntakeOutcome>> ProcessParsed(
+      const std::vector<const v1::Event*>& events, std::string_view via);
+
+  const EventLimits& limits() const { return limits_; }
+
+ private:
+  struct Candidate {
+    std::variant<v1::Event, Rejection> parsed;
+    std::string content_type;
+    std::string body;
+    std::string origin;
+  };
+
+  absl::StatusOr<std::vector<IntakeOutcome>> Run(std::vector<Candidate> candidates,
+                                                 std::string_view via);
+  void Count(std::string_view via, const IntakeOutcome& outcome);
+
+  store::ProfileStore& profiles_;
+  store::NotificationStore& notifications_;
+  const core::Clock& clock_;
+  const EventLimits limits_;
+  prometheus::Family<prometheus::Counter>& events_;
+  prometheus::Family<prometheus::Counter>& rejected_;
+  prometheus::Family<prometheus::Counter>& notifications_created_;
+};
+
+}  // namespace herald::ingest

@@ -1,0 +1,147 @@
+#include "services/ingest/intake.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "services/store/sqlite/sqlite_store.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/ingest/event_fixtures.h"
+
+namespace herald::ingest {
+namespace {
+
+using Kind = IntakeOutcome::Kind;
+using testing::TestEpoch;
+
+class IntakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::sqlite::SqliteStore::Open({.path = dir_.File("herald.db")});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    intake_ = std::make_unique<Intake>(*store_, *store_, clock_, EventLimits{}, registry_);
+    for (const char* id : {"c1", "c2"}) {
+      ASSERT_TRUE(store_
+                      ->MutateProfile(id,
+                                      [id](const core::Profile*) -> absl::StatusOr<core::Profile> {
+                                        core::Profile p;
+                                        p.customer_id = id;
+                                        p.email = std::string(id) + "@example.nl";
+                                        return p;
+                                      })
+                      .ok());
+    }
+  }
+
+  std::vector<IntakeOutcome> Process(const std::vector<std::string>& bodies,
+                                     const std::string& content_type = "") {
+    std::vector<RawEvent> batch;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      batch.push_back({bodies[i], content_type, "test/" + std::to_string(i)});
+    }
+    auto outcomes = intake_->Process(batch, "kafka");
+    EXPECT_TRUE(outcomes.ok()) << outcomes.status();
+    return outcomes.ok() ? *outcomes : std::vector<IntakeOutcome>{};
+  }
+
+  std::vector<core::Notification> NotificationsOf(const std::string& event_id) {
+    store::NotificationFilter filter;
+    filter.event_id = event_id;
+    auto page = store_->ListNotifications(filter, "", 10'000);
+    EXPECT_TRUE(page.ok());
+    return page->items;
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_{TestEpoch()};
+  prometheus::Registry registry_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<Intake> intake_;
+};
+
+TEST_F(IntakeTest, AnEventBecomesOnePendingNotificationPerCustomerExactlyOnce) {
+  const std::string body = testing::OrderShipped("e1", "c1", TestEpoch()).SerializeAsString();
+  auto first = Process({body});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].kind, Kind::kRecorded);
+  EXPECT_EQ(first[0].notifications_created, 1);
+  auto notifications = NotificationsOf("e1");
+  ASSERT_EQ(notifications.size(), 1u);
+  EXPECT_EQ(notifications[0].customer_id, "c1");
+  EXPECT_EQ(notifications[0].state, core::NotificationState::kPending);
+  EXPECT_EQ(notifications[0].notification_id, core::NotificationId("e1", "c1", ""));
+
+  // The same event again, alone and twice within one batch: nothing new.
+  auto again = Process({body, body});
+  EXPECT_EQ(again[0].kind, Kind::kDuplicate);
+  EXPECT_EQ(again[1].kind, Kind::kDuplicate);
+  EXPECT_EQ(NotificationsOf("e1").size(), 1u);
+}
+
+TEST_F(IntakeTest, JsonAndProtobufAreTheSameEvent) {
+  const std::string json = R"({"event_id": "e-json", "event_type": "order.delayed",
+      "occur_time": "2026-03-01T11:00:00Z", "customer_id": "c2",
+      "order": {"order_id": "o-9", "delay_reason": "storm"}})";
+  auto outcomes = Process({json}, "application/json");
+  ASSERT_EQ(outcomes[0].kind, Kind::kRecorded) << outcomes[0].rejection->Message();
+  EXPECT_EQ(NotificationsOf("e-json").size(), 1u);
+}
+
+TEST_F(IntakeTest, AnAudienceFansOutToEveryCustomer) {
+  std::vector<std::string> customers;
+  for (int i = 0; i < 1000; ++i) customers.push_back("cust-" + std::to_string(i));
+  auto outcomes =
+      Process({testing::Outage("outage-1", customers, TestEpoch()).SerializeAsString()});
+  ASSERT_EQ(outcomes[0].kind, Kind::kRecorded);
+  EXPECT_EQ(outcomes[0].customers, 1000);
+  EXPECT_EQ(outcomes[0].notifications_created, 1000);
+  EXPECT_EQ(NotificationsOf("outage-1").size(), 1000u);
+}
+
+TEST_F(IntakeTest, BadEventsAreRejectedWithoutStoppingTheGoodOnes) {
+  v1::Event unknown = testing::OrderShipped("e-unknown", "nobody", TestEpoch());
+  v1::Event guest = testing::OrderShipped("e-guest", "guest-7", TestEpoch());
+  guest.mutable_contact_overrides()->set_email("guest@example.nl");
+  auto outcomes = Process({"garbage", unknown.SerializeAsString(),
+                           testing::OrderShipped("e-good", "c2", TestEpoch()).SerializeAsString(),
+                           guest.SerializeAsString()});
+  ASSERT_EQ(outcomes.size(), 4u);
+  EXPECT_EQ(outcomes[0].rejection->reason, RejectReason::kMalformedProtobuf);
+  EXPECT_EQ(outcomes[1].rejection->reason, RejectReason::kUnknownCustomer);
+  EXPECT_EQ(outcomes[1].event_id, "e-unknown");
+  EXPECT_EQ(outcomes[2].kind, Kind::kRecorded);
+  EXPECT_EQ(outcomes[3].kind, Kind::kRecorded);  // unknown, but reachable by its overrides
+  EXPECT_TRUE(NotificationsOf("e-unknown").empty());
+
+  const std::string metrics_text = [&] {
+    std::string text;
+    for (const auto& family : registry_.Collect()) {
+      for (const auto& metric : family.metric) {
+        text += family.name;
+        for (const auto& label : metric.label) text += " " + label.name + "=" + label.value;
+        text += " " + std::to_string(metric.counter.value) + "\n";
+      }
+    }
+    return text;
+  }();
+  EXPECT_THAT(
+      metrics_text,
+      ::testing::HasSubstr("herald_events_rejected_total reason=UNKNOWN_CUSTOMER via=kafka 1"));
+  EXPECT_THAT(metrics_text,
+              ::testing::HasSubstr("herald_events_total result=recorded via=kafka 2"));
+}
+
+TEST_F(IntakeTest, ParsedEventsFromGrpcAreValidatedAndDeduplicatedTheSameWay) {
+  v1::Event event = testing::OrderShipped("e-grpc", "c1", TestEpoch());
+  v1::Event bad = event;
+  bad.clear_event_type();
+  auto outcomes = intake_->ProcessParsed({&event, &bad, &event}, "grpc");
+  ASSERT_TRUE(outcomes.ok());
+  EXPECT_EQ((*outcomes)[0].kind, Kind::kRecorded);
+  EXPECT_EQ((*outcomes)[1].rejection->reason, RejectReason::kUnknownEventType);
+  EXPECT_EQ((*outcomes)[2].kind, Kind::kDuplicate);
+}
+
+}  // namespace
+}  // namespace herald::ingest
