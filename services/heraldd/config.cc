@@ -109,6 +109,48 @@ class MapReader {
     });
   }
 
+  void Get(const std::string& key, bool& out) {
+    GetChoice<bool>(key, out, {{"true", true}, {"false", false}});
+  }
+
+  // A list of words, e.g. [herald.orders, herald.service].
+  void Get(const std::string& key, std::vector<std::string>& out) {
+    YAML::Node value = Lookup(key);
+    if (!value.IsDefined() || value.IsNull()) return;
+    if (!value.IsSequence()) {
+      Error(value, Path(key), "must be a list, e.g. [a, b]");
+      return;
+    }
+    std::vector<std::string> items;
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (!value[i].IsScalar() || value[i].Scalar().empty()) {
+        Error(value[i], core::StrCat(Path(key), "[", static_cast<int>(i), "]"),
+              "must be a non-empty word");
+        return;
+      }
+      items.push_back(value[i].Scalar());
+    }
+    out = std::move(items);
+  }
+
+  // A mapping of names to words, passed on as it is (e.g. librdkafka properties).
+  void Get(const std::string& key, std::map<std::string, std::string>& out) {
+    YAML::Node value = Lookup(key);
+    if (!value.IsDefined() || value.IsNull()) return;
+    if (!value.IsMap()) {
+      Error(value, Path(key), "must be a mapping of names to values");
+      return;
+    }
+    for (const auto& entry : value) {
+      const std::string name = entry.first.as<std::string>("");
+      if (!entry.second.IsScalar()) {
+        Error(entry.second, core::StrCat(Path(key), ".", name), "must be a single value");
+        continue;
+      }
+      out[name] = entry.second.Scalar();
+    }
+  }
+
   // A value from a fixed set of words.
   template <typename T>
   void GetChoice(const std::string& key, T& out,
@@ -245,6 +287,33 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     store.Finish();
     if (s.path.empty())
       errors.push_back(core::StrCat(source, ": store.sqlite.path: must not be empty"));
+  }
+  {
+    MapReader kafka = top.Section("kafka");
+    Config::Kafka& k = config.kafka;
+    kafka.Get("embedded", k.embedded);
+    kafka.Get("embedded_partitions", k.embedded_partitions, 1, 1024);
+    kafka.Get("bootstrap_servers", k.bootstrap_servers);
+    kafka.Get("group_id", k.group_id);
+    kafka.Get("topics", k.topics);
+    kafka.Get("dead_letter_topic", k.dead_letter_topic);
+    kafka.Get("max_batch", k.max_batch, 1, 100'000);
+    kafka.Get("max_batch_wait", k.max_batch_wait);
+    kafka.Get("properties", k.properties);
+    kafka.Finish();
+    if (!k.embedded && k.bootstrap_servers.empty()) {
+      errors.push_back(core::StrCat(source,
+                                    ": kafka.bootstrap_servers: must be set when kafka.embedded "
+                                    "is false (e.g. broker1:9092,broker2:9092)"));
+    }
+    if (k.topics.empty())
+      errors.push_back(core::StrCat(source, ": kafka.topics: must not be empty"));
+    for (const char* owned : {"bootstrap.servers", "group.id", "enable.auto.offset.store"}) {
+      if (k.properties.contains(owned)) {
+        errors.push_back(core::StrCat(source, ": kafka.properties.", owned,
+                                      ": set by heraldd; use the kafka section's own keys"));
+      }
+    }
   }
   {
     MapReader ingest = top.Section("ingest");

@@ -3,8 +3,10 @@
 #include <spdlog/common.h>
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -41,6 +43,21 @@ struct Config {
   struct Store {
     Sqlite sqlite;
   };
+  struct Kafka {
+    /// Start librdkafka's mock cluster in-process and consume from it (one machine,
+    /// tests, demos). False: consume from bootstrap_servers.
+    bool embedded = true;
+    /// Partitions of each topic the embedded broker creates.
+    int embedded_partitions = 4;
+    std::string bootstrap_servers;
+    std::string group_id = "heraldd";
+    std::vector<std::string> topics = {"herald.orders", "herald.service", "herald.fraud"};
+    std::string dead_letter_topic = "herald.dlq";
+    int max_batch = 500;
+    std::chrono::milliseconds max_batch_wait{20};
+    /// librdkafka properties passed through unchanged (TLS, SASL, tuning).
+    std::map<std::string, std::string> properties;
+  };
   struct Ingest {
     /// Largest encoded event accepted; larger ones are dead-lettered as OVERSIZED.
     int max_event_bytes = 256 * 1024;
@@ -55,6 +72,7 @@ struct Config {
 
   Server server;
   Store store;
+  Kafka kafka;
   Ingest ingest;
   Log log;
 };

@@ -1,5 +1,6 @@
 #include "services/heraldd/heraldd.h"
 
+#include <fmt/ranges.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <prometheus/gauge.h>
@@ -73,6 +74,8 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
 
   absl::Status grpc = d->StartGrpc();
   if (!grpc.ok()) return grpc;
+  absl::Status kafka = d->StartKafka();
+  if (!kafka.ok()) return kafka;
 
   spdlog::info("msg=\"listening\" protocol=grpc address={}:{}", config.server.grpc_listen.host,
                d->grpc_port_);
@@ -113,11 +116,42 @@ absl::Status Heraldd::StartGrpc() {
   return absl::OkStatus();
 }
 
+absl::Status Heraldd::StartKafka() {
+  const Config::Kafka& k = config_.kafka;
+  std::map<std::string, std::string> properties = k.properties;
+  properties["group.id"] = k.group_id;
+  if (k.embedded) {
+    std::vector<std::string> topics = k.topics;
+    topics.push_back(k.dead_letter_topic);
+    auto broker = ingest::EmbeddedBroker::Start(1, topics, k.embedded_partitions);
+    if (!broker.ok()) return broker.status();
+    broker_ = std::move(*broker);
+    properties["bootstrap.servers"] = broker_->bootstrap_servers();
+    spdlog::info("msg=\"embedded kafka broker\" bootstrap={} topics={} partitions={}",
+                 broker_->bootstrap_servers(), fmt::join(topics, ","), k.embedded_partitions);
+  } else {
+    properties["bootstrap.servers"] = k.bootstrap_servers;
+  }
+  auto consumer =
+      ingest::EventConsumer::Start(ingest::ConsumerOptions{.properties = std::move(properties),
+                                                           .topics = k.topics,
+                                                           .dead_letter_topic = k.dead_letter_topic,
+                                                           .max_batch = k.max_batch,
+                                                           .max_batch_wait = k.max_batch_wait},
+                                   *intake_, clock_, *registry_);
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = std::move(*consumer);
+  spdlog::info("msg=\"consuming\" topics={} group={} dead_letter_topic={}",
+               fmt::join(k.topics, ","), k.group_id, k.dead_letter_topic);
+  return absl::OkStatus();
+}
+
 void Heraldd::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   spdlog::info("msg=\"shutting down\" grace_ms={}", config_.server.shutdown_grace.count());
   if (http_ != nullptr) http_->SetReady(false);
+  if (consumer_ != nullptr) consumer_->Stop();  // intake stops first
   if (grpc_ != nullptr) {
     grpc_->GetHealthCheckService()->Shutdown();  // every service now reports NOT_SERVING
     grpc_->Shutdown(std::chrono::system_clock::now() + config_.server.shutdown_grace);
@@ -128,6 +162,8 @@ void Heraldd::Shutdown() {
   if (http_ != nullptr) http_->Stop();
   spdlog::debug("msg=\"http stopped\"");
   store_.reset();  // after the last queued write is committed
+  consumer_.reset();
+  broker_.reset();
   spdlog::info("msg=\"stopped\"");
 }
 

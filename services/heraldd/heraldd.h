@@ -13,6 +13,8 @@
 #include "services/api/rpc_runner.h"
 #include "services/core/clock.h"
 #include "services/heraldd/config.h"
+#include "services/ingest/embedded_broker.h"
+#include "services/ingest/event_consumer.h"
 #include "services/ingest/intake.h"
 #include "services/store/store.h"
 
@@ -31,19 +33,23 @@ class Heraldd {
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_->port(); }
 
-  /// Stops taking requests, lets in-flight work finish (up to the configured grace),
-  /// and closes the store after its last write. Idempotent.
+  /// Stops consuming (finishing and committing the batch in hand), stops taking
+  /// requests, lets in-flight work finish (up to the configured grace), and closes the
+  /// store after its last write. Idempotent.
   void Shutdown();
 
  private:
   explicit Heraldd(const Config& config) : config_(config) {}
   absl::Status StartGrpc();
+  absl::Status StartKafka();
 
   const Config config_;
   core::SystemClock clock_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Intake> intake_;
+  std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
+  std::unique_ptr<ingest::EventConsumer> consumer_;
   std::unique_ptr<api::BlockingExecutor> executor_;
   std::unique_ptr<api::RpcRunner> runner_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

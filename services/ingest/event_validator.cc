@@ -93,9 +93,9 @@ std::variant<core::Event, Rejection> ValidateEvent(const v1::Event& in, const Ev
   const std::optional<core::EventKind> payload = KindOfPayload(in);
   if (payload != kind) {
     return Rejection{RejectReason::kPayloadMismatch, std::string(core::Name(kind)),
-                     core::StrCat("must be set for a ", in.event_type(), " event",
-                                  payload ? core::StrCat(" (the event carries a ",
-                                                         core::Name(*payload), " payload)")
+                     core::StrCat("must be set for event type ", in.event_type(),
+                                  payload ? core::StrCat(" (the event has a payload of kind ",
+                                                         core::Name(*payload), ")")
                                           : std::string())};
   }
   out.kind = kind;

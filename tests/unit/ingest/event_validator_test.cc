@@ -59,8 +59,9 @@ TEST(ValidateEvent, EveryKindOfBadEventHasItsReasonAndField) {
   e = testing::OrderShipped("e1", "c1", TestEpoch());
   e.set_event_type("fraud.card_blocked");
   EXPECT_EQ(RejectionOf(e).reason, RejectReason::kPayloadMismatch);
-  EXPECT_THAT(RejectionOf(e).Message(), HasSubstr("event.fraud: must be set"));
-  EXPECT_THAT(RejectionOf(e).Message(), HasSubstr("carries a order payload"));
+  EXPECT_EQ(RejectionOf(e).Message(),
+            "event.fraud: must be set for event type fraud.card_blocked (the event has a "
+            "payload of kind order)");
 
   e = testing::OrderShipped("e1", "c1", TestEpoch());
   e.clear_occur_time();

@@ -1,0 +1,277 @@
+#include "services/ingest/event_consumer.h"
+
+#include <spdlog/spdlog.h>
+
+#include "services/core/strings.h"
+#include "services/ingest/kafka_conf.h"
+
+namespace herald::ingest {
+namespace {
+
+constexpr std::chrono::seconds kLagInterval{5};
+constexpr std::chrono::seconds kDeadLetterLimit{30};
+
+std::string HeaderValue(const RdKafka::Message& message, const std::string& name) {
+  const RdKafka::Headers* headers = const_cast<RdKafka::Message&>(message).headers();
+  if (headers == nullptr) return {};
+  RdKafka::Headers::Header header = headers->get_last(name);
+  if (header.err() != RdKafka::ERR_NO_ERROR || header.value() == nullptr) return {};
+  return std::string(static_cast<const char*>(header.value()), header.value_size());
+}
+
+std::string Describe(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  std::string out;
+  for (const auto* p : partitions) {
+    core::StrAppend(out, out.empty() ? "" : ",", p->topic(), "/", p->partition());
+  }
+  return out;
+}
+
+}  // namespace
+
+// Runs inside consume(): on revocation the batch in hand is finished and its offsets
+// committed before the partitions are given up; on loss it is dropped (another member
+// owns those partitions now and will process the messages again).
+class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
+ public:
+  explicit Rebalance(EventConsumer& owner) : owner_(owner) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    const bool cooperative = consumer->rebalance_protocol() == "COOPERATIVE";
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      spdlog::info("msg=\"partitions assigned\" protocol={} partitions={}",
+                   cooperative ? "cooperative" : "eager", Describe(partitions));
+      if (cooperative) {
+        Check(consumer->incremental_assign(partitions), "assign");
+      } else {
+        Check(consumer->assign(partitions), "assign");
+      }
+      return;
+    }
+    if (consumer->assignment_lost()) {
+      spdlog::warn("msg=\"partitions lost\" partitions={} dropped_messages={}",
+                   Describe(partitions), owner_.pending_.size());
+      owner_.pending_.clear();
+    } else {
+      owner_.Flush();
+      RdKafka::ErrorCode committed = consumer->commitSync();
+      if (committed != RdKafka::ERR_NO_ERROR && committed != RdKafka::ERR__NO_OFFSET) {
+        spdlog::warn("msg=\"commit on revoke failed\" error=\"{}\"", RdKafka::err2str(committed));
+      }
+      spdlog::info("msg=\"partitions revoked\" partitions={}", Describe(partitions));
+    }
+    if (cooperative) {
+      Check(consumer->incremental_unassign(partitions), "unassign");
+    } else {
+      Check(consumer->unassign(), "unassign");
+    }
+  }
+
+ private:
+  static void Check(RdKafka::Error* error, const char* what) {
+    if (error == nullptr) return;
+    spdlog::error("msg=\"rebalance {} failed\" error=\"{}\"", what, error->str());
+    delete error;
+  }
+  static void Check(RdKafka::ErrorCode code, const char* what) {
+    if (code == RdKafka::ERR_NO_ERROR) return;
+    spdlog::error("msg=\"rebalance {} failed\" error=\"{}\"", what, RdKafka::err2str(code));
+  }
+
+  EventConsumer& owner_;
+};
+
+EventConsumer::EventConsumer(ConsumerOptions options, Intake& intake,
+                             prometheus::Registry& registry)
+    : options_(std::move(options)),
+      intake_(intake),
+      messages_(prometheus::BuildCounter()
+                    .Name("herald_kafka_messages_total")
+                    .Help("Messages read from Kafka, by topic")
+                    .Register(registry)),
+      dead_lettered_(prometheus::BuildCounter()
+                         .Name("herald_dead_letters_total")
+                         .Help("Messages put on the dead-letter topic, by reason")
+                         .Register(registry)),
+      errors_(prometheus::BuildCounter()
+                  .Name("herald_kafka_errors_total")
+                  .Help("Consumer errors and batch retries, by kind")
+                  .Register(registry)),
+      lag_(prometheus::BuildGauge()
+               .Name("herald_kafka_consumer_lag")
+               .Help("Messages not yet consumed, by topic and partition")
+               .Register(registry)) {}
+
+absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Start(
+    ConsumerOptions options, Intake& intake, const core::Clock& clock,
+    prometheus::Registry& registry) {
+  if (options.topics.empty()) return absl::InvalidArgumentError("kafka.topics: must not be empty");
+  std::map<std::string, std::string> properties = {
+      {"group.id", "heraldd"},
+      {"auto.offset.reset", "earliest"},
+      {"enable.auto.commit", "true"},
+  };
+  for (const auto& [k, v] : options.properties) properties[k] = v;
+  properties["enable.auto.offset.store"] = "false";
+
+  std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(options), intake, registry));
+  auto dead_letters =
+      DeadLetterProducer::Create(c->options_.properties, c->options_.dead_letter_topic, clock);
+  if (!dead_letters.ok()) return dead_letters.status();
+  c->dead_letters_ = std::move(*dead_letters);
+
+  auto conf = MakeKafkaConf(properties, "kafka.properties");
+  if (!conf.ok()) return conf.status();
+  c->rebalance_ = std::make_unique<Rebalance>(*c);
+  std::string error;
+  if ((*conf)->set("rebalance_cb", c->rebalance_.get(), error) != RdKafka::Conf::CONF_OK) {
+    return absl::InternalError(core::StrCat("kafka: rebalance_cb: ", error));
+  }
+  c->consumer_.reset(RdKafka::KafkaConsumer::create(conf->get(), error));
+  if (c->consumer_ == nullptr) {
+    return absl::InvalidArgumentError(core::StrCat("kafka: cannot create the consumer: ", error));
+  }
+  RdKafka::ErrorCode subscribed = c->consumer_->subscribe(c->options_.topics);
+  if (subscribed != RdKafka::ERR_NO_ERROR) {
+    return absl::InvalidArgumentError(
+        core::StrCat("kafka.topics: cannot subscribe: ", RdKafka::err2str(subscribed)));
+  }
+  c->thread_ = std::thread([raw = c.get()] { raw->Loop(); });
+  return c;
+}
+
+EventConsumer::~EventConsumer() { Stop(); }
+
+void EventConsumer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void EventConsumer::Loop() {
+  auto next_lag = std::chrono::steady_clock::now();
+  while (!stopping_) {
+    const auto now = std::chrono::steady_clock::now();
+    int wait_ms = 100;
+    if (!pending_.empty()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          batch_start_ + options_.max_batch_wait - now);
+      wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
+    switch (message->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        if (pending_.empty()) batch_start_ = std::chrono::steady_clock::now();
+        messages_.Add({{"topic", message->topic_name()}}).Increment();
+        pending_.push_back(std::move(message));
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+      case RdKafka::ERR__PARTITION_EOF:
+        break;
+      default:
+        errors_.Add({{"kind", RdKafka::err2str(message->err())}}).Increment();
+        spdlog::warn("msg=\"kafka consumer error\" error=\"{}\"", message->errstr());
+        break;
+    }
+    if (!pending_.empty() &&
+        (static_cast<int>(pending_.size()) >= options_.max_batch ||
+         std::chrono::steady_clock::now() >= batch_start_ + options_.max_batch_wait)) {
+      Flush();
+    }
+    if (std::chrono::steady_clock::now() >= next_lag) {
+      UpdateLag();
+      next_lag = std::chrono::steady_clock::now() + kLagInterval;
+    }
+  }
+  Flush();
+  RdKafka::ErrorCode closed = consumer_->close();  // revokes (commits) and leaves the group
+  if (closed != RdKafka::ERR_NO_ERROR) {
+    spdlog::warn("msg=\"kafka consumer close\" error=\"{}\"", RdKafka::err2str(closed));
+  }
+}
+
+void EventConsumer::Flush() {
+  while (!pending_.empty()) {
+    absl::Status status = ProcessBatch();
+    if (status.ok()) return;
+    errors_.Add({{"kind", "batch_retry"}}).Increment();
+    spdlog::warn("msg=\"batch not done; retrying\" messages={} error=\"{}\"", pending_.size(),
+                 status.ToString());
+    if (stopping_) {
+      // Offsets were not stored: the messages come again after a restart.
+      spdlog::warn("msg=\"stopping with an unfinished batch\" messages={}", pending_.size());
+      pending_.clear();
+      return;
+    }
+    std::this_thread::sleep_for(options_.retry_backoff);
+  }
+}
+
+absl::Status EventConsumer::ProcessBatch() {
+  std::vector<std::string> content_types;
+  content_types.reserve(pending_.size());
+  std::vector<RawEvent> batch;
+  batch.reserve(pending_.size());
+  for (const auto& m : pending_) {
+    content_types.push_back(HeaderValue(*m, "content-type"));
+    batch.push_back(
+        {std::string_view(static_cast<const char*>(m->payload()), m->len()), content_types.back(),
+         core::StrCat("kafka ", m->topic_name(), "/", m->partition(), "@", m->offset())});
+  }
+  auto outcomes = intake_.Process(batch, "kafka");
+  if (!outcomes.ok()) return outcomes.status();
+
+  std::vector<DeadLetter> letters;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (!(*outcomes)[i].rejection) continue;
+    const RdKafka::Message& m = *pending_[i];
+    letters.push_back({m.key() != nullptr ? *m.key() : std::string(), std::string(batch[i].body),
+                       content_types[i], *(*outcomes)[i].rejection, m.topic_name(), m.partition(),
+                       m.offset()});
+  }
+  absl::Status sent = dead_letters_->Send(letters, kDeadLetterLimit);
+  if (!sent.ok()) return sent;
+  for (const DeadLetter& letter : letters) {
+    dead_lettered_.Add({{"reason", std::string(Name(letter.rejection.reason))}}).Increment();
+    spdlog::info("msg=\"dead-lettered\" reason={} source={}/{}@{} detail=\"{}\"",
+                 Name(letter.rejection.reason), letter.source_topic, letter.source_partition,
+                 letter.source_offset, letter.rejection.Message());
+  }
+
+  // The next offset to read, per partition; the batch is in offset order per partition.
+  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  for (const auto& m : pending_) next[{m->topic_name(), m->partition()}] = m->offset() + 1;
+  std::vector<RdKafka::TopicPartition*> offsets;
+  for (const auto& [tp, offset] : next) {
+    offsets.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+  }
+  RdKafka::ErrorCode stored = consumer_->offsets_store(offsets);
+  RdKafka::TopicPartition::destroy(offsets);
+  if (stored != RdKafka::ERR_NO_ERROR) {
+    // A partition revoked meanwhile refuses its offset; its new owner re-reads it.
+    spdlog::warn("msg=\"offsets not stored\" error=\"{}\"", RdKafka::err2str(stored));
+  }
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+void EventConsumer::UpdateLag() {
+  std::vector<RdKafka::TopicPartition*> assigned;
+  if (consumer_->assignment(assigned) != RdKafka::ERR_NO_ERROR) return;
+  if (consumer_->position(assigned) == RdKafka::ERR_NO_ERROR) {
+    for (RdKafka::TopicPartition* p : assigned) {
+      int64_t low = 0, high = 0;
+      if (p->offset() < 0 || consumer_->get_watermark_offsets(p->topic(), p->partition(), &low,
+                                                              &high) != RdKafka::ERR_NO_ERROR) {
+        continue;
+      }
+      lag_.Add({{"topic", p->topic()}, {"partition", std::to_string(p->partition())}})
+          .Set(static_cast<double>(std::max<int64_t>(0, high - p->offset())));
+    }
+  }
+  RdKafka::TopicPartition::destroy(assigned);
+}
+
+}  // namespace herald::ingest

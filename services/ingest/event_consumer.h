@@ -1,0 +1,84 @@
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/ingest/dead_letter_producer.h"
+#include "services/ingest/intake.h"
+
+namespace herald::ingest {
+
+/// What the consumer reads and how.
+struct ConsumerOptions {
+  /// librdkafka properties, passed through (bootstrap.servers, group.id, TLS, SASL,
+  /// tuning). enable.auto.offset.store is always false: offsets are stored only after
+  /// the events are durable.
+  std::map<std::string, std::string> properties;
+  std::vector<std::string> topics;
+  std::string dead_letter_topic = "herald.dlq";
+  /// A batch is processed when it has this many messages...
+  int max_batch = 500;
+  /// ...or its first message has waited this long.
+  std::chrono::milliseconds max_batch_wait{20};
+  /// Wait before retrying a batch the store or the dead-letter topic refused.
+  std::chrono::milliseconds retry_backoff{500};
+};
+
+/// Reads events from Kafka in a consumer group, at least once: a batch is decoded and
+/// recorded durably (Intake), its bad messages are on the dead-letter topic and
+/// acknowledged, and only then are its offsets stored for commit. Re-delivered events
+/// create nothing new (Intake is idempotent). On a revocation the batch in hand is
+/// finished and committed before the partitions go (eager and cooperative protocols).
+class EventConsumer {
+ public:
+  static absl::StatusOr<std::unique_ptr<EventConsumer>> Start(ConsumerOptions options,
+                                                              Intake& intake,
+                                                              const core::Clock& clock,
+                                                              prometheus::Registry& registry);
+  EventConsumer(const EventConsumer&) = delete;
+  EventConsumer& operator=(const EventConsumer&) = delete;
+  ~EventConsumer();
+
+  /// Finishes the batch in hand, commits, and leaves the group. Idempotent.
+  void Stop();
+
+ private:
+  class Rebalance;
+
+  EventConsumer(ConsumerOptions options, Intake& intake, prometheus::Registry& registry);
+  void Loop();
+  /// Processes the batch in hand until it is done or the consumer stops.
+  void Flush();
+  absl::Status ProcessBatch();
+  void UpdateLag();
+
+  const ConsumerOptions options_;
+  Intake& intake_;
+  std::unique_ptr<Rebalance> rebalance_;
+  std::unique_ptr<DeadLetterProducer> dead_letters_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::vector<std::unique_ptr<RdKafka::Message>> pending_;
+  std::chrono::steady_clock::time_point batch_start_;
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+  std::thread thread_;
+
+  prometheus::Family<prometheus::Counter>& messages_;
+  prometheus::Family<prometheus::Counter>& dead_lettered_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Gauge>& lag_;
+};
+
+}  // namespace herald::ingest
