@@ -72,6 +72,14 @@ std::optional<std::string> Subprocess::WaitForLine(const std::string& needle,
   }
 }
 
+void Subprocess::DrainStderr() {
+  char chunk[4096];
+  ssize_t n;
+  while ((n = read(stderr_fd_, chunk, sizeof chunk)) > 0) {
+    seen_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
 void Subprocess::Signal(int signal) { kill(pid_, signal); }
 
 int Subprocess::Wait() {
@@ -84,9 +92,22 @@ int Subprocess::Wait() {
 }
 
 std::string Subprocess::Stderr() {
+  // To the end once the child has exited; otherwise only what is there now, so that a
+  // failing test can print a live child's output without waiting for it.
+  if (!exit_code_) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+  }
   char chunk[4096];
-  ssize_t n;
-  while ((n = read(stderr_fd_, chunk, sizeof chunk)) > 0) {
+  while (true) {
+    if (!exit_code_) {
+      pollfd pfd{stderr_fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 0) <= 0) break;
+    }
+    ssize_t n = read(stderr_fd_, chunk, sizeof chunk);
+    if (n <= 0) break;
     seen_.append(chunk, static_cast<size_t>(n));
   }
   return seen_;
@@ -101,9 +122,9 @@ std::string Subprocess::Stdout() {
 
 RunResult RunToExit(std::vector<std::string> argv) {
   Subprocess child(std::move(argv));
-  std::string err = child.Stderr();  // to the end first, so a chatty child cannot block
+  child.DrainStderr();  // first, so that a chatty child cannot block on a full pipe
   int code = child.Wait();
-  return {code, child.Stdout(), std::move(err)};
+  return {code, child.Stdout(), child.Stderr()};
 }
 
 }  // namespace herald::testing

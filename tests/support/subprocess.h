@@ -22,11 +22,14 @@ class Subprocess {
   /// nullopt on EOF or after `limit` (a bound for a broken child, not a timing).
   std::optional<std::string> WaitForLine(const std::string& needle,
                                          std::chrono::milliseconds limit);
+  /// Reads stderr until the child closes it (normally: exits).
+  void DrainStderr();
   /// Sends a signal.
   void Signal(int signal);
   /// Waits for exit; returns the exit code, or 128 + signal when killed by one.
   int Wait();
-  /// All of stderr; reads until the child closes it (normally: exits).
+  /// Stderr read so far plus what is available now; all of it once the child exited.
+  /// Never blocks.
   std::string Stderr();
   std::string Stdout();
 

@@ -1,0 +1,339 @@
+// Events through the real Kafka protocol: a herald-devbroker process, heraldd processes
+// consuming from it, and a librdkafka producer in this test as the backend system.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <functional>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "herald/v1/event.pb.h"
+#include "herald/v1/notification_service.grpc.pb.h"
+#include "tests/integration/heraldd_process.h"
+#include "tests/integration/kafka_clients.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace herald::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Bounds for a broken build, not timing expectations: tests wait for a state.
+constexpr std::chrono::seconds kLimit{90};
+
+v1::Event Shipped(const std::string& id, const std::string& customer) {
+  v1::Event e;
+  e.set_event_id(id);
+  e.set_event_type("order.shipped");
+  *e.mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  e.set_customer_id(customer);
+  e.mutable_contact_overrides()->set_email(customer + "@example.nl");
+  e.mutable_order()->set_order_id("o-" + id);
+  return e;
+}
+
+std::string Json(const v1::Event& e) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(e, &json, options);
+  return json;
+}
+
+// Event ids with notifications in a stopped heraldd's SQLite file.
+std::set<std::string> EventIdsIn(const std::string& db_path) {
+  std::set<std::string> ids;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT DISTINCT event_id FROM notifications", -1, &stmt, nullptr) ==
+        SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        ids.insert(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+      }
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return ids;
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit = kLimit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+class KafkaIntakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_ =
+        std::make_unique<Subprocess>(std::vector<std::string>{DEVBROKER_PATH, "--partitions", "4"});
+    auto ready = broker_->WaitForLine("msg=\"ready\"", std::chrono::seconds(30));
+    ASSERT_TRUE(ready.has_value()) << broker_->Stderr();
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(*ready, match, std::regex("bootstrap=([^ ]+)")));
+    bootstrap_ = match[1];
+    producer_ = std::make_unique<TestProducer>(bootstrap_);
+  }
+
+  void TearDown() override {
+    producer_.reset();
+    broker_->Signal(SIGTERM);
+    broker_->Wait();
+  }
+
+  std::unique_ptr<HeralddProcess> StartHeraldd(const TempDir& dir, const std::string& extra = "") {
+    auto heraldd = std::make_unique<HeralddProcess>(
+        dir.path().string(), dir.File("herald.db"),
+        "kafka:\n  embedded: false\n  bootstrap_servers: " + bootstrap_ +
+            "\n  max_batch_wait: 5ms\n  properties:\n    session.timeout.ms: \"6000\"\n"
+            "    heartbeat.interval.ms: \"500\"\n" +
+            extra);
+    EXPECT_TRUE(heraldd->ready()) << heraldd->process().Stderr();
+    return heraldd;
+  }
+
+  // Every notification id heraldd has recorded.
+  static std::vector<v1::Notification> Notifications(HeralddProcess& heraldd) {
+    auto stub = v1::NotificationService::NewStub(heraldd.Channel());
+    std::vector<v1::Notification> all;
+    v1::ListNotificationsRequest request;
+    request.set_page_size(1000);
+    do {
+      v1::ListNotificationsResponse response;
+      if (!stub->ListNotifications(Context().get(), request, &response).ok()) break;
+      all.insert(all.end(), response.notifications().begin(), response.notifications().end());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return all;
+  }
+
+  // The sum of a metric over its series whose labels contain `labels`, from /metrics.
+  static double Metric(HeralddProcess& heraldd, const std::string& name,
+                       const std::string& labels = "") {
+    httplib::Client http("127.0.0.1", heraldd.http_port());
+    auto response = http.Get("/metrics");
+    if (!response) return -1;
+    double sum = 0;
+    std::istringstream lines(response->body);
+    for (std::string line; std::getline(lines, line);) {
+      if ((line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) &&
+          line.find(labels) != std::string::npos) {
+        sum += std::stod(line.substr(line.rfind(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
+  std::unique_ptr<Subprocess> broker_;
+  std::string bootstrap_;
+  std::unique_ptr<TestProducer> producer_;
+};
+
+TEST_F(KafkaIntakeTest, ProtobufAndJsonEventsAreRecordedExactlyOnce) {
+  TempDir dir;
+  auto heraldd = StartHeraldd(dir);
+  for (int i = 0; i < 40; ++i) {
+    v1::Event e = Shipped("p-" + std::to_string(i), "cust-" + std::to_string(i % 7));
+    producer_->Send("herald.orders", e.customer_id(), e.SerializeAsString());
+    v1::Event j = Shipped("j-" + std::to_string(i), "cust-" + std::to_string(i % 5));
+    producer_->Send("herald.orders", j.customer_id(), Json(j), "application/json");
+  }
+  // The first ten of each again: a producer retrying.
+  for (int i = 0; i < 10; ++i) {
+    v1::Event e = Shipped("p-" + std::to_string(i), "cust-" + std::to_string(i % 7));
+    producer_->Send("herald.orders", e.customer_id(), e.SerializeAsString());
+    v1::Event j = Shipped("j-" + std::to_string(i), "cust-" + std::to_string(i % 5));
+    producer_->Send("herald.orders", j.customer_id(), Json(j), "application/json");
+  }
+  producer_->Flush();
+  ASSERT_TRUE(WaitFor([&] { return Metric(*heraldd, "herald_kafka_messages_total") >= 100; }))
+      << heraldd->process().Stderr();
+  ASSERT_TRUE(WaitFor([&] { return Metric(*heraldd, "herald_events_total") >= 100; }));
+  auto notifications = Notifications(*heraldd);
+  std::set<std::string> events;
+  for (const auto& n : notifications) events.insert(n.event_id());
+  EXPECT_EQ(notifications.size(), 80u);
+  EXPECT_EQ(events.size(), 80u);
+  EXPECT_EQ(Metric(*heraldd, "herald_dead_letters_total"), 0);
+  EXPECT_EQ(heraldd->Stop(), 0);
+}
+
+TEST_F(KafkaIntakeTest, EveryKindOfBadInputIsDeadLetteredWithItsReason) {
+  TempDir dir;
+  auto heraldd = StartHeraldd(dir, "ingest:\n  max_event_bytes: 2048\n");
+  std::vector<std::pair<std::string, std::string>> expected;  // reason, value
+  auto send = [&](const std::string& reason, const std::string& value,
+                  const std::string& content_type = "") {
+    producer_->Send("herald.orders", "key-" + reason, value, content_type);
+    expected.emplace_back(reason, value);
+  };
+  const std::string wire = Shipped("t1", "c1").SerializeAsString();
+  send("MALFORMED_PROTOBUF", wire.substr(0, wire.size() - 3));
+  send("MALFORMED_JSON", R"({"event_id": 7})", "application/json");
+  send("INVALID_UTF8", "{\"event_id\": \"\xc3\x28\"}", "application/json");
+  send("UNSUPPORTED_CONTENT_TYPE", "<event/>", "text/xml");
+  v1::Event e = Shipped("t2", "c1");
+  e.set_event_type("order.beamed");
+  send("UNKNOWN_EVENT_TYPE", e.SerializeAsString());
+  e = Shipped("", "c1");
+  send("MISSING_EVENT_ID", e.SerializeAsString());
+  e = Shipped("t3", "c1");
+  e.set_event_type("fraud.card_blocked");
+  send("PAYLOAD_MISMATCH", e.SerializeAsString());
+  e = Shipped("t4", "c1");
+  e.mutable_occur_time()->set_seconds(e.occur_time().seconds() + 86400 * 365 * 10);
+  send("BAD_TIMESTAMP", e.SerializeAsString());
+  e = Shipped("t5", "c1");
+  e.clear_customer_id();
+  send("MISSING_CUSTOMER", e.SerializeAsString());
+  e = Shipped("t6", "stranger");
+  e.clear_contact_overrides();
+  send("UNKNOWN_CUSTOMER", e.SerializeAsString());
+  e = Shipped("t7", "c1");
+  (*e.mutable_attributes())["note"] = std::string(4096, 'x');
+  send("OVERSIZED", e.SerializeAsString());
+  producer_->Flush();
+
+  auto letters = ReadTopic(bootstrap_, "herald.dlq", expected.size(), kLimit);
+  ASSERT_EQ(letters.size(), expected.size()) << heraldd->process().Stderr();
+  std::map<std::string, ReadMessage> by_reason;
+  for (auto& letter : letters) by_reason[letter.headers["herald-dlq-reason"]] = letter;
+  for (const auto& [reason, value] : expected) {
+    ASSERT_TRUE(by_reason.contains(reason)) << reason;
+    ReadMessage& letter = by_reason[reason];
+    EXPECT_EQ(letter.value, value) << reason;  // the original bytes
+    EXPECT_EQ(letter.key, "key-" + reason);
+    EXPECT_EQ(letter.headers["herald-source-topic"], "herald.orders");
+    EXPECT_FALSE(letter.headers["herald-source-offset"].empty());
+    EXPECT_FALSE(letter.headers["herald-dlq-detail"].empty()) << reason;
+    EXPECT_FALSE(letter.headers["herald-dlq-time"].empty());
+  }
+  EXPECT_THAT(by_reason["MISSING_EVENT_ID"].headers["herald-dlq-detail"],
+              HasSubstr("event.event_id: must be set"));
+
+  // Still healthy, and still taking good events.
+  httplib::Client http("127.0.0.1", heraldd->http_port());
+  EXPECT_EQ(http.Get("/readyz")->status, 200);
+  v1::Event good = Shipped("after-bad", "c1");
+  producer_->Send("herald.orders", "c1", good.SerializeAsString());
+  producer_->Flush();
+  ASSERT_TRUE(WaitFor([&] { return Notifications(*heraldd).size() == 1; }));
+  EXPECT_EQ(Metric(*heraldd, "herald_dead_letters_total"), static_cast<double>(expected.size()));
+  EXPECT_EQ(heraldd->Stop(), 0);
+}
+
+TEST_F(KafkaIntakeTest, AKilledConsumerLosesNothingAndDuplicatesNothing) {
+  constexpr int kEvents = 400;
+  for (int i = 0; i < kEvents; ++i) {
+    v1::Event e = Shipped("k-" + std::to_string(i), "cust-" + std::to_string(i % 31));
+    producer_->Send(i % 2 ? "herald.orders" : "herald.service", e.customer_id(),
+                    e.SerializeAsString());
+  }
+  producer_->Flush();
+  TempDir dir;
+  {
+    // Small batches and no commits before the kill: the restart gets every message
+    // again, and must recognize what it already recorded.
+    auto first = StartHeraldd(dir, "    auto.commit.interval.ms: \"600000\"\n  max_batch: 20\n");
+    ASSERT_TRUE(WaitFor([&] { return Notifications(*first).size() >= 40; }));
+    first->process().Signal(SIGKILL);
+    first->process().Wait();
+  }
+  auto second = StartHeraldd(dir);
+  ASSERT_TRUE(WaitFor([&] { return Notifications(*second).size() >= kEvents; }))
+      << Notifications(*second).size() << " of " << kEvents;
+  // Everything the group still had to read has been read: no more arrive.
+  ASSERT_TRUE(WaitFor([&] {
+    return Metric(*second, "herald_kafka_consumer_lag") == 0 &&
+           Metric(*second, "herald_events_total") >= 1;
+  }));
+  auto notifications = Notifications(*second);
+  std::set<std::string> events;
+  for (const auto& n : notifications) events.insert(n.event_id());
+  EXPECT_EQ(notifications.size(), static_cast<size_t>(kEvents));
+  EXPECT_EQ(events.size(), static_cast<size_t>(kEvents));
+  EXPECT_GE(Metric(*second, "herald_events_total", "result=\"duplicate\""), 40);
+  EXPECT_EQ(Metric(*second, "herald_events_total"), kEvents);
+  EXPECT_EQ(second->Stop(), 0);
+}
+
+TEST_F(KafkaIntakeTest, TwoConsumersSplitThePartitionsAndARebalanceLosesNothing) {
+  int next = 0;
+  auto produce = [&](int count) {
+    for (int i = 0; i < count; ++i, ++next) {
+      v1::Event e = Shipped("r-" + std::to_string(next), "cust-" + std::to_string(next % 53));
+      producer_->Send(next % 2 ? "herald.orders" : "herald.fraud", e.customer_id(),
+                      e.SerializeAsString());
+    }
+    producer_->Flush();
+  };
+  // Each instance has its own SQLite file here, so the union of both is what the
+  // group recorded.
+  TempDir dir_a, dir_b;
+  auto a = StartHeraldd(dir_a);
+  auto b = StartHeraldd(dir_b);
+  auto recorded = [&] {
+    std::set<std::string> events;
+    for (HeralddProcess* h : {a.get(), b.get()}) {
+      for (const auto& n : Notifications(*h)) events.insert(n.event_id());
+    }
+    return events.size();
+  };
+  produce(200);
+  ASSERT_TRUE(WaitFor([&] { return recorded() == 200; })) << recorded();
+  ASSERT_TRUE(WaitFor([&] { return Notifications(*a).size() > 0 && Notifications(*b).size() > 0; }))
+      << "both members should have partitions";
+  // Each got a share, not everything: 8 partitions, two members.
+  EXPECT_LT(Notifications(*a).size(), 200u);
+  EXPECT_LT(Notifications(*b).size(), 200u);
+
+  // B leaves while events keep coming; A takes over B's partitions.
+  produce(50);
+  EXPECT_EQ(b->Stop(), 0);
+  EXPECT_THAT(b->process().Stderr(), HasSubstr("msg=\"partitions revoked\""));
+  const std::set<std::string> by_b = EventIdsIn(dir_b.File("herald.db"));
+  produce(50);
+  auto with_a = [&] {
+    std::set<std::string> events = by_b;
+    for (const auto& n : Notifications(*a)) events.insert(n.event_id());
+    return events.size();
+  };
+  ASSERT_TRUE(WaitFor([&] { return with_a() == 300; })) << with_a();
+  EXPECT_EQ(a->Stop(), 0);
+}
+
+TEST_F(KafkaIntakeTest, AnOutageForAThousandCustomersYieldsAThousandNotifications) {
+  TempDir dir;
+  auto heraldd = StartHeraldd(dir);
+  v1::Event outage;
+  outage.set_event_id("outage-2026-11-22");
+  outage.set_event_type("service.outage_started");
+  *outage.mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  for (int i = 0; i < 1000; ++i) {
+    outage.mutable_audience()->add_customer_ids("c-" + std::to_string(i));
+  }
+  outage.mutable_service()->mutable_outage()->set_service_name("internet");
+  producer_->Send("herald.service", "area-1017", outage.SerializeAsString());
+  producer_->Flush();
+  ASSERT_TRUE(WaitFor([&] { return Notifications(*heraldd).size() >= 1000; }));
+  std::set<std::string> customers;
+  for (const auto& n : Notifications(*heraldd)) customers.insert(n.customer_id());
+  EXPECT_EQ(customers.size(), 1000u);
+  EXPECT_EQ(Notifications(*heraldd).size(), 1000u);
+  EXPECT_EQ(heraldd->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace herald::testing
