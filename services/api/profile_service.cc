@@ -2,8 +2,8 @@
 
 #include "services/api/page_token.h"
 #include "services/api/profile_mapping.h"
+#include "services/api/profile_updates.h"
 #include "services/api/status.h"
-#include "services/api/update_mask.h"
 #include "services/core/strings.h"
 
 namespace herald::api {
@@ -93,26 +93,7 @@ absl::Status ProfileService::List(const v1::ListProfilesRequest& request,
 
 absl::Status ProfileService::Update(const v1::UpdateProfileRequest& request,
                                     v1::UpdateProfileResponse& response) {
-  if (!request.has_profile()) return FieldError("profile", "must be set");
-  const std::string& id = request.profile().customer_id();
-  absl::Status valid = ValidateCustomerId(id, "profile.customer_id");
-  if (!valid.ok()) return valid;
-  const core::Time now = clock_.Now();
-  absl::StatusOr<core::Profile> stored =
-      store_.MutateProfile(id, [&](const core::Profile* current) -> absl::StatusOr<core::Profile> {
-        if (current == nullptr && !request.allow_missing()) {
-          return absl::NotFoundError(
-              core::StrCat("profile \"", id, "\" not found (set allow_missing to create it)"));
-        }
-        v1::CustomerProfile merged;
-        if (current != nullptr) merged = ProfileToProto(*current);
-        merged.set_customer_id(id);
-        absl::Status applied =
-            ApplyUpdateMask(request.profile(), request.update_mask(),
-                            {"customer_id", "create_time", "update_time"}, merged);
-        if (!applied.ok()) return applied;
-        return ProfileFromProto(merged, "profile", now, current);
-      });
+  absl::StatusOr<core::Profile> stored = ApplyProfileUpdate(store_, clock_.Now(), request);
   if (!stored.ok()) return stored.status();
   *response.mutable_profile() = ProfileToProto(*stored);
   return absl::OkStatus();

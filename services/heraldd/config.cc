@@ -296,6 +296,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     kafka.Get("bootstrap_servers", k.bootstrap_servers);
     kafka.Get("group_id", k.group_id);
     kafka.Get("topics", k.topics);
+    kafka.Get("profiles_topic", k.profiles_topic);
     kafka.Get("dead_letter_topic", k.dead_letter_topic);
     kafka.Get("max_batch", k.max_batch, 1, 100'000);
     kafka.Get("max_batch_wait", k.max_batch_wait);

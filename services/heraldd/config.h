@@ -52,6 +52,8 @@ struct Config {
     std::string bootstrap_servers;
     std::string group_id = "heraldd";
     std::vector<std::string> topics = {"herald.orders", "herald.service", "herald.fraud"};
+    /// Profile and consent changes from a CRM; empty: not consumed.
+    std::string profiles_topic = "herald.profiles";
     std::string dead_letter_topic = "herald.dlq";
     int max_batch = 500;
     std::chrono::milliseconds max_batch_wait{20};

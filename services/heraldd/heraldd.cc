@@ -11,6 +11,7 @@
 #include "services/api/event_service.h"
 #include "services/api/notification_service.h"
 #include "services/api/profile_service.h"
+#include "services/api/profile_updates.h"
 #include "services/api/template_service.h"
 #include "services/core/strings.h"
 #include "services/store/sqlite/sqlite_store.h"
@@ -122,6 +123,7 @@ absl::Status Heraldd::StartKafka() {
   properties["group.id"] = k.group_id;
   if (k.embedded) {
     std::vector<std::string> topics = k.topics;
+    if (!k.profiles_topic.empty()) topics.push_back(k.profiles_topic);
     topics.push_back(k.dead_letter_topic);
     auto broker = ingest::EmbeddedBroker::Start(1, topics, k.embedded_partitions);
     if (!broker.ok()) return broker.status();
@@ -132,17 +134,29 @@ absl::Status Heraldd::StartKafka() {
   } else {
     properties["bootstrap.servers"] = k.bootstrap_servers;
   }
+  ingest::ProfileChanges profile_changes{
+      .update =
+          [this](const v1::UpdateProfileRequest& request) {
+            return api::ApplyProfileUpdate(*store_, clock_.Now(), request).status();
+          },
+      .remove =
+          [this](std::string_view customer_id) {
+            absl::Status deleted = store_->DeleteProfile(customer_id);
+            return absl::IsNotFound(deleted) ? absl::OkStatus() : deleted;  // already gone
+          },
+  };
   auto consumer =
       ingest::EventConsumer::Start(ingest::ConsumerOptions{.properties = std::move(properties),
                                                            .topics = k.topics,
+                                                           .profiles_topic = k.profiles_topic,
                                                            .dead_letter_topic = k.dead_letter_topic,
                                                            .max_batch = k.max_batch,
                                                            .max_batch_wait = k.max_batch_wait},
-                                   *intake_, clock_, *registry_);
+                                   *intake_, std::move(profile_changes), clock_, *registry_);
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(*consumer);
-  spdlog::info("msg=\"consuming\" topics={} group={} dead_letter_topic={}",
-               fmt::join(k.topics, ","), k.group_id, k.dead_letter_topic);
+  spdlog::info("msg=\"consuming\" topics={} profiles_topic={} group={} dead_letter_topic={}",
+               fmt::join(k.topics, ","), k.profiles_topic, k.group_id, k.dead_letter_topic);
   return absl::OkStatus();
 }
 

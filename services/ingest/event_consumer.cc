@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "services/core/strings.h"
+#include "services/ingest/event_decoder.h"
 #include "services/ingest/kafka_conf.h"
 
 namespace herald::ingest {
@@ -83,9 +84,10 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
 };
 
 EventConsumer::EventConsumer(ConsumerOptions options, Intake& intake,
-                             prometheus::Registry& registry)
+                             ProfileChanges profile_changes, prometheus::Registry& registry)
     : options_(std::move(options)),
       intake_(intake),
+      profile_changes_(std::move(profile_changes)),
       messages_(prometheus::BuildCounter()
                     .Name("herald_kafka_messages_total")
                     .Help("Messages read from Kafka, by topic")
@@ -98,14 +100,18 @@ EventConsumer::EventConsumer(ConsumerOptions options, Intake& intake,
                   .Name("herald_kafka_errors_total")
                   .Help("Consumer errors and batch retries, by kind")
                   .Register(registry)),
+      profile_results_(prometheus::BuildCounter()
+                           .Name("herald_profile_changes_total")
+                           .Help("Changes read from the profiles topic, by result")
+                           .Register(registry)),
       lag_(prometheus::BuildGauge()
                .Name("herald_kafka_consumer_lag")
                .Help("Messages not yet consumed, by topic and partition")
                .Register(registry)) {}
 
 absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Start(
-    ConsumerOptions options, Intake& intake, const core::Clock& clock,
-    prometheus::Registry& registry) {
+    ConsumerOptions options, Intake& intake, ProfileChanges profile_changes,
+    const core::Clock& clock, prometheus::Registry& registry) {
   if (options.topics.empty()) return absl::InvalidArgumentError("kafka.topics: must not be empty");
   std::map<std::string, std::string> properties = {
       {"group.id", "heraldd"},
@@ -115,7 +121,8 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Start(
   for (const auto& [k, v] : options.properties) properties[k] = v;
   properties["enable.auto.offset.store"] = "false";
 
-  std::unique_ptr<EventConsumer> c(new EventConsumer(std::move(options), intake, registry));
+  std::unique_ptr<EventConsumer> c(
+      new EventConsumer(std::move(options), intake, std::move(profile_changes), registry));
   auto dead_letters =
       DeadLetterProducer::Create(c->options_.properties, c->options_.dead_letter_topic, clock);
   if (!dead_letters.ok()) return dead_letters.status();
@@ -132,7 +139,9 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Start(
   if (c->consumer_ == nullptr) {
     return absl::InvalidArgumentError(core::StrCat("kafka: cannot create the consumer: ", error));
   }
-  RdKafka::ErrorCode subscribed = c->consumer_->subscribe(c->options_.topics);
+  std::vector<std::string> subscription = c->options_.topics;
+  if (!c->options_.profiles_topic.empty()) subscription.push_back(c->options_.profiles_topic);
+  RdKafka::ErrorCode subscribed = c->consumer_->subscribe(subscription);
   if (subscribed != RdKafka::ERR_NO_ERROR) {
     return absl::InvalidArgumentError(
         core::StrCat("kafka.topics: cannot subscribe: ", RdKafka::err2str(subscribed)));
@@ -210,23 +219,30 @@ void EventConsumer::Flush() {
 }
 
 absl::Status EventConsumer::ProcessBatch() {
+  std::vector<DeadLetter> letters;
+  absl::Status profiles = ApplyProfileChanges(letters);
+  if (!profiles.ok()) return profiles;
+
   std::vector<std::string> content_types;
-  content_types.reserve(pending_.size());
   std::vector<RawEvent> batch;
-  batch.reserve(pending_.size());
+  std::vector<const RdKafka::Message*> sources;
   for (const auto& m : pending_) {
+    if (m->topic_name() == options_.profiles_topic) continue;
     content_types.push_back(HeaderValue(*m, "content-type"));
-    batch.push_back(
-        {std::string_view(static_cast<const char*>(m->payload()), m->len()), content_types.back(),
-         core::StrCat("kafka ", m->topic_name(), "/", m->partition(), "@", m->offset())});
+    sources.push_back(m.get());
+  }
+  batch.reserve(sources.size());
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const RdKafka::Message& m = *sources[i];
+    batch.push_back({std::string_view(static_cast<const char*>(m.payload()), m.len()),
+                     content_types[i],
+                     core::StrCat("kafka ", m.topic_name(), "/", m.partition(), "@", m.offset())});
   }
   auto outcomes = intake_.Process(batch, "kafka");
   if (!outcomes.ok()) return outcomes.status();
-
-  std::vector<DeadLetter> letters;
-  for (size_t i = 0; i < pending_.size(); ++i) {
+  for (size_t i = 0; i < sources.size(); ++i) {
     if (!(*outcomes)[i].rejection) continue;
-    const RdKafka::Message& m = *pending_[i];
+    const RdKafka::Message& m = *sources[i];
     letters.push_back({m.key() != nullptr ? *m.key() : std::string(), std::string(batch[i].body),
                        content_types[i], *(*outcomes)[i].rejection, m.topic_name(), m.partition(),
                        m.offset()});
@@ -254,6 +270,54 @@ absl::Status EventConsumer::ProcessBatch() {
     spdlog::warn("msg=\"offsets not stored\" error=\"{}\"", RdKafka::err2str(stored));
   }
   pending_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status EventConsumer::ApplyProfileChanges(std::vector<DeadLetter>& letters) {
+  for (const auto& m : pending_) {
+    if (m->topic_name() != options_.profiles_topic) continue;
+    const std::string key = m->key() != nullptr ? *m->key() : std::string();
+    const std::string content_type = HeaderValue(*m, "content-type");
+    const std::string_view value(static_cast<const char*>(m->payload()), m->len());
+    std::optional<Rejection> rejection;
+    absl::Status applied;
+    std::string_view result = "applied";
+    if (m->payload() == nullptr) {  // a tombstone
+      result = "deleted";
+      if (key.empty()) {
+        rejection = Rejection{RejectReason::kInvalidProfile, "",
+                              "a tombstone needs the customer id as its key"};
+      } else {
+        applied = profile_changes_.remove(key);
+      }
+    } else {
+      v1::UpdateProfileRequest request;
+      rejection = DecodeMessage(value, content_type, intake_.limits().max_event_bytes, request);
+      if (!rejection && !key.empty() && key != request.profile().customer_id()) {
+        rejection = Rejection{RejectReason::kInvalidProfile, "",
+                              core::StrCat("the key \"", key, "\" is not profile.customer_id \"",
+                                           request.profile().customer_id(), "\"")};
+      }
+      if (!rejection) applied = profile_changes_.update(request);
+    }
+    if (!rejection && !applied.ok()) {
+      if (absl::IsInvalidArgument(applied)) {
+        rejection = Rejection{RejectReason::kInvalidProfile, "",
+                              std::string(core::ToStd(applied.message()))};
+      } else if (absl::IsNotFound(applied)) {
+        rejection = Rejection{RejectReason::kUnknownCustomer, "",
+                              std::string(core::ToStd(applied.message()))};
+      } else {
+        return applied;  // the store is in trouble: retry the batch
+      }
+    }
+    if (rejection) {
+      result = "rejected";
+      letters.push_back({key, std::string(value), content_type, *std::move(rejection),
+                         m->topic_name(), m->partition(), m->offset()});
+    }
+    profile_results_.Add({{"result", std::string(result)}}).Increment();
+  }
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "herald/v1/profile_service.pb.h"
 #include "services/ingest/dead_letter_producer.h"
 #include "services/ingest/intake.h"
 
@@ -26,7 +28,11 @@ struct ConsumerOptions {
   /// tuning). enable.auto.offset.store is always false: offsets are stored only after
   /// the events are durable.
   std::map<std::string, std::string> properties;
+  /// Event topics.
   std::vector<std::string> topics;
+  /// Profile and consent changes (UpdateProfileRequest, keyed by customer id; a
+  /// tombstone deletes); empty: not consumed.
+  std::string profiles_topic;
   std::string dead_letter_topic = "herald.dlq";
   /// A batch is processed when it has this many messages...
   int max_batch = 500;
@@ -34,6 +40,13 @@ struct ConsumerOptions {
   std::chrono::milliseconds max_batch_wait{20};
   /// Wait before retrying a batch the store or the dead-letter topic refused.
   std::chrono::milliseconds retry_backoff{500};
+};
+
+/// Applies changes from the profiles topic. INVALID_ARGUMENT and NOT_FOUND mean the
+/// change is bad (it is dead-lettered); any other error means "retry".
+struct ProfileChanges {
+  std::function<absl::Status(const v1::UpdateProfileRequest&)> update;
+  std::function<absl::Status(std::string_view customer_id)> remove;
 };
 
 /// Reads events from Kafka in a consumer group, at least once: a batch is decoded and
@@ -45,6 +58,7 @@ class EventConsumer {
  public:
   static absl::StatusOr<std::unique_ptr<EventConsumer>> Start(ConsumerOptions options,
                                                               Intake& intake,
+                                                              ProfileChanges profile_changes,
                                                               const core::Clock& clock,
                                                               prometheus::Registry& registry);
   EventConsumer(const EventConsumer&) = delete;
@@ -57,15 +71,19 @@ class EventConsumer {
  private:
   class Rebalance;
 
-  EventConsumer(ConsumerOptions options, Intake& intake, prometheus::Registry& registry);
+  EventConsumer(ConsumerOptions options, Intake& intake, ProfileChanges profile_changes,
+                prometheus::Registry& registry);
   void Loop();
   /// Processes the batch in hand until it is done or the consumer stops.
   void Flush();
   absl::Status ProcessBatch();
+  /// Applies the batch's profile changes in offset order; bad ones become letters.
+  absl::Status ApplyProfileChanges(std::vector<DeadLetter>& letters);
   void UpdateLag();
 
   const ConsumerOptions options_;
   Intake& intake_;
+  const ProfileChanges profile_changes_;
   std::unique_ptr<Rebalance> rebalance_;
   std::unique_ptr<DeadLetterProducer> dead_letters_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
@@ -78,6 +96,7 @@ class EventConsumer {
   prometheus::Family<prometheus::Counter>& messages_;
   prometheus::Family<prometheus::Counter>& dead_lettered_;
   prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Family<prometheus::Counter>& profile_results_;
   prometheus::Family<prometheus::Gauge>& lag_;
 };
 

@@ -21,17 +21,17 @@ std::variant<Encoding, Rejection> EncodingOf(std::string_view content_type) {
                                 "\" is neither application/x-protobuf nor application/json")};
 }
 
-std::variant<v1::Event, Rejection> DecodeEvent(std::string_view body, std::string_view content_type,
-                                               size_t max_bytes) {
+std::optional<Rejection> DecodeMessage(std::string_view body, std::string_view content_type,
+                                       size_t max_bytes, google::protobuf::Message& out) {
+  const std::string& name = out.GetDescriptor()->full_name();
   if (body.size() > max_bytes) {
     return Rejection{
         RejectReason::kOversized, "",
-        core::StrCat("event is ", body.size(), " bytes; at most ", max_bytes, " are accepted")};
+        core::StrCat("message is ", body.size(), " bytes; at most ", max_bytes, " are accepted")};
   }
   auto encoding = EncodingOf(content_type);
   if (auto* rejection = std::get_if<Rejection>(&encoding)) return *rejection;
 
-  v1::Event event;
   if (std::get<Encoding>(encoding) == Encoding::kJson) {
     if (!core::IsValidUtf8(body)) {
       return Rejection{RejectReason::kInvalidUtf8, "", "the JSON body is not valid UTF-8"};
@@ -39,26 +39,33 @@ std::variant<v1::Event, Rejection> DecodeEvent(std::string_view body, std::strin
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
     auto status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(body.data(), body.size()), &event, options);
+        google::protobuf::StringPiece(body.data(), body.size()), &out, options);
     if (!status.ok()) {
       const auto message = status.message();
       return Rejection{RejectReason::kMalformedJson, "",
-                       core::StrCat("not a herald.v1.Event in JSON: ",
+                       core::StrCat("not a ", name, " in JSON: ",
                                     std::string_view(message.data(), message.size()))};
     }
-    return event;
+    return std::nullopt;
   }
-  if (event.ParseFromArray(body.data(), static_cast<int>(body.size()))) return event;
+  if (out.ParseFromArray(body.data(), static_cast<int>(body.size()))) return std::nullopt;
   // Parsing fails for broken wire format and for invalid UTF-8 in a string field; a
   // schema-less parse tells the two apart.
   google::protobuf::UnknownFieldSet wire;
   if (wire.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return Rejection{RejectReason::kInvalidUtf8, "",
-                     "a text field of the protobuf event is not valid UTF-8"};
+                     core::StrCat("a text field of the protobuf ", name, " is not valid UTF-8")};
   }
   return Rejection{
       RejectReason::kMalformedProtobuf, "",
-      core::StrCat("not a herald.v1.Event in protobuf wire format (", body.size(), " bytes)")};
+      core::StrCat("not a ", name, " in protobuf wire format (", body.size(), " bytes)")};
+}
+
+std::variant<v1::Event, Rejection> DecodeEvent(std::string_view body, std::string_view content_type,
+                                               size_t max_bytes) {
+  v1::Event event;
+  if (auto rejection = DecodeMessage(body, content_type, max_bytes, event)) return *rejection;
+  return event;
 }
 
 }  // namespace herald::ingest

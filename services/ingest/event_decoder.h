@@ -1,6 +1,9 @@
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <cstddef>
+#include <optional>
 #include <string_view>
 #include <variant>
 
@@ -16,6 +19,12 @@ enum class Encoding { kProtobuf, kJson };
 /// "application/protobuf" or "application/vnd.google.protobuf"; JSON (protobuf's JSON
 /// mapping) for "application/json". Parameters (";charset=utf-8") are ignored.
 std::variant<Encoding, Rejection> EncodingOf(std::string_view content_type);
+
+/// Parses `out` from protobuf or protobuf-JSON bytes. Unknown JSON fields, wrong JSON
+/// types, broken wire format, invalid UTF-8 and bodies over max_bytes are rejections
+/// with their reason; nullopt on success.
+std::optional<Rejection> DecodeMessage(std::string_view body, std::string_view content_type,
+                                       size_t max_bytes, google::protobuf::Message& out);
 
 /// Parses an event. Unknown JSON fields, wrong JSON types, broken wire format,
 /// invalid UTF-8 and bodies over max_bytes are rejections with their reason.

@@ -38,6 +38,8 @@ std::string_view Name(RejectReason reason) {
       return "INVALID_ATTRIBUTE";
     case RejectReason::kUnknownCustomer:
       return "UNKNOWN_CUSTOMER";
+    case RejectReason::kInvalidProfile:
+      return "INVALID_PROFILE";
   }
   return "UNKNOWN";
 }

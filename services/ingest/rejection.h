@@ -24,6 +24,7 @@ enum class RejectReason {
   kInvalidContactOverride,
   kInvalidAttribute,
   kUnknownCustomer,
+  kInvalidProfile,
 };
 
 std::string_view Name(RejectReason reason);

@@ -39,6 +39,14 @@ void TestProducer::Send(const std::string& topic, const std::string& key, const 
   producer_->poll(0);
 }
 
+void TestProducer::SendTombstone(const std::string& topic, const std::string& key) {
+  RdKafka::ErrorCode err =
+      producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                         nullptr, 0, key.data(), key.size(), 0, nullptr);
+  if (err != RdKafka::ERR_NO_ERROR) throw std::runtime_error(RdKafka::err2str(err));
+  producer_->poll(0);
+}
+
 void TestProducer::Flush() {
   if (producer_->flush(30'000) != RdKafka::ERR_NO_ERROR) {
     throw std::runtime_error("test producer: messages not acknowledged");

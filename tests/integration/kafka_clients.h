@@ -18,6 +18,8 @@ class TestProducer {
   /// Produces and waits for the broker's acknowledgement.
   void Send(const std::string& topic, const std::string& key, const std::string& value,
             const std::string& content_type = "");
+  /// A message with a key and no value, which deletes on compacted topics.
+  void SendTombstone(const std::string& topic, const std::string& key);
   void Flush();
 
  private:

@@ -15,6 +15,7 @@
 
 #include "herald/v1/event.pb.h"
 #include "herald/v1/notification_service.grpc.pb.h"
+#include "herald/v1/profile_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/kafka_clients.h"
 #include "tests/support/subprocess.h"
@@ -312,6 +313,72 @@ TEST_F(KafkaIntakeTest, TwoConsumersSplitThePartitionsAndARebalanceLosesNothing)
   };
   ASSERT_TRUE(WaitFor([&] { return with_a() == 300; })) << with_a();
   EXPECT_EQ(a->Stop(), 0);
+}
+
+TEST_F(KafkaIntakeTest, TheProfilesTopicCreatesChangesAndDeletesProfiles) {
+  TempDir dir;
+  auto heraldd = StartHeraldd(dir);
+  auto profiles = v1::ProfileService::NewStub(heraldd->Channel());
+  auto get = [&](v1::CustomerProfile* out) {
+    v1::GetProfileRequest request;
+    request.set_customer_id("crm-1");
+    v1::GetProfileResponse response;
+    grpc::Status status = profiles->GetProfile(Context().get(), request, &response);
+    *out = response.profile();
+    return status;
+  };
+  producer_->Send("herald.profiles", "crm-1", R"({"profile": {"customer_id": "crm-1",
+      "email": "anna@example.nl", "phone": "+31612345678", "time_zone": "Europe/Amsterdam",
+      "consents": [{"category": "CATEGORY_SURVEY", "channel": "CHANNEL_EMAIL",
+                    "state": "CONSENT_STATE_GRANTED", "source": "crm"}]},
+      "allow_missing": true})",
+                  "application/json");
+  producer_->Flush();
+  v1::CustomerProfile profile;
+  ASSERT_TRUE(WaitFor([&] { return get(&profile).ok(); })) << heraldd->process().Stderr();
+  EXPECT_EQ(profile.consents(0).state(), v1::CONSENT_STATE_GRANTED);
+
+  // An event for the customer now needs no contact data of its own.
+  v1::Event event = Shipped("crm-event", "crm-1");
+  event.clear_contact_overrides();
+  producer_->Send("herald.orders", "crm-1", event.SerializeAsString());
+  // The customer withdraws the survey consent at the CRM: only consents change.
+  v1::UpdateProfileRequest withdraw;
+  withdraw.mutable_profile()->set_customer_id("crm-1");
+  v1::Consent* consent = withdraw.mutable_profile()->add_consents();
+  consent->set_category(v1::CATEGORY_SURVEY);
+  consent->set_channel(v1::CHANNEL_EMAIL);
+  consent->set_state(v1::CONSENT_STATE_DENIED);
+  consent->set_source("crm");
+  withdraw.mutable_update_mask()->add_paths("consents");
+  producer_->Send("herald.profiles", "crm-1", withdraw.SerializeAsString());
+  // Two bad changes: an invalid phone, and a key that is not the profile's id.
+  producer_->Send("herald.profiles", "crm-2",
+                  R"({"profile": {"customer_id": "crm-2", "phone": "12"}, "allow_missing": true})",
+                  "application/json");
+  producer_->Send("herald.profiles", "crm-9", withdraw.SerializeAsString());
+  producer_->Flush();
+
+  ASSERT_TRUE(WaitFor([&] {
+    return get(&profile).ok() && profile.consents(0).state() == v1::CONSENT_STATE_DENIED;
+  }));
+  EXPECT_EQ(profile.email(), "anna@example.nl");  // untouched by the masked update
+  ASSERT_TRUE(WaitFor([&] { return Notifications(*heraldd).size() == 1; }));
+  auto letters = ReadTopic(bootstrap_, "herald.dlq", 2, kLimit);
+  ASSERT_EQ(letters.size(), 2u);
+  std::map<std::string, ReadMessage> by_key;
+  for (auto& letter : letters) by_key[letter.key] = letter;
+  EXPECT_EQ(by_key["crm-2"].headers["herald-dlq-reason"], "INVALID_PROFILE");
+  EXPECT_THAT(by_key["crm-2"].headers["herald-dlq-detail"], HasSubstr("profile.phone"));
+  EXPECT_EQ(by_key["crm-9"].headers["herald-dlq-reason"], "INVALID_PROFILE");
+  EXPECT_EQ(by_key["crm-9"].headers["herald-source-topic"], "herald.profiles");
+
+  // Erasure: a tombstone deletes the profile.
+  producer_->SendTombstone("herald.profiles", "crm-1");
+  producer_->Flush();
+  ASSERT_TRUE(WaitFor([&] { return get(&profile).error_code() == grpc::StatusCode::NOT_FOUND; }));
+  profiles.reset();
+  EXPECT_EQ(heraldd->Stop(), 0);
 }
 
 TEST_F(KafkaIntakeTest, AnOutageForAThousandCustomersYieldsAThousandNotifications) {

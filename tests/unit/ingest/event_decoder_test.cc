@@ -67,7 +67,7 @@ TEST(DecodeEvent, BrokenInputHasItsReason) {
 
   auto big = DecodeEvent(std::string(kMax + 1, 'x'), "", kMax);
   EXPECT_EQ(ReasonOf(big), RejectReason::kOversized);
-  EXPECT_THAT(std::get<Rejection>(big).Message(), HasSubstr("65537 bytes"));
+  EXPECT_THAT(std::get<Rejection>(big).Message(), HasSubstr("message is 65537 bytes"));
 }
 
 }  // namespace

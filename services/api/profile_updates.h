@@ -1,0 +1,18 @@
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "herald/v1/profile_service.pb.h"
+#include "services/core/clock.h"
+#include "services/core/profile.h"
+#include "services/store/store.h"
+
+namespace herald::api {
+
+/// Applies an UpdateProfileRequest (field mask, allow_missing) to the stored profile,
+/// validating the result; the one implementation behind ProfileService.UpdateProfile
+/// and the profiles topic. INVALID_ARGUMENT names the field; NOT_FOUND when the
+/// profile is missing and allow_missing is false.
+absl::StatusOr<core::Profile> ApplyProfileUpdate(store::ProfileStore& store, core::Time now,
+                                                 const v1::UpdateProfileRequest& request);
+
+}  // namespace herald::api
