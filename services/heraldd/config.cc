@@ -321,6 +321,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     ingest.Get("max_event_bytes", config.ingest.max_event_bytes, 1024, 64 * 1024 * 1024);
     ingest.Get("max_audience", config.ingest.max_audience, 1, 10'000'000);
     ingest.Get("max_future_skew", config.ingest.max_future_skew);
+    ingest.Get("max_backlog", config.ingest.max_backlog, 0, 1'000'000'000);
     ingest.Finish();
   }
   {

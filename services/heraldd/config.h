@@ -65,6 +65,9 @@ struct Config {
     int max_event_bytes = 256 * 1024;
     /// Most customers one event may address.
     int max_audience = 1'000'000;
+    /// Pending notifications (not yet taken by the later stages) at which Kafka
+    /// consumption pauses; it resumes at 90%. 0: no limit.
+    int max_backlog = 1'000'000;
     /// How far in the future an event's occur_time may be.
     std::chrono::milliseconds max_future_skew{std::chrono::hours(1)};
   };

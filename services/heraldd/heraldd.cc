@@ -145,14 +145,19 @@ absl::Status Heraldd::StartKafka() {
             return absl::IsNotFound(deleted) ? absl::OkStatus() : deleted;  // already gone
           },
   };
-  auto consumer =
-      ingest::EventConsumer::Start(ingest::ConsumerOptions{.properties = std::move(properties),
-                                                           .topics = k.topics,
-                                                           .profiles_topic = k.profiles_topic,
-                                                           .dead_letter_topic = k.dead_letter_topic,
-                                                           .max_batch = k.max_batch,
-                                                           .max_batch_wait = k.max_batch_wait},
-                                   *intake_, std::move(profile_changes), clock_, *registry_);
+  ingest::ConsumerOptions options;
+  options.properties = std::move(properties);
+  options.topics = k.topics;
+  options.profiles_topic = k.profiles_topic;
+  options.dead_letter_topic = k.dead_letter_topic;
+  options.max_batch = k.max_batch;
+  options.max_batch_wait = k.max_batch_wait;
+  options.backlog = [this] {
+    return store_->CountNotifications(core::NotificationState::kPending);
+  };
+  options.max_backlog = config_.ingest.max_backlog;
+  auto consumer = ingest::EventConsumer::Start(std::move(options), *intake_,
+                                               std::move(profile_changes), clock_, *registry_);
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(*consumer);
   spdlog::info("msg=\"consuming\" topics={} profiles_topic={} group={} dead_letter_topic={}",

@@ -10,6 +10,7 @@ namespace herald::ingest {
 namespace {
 
 constexpr std::chrono::seconds kLagInterval{5};
+constexpr std::chrono::seconds kBacklogInterval{1};
 constexpr std::chrono::seconds kDeadLetterLimit{30};
 
 std::string HeaderValue(const RdKafka::Message& message, const std::string& name) {
@@ -48,6 +49,7 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
       } else {
         Check(consumer->assign(partitions), "assign");
       }
+      if (owner_.paused_) Check(consumer->pause(partitions), "pause");
       return;
     }
     if (consumer->assignment_lost()) {
@@ -55,7 +57,12 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
                    Describe(partitions), owner_.pending_.size());
       owner_.pending_.clear();
     } else {
-      owner_.Flush();
+      if (!owner_.pending_.empty() && !owner_.TryProcess()) {
+        // Not recorded, offsets not stored: the next owner reads these again.
+        spdlog::warn("msg=\"batch not finished before revocation\" dropped_messages={}",
+                     owner_.pending_.size());
+        owner_.pending_.clear();
+      }
       RdKafka::ErrorCode committed = consumer->commitSync();
       if (committed != RdKafka::ERR_NO_ERROR && committed != RdKafka::ERR__NO_OFFSET) {
         spdlog::warn("msg=\"commit on revoke failed\" error=\"{}\"", RdKafka::err2str(committed));
@@ -107,7 +114,17 @@ EventConsumer::EventConsumer(ConsumerOptions options, Intake& intake,
       lag_(prometheus::BuildGauge()
                .Name("herald_kafka_consumer_lag")
                .Help("Messages not yet consumed, by topic and partition")
-               .Register(registry)) {}
+               .Register(registry)),
+      paused_gauge_(prometheus::BuildGauge()
+                        .Name("herald_intake_paused")
+                        .Help("1 while consumption is paused (backlog full or store refusing)")
+                        .Register(registry)
+                        .Add({})),
+      backlog_gauge_(prometheus::BuildGauge()
+                         .Name("herald_intake_backlog")
+                         .Help("Pending notifications the later stages have not taken yet")
+                         .Register(registry)
+                         .Add({})) {}
 
 absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Start(
     ConsumerOptions options, Intake& intake, ProfileChanges profile_changes,
@@ -161,14 +178,16 @@ void EventConsumer::Stop() {
 
 void EventConsumer::Loop() {
   auto next_lag = std::chrono::steady_clock::now();
+  auto next_backlog = next_lag;
   while (!stopping_) {
-    const auto now = std::chrono::steady_clock::now();
+    auto now = std::chrono::steady_clock::now();
     int wait_ms = 100;
     if (!pending_.empty()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          batch_start_ + options_.max_batch_wait - now);
-      wait_ms = static_cast<int>(std::max<int64_t>(0, left.count()));
+      const auto due = retry_pending_ ? retry_at_ : batch_start_ + options_.max_batch_wait;
+      wait_ms = static_cast<int>(std::clamp<int64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count(), 0, 100));
     }
+    // Paused partitions deliver nothing; polling keeps the membership and rebalances.
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
@@ -184,37 +203,78 @@ void EventConsumer::Loop() {
         spdlog::warn("msg=\"kafka consumer error\" error=\"{}\"", message->errstr());
         break;
     }
-    if (!pending_.empty() &&
-        (static_cast<int>(pending_.size()) >= options_.max_batch ||
-         std::chrono::steady_clock::now() >= batch_start_ + options_.max_batch_wait)) {
-      Flush();
+    now = std::chrono::steady_clock::now();
+    const bool batch_due = static_cast<int>(pending_.size()) >= options_.max_batch ||
+                           now >= batch_start_ + options_.max_batch_wait;
+    if (!pending_.empty() && (retry_pending_ ? now >= retry_at_ : batch_due)) {
+      retry_pending_ = !TryProcess();
+      if (retry_pending_) retry_at_ = now + options_.retry_backoff;
     }
-    if (std::chrono::steady_clock::now() >= next_lag) {
+    if (now >= next_backlog) {
+      CheckBacklog();
+      next_backlog = now + kBacklogInterval;
+    }
+    SetPaused(retry_pending_ || backlog_full_);
+    if (now >= next_lag) {
       UpdateLag();
-      next_lag = std::chrono::steady_clock::now() + kLagInterval;
+      next_lag = now + kLagInterval;
     }
   }
-  Flush();
+  if (!pending_.empty() && !TryProcess()) {
+    // Offsets were not stored: the messages come again after a restart.
+    spdlog::warn("msg=\"stopping with an unfinished batch\" messages={}", pending_.size());
+    pending_.clear();
+  }
   RdKafka::ErrorCode closed = consumer_->close();  // revokes (commits) and leaves the group
   if (closed != RdKafka::ERR_NO_ERROR) {
     spdlog::warn("msg=\"kafka consumer close\" error=\"{}\"", RdKafka::err2str(closed));
   }
 }
 
-void EventConsumer::Flush() {
-  while (!pending_.empty()) {
-    absl::Status status = ProcessBatch();
-    if (status.ok()) return;
-    errors_.Add({{"kind", "batch_retry"}}).Increment();
-    spdlog::warn("msg=\"batch not done; retrying\" messages={} error=\"{}\"", pending_.size(),
-                 status.ToString());
-    if (stopping_) {
-      // Offsets were not stored: the messages come again after a restart.
-      spdlog::warn("msg=\"stopping with an unfinished batch\" messages={}", pending_.size());
-      pending_.clear();
-      return;
+bool EventConsumer::TryProcess() {
+  absl::Status status = ProcessBatch();
+  if (status.ok()) return true;
+  errors_.Add({{"kind", "batch_retry"}}).Increment();
+  spdlog::warn("msg=\"batch not recorded; consumption paused, retrying\" messages={} error=\"{}\"",
+               pending_.size(), status.ToString());
+  return false;
+}
+
+void EventConsumer::SetPaused(bool paused) {
+  if (paused == paused_) return;
+  std::vector<RdKafka::TopicPartition*> assigned;
+  if (consumer_->assignment(assigned) == RdKafka::ERR_NO_ERROR) {
+    RdKafka::ErrorCode err = paused ? consumer_->pause(assigned) : consumer_->resume(assigned);
+    if (err != RdKafka::ERR_NO_ERROR) {
+      spdlog::error("msg=\"{} failed\" error=\"{}\"", paused ? "pause" : "resume",
+                    RdKafka::err2str(err));
     }
-    std::this_thread::sleep_for(options_.retry_backoff);
+  }
+  RdKafka::TopicPartition::destroy(assigned);
+  paused_ = paused;
+  paused_gauge_.Set(paused ? 1 : 0);
+  spdlog::info("msg=\"consumption {}\" backlog_full={} retrying_batch={}",
+               paused ? "paused" : "resumed", backlog_full_, retry_pending_);
+}
+
+void EventConsumer::CheckBacklog() {
+  if (!options_.backlog || options_.max_backlog <= 0) return;
+  absl::StatusOr<int64_t> backlog = options_.backlog();
+  if (!backlog.ok()) {
+    spdlog::warn("msg=\"backlog unknown\" error=\"{}\"", backlog.status().ToString());
+    return;
+  }
+  SetBacklog(*backlog);
+}
+
+void EventConsumer::SetBacklog(int64_t backlog) {
+  backlog_ = backlog;
+  backlog_gauge_.Set(static_cast<double>(backlog));
+  if (options_.max_backlog <= 0) return;
+  if (backlog >= options_.max_backlog) {
+    backlog_full_ = true;
+  } else if (backlog <= options_.max_backlog * 9 / 10) {
+    backlog_full_ = false;
   }
 }
 
@@ -240,6 +300,9 @@ absl::Status EventConsumer::ProcessBatch() {
   }
   auto outcomes = intake_.Process(batch, "kafka");
   if (!outcomes.ok()) return outcomes.status();
+  int64_t created = 0;
+  for (const IntakeOutcome& outcome : *outcomes) created += outcome.notifications_created;
+  SetBacklog(backlog_ + created);  // pause at once when full, not at the next check
   for (size_t i = 0; i < sources.size(); ++i) {
     if (!(*outcomes)[i].rejection) continue;
     const RdKafka::Message& m = *sources[i];

@@ -38,8 +38,13 @@ struct ConsumerOptions {
   int max_batch = 500;
   /// ...or its first message has waited this long.
   std::chrono::milliseconds max_batch_wait{20};
-  /// Wait before retrying a batch the store or the dead-letter topic refused.
+  /// Wait before retrying a batch the store or the dead-letter topic refused; the
+  /// partitions are paused meanwhile.
   std::chrono::milliseconds retry_backoff{500};
+  /// Work the later stages have not taken yet (pending notifications). When it reaches
+  /// max_backlog, consumption pauses; it resumes at 90% of it. 0: no limit.
+  std::function<absl::StatusOr<int64_t>()> backlog;
+  int64_t max_backlog = 0;
 };
 
 /// Applies changes from the profiles topic. INVALID_ARGUMENT and NOT_FOUND mean the
@@ -54,6 +59,10 @@ struct ProfileChanges {
 /// acknowledged, and only then are its offsets stored for commit. Re-delivered events
 /// create nothing new (Intake is idempotent). On a revocation the batch in hand is
 /// finished and committed before the partitions go (eager and cooperative protocols).
+/// Backpressure: while the store refuses a batch, or the later stages' backlog is full,
+/// the partitions are paused (nothing more is fetched) but the consumer keeps polling,
+/// so it stays in the group; it resumes when the batch went through or the backlog
+/// drained.
 class EventConsumer {
  public:
   static absl::StatusOr<std::unique_ptr<EventConsumer>> Start(ConsumerOptions options,
@@ -74,9 +83,14 @@ class EventConsumer {
   EventConsumer(ConsumerOptions options, Intake& intake, ProfileChanges profile_changes,
                 prometheus::Registry& registry);
   void Loop();
-  /// Processes the batch in hand until it is done or the consumer stops.
-  void Flush();
+  /// Processes the batch in hand once; false (and the batch kept) when it failed.
+  bool TryProcess();
   absl::Status ProcessBatch();
+  /// Pauses or resumes every assigned partition.
+  void SetPaused(bool paused);
+  /// Re-reads the backlog from its source (the later stages take work away).
+  void CheckBacklog();
+  void SetBacklog(int64_t backlog);
   /// Applies the batch's profile changes in offset order; bad ones become letters.
   absl::Status ApplyProfileChanges(std::vector<DeadLetter>& letters);
   void UpdateLag();
@@ -89,6 +103,12 @@ class EventConsumer {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::vector<std::unique_ptr<RdKafka::Message>> pending_;
   std::chrono::steady_clock::time_point batch_start_;
+  // Consumption pauses while a batch waits for a retry, or while the backlog is full.
+  bool retry_pending_ = false;
+  std::chrono::steady_clock::time_point retry_at_;
+  bool backlog_full_ = false;
+  int64_t backlog_ = 0;  // the store's count, plus what batches added since
+  bool paused_ = false;
   std::atomic<bool> stopping_{false};
   bool stopped_ = false;
   std::thread thread_;
@@ -98,6 +118,8 @@ class EventConsumer {
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Counter>& profile_results_;
   prometheus::Family<prometheus::Gauge>& lag_;
+  prometheus::Gauge& paused_gauge_;
+  prometheus::Gauge& backlog_gauge_;
 };
 
 }  // namespace herald::ingest

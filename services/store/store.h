@@ -123,6 +123,10 @@ class NotificationStore {
   virtual absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
       const std::vector<IntakeItem>& items) = 0;
 
+  /// How many notifications are in `state` (e.g. pending: work the later stages have
+  /// not taken yet).
+  virtual absl::StatusOr<int64_t> CountNotifications(core::NotificationState state) = 0;
+
   /// NOT_FOUND when there is no such notification.
   virtual absl::StatusOr<core::Notification> GetNotification(std::string_view id) = 0;
 

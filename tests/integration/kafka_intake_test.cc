@@ -76,7 +76,7 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit = kLi
 }
 
 class KafkaIntakeTest : public ::testing::Test {
- protected:
+ public:
   void SetUp() override {
     broker_ =
         std::make_unique<Subprocess>(std::vector<std::string>{DEVBROKER_PATH, "--partitions", "4"});
@@ -87,6 +87,9 @@ class KafkaIntakeTest : public ::testing::Test {
     bootstrap_ = match[1];
     producer_ = std::make_unique<TestProducer>(bootstrap_);
   }
+
+  // cooperative-sticky needs three or more brokers on the mock cluster.
+  virtual int Brokers() const { return 1; }
 
   void TearDown() override {
     producer_.reset();
@@ -270,35 +273,40 @@ TEST_F(KafkaIntakeTest, AKilledConsumerLosesNothingAndDuplicatesNothing) {
   EXPECT_EQ(second->Stop(), 0);
 }
 
-TEST_F(KafkaIntakeTest, TwoConsumersSplitThePartitionsAndARebalanceLosesNothing) {
+// Two members share the partitions; one leaves while events keep coming; nothing is
+// lost. `properties` are extra librdkafka properties for both members.
+void SplitAndRebalance(KafkaIntakeTest& test, const std::string& properties,
+                       const std::string& protocol) {
   int next = 0;
   auto produce = [&](int count) {
     for (int i = 0; i < count; ++i, ++next) {
       v1::Event e = Shipped("r-" + std::to_string(next), "cust-" + std::to_string(next % 53));
-      producer_->Send(next % 2 ? "herald.orders" : "herald.fraud", e.customer_id(),
-                      e.SerializeAsString());
+      test.producer_->Send(next % 2 ? "herald.orders" : "herald.fraud", e.customer_id(),
+                           e.SerializeAsString());
     }
-    producer_->Flush();
+    test.producer_->Flush();
   };
   // Each instance has its own SQLite file here, so the union of both is what the
   // group recorded.
   TempDir dir_a, dir_b;
-  auto a = StartHeraldd(dir_a);
-  auto b = StartHeraldd(dir_b);
+  auto a = test.StartHeraldd(dir_a, properties);
+  auto b = test.StartHeraldd(dir_b, properties);
   auto recorded = [&] {
     std::set<std::string> events;
     for (HeralddProcess* h : {a.get(), b.get()}) {
-      for (const auto& n : Notifications(*h)) events.insert(n.event_id());
+      for (const auto& n : KafkaIntakeTest::Notifications(*h)) events.insert(n.event_id());
     }
     return events.size();
   };
   produce(200);
   ASSERT_TRUE(WaitFor([&] { return recorded() == 200; })) << recorded();
-  ASSERT_TRUE(WaitFor([&] { return Notifications(*a).size() > 0 && Notifications(*b).size() > 0; }))
-      << "both members should have partitions";
+  ASSERT_TRUE(WaitFor([&] {
+    return KafkaIntakeTest::Notifications(*a).size() > 0 &&
+           KafkaIntakeTest::Notifications(*b).size() > 0;
+  })) << "both members should have partitions";
   // Each got a share, not everything: 8 partitions, two members.
-  EXPECT_LT(Notifications(*a).size(), 200u);
-  EXPECT_LT(Notifications(*b).size(), 200u);
+  EXPECT_LT(KafkaIntakeTest::Notifications(*a).size(), 200u);
+  EXPECT_LT(KafkaIntakeTest::Notifications(*b).size(), 200u);
 
   // B leaves while events keep coming; A takes over B's partitions.
   produce(50);
@@ -308,11 +316,26 @@ TEST_F(KafkaIntakeTest, TwoConsumersSplitThePartitionsAndARebalanceLosesNothing)
   produce(50);
   auto with_a = [&] {
     std::set<std::string> events = by_b;
-    for (const auto& n : Notifications(*a)) events.insert(n.event_id());
+    for (const auto& n : KafkaIntakeTest::Notifications(*a)) events.insert(n.event_id());
     return events.size();
   };
   ASSERT_TRUE(WaitFor([&] { return with_a() == 300; })) << with_a();
   EXPECT_EQ(a->Stop(), 0);
+  EXPECT_THAT(a->process().Stderr(), HasSubstr("protocol=" + protocol));
+}
+
+TEST_F(KafkaIntakeTest, TwoConsumersSplitThePartitionsAndARebalanceLosesNothing) {
+  SplitAndRebalance(*this, "", "eager");
+}
+
+class KafkaCooperativeTest : public KafkaIntakeTest {
+ public:
+  int Brokers() const override { return 3; }
+};
+
+TEST_F(KafkaCooperativeTest, CooperativeStickyMembersSplitAndRebalanceLosingNothing) {
+  SplitAndRebalance(*this, "    partition.assignment.strategy: cooperative-sticky\n",
+                    "cooperative");
 }
 
 TEST_F(KafkaIntakeTest, TheProfilesTopicCreatesChangesAndDeletesProfiles) {
@@ -379,6 +402,40 @@ TEST_F(KafkaIntakeTest, TheProfilesTopicCreatesChangesAndDeletesProfiles) {
   ASSERT_TRUE(WaitFor([&] { return get(&profile).error_code() == grpc::StatusCode::NOT_FOUND; }));
   profiles.reset();
   EXPECT_EQ(heraldd->Stop(), 0);
+}
+
+TEST_F(KafkaIntakeTest, AFullBacklogPausesConsumptionUntilItDrains) {
+  TempDir dir;
+  auto heraldd = StartHeraldd(dir, "  max_batch: 10\ningest:\n  max_backlog: 30\n");
+  for (int i = 0; i < 100; ++i) {
+    v1::Event e = Shipped("bp-" + std::to_string(i), "cust-" + std::to_string(i));
+    producer_->Send("herald.orders", e.customer_id(), e.SerializeAsString());
+  }
+  producer_->Flush();
+  ASSERT_TRUE(WaitFor([&] { return Metric(*heraldd, "herald_intake_paused") == 1; }))
+      << heraldd->process().Stderr();
+  // Paused with work left in Kafka, not in memory: the lag shows it.
+  ASSERT_TRUE(WaitFor([&] { return Metric(*heraldd, "herald_kafka_consumer_lag") > 0; }));
+  const size_t while_paused = Notifications(*heraldd).size();
+  EXPECT_GE(while_paused, 30u);
+  EXPECT_LT(while_paused, 40u);  // at most the batch in hand when the backlog filled
+
+  // The later stages take the pending work (here: the test marks it queued).
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.File("herald.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 10'000);
+  auto drain = [&] {
+    return sqlite3_exec(db, "UPDATE notifications SET state = 'QUEUED' WHERE state = 'PENDING'",
+                        nullptr, nullptr, nullptr) == SQLITE_OK;
+  };
+  ASSERT_TRUE(drain());
+  ASSERT_TRUE(WaitFor([&] {
+    drain();
+    return Notifications(*heraldd).size() == 100;
+  })) << Notifications(*heraldd).size();
+  sqlite3_close(db);
+  EXPECT_EQ(heraldd->Stop(), 0);
+  EXPECT_THAT(heraldd->process().Stderr(), HasSubstr("msg=\"consumption resumed\""));
 }
 
 TEST_F(KafkaIntakeTest, AnOutageForAThousandCustomersYieldsAThousandNotifications) {

@@ -105,6 +105,7 @@ CREATE INDEX notifications_by_time ON notifications (create_time_us DESC, notifi
 CREATE INDEX notifications_by_customer
   ON notifications (customer_id, create_time_us DESC, notification_id DESC);
 CREATE INDEX notifications_by_event ON notifications (event_id);
+CREATE INDEX notifications_by_state ON notifications (state, create_time_us);
 )sql"},
   };
   return kMigrations;

@@ -292,6 +292,20 @@ absl::StatusOr<std::vector<IntakeResult>> SqliteStore::RecordIntake(
   return results;
 }
 
+absl::StatusOr<int64_t> SqliteStore::CountNotifications(core::NotificationState state) {
+  int64_t count = 0;
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    auto query = db.Prepare("SELECT COUNT(*) FROM notifications WHERE state = ?1");
+    if (!query.ok()) return query.status();
+    absl::StatusOr<bool> row = (*query)->Bind(1, core::Name(state)).Step();
+    if (!row.ok()) return row.status();
+    count = (*query)->ColumnInt(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
 absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view id) {
   absl::StatusOr<std::optional<core::Notification>> n;
   absl::Status status = Read([&](Db& db) {

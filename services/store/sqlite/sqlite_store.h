@@ -52,6 +52,7 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
       const std::vector<IntakeItem>& items) override;
+  absl::StatusOr<int64_t> CountNotifications(core::NotificationState state) override;
   absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
   absl::StatusOr<Page<core::Notification>> ListNotifications(const NotificationFilter& filter,
                                                              std::string_view after,
