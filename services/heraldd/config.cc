@@ -301,6 +301,8 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     kafka.Get("max_batch", k.max_batch, 1, 100'000);
     kafka.Get("max_batch_wait", k.max_batch_wait);
     kafka.Get("properties", k.properties);
+    kafka.Get("consumer_properties", k.consumer_properties);
+    kafka.Get("producer_properties", k.producer_properties);
     kafka.Finish();
     if (!k.embedded && k.bootstrap_servers.empty()) {
       errors.push_back(core::StrCat(source,
@@ -309,10 +311,14 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     }
     if (k.topics.empty())
       errors.push_back(core::StrCat(source, ": kafka.topics: must not be empty"));
-    for (const char* owned : {"bootstrap.servers", "group.id", "enable.auto.offset.store"}) {
-      if (k.properties.contains(owned)) {
-        errors.push_back(core::StrCat(source, ": kafka.properties.", owned,
-                                      ": set by heraldd; use the kafka section's own keys"));
+    for (const auto& [section, map] : {std::pair{"properties", &k.properties},
+                                       std::pair{"consumer_properties", &k.consumer_properties},
+                                       std::pair{"producer_properties", &k.producer_properties}}) {
+      for (const char* owned : {"bootstrap.servers", "group.id", "enable.auto.offset.store"}) {
+        if (map->contains(owned)) {
+          errors.push_back(core::StrCat(source, ": kafka.", section, ".", owned,
+                                        ": set by heraldd; use the kafka section's own keys"));
+        }
       }
     }
   }

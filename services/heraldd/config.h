@@ -57,8 +57,11 @@ struct Config {
     std::string dead_letter_topic = "herald.dlq";
     int max_batch = 500;
     std::chrono::milliseconds max_batch_wait{20};
-    /// librdkafka properties passed through unchanged (TLS, SASL, tuning).
+    /// librdkafka properties passed through unchanged: for every client (TLS, SASL),
+    /// for the consumer only, and for the dead-letter producer only.
     std::map<std::string, std::string> properties;
+    std::map<std::string, std::string> consumer_properties;
+    std::map<std::string, std::string> producer_properties;
   };
   struct Ingest {
     /// Largest encoded event accepted; larger ones are dead-lettered as OVERSIZED.

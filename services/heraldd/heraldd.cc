@@ -120,7 +120,6 @@ absl::Status Heraldd::StartGrpc() {
 absl::Status Heraldd::StartKafka() {
   const Config::Kafka& k = config_.kafka;
   std::map<std::string, std::string> properties = k.properties;
-  properties["group.id"] = k.group_id;
   if (k.embedded) {
     std::vector<std::string> topics = k.topics;
     if (!k.profiles_topic.empty()) topics.push_back(k.profiles_topic);
@@ -147,6 +146,9 @@ absl::Status Heraldd::StartKafka() {
   };
   ingest::ConsumerOptions options;
   options.properties = std::move(properties);
+  options.consumer_properties = k.consumer_properties;
+  options.producer_properties = k.producer_properties;
+  options.group_id = k.group_id;
   options.topics = k.topics;
   options.profiles_topic = k.profiles_topic;
   options.dead_letter_topic = k.dead_letter_topic;

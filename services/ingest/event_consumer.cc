@@ -131,17 +131,20 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Start(
     const core::Clock& clock, prometheus::Registry& registry) {
   if (options.topics.empty()) return absl::InvalidArgumentError("kafka.topics: must not be empty");
   std::map<std::string, std::string> properties = {
-      {"group.id", "heraldd"},
       {"auto.offset.reset", "earliest"},
       {"enable.auto.commit", "true"},
   };
   for (const auto& [k, v] : options.properties) properties[k] = v;
+  for (const auto& [k, v] : options.consumer_properties) properties[k] = v;
+  properties["group.id"] = options.group_id;
   properties["enable.auto.offset.store"] = "false";
+  std::map<std::string, std::string> producer_properties = options.properties;
+  for (const auto& [k, v] : options.producer_properties) producer_properties[k] = v;
 
   std::unique_ptr<EventConsumer> c(
       new EventConsumer(std::move(options), intake, std::move(profile_changes), registry));
   auto dead_letters =
-      DeadLetterProducer::Create(c->options_.properties, c->options_.dead_letter_topic, clock);
+      DeadLetterProducer::Create(producer_properties, c->options_.dead_letter_topic, clock);
   if (!dead_letters.ok()) return dead_letters.status();
   c->dead_letters_ = std::move(*dead_letters);
 

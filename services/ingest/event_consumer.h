@@ -24,10 +24,16 @@ namespace herald::ingest {
 
 /// What the consumer reads and how.
 struct ConsumerOptions {
-  /// librdkafka properties, passed through (bootstrap.servers, group.id, TLS, SASL,
-  /// tuning). enable.auto.offset.store is always false: offsets are stored only after
-  /// the events are durable.
+  /// librdkafka properties for every client, passed through (bootstrap.servers, TLS,
+  /// SASL, tuning).
   std::map<std::string, std::string> properties;
+  /// Added for the consumer only (session.timeout.ms, partition.assignment.strategy,
+  /// ...). enable.auto.offset.store is always false: offsets are stored only after
+  /// the events are durable.
+  std::map<std::string, std::string> consumer_properties;
+  /// Added for the dead-letter producer only (linger.ms, compression.type, ...).
+  std::map<std::string, std::string> producer_properties;
+  std::string group_id = "heraldd";
   /// Event topics.
   std::vector<std::string> topics;
   /// Profile and consent changes (UpdateProfileRequest, keyed by customer id; a

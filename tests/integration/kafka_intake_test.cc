@@ -101,7 +101,7 @@ class KafkaIntakeTest : public ::testing::Test {
     auto heraldd = std::make_unique<HeralddProcess>(
         dir.path().string(), dir.File("herald.db"),
         "kafka:\n  embedded: false\n  bootstrap_servers: " + bootstrap_ +
-            "\n  max_batch_wait: 5ms\n  properties:\n    session.timeout.ms: \"6000\"\n"
+            "\n  max_batch_wait: 5ms\n  consumer_properties:\n    session.timeout.ms: \"6000\"\n"
             "    heartbeat.interval.ms: \"500\"\n" +
             extra);
     EXPECT_TRUE(heraldd->ready()) << heraldd->process().Stderr();
