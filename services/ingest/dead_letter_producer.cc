@@ -9,21 +9,26 @@
 
 namespace herald::ingest {
 
-// Counts acknowledgements and keeps the first failure of the current Send.
+// Counts acknowledgements and keeps the first failure of the current Send. Each Send
+// tags its messages with a new generation, so late reports of an earlier, timed-out
+// Send are not counted as this one's.
 class DeadLetterProducer::DeliveryReports final : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& message) override {
     std::lock_guard lock(mu_);
+    if (reinterpret_cast<uintptr_t>(message.msg_opaque()) != generation_) return;
     ++done_;
     if (message.err() != RdKafka::ERR_NO_ERROR && failure_.ok()) {
       failure_ = absl::UnavailableError(
           core::StrCat("dead-letter topic ", message.topic_name(), ": ", message.errstr()));
     }
   }
-  void Reset() {
+  /// Starts a new Send; returns its generation tag.
+  uintptr_t Reset() {
     std::lock_guard lock(mu_);
     done_ = 0;
     failure_ = absl::OkStatus();
+    return ++generation_;
   }
   size_t done() {
     std::lock_guard lock(mu_);
@@ -36,6 +41,7 @@ class DeadLetterProducer::DeliveryReports final : public RdKafka::DeliveryReport
 
  private:
   std::mutex mu_;
+  uintptr_t generation_ = 0;
   size_t done_ = 0;
   absl::Status failure_;
 };
@@ -70,7 +76,7 @@ DeadLetterProducer::~DeadLetterProducer() {
 absl::Status DeadLetterProducer::Send(const std::vector<DeadLetter>& letters,
                                       std::chrono::milliseconds limit) {
   if (letters.empty()) return absl::OkStatus();
-  reports_->Reset();
+  void* const generation = reinterpret_cast<void*>(reports_->Reset());
   const std::string now = google::protobuf::util::TimeUtil::ToString(
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
           clock_->Now().time_since_epoch().count()));
@@ -87,7 +93,7 @@ absl::Status DeadLetterProducer::Send(const std::vector<DeadLetter>& letters,
     while (true) {
       err = producer_->produce(topic_, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                                const_cast<char*>(letter.value.data()), letter.value.size(),
-                               letter.key.data(), letter.key.size(), 0, headers, nullptr);
+                               letter.key.data(), letter.key.size(), 0, headers, generation);
       if (err != RdKafka::ERR__QUEUE_FULL) break;
       producer_->poll(100);  // let deliveries drain the local queue
     }

@@ -49,19 +49,21 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
       } else {
         Check(consumer->assign(partitions), "assign");
       }
-      if (owner_.paused_) Check(consumer->pause(partitions), "pause");
+      // The pause flag stays with a partition across revocation: set it either way.
+      Check(owner_.paused_ ? consumer->pause(partitions) : consumer->resume(partitions),
+            owner_.paused_ ? "pause" : "resume");
       return;
     }
     if (consumer->assignment_lost()) {
       spdlog::warn("msg=\"partitions lost\" partitions={} dropped_messages={}",
-                   Describe(partitions), owner_.pending_.size());
-      owner_.pending_.clear();
+                   Describe(partitions), owner_.DropPartitions(partitions));
     } else {
       if (!owner_.pending_.empty() && !owner_.TryProcess()) {
-        // Not recorded, offsets not stored: the next owner reads these again.
-        spdlog::warn("msg=\"batch not finished before revocation\" dropped_messages={}",
-                     owner_.pending_.size());
-        owner_.pending_.clear();
+        // Not recorded, offsets not stored: the next owner reads the revoked partitions'
+        // messages again. Those of partitions kept (cooperative) stay for the retry.
+        const size_t dropped = owner_.DropPartitions(partitions);
+        spdlog::warn("msg=\"batch not finished before revocation\" dropped_messages={}", dropped);
+        owner_.retry_pending_ = !owner_.pending_.empty();
       }
       RdKafka::ErrorCode committed = consumer->commitSync();
       if (committed != RdKafka::ERR_NO_ERROR && committed != RdKafka::ERR__NO_OFFSET) {
@@ -217,6 +219,7 @@ void EventConsumer::Loop() {
       CheckBacklog();
       next_backlog = now + kBacklogInterval;
     }
+    if (pending_.empty()) retry_pending_ = false;  // a rebalance may have taken the batch
     SetPaused(retry_pending_ || backlog_full_);
     if (now >= next_lag) {
       UpdateLag();
@@ -241,6 +244,18 @@ bool EventConsumer::TryProcess() {
   spdlog::warn("msg=\"batch not recorded; consumption paused, retrying\" messages={} error=\"{}\"",
                pending_.size(), status.ToString());
   return false;
+}
+
+size_t EventConsumer::DropPartitions(const std::vector<RdKafka::TopicPartition*>& partitions) {
+  const size_t before = pending_.size();
+  std::erase_if(pending_, [&](const std::unique_ptr<RdKafka::Message>& m) {
+    return std::any_of(partitions.begin(), partitions.end(), [&](const RdKafka::TopicPartition* p) {
+      return p->topic() == m->topic_name() && p->partition() == m->partition();
+    });
+  });
+  // Their profile changes may be among those dropped; apply what is left afresh.
+  profiles_applied_ = false;
+  return before - pending_.size();
 }
 
 void EventConsumer::SetPaused(bool paused) {
@@ -282,9 +297,15 @@ void EventConsumer::SetBacklog(int64_t backlog) {
 }
 
 absl::Status EventConsumer::ProcessBatch() {
-  std::vector<DeadLetter> letters;
-  absl::Status profiles = ApplyProfileChanges(letters);
-  if (!profiles.ok()) return profiles;
+  // Profile changes are applied once per batch: a retry (the store or the dead-letter
+  // topic refused the rest) must not write an old change over a newer one.
+  if (!profiles_applied_) {
+    profile_letters_.clear();
+    absl::Status profiles = ApplyProfileChanges(profile_letters_);
+    if (!profiles.ok()) return profiles;
+    profiles_applied_ = true;
+  }
+  std::vector<DeadLetter> letters = profile_letters_;
 
   std::vector<std::string> content_types;
   std::vector<RawEvent> batch;
@@ -330,6 +351,7 @@ absl::Status EventConsumer::ProcessBatch() {
     offsets.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
   }
   RdKafka::ErrorCode stored = consumer_->offsets_store(offsets);
+  profiles_applied_ = false;
   RdKafka::TopicPartition::destroy(offsets);
   if (stored != RdKafka::ERR_NO_ERROR) {
     // A partition revoked meanwhile refuses its offset; its new owner re-reads it.

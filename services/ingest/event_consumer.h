@@ -92,6 +92,9 @@ class EventConsumer {
   /// Processes the batch in hand once; false (and the batch kept) when it failed.
   bool TryProcess();
   absl::Status ProcessBatch();
+  /// Drops the batch's messages of these partitions (unrecorded: their next owner reads
+  /// them again); returns how many.
+  size_t DropPartitions(const std::vector<RdKafka::TopicPartition*>& partitions);
   /// Pauses or resumes every assigned partition.
   void SetPaused(bool paused);
   /// Re-reads the backlog from its source (the later stages take work away).
@@ -111,6 +114,9 @@ class EventConsumer {
   std::chrono::steady_clock::time_point batch_start_;
   // Consumption pauses while a batch waits for a retry, or while the backlog is full.
   bool retry_pending_ = false;
+  // The batch's profile changes are applied (and their rejections kept) once.
+  bool profiles_applied_ = false;
+  std::vector<DeadLetter> profile_letters_;
   std::chrono::steady_clock::time_point retry_at_;
   bool backlog_full_ = false;
   int64_t backlog_ = 0;  // the store's count, plus what batches added since

@@ -76,6 +76,8 @@ class Db {
   absl::StatusOr<std::unique_ptr<Statement>> Prepare(std::string_view sql);
 
   const std::string& path() const { return path_; }
+  /// False when SQLite ended the transaction itself (e.g. disk full rolls it back).
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

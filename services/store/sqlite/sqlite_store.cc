@@ -88,27 +88,38 @@ void SqliteStore::WriterLoop() {
 
 void SqliteStore::CommitBatch(std::vector<WriteJob>& batch) {
   std::vector<absl::Status> results(batch.size());
-  absl::Status begun = writer_->Exec("BEGIN IMMEDIATE");
-  if (begun.ok()) {
-    for (size_t i = 0; i < batch.size(); ++i) {
-      absl::Status status = writer_->Exec(core::StrCat("SAVEPOINT ", kSavepoint));
-      if (status.ok()) status = batch[i].fn(*writer_);
-      if (!status.ok()) {
-        // Undo only this write; the rest of the batch still commits.
-        writer_->Exec(core::StrCat("ROLLBACK TO ", kSavepoint)).IgnoreError();
-      }
-      writer_->Exec(core::StrCat("RELEASE ", kSavepoint)).IgnoreError();
-      results[i] = std::move(status);
+  // Sets every result still OK to `error`: nothing of the batch was committed.
+  auto fail_all = [&](const absl::Status& error) {
+    for (absl::Status& r : results) {
+      if (r.ok()) r = error;
     }
+  };
+  absl::Status begun = writer_->Exec("BEGIN IMMEDIATE");
+  if (!begun.ok()) fail_all(begun);
+  for (size_t i = 0; begun.ok() && i < batch.size(); ++i) {
+    absl::Status status = writer_->Exec(core::StrCat("SAVEPOINT ", kSavepoint));
+    if (status.ok()) status = batch[i].fn(*writer_);
+    if (!status.ok() && !writer_->InTransaction()) {
+      // SQLite rolled the whole transaction back (disk full, I/O error): every write
+      // of the batch is gone, not just this one.
+      fail_all(status);
+      break;
+    }
+    if (!status.ok()) {
+      // Undo only this write; the rest of the batch still commits.
+      writer_->Exec(core::StrCat("ROLLBACK TO ", kSavepoint)).IgnoreError();
+    }
+    writer_->Exec(core::StrCat("RELEASE ", kSavepoint)).IgnoreError();
+    results[i] = std::move(status);
+  }
+  if (begun.ok() && writer_->InTransaction()) {
     absl::Status committed = writer_->Exec("COMMIT");
     if (!committed.ok()) {
       writer_->Exec("ROLLBACK").IgnoreError();
-      for (absl::Status& r : results) {
-        if (r.ok()) r = committed;
-      }
+      fail_all(committed);
     }
-  } else {
-    for (absl::Status& r : results) r = begun;
+  } else if (begun.ok()) {
+    fail_all(absl::UnavailableError("sqlite: the batch transaction ended early"));
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(results[i]));
 }
