@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# A rough end-to-end intake measurement until tools/bench has its benchmark: N JSON
+# order events (kcat, one message per line) into a release heraldd consuming from a
+# herald-devbroker, timed until all are recorded (synchronous=full). Loopback only.
+#   tools/bench/intake_kcat.sh [N]        (needs: tools/dev build release)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+N=${1:-50000}
+R=build/release
+dir=$(mktemp -d)
+trap 'kill $HERALDD $BROKER 2>/dev/null || true; [[ -n ${KEEP:-} ]] || rm -rf "$dir"' EXIT
+
+awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf \
+  "{\"event_id\":\"b-%d\",\"event_type\":\"order.shipped\",\"occur_time\":\"2026-01-01T00:00:00Z\",\"customer_id\":\"cust-%d\",\"contact_overrides\":{\"email\":\"c%d@example.nl\"},\"order\":{\"order_id\":\"%d\",\"carrier\":\"PostNL\"}}\n", \
+  i, i % 1000, i % 1000, i }' > "$dir/events.jsonl"
+
+$R/tools/devbroker/herald-devbroker --partitions 16 > "$dir/addr" 2> "$dir/broker.log" &
+BROKER=$!
+for _ in $(seq 100); do [[ -s $dir/addr ]] && break; sleep 0.1; done
+bootstrap=$(cat "$dir/addr")
+cat > "$dir/heraldd.yaml" <<EOF
+server: {grpc_listen: 127.0.0.1:0, http_listen: 127.0.0.1:0}
+store: {sqlite: {path: $dir/herald.db}}
+kafka: {embedded: false, bootstrap_servers: "$bootstrap"}
+EOF
+$R/services/heraldd/heraldd --config "$dir/heraldd.yaml" 2> "$dir/heraldd.log" &
+HERALDD=$!
+for _ in $(seq 100); do grep -q 'msg="ready"' "$dir/heraldd.log" && break; sleep 0.1; done
+http=$(grep -o 'protocol=http address=127.0.0.1:[0-9]*' "$dir/heraldd.log" | cut -d: -f2)
+
+start=$(date +%s.%N)
+kcat -b "$bootstrap" -P -l -t herald.orders -H content-type=application/json "$dir/events.jsonl"
+# kcat into the mock broker can come up short (seen: ~45k of 50k lines kept, with no
+# error): wait for what the broker holds, and report both.
+on_broker=$(kcat -b "$bootstrap" -C -t herald.orders -e -q | wc -l)
+recorded=0
+for _ in $(seq ${POLLS:-3000}); do
+  recorded=$(curl -s "127.0.0.1:$http/metrics" |
+             awk '/^herald_events_total\{result="recorded"/ {print $2}')
+  [[ ${recorded:-0} -ge $on_broker ]] && break
+  sleep 0.1
+done
+end=$(date +%s.%N)
+seconds=$(echo "$end - $start" | bc)
+echo "events=$N on_broker=$on_broker recorded=${recorded:-0} seconds=$seconds" \
+  "events_per_second=$(echo "${recorded:-0} / $seconds" | bc)"
+echo "heraldd_rss_kib=$(ps -o rss= -p $HERALDD)"
