@@ -47,6 +47,11 @@ std::optional<core::SuppressionReason> FromProto(v1::SuppressionReason r) {
       v1::SuppressionReason_Name(r), "SUPPRESSION_REASON_", core::ParseSuppressionReason);
 }
 
+std::optional<core::NotificationState> FromProto(v1::NotificationState s) {
+  return ByName<v1::NotificationState, core::NotificationState>(
+      v1::NotificationState_Name(s), "NOTIFICATION_STATE_", core::ParseNotificationState);
+}
+
 v1::Channel ToProto(core::Channel c) {
   return ToProtoByName<v1::Channel>("CHANNEL_", core::Name(c), v1::Channel_Parse);
 }
@@ -62,6 +67,11 @@ v1::ConsentState ToProto(core::ConsentState s) {
 v1::SuppressionReason ToProto(core::SuppressionReason r) {
   return ToProtoByName<v1::SuppressionReason>("SUPPRESSION_REASON_", core::Name(r),
                                               v1::SuppressionReason_Parse);
+}
+
+v1::NotificationState ToProto(core::NotificationState s) {
+  return ToProtoByName<v1::NotificationState>("NOTIFICATION_STATE_", core::Name(s),
+                                              v1::NotificationState_Parse);
 }
 
 }  // namespace herald::api

@@ -8,19 +8,6 @@
 
 namespace herald::api {
 
-std::optional<core::NotificationState> FromProto(v1::NotificationState state) {
-  const std::string& name = v1::NotificationState_Name(state);
-  constexpr std::string_view kPrefix = "NOTIFICATION_STATE_";
-  if (!std::string_view(name).starts_with(kPrefix)) return std::nullopt;
-  return core::ParseNotificationState(std::string_view(name).substr(kPrefix.size()));
-}
-
-v1::NotificationState ToProto(core::NotificationState state) {
-  v1::NotificationState out = v1::NOTIFICATION_STATE_UNSPECIFIED;
-  v1::NotificationState_Parse(core::StrCat("NOTIFICATION_STATE_", core::Name(state)), &out);
-  return out;
-}
-
 v1::Notification NotificationToProto(const core::Notification& n) {
   v1::Notification proto;
   proto.set_notification_id(n.notification_id);

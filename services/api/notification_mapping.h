@@ -12,9 +12,6 @@ namespace herald::api {
 
 v1::Notification NotificationToProto(const core::Notification& n);
 
-std::optional<core::NotificationState> FromProto(v1::NotificationState state);
-v1::NotificationState ToProto(core::NotificationState state);
-
 /// The store filter for an API filter; INVALID_ARGUMENT names a bad field.
 absl::StatusOr<store::NotificationFilter> FilterFromProto(const v1::NotificationFilter& filter);
 

@@ -1,13 +1,9 @@
 #include "services/core/kinds.h"
 
-#include <array>
-#include <utility>
+#include "services/core/name_table.h"
 
 namespace herald::core {
 namespace {
-
-template <typename E, size_t N>
-using NameTable = std::array<std::pair<E, std::string_view>, N>;
 
 constexpr NameTable<Channel, 2> kChannels{{{Channel::kEmail, "EMAIL"}, {Channel::kSms, "SMS"}}};
 constexpr NameTable<Category, 6> kCategories{{
@@ -33,38 +29,22 @@ constexpr NameTable<SuppressionReason, 4> kSuppressionReasons{{
     {SuppressionReason::kOperator, "OPERATOR"},
 }};
 
-template <typename E, size_t N>
-std::string_view Lookup(const NameTable<E, N>& table, E value) {
-  for (const auto& [v, name] : table) {
-    if (v == value) return name;
-  }
-  return "UNKNOWN";
-}
-
-template <typename E, size_t N>
-std::optional<E> Parse(const NameTable<E, N>& table, std::string_view name) {
-  for (const auto& [v, n] : table) {
-    if (n == name) return v;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
-std::string_view Name(Channel v) { return Lookup(kChannels, v); }
-std::string_view Name(Category v) { return Lookup(kCategories, v); }
-std::string_view Name(Priority v) { return Lookup(kPriorities, v); }
-std::string_view Name(ConsentState v) { return Lookup(kConsentStates, v); }
-std::string_view Name(SuppressionReason v) { return Lookup(kSuppressionReasons, v); }
+std::string_view Name(Channel v) { return NameIn(kChannels, v); }
+std::string_view Name(Category v) { return NameIn(kCategories, v); }
+std::string_view Name(Priority v) { return NameIn(kPriorities, v); }
+std::string_view Name(ConsentState v) { return NameIn(kConsentStates, v); }
+std::string_view Name(SuppressionReason v) { return NameIn(kSuppressionReasons, v); }
 
-std::optional<Channel> ParseChannel(std::string_view n) { return Parse(kChannels, n); }
-std::optional<Category> ParseCategory(std::string_view n) { return Parse(kCategories, n); }
-std::optional<Priority> ParsePriority(std::string_view n) { return Parse(kPriorities, n); }
+std::optional<Channel> ParseChannel(std::string_view n) { return ParseIn(kChannels, n); }
+std::optional<Category> ParseCategory(std::string_view n) { return ParseIn(kCategories, n); }
+std::optional<Priority> ParsePriority(std::string_view n) { return ParseIn(kPriorities, n); }
 std::optional<ConsentState> ParseConsentState(std::string_view n) {
-  return Parse(kConsentStates, n);
+  return ParseIn(kConsentStates, n);
 }
 std::optional<SuppressionReason> ParseSuppressionReason(std::string_view n) {
-  return Parse(kSuppressionReasons, n);
+  return ParseIn(kSuppressionReasons, n);
 }
 
 }  // namespace herald::core

@@ -2,13 +2,12 @@
 
 #include <openssl/evp.h>
 
-#include <array>
-#include <utility>
+#include "services/core/name_table.h"
 
 namespace herald::core {
 namespace {
 
-constexpr std::array<std::pair<NotificationState, std::string_view>, 10> kStates{{
+constexpr NameTable<NotificationState, 10> kStates{{
     {NotificationState::kPending, "PENDING"},
     {NotificationState::kQueued, "QUEUED"},
     {NotificationState::kDeferred, "DEFERRED"},
@@ -23,18 +22,10 @@ constexpr std::array<std::pair<NotificationState, std::string_view>, 10> kStates
 
 }  // namespace
 
-std::string_view Name(NotificationState state) {
-  for (const auto& [s, name] : kStates) {
-    if (s == state) return name;
-  }
-  return "UNKNOWN";
-}
+std::string_view Name(NotificationState state) { return NameIn(kStates, state); }
 
 std::optional<NotificationState> ParseNotificationState(std::string_view name) {
-  for (const auto& [s, n] : kStates) {
-    if (n == name) return s;
-  }
-  return std::nullopt;
+  return ParseIn(kStates, name);
 }
 
 std::string NotificationId(std::string_view event_id, std::string_view customer_id,

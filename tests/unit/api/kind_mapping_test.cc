@@ -29,6 +29,8 @@ TEST(KindMapping, EveryApiValueMapsToTheDomainAndBack) {
   ExpectBijection<v1::ConsentState, core::ConsentState>(v1::ConsentState_descriptor());
   ExpectBijection<v1::SuppressionReason, core::SuppressionReason>(
       v1::SuppressionReason_descriptor());
+  ExpectBijection<v1::NotificationState, core::NotificationState>(
+      v1::NotificationState_descriptor());
 }
 
 }  // namespace
