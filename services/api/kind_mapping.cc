@@ -10,7 +10,7 @@ namespace {
 
 // The proto enums are the domain names with a type prefix (CHANNEL_EMAIL <-> EMAIL), so
 // the names carry the mapping and a new value needs no code here.
-template <typename P, typename D>
+template <typename D>
 std::optional<D> ByName(const std::string& proto_name, std::string_view prefix,
                         std::optional<D> (*parse)(std::string_view)) {
   if (!std::string_view(proto_name).starts_with(prefix)) return std::nullopt;
@@ -28,28 +28,26 @@ P ToProtoByName(std::string_view prefix, std::string_view domain_name,
 }  // namespace
 
 std::optional<core::Channel> FromProto(v1::Channel c) {
-  return ByName<v1::Channel, core::Channel>(v1::Channel_Name(c), "CHANNEL_", core::ParseChannel);
+  return ByName<core::Channel>(v1::Channel_Name(c), "CHANNEL_", core::ParseChannel);
 }
 std::optional<core::Category> FromProto(v1::Category c) {
-  return ByName<v1::Category, core::Category>(v1::Category_Name(c), "CATEGORY_",
-                                              core::ParseCategory);
+  return ByName<core::Category>(v1::Category_Name(c), "CATEGORY_", core::ParseCategory);
 }
 std::optional<core::Priority> FromProto(v1::Priority p) {
-  return ByName<v1::Priority, core::Priority>(v1::Priority_Name(p), "PRIORITY_",
-                                              core::ParsePriority);
+  return ByName<core::Priority>(v1::Priority_Name(p), "PRIORITY_", core::ParsePriority);
 }
 std::optional<core::ConsentState> FromProto(v1::ConsentState s) {
-  return ByName<v1::ConsentState, core::ConsentState>(v1::ConsentState_Name(s), "CONSENT_STATE_",
-                                                      core::ParseConsentState);
+  return ByName<core::ConsentState>(v1::ConsentState_Name(s), "CONSENT_STATE_",
+                                    core::ParseConsentState);
 }
 std::optional<core::SuppressionReason> FromProto(v1::SuppressionReason r) {
-  return ByName<v1::SuppressionReason, core::SuppressionReason>(
-      v1::SuppressionReason_Name(r), "SUPPRESSION_REASON_", core::ParseSuppressionReason);
+  return ByName<core::SuppressionReason>(v1::SuppressionReason_Name(r), "SUPPRESSION_REASON_",
+                                         core::ParseSuppressionReason);
 }
 
 std::optional<core::NotificationState> FromProto(v1::NotificationState s) {
-  return ByName<v1::NotificationState, core::NotificationState>(
-      v1::NotificationState_Name(s), "NOTIFICATION_STATE_", core::ParseNotificationState);
+  return ByName<core::NotificationState>(v1::NotificationState_Name(s), "NOTIFICATION_STATE_",
+                                         core::ParseNotificationState);
 }
 
 v1::Channel ToProto(core::Channel c) {

@@ -203,7 +203,7 @@ void EventConsumer::Loop() {
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
         if (pending_.empty()) batch_start_ = std::chrono::steady_clock::now();
-        messages_.Add({{"topic", message->topic_name()}}).Increment();
+        MessagesOf(message->topic_name()).Increment();
         pending_.push_back(std::move(message));
         break;
       case RdKafka::ERR__TIMED_OUT:
@@ -241,6 +241,14 @@ void EventConsumer::Loop() {
   if (closed != RdKafka::ERR_NO_ERROR) {
     spdlog::warn("msg=\"kafka consumer close\" error=\"{}\"", RdKafka::err2str(closed));
   }
+}
+
+prometheus::Counter& EventConsumer::MessagesOf(const std::string& topic) {
+  auto it = topic_messages_.find(topic);
+  if (it == topic_messages_.end()) {
+    it = topic_messages_.emplace(topic, &messages_.Add({{"topic", topic}})).first;
+  }
+  return *it->second;
 }
 
 bool EventConsumer::TryProcess() {

@@ -99,6 +99,7 @@ class EventConsumer {
   void SetPaused(bool paused);
   /// Re-reads the backlog from its source (the later stages take work away).
   void CheckBacklog();
+  prometheus::Counter& MessagesOf(const std::string& topic);
   void SetBacklog(int64_t backlog);
   /// Applies the batch's profile changes in offset order; bad ones become letters.
   absl::Status ApplyProfileChanges(std::vector<DeadLetter>& letters);
@@ -126,6 +127,8 @@ class EventConsumer {
   std::thread thread_;
 
   prometheus::Family<prometheus::Counter>& messages_;
+  // Per topic, looked up once (the consumer thread is the only user).
+  std::map<std::string, prometheus::Counter*, std::less<>> topic_messages_;
   prometheus::Family<prometheus::Counter>& dead_lettered_;
   prometheus::Family<prometheus::Counter>& errors_;
   prometheus::Family<prometheus::Counter>& profile_results_;

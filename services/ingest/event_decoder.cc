@@ -21,14 +21,16 @@ std::variant<Encoding, Rejection> EncodingOf(std::string_view content_type) {
                                 "\" is neither application/x-protobuf nor application/json")};
 }
 
+Rejection OversizedRejection(size_t size, size_t max_bytes) {
+  return Rejection{
+      RejectReason::kOversized, "",
+      core::StrCat("message is ", size, " bytes; at most ", max_bytes, " are accepted")};
+}
+
 std::optional<Rejection> DecodeMessage(std::string_view body, std::string_view content_type,
                                        size_t max_bytes, google::protobuf::Message& out) {
   const std::string& name = out.GetDescriptor()->full_name();
-  if (body.size() > max_bytes) {
-    return Rejection{
-        RejectReason::kOversized, "",
-        core::StrCat("message is ", body.size(), " bytes; at most ", max_bytes, " are accepted")};
-  }
+  if (body.size() > max_bytes) return OversizedRejection(body.size(), max_bytes);
   auto encoding = EncodingOf(content_type);
   if (auto* rejection = std::get_if<Rejection>(&encoding)) return *rejection;
 

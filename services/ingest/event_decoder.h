@@ -20,6 +20,9 @@ enum class Encoding { kProtobuf, kJson };
 /// mapping) for "application/json". Parameters (";charset=utf-8") are ignored.
 std::variant<Encoding, Rejection> EncodingOf(std::string_view content_type);
 
+/// The OVERSIZED rejection for a message of `size` bytes.
+Rejection OversizedRejection(size_t size, size_t max_bytes);
+
 /// Parses `out` from protobuf or protobuf-JSON bytes. Unknown JSON fields, wrong JSON
 /// types, broken wire format, invalid UTF-8 and bodies over max_bytes are rejections
 /// with their reason; nullopt on success.

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <map>
+
 #include "services/core/notification.h"
 #include "services/core/strings.h"
 #include "services/ingest/event_decoder.h"
@@ -65,9 +67,7 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::ProcessParsed(
     std::string body = event->SerializeAsString();
     std::variant<v1::Event, Rejection> parsed = *event;
     if (body.size() > limits_.max_event_bytes) {
-      parsed = Rejection{RejectReason::kOversized, "",
-                         core::StrCat("event is ", body.size(), " bytes; at most ",
-                                      limits_.max_event_bytes, " are accepted")};
+      parsed = OversizedRejection(body.size(), limits_.max_event_bytes);
     }
     candidates.push_back({std::move(parsed), kProtobuf, std::move(body), std::string(via)});
   }
@@ -144,20 +144,28 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
       outcome.notifications_created = (*results)[k].notifications_created;
     }
   }
-  for (const IntakeOutcome& outcome : outcomes) Count(via, outcome);
+  Count(via, outcomes);
   return outcomes;
 }
 
-void Intake::Count(std::string_view via, const IntakeOutcome& outcome) {
+void Intake::Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes) {
+  // One counter update per distinct label set of the batch, not per event.
+  std::map<IntakeOutcome::Kind, int> results;
+  std::map<RejectReason, int> reasons;
+  int64_t created = 0;
+  for (const IntakeOutcome& outcome : outcomes) {
+    ++results[outcome.kind];
+    if (outcome.rejection) ++reasons[outcome.rejection->reason];
+    created += outcome.notifications_created;
+  }
   const std::string channel(via);
-  events_.Add({{"via", channel}, {"result", std::string(ResultName(outcome.kind))}}).Increment();
-  if (outcome.rejection) {
-    rejected_.Add({{"via", channel}, {"reason", std::string(Name(outcome.rejection->reason))}})
-        .Increment();
+  for (const auto& [kind, count] : results) {
+    events_.Add({{"via", channel}, {"result", std::string(ResultName(kind))}}).Increment(count);
   }
-  if (outcome.notifications_created > 0) {
-    notifications_created_.Add({}).Increment(outcome.notifications_created);
+  for (const auto& [reason, count] : reasons) {
+    rejected_.Add({{"via", channel}, {"reason", std::string(Name(reason))}}).Increment(count);
   }
+  if (created > 0) notifications_created_.Add({}).Increment(static_cast<double>(created));
 }
 
 }  // namespace herald::ingest

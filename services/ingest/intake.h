@@ -65,7 +65,7 @@ class Intake {
 
   absl::StatusOr<std::vector<IntakeOutcome>> Run(std::vector<Candidate> candidates,
                                                  std::string_view via);
-  void Count(std::string_view via, const IntakeOutcome& outcome);
+  void Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes);
 
   store::ProfileStore& profiles_;
   store::NotificationStore& notifications_;
