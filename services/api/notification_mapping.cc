@@ -8,6 +8,27 @@
 
 namespace herald::api {
 
+v1::Decision DecisionToProto(const core::Decision& d) {
+  v1::Decision proto;
+  switch (d.outcome) {
+    case core::DecisionOutcome::kSend:
+      proto.set_outcome(v1::DECISION_OUTCOME_SEND);
+      break;
+    case core::DecisionOutcome::kDefer:
+      proto.set_outcome(v1::DECISION_OUTCOME_DEFER);
+      break;
+    case core::DecisionOutcome::kSuppress:
+      proto.set_outcome(v1::DECISION_OUTCOME_SUPPRESS);
+      break;
+  }
+  proto.set_reason(std::string(core::Name(d.reason)));
+  proto.set_rule(d.rule);
+  proto.set_detail(d.detail);
+  if (d.defer_until) *proto.mutable_defer_until_time() = ToProto(*d.defer_until);
+  *proto.mutable_decide_time() = ToProto(d.decide_time);
+  return proto;
+}
+
 v1::Notification NotificationToProto(const core::Notification& n) {
   v1::Notification proto;
   proto.set_notification_id(n.notification_id);
@@ -15,8 +36,18 @@ v1::Notification NotificationToProto(const core::Notification& n) {
   proto.set_event_id(n.event_id);
   proto.set_event_type(n.event_type);
   proto.set_template_name(n.template_name);
+  proto.set_template_version(n.template_version);
+  if (n.category) proto.set_category(ToProto(*n.category));
   if (n.channel) proto.set_channel(ToProto(*n.channel));
+  for (core::Channel c : n.fallback_channels) proto.add_fallback_channels(ToProto(c));
   proto.set_state(ToProto(n.state));
+  if (n.decision) *proto.mutable_decision() = DecisionToProto(*n.decision);
+  for (const core::StateChange& change : n.history) {
+    v1::StateChange* out = proto.add_history();
+    out->set_state(ToProto(change.state));
+    *out->mutable_change_time() = ToProto(change.change_time);
+    out->set_detail(change.detail);
+  }
   *proto.mutable_create_time() = ToProto(n.create_time);
   *proto.mutable_update_time() = ToProto(n.update_time);
   return proto;

@@ -10,6 +10,7 @@
 
 namespace herald::api {
 
+v1::Decision DecisionToProto(const core::Decision& d);
 v1::Notification NotificationToProto(const core::Notification& n);
 
 /// The store filter for an API filter; INVALID_ARGUMENT names a bad field.

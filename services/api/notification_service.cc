@@ -3,11 +3,59 @@
 #include "services/api/notification_mapping.h"
 #include "services/api/page_token.h"
 #include "services/api/status.h"
+#include "services/api/time_mapping.h"
+#include "services/core/contact_validation.h"
+#include "services/core/strings.h"
 
 namespace herald::api {
 namespace {
 
 constexpr char kListing[] = "notifications";
+constexpr int kMaxExplained = 100;
+
+// One sentence for a service agent about where a notification stands and why.
+std::string Summarize(const core::Notification& n, const std::vector<core::Decision>& decisions) {
+  std::string text =
+      n.template_name.empty()
+          ? core::StrCat("Event ", n.event_id, " (", n.event_type, ") for customer ", n.customer_id,
+                         ": ")
+          : core::StrCat("Template ", n.template_name,
+                         n.category ? core::StrCat(" (", core::Name(*n.category), ")") : "",
+                         " for customer ", n.customer_id, ", event ", n.event_id, " (",
+                         n.event_type, "): ");
+  if (decisions.empty()) {
+    core::StrAppend(text, "recorded at ", core::FormatTime(n.create_time),
+                    ", waiting for the contact policy.");
+    return text;
+  }
+  const core::Decision& d = decisions.back();
+  switch (d.outcome) {
+    case core::DecisionOutcome::kSend:
+      core::StrAppend(text, "let through at ", core::FormatTime(d.decide_time), " (", d.detail,
+                      ")");
+      break;
+    case core::DecisionOutcome::kDefer:
+      core::StrAppend(text, "held back at ", core::FormatTime(d.decide_time), " until ",
+                      d.defer_until ? core::FormatTime(*d.defer_until) : "later", " by ",
+                      core::Name(d.reason), ", ", d.rule, ": ", d.detail);
+      break;
+    case core::DecisionOutcome::kSuppress:
+      core::StrAppend(text, "not sent: ", core::Name(d.reason), " at ",
+                      core::FormatTime(d.decide_time), ", ", d.rule, ": ", d.detail);
+      break;
+  }
+  core::StrAppend(text, ". Now ", core::Name(n.state), ".");
+  if (decisions.size() > 1) {
+    core::StrAppend(text, " Decided ", decisions.size(), " times; before:");
+    for (size_t i = 0; i + 1 < decisions.size(); ++i) {
+      core::StrAppend(text, i == 0 ? " " : ", ", core::Name(decisions[i].outcome), " ",
+                      core::Name(decisions[i].reason), " at ",
+                      core::FormatTime(decisions[i].decide_time));
+    }
+    text += ".";
+  }
+  return text;
+}
 
 }  // namespace
 
@@ -23,6 +71,77 @@ grpc::ServerUnaryReactor* NotificationService::ListNotifications(
     v1::ListNotificationsResponse* response) {
   return runner_.Run(context, "NotificationService.ListNotifications",
                      [=, this] { return List(*request, *response); });
+}
+
+grpc::ServerUnaryReactor* NotificationService::ExplainNotification(
+    grpc::CallbackServerContext* context, const v1::ExplainNotificationRequest* request,
+    v1::ExplainNotificationResponse* response) {
+  return runner_.Run(context, "NotificationService.ExplainNotification",
+                     [=, this] { return Explain(*request, *response); });
+}
+
+absl::Status NotificationService::Explain(const v1::ExplainNotificationRequest& request,
+                                          v1::ExplainNotificationResponse& response) {
+  std::vector<core::Notification> notifications;
+  if (!request.notification_id().empty()) {
+    if (!request.customer_id().empty() || !request.event_id().empty()) {
+      return FieldError("notification_id",
+                        "give notification_id, or customer_id and event_id, not both");
+    }
+    auto n = store_.GetNotification(request.notification_id());
+    if (!n.ok()) return n.status();
+    notifications.push_back(*std::move(n));
+  } else {
+    if (request.customer_id().empty()) {
+      return FieldError("customer_id", "must be set (with event_id) when notification_id is not");
+    }
+    absl::Status valid = core::ValidateCustomerId(request.customer_id());
+    if (!valid.ok()) return InField("customer_id", valid);
+    if (request.event_id().empty()) {
+      return FieldError("event_id", "must be set (with customer_id) when notification_id is not");
+    }
+    store::NotificationFilter filter;
+    filter.customer_id = request.customer_id();
+    filter.event_id = request.event_id();
+    auto page = store_.ListNotifications(filter, "", kMaxExplained);
+    if (!page.ok()) return page.status();
+    if (page->items.empty()) {
+      auto event = store_.GetEvent(request.event_id());
+      if (absl::IsNotFound(event.status())) {
+        return absl::NotFoundError(
+            core::StrCat("no event \"", request.event_id(),
+                         "\" was recorded (was it dead-lettered? see the dead-letter topic)"));
+      }
+      if (!event.ok()) return event.status();
+      return absl::NotFoundError(core::StrCat("event \"", request.event_id(),
+                                              "\" did not address customer \"",
+                                              request.customer_id(), "\""));
+    }
+    for (const core::Notification& listed : page->items) {
+      auto n = store_.GetNotification(listed.notification_id);  // with its history
+      if (!n.ok()) return n.status();
+      notifications.push_back(*std::move(n));
+    }
+  }
+  std::string summary;
+  for (const core::Notification& n : notifications) {
+    auto decisions = store_.ListDecisions(n.notification_id);
+    if (!decisions.ok()) return decisions.status();
+    for (const core::Decision& d : *decisions) {
+      for (const core::RuleEvaluation& e : d.evaluations) {
+        v1::RuleEvaluation* out = response.add_evaluations();
+        out->set_notification_id(n.notification_id);
+        out->set_rule(e.rule);
+        out->set_passed(e.passed);
+        out->set_detail(e.detail);
+        *out->mutable_evaluate_time() = ToProto(d.decide_time);
+      }
+    }
+    core::StrAppend(summary, summary.empty() ? "" : " ", Summarize(n, *decisions));
+    *response.add_notifications() = NotificationToProto(n);
+  }
+  response.set_summary(summary);
+  return absl::OkStatus();
 }
 
 absl::Status NotificationService::Get(const v1::GetNotificationRequest& request,

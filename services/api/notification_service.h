@@ -6,8 +6,8 @@
 
 namespace herald::api {
 
-/// herald.v1.NotificationService: the delivery log. Get and List read the store;
-/// Watch and Explain answer UNIMPLEMENTED until tracking and the policy exist.
+/// herald.v1.NotificationService: the delivery log. Get, List and Explain read the
+/// store; Watch answers UNIMPLEMENTED until delivery tracking exists.
 class NotificationService final : public v1::NotificationService::CallbackService {
  public:
   NotificationService(store::NotificationStore& store, RpcRunner& runner)
@@ -19,8 +19,13 @@ class NotificationService final : public v1::NotificationService::CallbackServic
   grpc::ServerUnaryReactor* ListNotifications(grpc::CallbackServerContext* context,
                                               const v1::ListNotificationsRequest* request,
                                               v1::ListNotificationsResponse* response) override;
+  grpc::ServerUnaryReactor* ExplainNotification(grpc::CallbackServerContext* context,
+                                                const v1::ExplainNotificationRequest* request,
+                                                v1::ExplainNotificationResponse* response) override;
 
  private:
+  absl::Status Explain(const v1::ExplainNotificationRequest& request,
+                       v1::ExplainNotificationResponse& response);
   absl::Status Get(const v1::GetNotificationRequest& request,
                    v1::GetNotificationResponse& response);
   absl::Status List(const v1::ListNotificationsRequest& request,

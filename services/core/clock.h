@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
 namespace herald::core {
 
@@ -19,5 +20,8 @@ class SystemClock final : public Clock {
  public:
   Time Now() const override;
 };
+
+/// RFC 3339 in UTC to the second, e.g. "2026-03-01T12:00:00Z".
+std::string FormatTime(Time t);
 
 }  // namespace herald::core

@@ -37,6 +37,9 @@ struct Event {
   /// True when the event named an audience rather than one customer.
   bool has_audience = false;
   ContactOverrides overrides;
+  /// What the event is about, e.g. "order 1234" or "incident INC-7"; empty when the
+  /// payload names nothing. The same subject and type twice is the same news.
+  std::string subject;
   std::map<std::string, std::string> attributes;
 
   bool operator==(const Event&) const = default;

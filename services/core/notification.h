@@ -4,8 +4,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "services/core/clock.h"
+#include "services/core/decision.h"
 #include "services/core/kinds.h"
 
 namespace herald::core {
@@ -27,17 +29,38 @@ enum class NotificationState {
 std::string_view Name(NotificationState state);
 std::optional<NotificationState> ParseNotificationState(std::string_view name);
 
-/// The record of one message to one customer for one event (and template).
+/// A change of a notification's state.
+struct StateChange {
+  NotificationState state = NotificationState::kPending;
+  Time change_time;
+  std::string detail;
+
+  bool operator==(const StateChange&) const = default;
+};
+
+/// The record of one message to one customer for one event and template.
 struct Notification {
   std::string notification_id;
   std::string event_id;
   std::string customer_id;
   std::string event_type;
-  std::string template_name;       // empty until a template is chosen
-  std::optional<Channel> channel;  // unset until a channel is chosen
+  std::string template_name;  // empty when no template is triggered by the event type
+  int64_t template_version = 0;
+  /// The event's subject (e.g. "order 1234"), for recognising the same news twice.
+  std::string subject;
+  std::optional<Category> category;  // the template's
+  std::optional<Channel> channel;    // unset until a channel is chosen
+  /// Channels to try, in order, if `channel` fails permanently.
+  std::vector<Channel> fallback_channels;
   NotificationState state = NotificationState::kPending;
+  /// The latest policy decision; unset while PENDING.
+  std::optional<Decision> decision;
+  /// When the policy let it go (caps count sends from this moment).
+  std::optional<Time> send_time;
   Time create_time;
   Time update_time;
+  /// Every state change after creation, oldest first; filled by single reads only.
+  std::vector<StateChange> history;
 
   bool operator==(const Notification&) const = default;
 };

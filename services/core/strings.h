@@ -44,5 +44,6 @@ bool IsValidUtf8(std::string_view s);
 
 /// A std::string_view of an absl::string_view (e.g. absl::Status::message()).
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
+inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace herald::core

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "services/core/contact_validation.h"
 #include "services/core/strings.h"
 
 namespace herald::heraldd {
@@ -151,6 +152,63 @@ class MapReader {
     }
   }
 
+  // A parsed scalar: parse(text) returns the value or an error saying what is wrong.
+  template <typename T, typename Parse>
+  void GetParsed(const std::string& key, T& out, Parse&& parse) {
+    Scalar(key, [&](const std::string& text) -> absl::Status {
+      absl::StatusOr<T> value = parse(text);
+      if (!value.ok()) return value.status();
+      out = *std::move(value);
+      return absl::OkStatus();
+    });
+  }
+
+  // A list of words, each parsed.
+  template <typename T, typename Parse>
+  void GetList(const std::string& key, std::vector<T>& out, Parse&& parse) {
+    std::vector<std::string> words;
+    bool given = false;
+    YAML::Node value = node_.IsMap() ? node_[key] : YAML::Node();
+    if (value.IsDefined() && !value.IsNull()) given = true;
+    Get(key, words);
+    if (!given) return;
+    std::vector<T> items;
+    for (size_t i = 0; i < words.size(); ++i) {
+      absl::StatusOr<T> item = parse(words[i]);
+      if (!item.ok()) {
+        Error(value[i], core::StrCat(Path(key), "[", static_cast<int>(i), "]"),
+              core::ToStd(item.status().message()));
+        return;
+      }
+      items.push_back(*std::move(item));
+    }
+    out = std::move(items);
+  }
+
+  // The keys of a mapping whose keys are data (e.g. category names), each with its
+  // own reader.
+  std::vector<std::pair<std::string, MapReader>> Entries(const std::string& key) {
+    std::vector<std::pair<std::string, MapReader>> out;
+    YAML::Node value = Lookup(key);
+    if (!value.IsDefined() || value.IsNull()) return out;
+    if (!value.IsMap()) {
+      Error(value, Path(key), "must be a mapping");
+      return out;
+    }
+    for (const auto& entry : value) {
+      const std::string name = entry.first.as<std::string>("");
+      out.emplace_back(
+          name, MapReader(entry.second, core::StrCat(Path(key), ".", name), source_, errors_));
+    }
+    return out;
+  }
+
+  // Reports a problem with a key of this mapping.
+  void KeyError(const std::string& key, std::string_view problem) {
+    YAML::Node value = node_.IsMap() ? node_[key] : YAML::Node();
+    Error(value.IsDefined() ? value : node_, Path(key), problem);
+  }
+
   // A value from a fixed set of words.
   template <typename T>
   void GetChoice(const std::string& key, T& out,
@@ -225,6 +283,109 @@ class MapReader {
   std::vector<std::string>& errors_;
   std::set<std::string> known_;
 };
+
+absl::StatusOr<int> ParseClockTime(std::string_view text) {
+  int h = 0;
+  int m = 0;
+  if (text.size() != 5 || text[2] != ':' || !ParseInt(text.substr(0, 2), h) ||
+      !ParseInt(text.substr(3, 2), m) || h > 23 || m > 59) {
+    return absl::InvalidArgumentError(
+        core::StrCat("\"", text, "\" is not a time of day HH:MM (00:00 to 23:59)"));
+  }
+  return h * 60 + m;
+}
+
+// "21:00-08:00", or "off".
+absl::StatusOr<core::QuietHours> ParseQuietHours(std::string_view text) {
+  if (text == "off") return core::QuietHours{0, 0};
+  const size_t dash = text.find('-');
+  if (dash == std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        core::StrCat("\"", text, "\" is not a window START-END, e.g. 21:00-08:00, or off"));
+  }
+  absl::StatusOr<int> start = ParseClockTime(text.substr(0, dash));
+  if (!start.ok()) return start.status();
+  absl::StatusOr<int> end = ParseClockTime(text.substr(dash + 1));
+  if (!end.ok()) return end.status();
+  return core::QuietHours{*start, *end};
+}
+
+// "2/7d": at most 2 per rolling 7 days; "off": no cap.
+absl::StatusOr<std::optional<policy::Cap>> ParseCap(std::string_view text) {
+  if (text == "off") return std::nullopt;
+  const size_t slash = text.find('/');
+  int count = 0;
+  if (slash == std::string_view::npos || !ParseInt(text.substr(0, slash), count) || count < 1) {
+    return absl::InvalidArgumentError(
+        core::StrCat("\"", text, "\" is not a cap COUNT/WINDOW, e.g. 2/7d (at least 1), or off"));
+  }
+  absl::StatusOr<std::chrono::milliseconds> window = ParseDuration(text.substr(slash + 1));
+  if (!window.ok()) return window.status();
+  if (*window < std::chrono::seconds(1)) {
+    return absl::InvalidArgumentError(
+        core::StrCat("\"", text, "\": the window must be 1s or more"));
+  }
+  return policy::Cap{count, std::chrono::duration_cast<std::chrono::seconds>(*window)};
+}
+
+absl::StatusOr<core::Category> ParseCategoryName(std::string_view text) {
+  auto category = core::ParseCategory(text);
+  if (!category) {
+    return absl::InvalidArgumentError(core::StrCat(
+        "\"", text,
+        "\" is not a category: ORDER_UPDATE, SERVICE_UPDATE, REMINDER, SURVEY, INFORMATIONAL, "
+        "SECURITY"));
+  }
+  return *category;
+}
+
+absl::StatusOr<core::Channel> ParseChannelName(std::string_view text) {
+  auto channel = core::ParseChannel(text);
+  if (!channel) {
+    return absl::InvalidArgumentError(core::StrCat("\"", text, "\" is not a channel: EMAIL, SMS"));
+  }
+  return *channel;
+}
+
+void ReadPolicy(MapReader& section, Config::Policy& out, std::string_view source,
+                std::vector<std::string>& errors) {
+  policy::PolicyConfig& rules = out.rules;
+  section.GetParsed("quiet_hours", rules.default_quiet_hours, ParseQuietHours);
+  section.GetParsed("default_time_zone", rules.default_time_zone,
+                    [](const std::string& text) { return core::NormalizeTimeZone(text); });
+  section.GetList("default_channels", rules.default_channels, ParseChannelName);
+  std::chrono::milliseconds cooldown = rules.complaint_cooldown;
+  section.Get("complaint_cooldown", cooldown);
+  rules.complaint_cooldown = std::chrono::duration_cast<std::chrono::seconds>(cooldown);
+  section.GetList("complaint_categories", rules.complaint_categories, ParseCategoryName);
+  std::chrono::milliseconds duplicates = rules.duplicate_window;
+  section.Get("duplicate_window", duplicates);
+  rules.duplicate_window = std::chrono::duration_cast<std::chrono::seconds>(duplicates);
+  section.GetParsed("global_cap", rules.global_cap, ParseCap);
+  section.Get("max_batch", out.max_batch, 1, 100'000);
+  for (auto& [name, entry] : section.Entries("categories")) {
+    absl::StatusOr<core::Category> category = ParseCategoryName(name);
+    if (!category.ok()) {
+      errors.push_back(core::StrCat(source, ": policy.categories.", name, ": ",
+                                    core::ToStd(category.status().message())));
+      continue;
+    }
+    policy::CategoryPolicy& c = rules.categories[*category];
+    entry.GetChoice<bool>("consent", c.consent_by_default, {{"opt_out", true}, {"opt_in", false}});
+    entry.GetParsed("cap", c.cap, ParseCap);
+    entry.GetChoice<policy::OverCap>(
+        "over_cap", c.over_cap,
+        {{"defer", policy::OverCap::kDefer}, {"drop", policy::OverCap::kDrop}});
+    if (*category == core::Category::kSecurity && c.cap) {
+      entry.KeyError("cap", "SECURITY is never capped; remove the cap");
+    }
+    entry.Finish();
+  }
+  if (rules.default_channels.empty()) {
+    section.KeyError("default_channels", "must name at least one channel");
+  }
+  section.Finish();
+}
 
 }  // namespace
 
@@ -329,6 +490,10 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     ingest.Get("max_future_skew", config.ingest.max_future_skew);
     ingest.Get("max_backlog", config.ingest.max_backlog, 0, 1'000'000'000);
     ingest.Finish();
+  }
+  {
+    MapReader policy = top.Section("policy");
+    ReadPolicy(policy, config.policy, source, errors);
   }
   {
     MapReader log = top.Section("log");

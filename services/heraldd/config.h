@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/policy/contact_policy.h"
 
 namespace herald::heraldd {
 
@@ -68,11 +69,17 @@ struct Config {
     int max_event_bytes = 256 * 1024;
     /// Most customers one event may address.
     int max_audience = 1'000'000;
-    /// Pending notifications (not yet taken by the later stages) at which Kafka
-    /// consumption pauses; it resumes at 90%. 0: no limit.
+    /// Notifications not yet decided or dispatched (PENDING and QUEUED) at which
+    /// Kafka consumption pauses; it resumes at 90%. 0: no limit.
     int max_backlog = 1'000'000;
     /// How far in the future an event's occur_time may be.
     std::chrono::milliseconds max_future_skew{std::chrono::hours(1)};
+  };
+  struct Policy {
+    /// The contact rules: consent defaults, caps, quiet hours, complaint cooldown.
+    policy::PolicyConfig rules = policy::PolicyConfig::Defaults();
+    /// Notifications decided per store transaction.
+    int max_batch = 500;
   };
   struct Log {
     spdlog::level::level_enum level = spdlog::level::info;
@@ -82,6 +89,7 @@ struct Config {
   Store store;
   Kafka kafka;
   Ingest ingest;
+  Policy policy;
   Log log;
 };
 

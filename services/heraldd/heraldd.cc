@@ -61,12 +61,17 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   d->store_ = std::move(*store);
   spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
   d->intake_ = std::make_unique<ingest::Intake>(
-      *d->store_, *d->store_, d->clock_,
+      *d->store_, *d->store_, *d->store_, d->clock_,
       ingest::EventLimits{.max_event_bytes = static_cast<size_t>(config.ingest.max_event_bytes),
                           .max_audience = static_cast<size_t>(config.ingest.max_audience),
                           .max_future_skew = std::chrono::duration_cast<std::chrono::seconds>(
                               config.ingest.max_future_skew)},
       *d->registry_);
+  d->decider_ = std::make_unique<policy::Decider>(
+      *d->store_, config.policy.rules, ingest::ReadStoredEvent, d->clock_, *d->registry_,
+      policy::Decider::Options{.max_batch = config.policy.max_batch});
+  d->intake_->SetOnRecorded([decider = d->decider_.get()] { decider->Wake(); });
+  d->decider_->Start();
 
   auto http = api::AdminHttpServer::Start(config.server.http_listen.host,
                                           config.server.http_listen.port, d->registry_);
@@ -155,7 +160,8 @@ absl::Status Heraldd::StartKafka() {
   options.max_batch = k.max_batch;
   options.max_batch_wait = k.max_batch_wait;
   options.backlog = [this] {
-    return store_->CountNotifications(core::NotificationState::kPending);
+    return store_->CountNotifications(
+        {core::NotificationState::kPending, core::NotificationState::kQueued});
   };
   options.max_backlog = config_.ingest.max_backlog;
   auto consumer = ingest::EventConsumer::Start(std::move(options), *intake_,
@@ -180,6 +186,7 @@ void Heraldd::Shutdown() {
     spdlog::debug("msg=\"grpc stopped\"");
   }
   if (executor_ != nullptr) executor_->Shutdown();
+  if (decider_ != nullptr) decider_->Stop();  // after the last intake
   if (http_ != nullptr) http_->Stop();
   spdlog::debug("msg=\"http stopped\"");
   store_.reset();  // after the last queued write is committed

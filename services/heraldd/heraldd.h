@@ -16,6 +16,7 @@
 #include "services/ingest/embedded_broker.h"
 #include "services/ingest/event_consumer.h"
 #include "services/ingest/intake.h"
+#include "services/policy/decider.h"
 #include "services/store/store.h"
 
 namespace herald::heraldd {
@@ -48,6 +49,7 @@ class Heraldd {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Intake> intake_;
+  std::unique_ptr<policy::Decider> decider_;
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
   std::unique_ptr<api::BlockingExecutor> executor_;

@@ -48,6 +48,31 @@ std::optional<core::EventKind> KindOfPayload(const v1::Event& event) {
   return std::nullopt;
 }
 
+// What the event is about, for recognising the same news sent twice under new ids.
+std::string Subject(const v1::Event& in) {
+  switch (in.payload_case()) {
+    case v1::Event::kOrder:
+      return in.order().order_id().empty() ? "" : core::StrCat("order ", in.order().order_id());
+    case v1::Event::kService: {
+      const v1::ServiceEvent& s = in.service();
+      if (s.has_outage() && !s.outage().incident_id().empty()) {
+        return core::StrCat("incident ", s.outage().incident_id());
+      }
+      if (s.has_appointment() && !s.appointment().appointment_id().empty()) {
+        return core::StrCat("appointment ", s.appointment().appointment_id());
+      }
+      if (s.has_complaint() && !s.complaint().complaint_id().empty()) {
+        return core::StrCat("complaint ", s.complaint().complaint_id());
+      }
+      return "";
+    }
+    case v1::Event::kFraud:
+      return in.fraud().alert_id().empty() ? "" : core::StrCat("alert ", in.fraud().alert_id());
+    default:
+      return "";
+  }
+}
+
 std::optional<Rejection> CheckOverrides(const v1::ContactOverrides& in,
                                         core::ContactOverrides& out) {
   const std::pair<std::string_view, absl::StatusOr<std::string> (*)(std::string_view)> checks[] = {
@@ -174,6 +199,7 @@ std::variant<core::Event, Rejection> ValidateEvent(const v1::Event& in, const Ev
     }
     out.attributes.emplace(name, value);
   }
+  out.subject = Subject(in);
   return out;
 }
 

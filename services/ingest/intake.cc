@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <limits>
 #include <map>
 
 #include "services/core/notification.h"
@@ -27,9 +29,11 @@ std::string_view ResultName(IntakeOutcome::Kind kind) {
 
 }  // namespace
 
-Intake::Intake(store::ProfileStore& profiles, store::NotificationStore& notifications,
-               const core::Clock& clock, EventLimits limits, prometheus::Registry& registry)
+Intake::Intake(store::ProfileStore& profiles, store::TemplateStore& templates,
+               store::NotificationStore& notifications, const core::Clock& clock,
+               EventLimits limits, prometheus::Registry& registry)
     : profiles_(profiles),
+      templates_(templates),
       notifications_(notifications),
       clock_(clock),
       limits_(limits),
@@ -116,19 +120,49 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
     }
   }
 
+  // The templates each event type triggers; none still makes one notification per
+  // customer (template ""), so that the decision log says there was no template.
+  std::map<std::string, std::vector<core::Template>> triggered;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (!events[i] || triggered.contains(events[i]->event_type)) continue;
+    auto templates = templates_.ListTemplatesForEventType(events[i]->event_type);
+    if (!templates.ok()) return templates.status();
+    triggered.emplace(events[i]->event_type, *std::move(templates));
+  }
+
   std::vector<store::IntakeItem> items;
   std::vector<size_t> item_index;
   for (size_t i = 0; i < candidates.size(); ++i) {
     if (!events[i]) continue;
+    // Notifications are decided in creation order; a microsecond per event keeps the
+    // order of arrival within one batch.
+    const core::Time created = now + std::chrono::microseconds(items.size());
     store::IntakeItem item;
     item.record = {std::move(*events[i]), std::move(candidates[i].content_type),
                    std::move(candidates[i].body), std::move(candidates[i].origin), now};
     const core::Event& e = item.record.event;
-    item.notifications.reserve(e.customer_ids.size());
+    const std::vector<core::Template>& templates = triggered[e.event_type];
+    item.notifications.reserve(e.customer_ids.size() * std::max<size_t>(1, templates.size()));
     for (const std::string& customer : e.customer_ids) {
-      item.notifications.push_back({core::NotificationId(e.event_id, customer, ""), e.event_id,
-                                    customer, e.event_type, "", std::nullopt,
-                                    core::NotificationState::kPending, now, now});
+      auto add = [&](const core::Template* t) {
+        core::Notification n;
+        n.template_name = t == nullptr ? "" : t->name;
+        n.notification_id = core::NotificationId(e.event_id, customer, n.template_name);
+        n.event_id = e.event_id;
+        n.customer_id = customer;
+        n.event_type = e.event_type;
+        n.subject = e.subject;
+        if (t != nullptr) {
+          n.template_version = t->version;
+          n.category = t->category;
+        }
+        n.state = core::NotificationState::kPending;
+        n.create_time = created;
+        n.update_time = created;
+        item.notifications.push_back(std::move(n));
+      };
+      if (templates.empty()) add(nullptr);
+      for (const core::Template& t : templates) add(&t);
     }
     outcomes[i].customers = static_cast<int>(e.customer_ids.size());
     items.push_back(std::move(item));
@@ -145,7 +179,29 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
     }
   }
   Count(via, outcomes);
+  if (!items.empty() && on_recorded_) on_recorded_();
   return outcomes;
+}
+
+absl::StatusOr<core::Event> ReadStoredEvent(const store::EventRecord& record) {
+  // It passed these checks when it arrived; limits may have changed since, so the
+  // widest ones apply, at the time it was received.
+  const EventLimits any{.max_event_bytes = std::numeric_limits<size_t>::max(),
+                        .max_audience = std::numeric_limits<size_t>::max(),
+                        .max_future_skew = std::chrono::hours(24 * 365 * 100),
+                        .max_attributes = std::numeric_limits<size_t>::max()};
+  auto decoded = DecodeEvent(record.body, record.content_type, any.max_event_bytes);
+  if (auto* rejection = std::get_if<Rejection>(&decoded)) {
+    return absl::InternalError(core::StrCat("stored event ", record.event.event_id,
+                                            " no longer decodes: ", rejection->detail));
+  }
+  auto valid = ValidateEvent(std::get<v1::Event>(decoded), any, record.receive_time);
+  if (auto* rejection = std::get_if<Rejection>(&valid)) {
+    return absl::InternalError(core::StrCat("stored event ", record.event.event_id,
+                                            " no longer validates: ", rejection->field, ": ",
+                                            rejection->detail));
+  }
+  return std::get<core::Event>(std::move(valid));
 }
 
 void Intake::Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes) {

@@ -4,6 +4,7 @@
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,12 +38,18 @@ struct IntakeOutcome {
 };
 
 /// The front of the pipeline, shared by Kafka and gRPC: decodes, validates, fans an
-/// event out to one pending notification per customer, and records the event with its
+/// event out to one pending notification per customer and template it triggers (one
+/// with no template when it triggers none), and records the event with its
 /// notifications durably and idempotently (a known event id creates nothing new).
 class Intake {
  public:
-  Intake(store::ProfileStore& profiles, store::NotificationStore& notifications,
-         const core::Clock& clock, EventLimits limits, prometheus::Registry& registry);
+  Intake(store::ProfileStore& profiles, store::TemplateStore& templates,
+         store::NotificationStore& notifications, const core::Clock& clock, EventLimits limits,
+         prometheus::Registry& registry);
+
+  /// Called after a batch recorded something (the next stage may have work); set
+  /// before the first Process call.
+  void SetOnRecorded(std::function<void()> on_recorded) { on_recorded_ = std::move(on_recorded); }
 
   /// Processes a batch; `via` labels metrics ("kafka", "grpc"). Rejections are
   /// outcomes. An error means nothing of the batch was recorded: retry it.
@@ -68,12 +75,18 @@ class Intake {
   void Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes);
 
   store::ProfileStore& profiles_;
+  store::TemplateStore& templates_;
   store::NotificationStore& notifications_;
   const core::Clock& clock_;
   const EventLimits limits_;
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Family<prometheus::Counter>& rejected_;
   prometheus::Family<prometheus::Counter>& notifications_created_;
+  std::function<void()> on_recorded_;
 };
+
+/// Reads an event back as it was recorded (for the later stages, which see only the
+/// store). INTERNAL when the stored bytes no longer decode or validate.
+absl::StatusOr<core::Event> ReadStoredEvent(const store::EventRecord& record);
 
 }  // namespace herald::ingest

@@ -2,16 +2,10 @@
 
 #include <algorithm>
 
-#include "absl/time/time.h"
 #include "services/core/strings.h"
 
 namespace herald::policy {
 namespace {
-
-std::string FormatTime(core::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(t.time_since_epoch().count()),
-                          absl::UTCTimeZone());
-}
 
 // Sends inside (now - window, now], oldest first.
 std::vector<core::Time> InWindow(const std::vector<SentMessage>& sent, const Cap& cap,
@@ -33,7 +27,7 @@ std::optional<std::pair<core::Time, std::string>> Reached(const std::vector<core
   const core::Time until = times[times.size() - static_cast<size_t>(cap.max_count)] + cap.window;
   std::string detail = core::StrCat(rule, " reached: sent at ");
   for (size_t i = 0; i < times.size(); ++i) {
-    core::StrAppend(detail, i == 0 ? "" : ", ", FormatTime(times[i]));
+    core::StrAppend(detail, i == 0 ? "" : ", ", core::FormatTime(times[i]));
   }
   return std::pair{until, detail};
 }

@@ -5,10 +5,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/core/decision.h"
 #include "services/core/event.h"
 #include "services/core/notification.h"
 #include "services/core/profile.h"
@@ -76,6 +78,10 @@ class TemplateStore {
 
   /// Deletes a template and all its versions; NOT_FOUND when absent.
   virtual absl::Status DeleteTemplate(std::string_view name) = 0;
+
+  /// Latest versions of the templates triggered by `event_type`, in name order.
+  virtual absl::StatusOr<std::vector<core::Template>> ListTemplatesForEventType(
+      std::string_view event_type) = 0;
 };
 
 /// An accepted event as it is kept: its fields for queries, and its body exactly as
@@ -112,6 +118,30 @@ struct NotificationFilter {
   std::optional<core::Time> end_time;    // created before
 };
 
+/// What the contact policy reads about one customer, in one snapshot.
+struct CustomerContext {
+  std::optional<core::Profile> profile;
+  /// Notifications let through (QUEUED and later, but not FAILED or BOUNCED) or
+  /// DEFERRED, changed at or after the `history_since` asked for.
+  std::vector<core::Notification> history;
+  /// (event id, occur time) of the customer's events of the asked type since then.
+  std::vector<std::pair<std::string, core::Time>> events;
+};
+
+/// One decision to record; it applies only while the notification is still in
+/// `expected_state` (nobody else decided meanwhile).
+struct DecisionUpdate {
+  std::string notification_id;
+  core::NotificationState expected_state = core::NotificationState::kPending;
+  core::NotificationState state = core::NotificationState::kSuppressed;
+  core::Decision decision;
+  int64_t template_version = 0;
+  std::optional<core::Category> category;
+  std::optional<core::Channel> channel;
+  std::vector<core::Channel> fallback_channels;
+  std::optional<core::Time> send_time;
+};
+
 /// Accepted events and the notifications they lead to.
 class NotificationStore {
  public:
@@ -123,14 +153,42 @@ class NotificationStore {
   virtual absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
       const std::vector<IntakeItem>& items) = 0;
 
-  /// How many notifications are in `state` (e.g. pending: work the later stages have
-  /// not taken yet).
-  virtual absl::StatusOr<int64_t> CountNotifications(core::NotificationState state) = 0;
+  /// How many notifications are in any of `states` (e.g. PENDING and QUEUED: work the
+  /// later stages have not done yet).
+  virtual absl::StatusOr<int64_t> CountNotifications(
+      const std::vector<core::NotificationState>& states) = 0;
 
-  /// NOT_FOUND when there is no such notification.
+  /// NOT_FOUND when no event has this id.
+  virtual absl::StatusOr<EventRecord> GetEvent(std::string_view event_id) = 0;
+
+  /// Work for the contact policy: PENDING notifications, and DEFERRED ones due at
+  /// `now`, up to `limit`, oldest first.
+  virtual absl::StatusOr<std::vector<core::Notification>> ListDecisionWork(core::Time now,
+                                                                           int limit) = 0;
+
+  /// When the earliest DEFERRED notification is due; nullopt when none is deferred.
+  virtual absl::StatusOr<std::optional<core::Time>> NextDeferTime() = 0;
+
+  /// For each customer: profile, recent history since `history_since`, and events of
+  /// `event_type` that occurred since `events_since`.
+  virtual absl::StatusOr<std::vector<CustomerContext>> LoadCustomerContexts(
+      const std::vector<std::string>& customer_ids, core::Time history_since,
+      std::string_view event_type, core::Time events_since) = 0;
+
+  /// Records decisions in one durable transaction; for each, whether it applied.
+  virtual absl::StatusOr<std::vector<bool>> RecordDecisions(
+      const std::vector<DecisionUpdate>& updates) = 0;
+
+  /// Every decision taken for a notification, oldest first, with its evaluations.
+  virtual absl::StatusOr<std::vector<core::Decision>> ListDecisions(
+      std::string_view notification_id) = 0;
+
+  /// With its latest decision and its history. NOT_FOUND when there is no such
+  /// notification.
   virtual absl::StatusOr<core::Notification> GetNotification(std::string_view id) = 0;
 
-  /// Newest first; `after` is a key from a previous page's next_after ("" to start).
+  /// With their latest decisions, newest first; `after` is a key from a previous page's next_after
+  /// ("" to start).
   virtual absl::StatusOr<Page<core::Notification>> ListNotifications(
       const NotificationFilter& filter, std::string_view after, int limit) = 0;
 };

@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <regex>
 #include <set>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "herald/v1/event.pb.h"
 #include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
+#include "herald/v1/template_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/kafka_clients.h"
 #include "tests/support/subprocess.h"
@@ -46,6 +49,26 @@ std::string Json(const v1::Event& e) {
   options.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(e, &json, options);
   return json;
+}
+
+// Creates a template with English email and SMS content through the gRPC API.
+void CreateTemplate(HeralddProcess& heraldd, const std::string& name, v1::Category category,
+                    const std::vector<std::string>& event_types) {
+  auto stub = v1::TemplateService::NewStub(heraldd.Channel());
+  v1::CreateTemplateRequest request;
+  v1::Template* t = request.mutable_template_();
+  t->set_name(name);
+  t->set_category(category);
+  for (const auto& type : event_types) t->add_event_types(type);
+  t->set_default_locale("en");
+  v1::LocalizedContent* en = t->add_contents();
+  en->set_locale("en");
+  en->mutable_email()->set_subject("About your order");
+  en->mutable_email()->set_text_body("Hello {{profile.display_name}}");
+  en->mutable_sms()->set_text("Hello");
+  v1::CreateTemplateResponse response;
+  grpc::Status status = stub->CreateTemplate(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
 }
 
 // Event ids with notifications in a stopped heraldd's SQLite file.
@@ -406,7 +429,10 @@ TEST_F(KafkaIntakeTest, TheProfilesTopicCreatesChangesAndDeletesProfiles) {
 
 TEST_F(KafkaIntakeTest, AFullBacklogPausesConsumptionUntilItDrains) {
   TempDir dir;
-  auto heraldd = StartHeraldd(dir, "  max_batch: 10\ningest:\n  max_backlog: 30\n");
+  auto heraldd = StartHeraldd(
+      dir, "  max_batch: 10\ningest:\n  max_backlog: 30\npolicy:\n  quiet_hours: \"off\"\n");
+  // Decided to send, and nothing dispatches yet: the outbox fills.
+  CreateTemplate(*heraldd, "order-shipped", v1::CATEGORY_ORDER_UPDATE, {"order.shipped"});
   for (int i = 0; i < 100; ++i) {
     v1::Event e = Shipped("bp-" + std::to_string(i), "cust-" + std::to_string(i));
     producer_->Send("herald.orders", e.customer_id(), e.SerializeAsString());
@@ -420,12 +446,17 @@ TEST_F(KafkaIntakeTest, AFullBacklogPausesConsumptionUntilItDrains) {
   EXPECT_GE(while_paused, 30u);
   EXPECT_LT(while_paused, 40u);  // at most the batch in hand when the backlog filled
 
-  // The later stages take the pending work (here: the test marks it queued).
+  for (const auto& n : Notifications(*heraldd)) {
+    EXPECT_THAT(n.state(),
+                ::testing::AnyOf(v1::NOTIFICATION_STATE_PENDING, v1::NOTIFICATION_STATE_QUEUED));
+  }
+
+  // Delivery takes the queued work (here: the test marks it sent).
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.File("herald.db").c_str(), &db), SQLITE_OK);
   sqlite3_busy_timeout(db, 10'000);
   auto drain = [&] {
-    return sqlite3_exec(db, "UPDATE notifications SET state = 'QUEUED' WHERE state = 'PENDING'",
+    return sqlite3_exec(db, "UPDATE notifications SET state = 'SENT' WHERE state = 'QUEUED'",
                         nullptr, nullptr, nullptr) == SQLITE_OK;
   };
   ASSERT_TRUE(drain());
@@ -436,6 +467,192 @@ TEST_F(KafkaIntakeTest, AFullBacklogPausesConsumptionUntilItDrains) {
   sqlite3_close(db);
   EXPECT_EQ(heraldd->Stop(), 0);
   EXPECT_THAT(heraldd->process().Stderr(), HasSubstr("msg=\"consumption resumed\""));
+}
+
+// The contact policy end to end: events from Kafka, profiles and templates from the
+// API, every decision stored, the contact history per customer, and explain.
+TEST_F(KafkaIntakeTest, EventsLeaveADecisionLogThatExplainsEveryOutcome) {
+  TempDir dir;
+  auto heraldd = StartHeraldd(dir, "policy:\n  quiet_hours: \"off\"\n");
+  CreateTemplate(*heraldd, "order-shipped", v1::CATEGORY_ORDER_UPDATE, {"order.shipped"});
+  CreateTemplate(*heraldd, "satisfaction", v1::CATEGORY_SURVEY, {"service.complaint_resolved"});
+  CreateTemplate(*heraldd, "login-alert", v1::CATEGORY_SECURITY, {"fraud.suspicious_login"});
+
+  auto profiles = v1::ProfileService::NewStub(heraldd->Channel());
+  auto create = [&](v1::CustomerProfile p) {
+    v1::CreateProfileRequest request;
+    *request.mutable_profile() = std::move(p);
+    v1::CreateProfileResponse response;
+    grpc::Status status = profiles->CreateProfile(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  };
+  auto consent = [](v1::CustomerProfile& p, v1::Category category, v1::ConsentState state) {
+    v1::Consent* c = p.add_consents();
+    c->set_category(category);
+    c->set_channel(v1::CHANNEL_EMAIL);
+    c->set_state(state);
+    c->set_source("preference-centre");
+  };
+  v1::CustomerProfile alice;  // reachable both ways, prefers SMS, said yes to surveys
+  alice.set_customer_id("alice");
+  alice.set_email("alice@example.nl");
+  alice.set_phone("+31612345678");
+  alice.add_preferred_channels(v1::CHANNEL_SMS);
+  alice.add_preferred_channels(v1::CHANNEL_EMAIL);
+  consent(alice, v1::CATEGORY_SURVEY, v1::CONSENT_STATE_GRANTED);
+  create(alice);
+  v1::CustomerProfile bob;  // email only; refuses order updates and security mail
+  bob.set_customer_id("bob");
+  bob.set_email("bob@example.nl");
+  consent(bob, v1::CATEGORY_ORDER_UPDATE, v1::CONSENT_STATE_DENIED);
+  consent(bob, v1::CATEGORY_SECURITY, v1::CONSENT_STATE_DENIED);
+  create(bob);
+  v1::CustomerProfile carol;  // quiet from an hour ago to an hour from now, in UTC
+  carol.set_customer_id("carol");
+  carol.set_email("carol@example.nl");
+  carol.set_time_zone("UTC");
+  const auto now = std::chrono::system_clock::now();
+  const int minute_of_day = static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(
+                                                 now - std::chrono::floor<std::chrono::days>(now))
+                                                 .count());
+  auto time_of_day = [](v1::TimeOfDay* t, int minute) {
+    minute = (minute + 1440) % 1440;
+    t->set_hours(minute / 60);
+    t->set_minutes(minute % 60);
+  };
+  time_of_day(carol.mutable_quiet_hours()->mutable_start(), minute_of_day - 60);
+  time_of_day(carol.mutable_quiet_hours()->mutable_end(), minute_of_day + 60);
+  create(carol);
+  profiles.reset();
+
+  auto event = [](const std::string& id, const std::string& type, const std::string& customer) {
+    v1::Event e = Shipped(id, customer);
+    e.set_event_type(type);
+    e.clear_contact_overrides();
+    if (type.starts_with("service.")) {
+      e.mutable_service()->mutable_complaint()->set_complaint_id("cmp-" + customer);
+    } else if (type.starts_with("fraud.")) {
+      e.mutable_fraud()->set_alert_id("alert-" + id);
+    }
+    return e;
+  };
+  for (const v1::Event& e :
+       {event("ship-a", "order.shipped", "alice"), event("ship-b", "order.shipped", "bob"),
+        event("ship-c", "order.shipped", "carol"),
+        event("login-b", "fraud.suspicious_login", "bob"),
+        event("complaint-a", "service.complaint_received", "alice")}) {
+    const std::string topic = e.event_type().starts_with("order.")     ? "herald.orders"
+                              : e.event_type().starts_with("service.") ? "herald.service"
+                                                                       : "herald.fraud";
+    producer_->Send(topic, e.customer_id(), e.SerializeAsString());
+  }
+  producer_->Flush();
+  auto decided = [&](size_t count) {
+    return WaitFor([&] {
+      auto all = Notifications(*heraldd);
+      return all.size() == count &&
+             std::none_of(all.begin(), all.end(), [](const v1::Notification& n) {
+               return n.state() == v1::NOTIFICATION_STATE_PENDING;
+             });
+    });
+  };
+  ASSERT_TRUE(decided(5)) << heraldd->process().Stderr();
+  // The survey after the complaint was resolved: held back by the cooldown.
+  producer_->Send("herald.service", "alice",
+                  event("resolved-a", "service.complaint_resolved", "alice").SerializeAsString());
+  producer_->Flush();
+  ASSERT_TRUE(decided(6)) << heraldd->process().Stderr();
+
+  std::map<std::string, v1::Notification> by_event;
+  for (const auto& n : Notifications(*heraldd)) by_event[n.event_id()] = n;
+  const v1::Notification& a = by_event["ship-a"];
+  EXPECT_EQ(a.state(), v1::NOTIFICATION_STATE_QUEUED);
+  EXPECT_EQ(a.decision().outcome(), v1::DECISION_OUTCOME_SEND);
+  EXPECT_EQ(a.channel(), v1::CHANNEL_SMS);
+  ASSERT_EQ(a.fallback_channels_size(), 1);
+  EXPECT_EQ(a.fallback_channels(0), v1::CHANNEL_EMAIL);
+  EXPECT_EQ(a.category(), v1::CATEGORY_ORDER_UPDATE);
+  EXPECT_EQ(a.template_version(), 1);
+  EXPECT_EQ(by_event["ship-b"].state(), v1::NOTIFICATION_STATE_SUPPRESSED);
+  EXPECT_EQ(by_event["ship-b"].decision().reason(), "NO_CONSENT");
+  EXPECT_EQ(by_event["login-b"].state(), v1::NOTIFICATION_STATE_QUEUED);  // SECURITY anyway
+  EXPECT_EQ(by_event["login-b"].channel(), v1::CHANNEL_EMAIL);
+  const v1::Notification& c = by_event["ship-c"];
+  EXPECT_EQ(c.state(), v1::NOTIFICATION_STATE_DEFERRED);
+  EXPECT_EQ(c.decision().reason(), "QUIET_HOURS");
+  const int64_t defer_s = c.decision().defer_until_time().seconds();
+  const int64_t now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  EXPECT_GT(defer_s, now_s + 55 * 60);
+  EXPECT_LT(defer_s, now_s + 65 * 60);
+  EXPECT_EQ(by_event["complaint-a"].decision().reason(), "NO_TEMPLATE");
+  EXPECT_EQ(by_event["resolved-a"].decision().reason(), "COMPLAINT_COOLDOWN");
+  EXPECT_EQ(Metric(*heraldd, "herald_decisions_total", "reason=\"NO_CONSENT\""), 1);
+
+  // The contact history of a customer: everything, newest first.
+  auto stub = v1::NotificationService::NewStub(heraldd->Channel());
+  v1::ListNotificationsRequest list;
+  list.mutable_filter()->set_customer_id("alice");
+  v1::ListNotificationsResponse history;
+  ASSERT_TRUE(stub->ListNotifications(Context().get(), list, &history).ok());
+  ASSERT_EQ(history.notifications_size(), 3);
+  EXPECT_EQ(history.notifications(0).event_id(), "resolved-a");
+  // (ship-a and complaint-a came on different topics, in either order.)
+  EXPECT_THAT((std::set<std::string>{history.notifications(1).event_id(),
+                                     history.notifications(2).event_id()}),
+              ::testing::ElementsAre("complaint-a", "ship-a"));
+
+  // Why didn't bob get a message about his order?
+  v1::ExplainNotificationRequest why;
+  why.set_customer_id("bob");
+  why.set_event_id("ship-b");
+  v1::ExplainNotificationResponse answer;
+  grpc::Status status = stub->ExplainNotification(Context().get(), why, &answer);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(answer.notifications_size(), 1);
+  EXPECT_THAT(answer.summary(), HasSubstr("not sent: NO_CONSENT"));
+  EXPECT_THAT(answer.summary(), HasSubstr("ORDER_UPDATE consent DENIED by preference-centre"));
+  bool refused = false;
+  for (const auto& e : answer.evaluations()) {
+    if (!e.passed() && e.rule() == "channel" && e.detail().find("DENIED") != std::string::npos) {
+      refused = true;
+    }
+  }
+  EXPECT_TRUE(refused) << answer.DebugString();
+  // ... and why is alice not asked how we did?
+  why.Clear();
+  why.set_notification_id(by_event["resolved-a"].notification_id());
+  answer.Clear();
+  ASSERT_TRUE(stub->ExplainNotification(Context().get(), why, &answer).ok());
+  EXPECT_THAT(answer.summary(), HasSubstr("COMPLAINT_COOLDOWN"));
+  EXPECT_THAT(answer.summary(), HasSubstr("(event complaint-a)"));
+  // An event Herald never recorded, and a malformed request.
+  why.Clear();
+  why.set_customer_id("bob");
+  why.set_event_id("never-sent");
+  status = stub->ExplainNotification(Context().get(), why, &answer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("dead-letter"));
+  why.clear_event_id();
+  status = stub->ExplainNotification(Context().get(), why, &answer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("event_id"));
+  stub.reset();
+  EXPECT_EQ(heraldd->Stop(), 0);
+
+  // After a restart the deferred notification is still waiting, with its reason.
+  auto again = StartHeraldd(dir, "policy:\n  quiet_hours: \"off\"\n");
+  stub = v1::NotificationService::NewStub(again->Channel());
+  v1::GetNotificationRequest get;
+  get.set_notification_id(c.notification_id());
+  v1::GetNotificationResponse got;
+  ASSERT_TRUE(stub->GetNotification(Context().get(), get, &got).ok());
+  EXPECT_EQ(got.notification().state(), v1::NOTIFICATION_STATE_DEFERRED);
+  EXPECT_EQ(got.notification().decision().defer_until_time().seconds(), defer_s);
+  ASSERT_EQ(got.notification().history_size(), 2);
+  EXPECT_EQ(got.notification().history(1).state(), v1::NOTIFICATION_STATE_DEFERRED);
+  stub.reset();
+  EXPECT_EQ(again->Stop(), 0);
 }
 
 TEST_F(KafkaIntakeTest, AnOutageForAThousandCustomersYieldsAThousandNotifications) {

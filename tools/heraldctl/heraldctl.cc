@@ -1,6 +1,7 @@
 #include "tools/heraldctl/heraldctl.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
 
@@ -102,6 +104,29 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->callback([this] { TemplateDelete(); })
       ->add_option("name", key_, "Template name")
       ->required();
+
+  CLI::App* explain =
+      app.add_subcommand("explain",
+                         "Why a customer did or did not get a message: the notification's "
+                         "decisions and every rule evaluated")
+          ->callback([this] { Explain(); });
+  explain->add_option("notification_id", key_, "Notification id");
+  explain->add_option("--customer", customer_, "Customer id (with --event)");
+  explain->add_option("--event", event_, "Event id (with --customer)");
+  explain->add_flag("--json", json_, "Print the whole response as JSON");
+
+  CLI::App* deliveries =
+      app.add_subcommand("deliveries", "The delivery log")->require_subcommand(1);
+  CLI::App* list =
+      deliveries
+          ->add_subcommand("list",
+                           "Notifications newest first, with their decisions (a customer's "
+                           "contact history with --customer)")
+          ->callback([this] { DeliveriesList(); });
+  list->add_option("--customer", customer_, "Only this customer's");
+  list->add_option("--event", event_, "Only this event's");
+  list->add_option("--state", states_, "Only these states (e.g. DEFERRED); repeatable");
+  add_paging(list);
 
   try {
     app.parse(argc, argv);
@@ -270,6 +295,59 @@ void Heraldctl::TemplateDelete() {
   if (Check(stub->DeleteTemplate(Context().get(), request, &response))) {
     out_ << "deleted template " << key_ << "\n";
   }
+}
+
+}  // namespace herald::heraldctl
+
+namespace herald::heraldctl {
+
+void Heraldctl::Explain() {
+  v1::ExplainNotificationRequest request;
+  request.set_notification_id(key_);
+  request.set_customer_id(customer_);
+  request.set_event_id(event_);
+  v1::ExplainNotificationResponse response;
+  auto stub = v1::NotificationService::NewStub(Channel());
+  if (!Check(stub->ExplainNotification(Context().get(), request, &response))) return;
+  if (json_) {
+    PrintJson(response);
+    return;
+  }
+  out_ << response.summary() << "\n";
+  std::string current;
+  for (const v1::RuleEvaluation& e : response.evaluations()) {
+    const std::string when =
+        google::protobuf::util::TimeUtil::ToString(e.evaluate_time()) + " " + e.notification_id();
+    if (when != current) {
+      out_ << "\n" << when << "\n";
+      current = when;
+    }
+    out_ << "  " << (e.passed() ? "pass" : "FAIL") << "  " << e.rule() << ": " << e.detail()
+         << "\n";
+  }
+}
+
+void Heraldctl::DeliveriesList() {
+  v1::ListNotificationsRequest request;
+  request.mutable_filter()->set_customer_id(customer_);
+  request.mutable_filter()->set_event_id(event_);
+  for (const std::string& name : states_) {
+    v1::NotificationState state;
+    if (!v1::NotificationState_Parse("NOTIFICATION_STATE_" + name, &state) &&
+        !v1::NotificationState_Parse(name, &state)) {
+      err_ << "heraldctl: --state " << name
+           << ": not a state (PENDING, QUEUED, DEFERRED, SUPPRESSED, SENDING, SENT, DELIVERED, "
+              "BOUNCED, FAILED, UNKNOWN)\n";
+      exit_code_ = kExitBadInput;
+      return;
+    }
+    request.mutable_filter()->add_states(state);
+  }
+  request.set_page_size(page_size_);
+  request.set_page_token(page_token_);
+  v1::ListNotificationsResponse response;
+  auto stub = v1::NotificationService::NewStub(Channel());
+  if (Check(stub->ListNotifications(Context().get(), request, &response))) PrintJson(response);
 }
 
 }  // namespace herald::heraldctl

@@ -41,6 +41,8 @@ class Heraldctl {
   void TemplateGet();
   void TemplateList();
   void TemplateDelete();
+  void Explain();
+  void DeliveriesList();
 
   std::ostream& out_;
   std::ostream& err_;
@@ -57,6 +59,10 @@ class Heraldctl {
   int page_size_ = 0;
   std::string page_token_;
   int64_t version_ = 0;
+  std::string customer_;
+  std::string event_;
+  std::vector<std::string> states_;
+  bool json_ = false;
 };
 
 }  // namespace herald::heraldctl

@@ -107,6 +107,33 @@ CREATE INDEX notifications_by_customer
 CREATE INDEX notifications_by_event ON notifications (event_id);
 CREATE INDEX notifications_by_state ON notifications (state, create_time_us);
 )sql"},
+      {3, "contact policy: decisions with their rule evaluations, deferral, channels", R"sql(
+ALTER TABLE notifications ADD COLUMN template_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notifications ADD COLUMN category TEXT;           -- the template's; NULL: none
+ALTER TABLE notifications ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE notifications ADD COLUMN fallback_channels TEXT NOT NULL DEFAULT '';
+ALTER TABLE notifications ADD COLUMN send_time_us INTEGER;     -- when the policy let it go
+ALTER TABLE notifications ADD COLUMN defer_until_us INTEGER;   -- while DEFERRED
+ALTER TABLE notifications ADD COLUMN decision_count INTEGER NOT NULL DEFAULT 0;
+
+CREATE INDEX notifications_due ON notifications (defer_until_us) WHERE state = 'DEFERRED';
+
+-- Every decision of the contact policy, in order, with every rule it evaluated
+-- (one line per rule: "1" or "0", TAB, rule, TAB, detail; TAB, LF and backslash escaped).
+CREATE TABLE decisions (
+  notification_id TEXT NOT NULL,
+  seq             INTEGER NOT NULL,   -- 1 for the first decision
+  decide_time_us  INTEGER NOT NULL,
+  outcome         TEXT NOT NULL,
+  reason          TEXT NOT NULL,
+  rule            TEXT NOT NULL,
+  detail          TEXT NOT NULL,
+  defer_until_us  INTEGER,
+  state           TEXT NOT NULL,      -- the state it led to
+  evaluations     TEXT NOT NULL,
+  PRIMARY KEY (notification_id, seq)
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

@@ -1,14 +1,116 @@
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "services/core/strings.h"
 #include "services/store/sqlite/rows.h"
 
 namespace herald::store::sqlite {
 namespace {
 
+// A notification with its latest decision (NULLs when it has none yet).
 constexpr char kColumns[] =
-    "notification_id, event_id, customer_id, event_type, template_name, state, create_time_us,"
-    " update_time_us, channel";
+    "n.notification_id, n.event_id, n.customer_id, n.event_type, n.template_name, n.state,"
+    " n.create_time_us, n.update_time_us, n.channel, n.template_version, n.category, n.subject,"
+    " n.fallback_channels, n.send_time_us, n.defer_until_us, d.decide_time_us, d.outcome,"
+    " d.reason, d.rule, d.detail, d.defer_until_us, d.evaluations";
+constexpr char kFrom[] =
+    " FROM notifications n LEFT JOIN decisions d"
+    " ON d.notification_id = n.notification_id AND d.seq = n.decision_count";
+constexpr int kDecisionColumn = 15;
+
+std::optional<core::Time> OptionalTime(const Statement& r, int index) {
+  if (r.ColumnIsNull(index)) return std::nullopt;
+  return FromMicros(r.ColumnInt(index));
+}
+
+std::string Escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string Unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out.push_back(text[i]);
+      continue;
+    }
+    const char next = text[++i];
+    out.push_back(next == 't' ? '\t' : next == 'n' ? '\n' : next);
+  }
+  return out;
+}
+
+std::string EncodeEvaluations(const std::vector<core::RuleEvaluation>& evaluations) {
+  std::string out;
+  for (const core::RuleEvaluation& e : evaluations) {
+    core::StrAppend(out, out.empty() ? "" : "\n", e.passed ? "1" : "0", "\t", Escape(e.rule), "\t",
+                    Escape(e.detail));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<core::RuleEvaluation>> DecodeEvaluations(std::string_view text) {
+  std::vector<core::RuleEvaluation> out;
+  for (absl::string_view line : absl::StrSplit(core::ToAbsl(text), '\n', absl::SkipEmpty())) {
+    std::vector<absl::string_view> parts = absl::StrSplit(line, absl::MaxSplits('\t', 2));
+    if (parts.size() != 3 || (parts[0] != "0" && parts[0] != "1")) {
+      return absl::DataLossError("stored rule evaluations are not understood");
+    }
+    out.push_back(
+        {Unescape(core::ToStd(parts[1])), parts[0] == "1", Unescape(core::ToStd(parts[2]))});
+  }
+  return out;
+}
+
+std::string JoinChannels(const std::vector<core::Channel>& channels) {
+  std::vector<std::string> names;
+  for (core::Channel c : channels) names.emplace_back(core::Name(c));
+  return absl::StrJoin(names, ",");
+}
+
+// Decision columns start at `first`: decide_time, outcome, reason, rule, detail,
+// defer_until, evaluations.
+absl::StatusOr<core::Decision> DecisionFromRow(const Statement& r, int first,
+                                               std::string_view notification_id) {
+  core::Decision d;
+  auto outcome = core::ParseDecisionOutcome(r.ColumnText(first + 1));
+  auto reason = core::ParseDecisionReason(r.ColumnText(first + 2));
+  const std::string encoded = r.ColumnText(first + 6);
+  absl::StatusOr<std::vector<core::RuleEvaluation>> evaluations = DecodeEvaluations(encoded);
+  if (!outcome || !reason || !evaluations.ok()) {
+    return absl::DataLossError(
+        core::StrCat("notification ", notification_id, ": stored decision is not understood"));
+  }
+  d.decide_time = FromMicros(r.ColumnInt(first));
+  d.outcome = *outcome;
+  d.reason = *reason;
+  d.rule = r.ColumnText(first + 3);
+  d.detail = r.ColumnText(first + 4);
+  d.defer_until = OptionalTime(r, first + 5);
+  d.evaluations = *std::move(evaluations);
+  return d;
+}
 
 absl::StatusOr<core::Notification> FromRow(const Statement& r) {
   core::Notification n;
@@ -17,22 +119,47 @@ absl::StatusOr<core::Notification> FromRow(const Statement& r) {
   n.customer_id = r.ColumnText(2);
   n.event_type = r.ColumnText(3);
   n.template_name = r.ColumnText(4);
-  auto state = core::ParseNotificationState(r.ColumnText(5));
-  if (!state) {
+  auto not_understood = [&](std::string_view what) {
     return absl::DataLossError(
-        core::StrCat("notification ", n.notification_id, ": stored state is not understood"));
-  }
+        core::StrCat("notification ", n.notification_id, ": stored ", what, " is not understood"));
+  };
+  auto state = core::ParseNotificationState(r.ColumnText(5));
+  if (!state) return not_understood("state");
   n.state = *state;
   n.create_time = FromMicros(r.ColumnInt(6));
   n.update_time = FromMicros(r.ColumnInt(7));
   if (!r.ColumnIsNull(8)) {
     n.channel = core::ParseChannel(r.ColumnText(8));
-    if (!n.channel) {
-      return absl::DataLossError(
-          core::StrCat("notification ", n.notification_id, ": stored channel is not understood"));
-    }
+    if (!n.channel) return not_understood("channel");
+  }
+  n.template_version = r.ColumnInt(9);
+  if (!r.ColumnIsNull(10)) {
+    n.category = core::ParseCategory(r.ColumnText(10));
+    if (!n.category) return not_understood("category");
+  }
+  n.subject = r.ColumnText(11);
+  const std::string fallback = r.ColumnText(12);
+  for (absl::string_view name : absl::StrSplit(fallback, ',', absl::SkipEmpty())) {
+    auto channel = core::ParseChannel(core::ToStd(name));
+    if (!channel) return not_understood("fallback channel");
+    n.fallback_channels.push_back(*channel);
+  }
+  n.send_time = OptionalTime(r, 13);
+  if (!r.ColumnIsNull(kDecisionColumn)) {
+    absl::StatusOr<core::Decision> d = DecisionFromRow(r, kDecisionColumn, n.notification_id);
+    if (!d.ok()) return d.status();
+    n.decision = *std::move(d);
   }
   return n;
+}
+
+absl::Status ForEachNotification(Statement& s, std::vector<core::Notification>& out) {
+  return s.ForEachRow([&](Statement& r) {
+    absl::StatusOr<core::Notification> n = FromRow(r);
+    if (!n.ok()) return n.status();
+    out.push_back(*std::move(n));
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace
@@ -57,16 +184,44 @@ absl::StatusOr<bool> InsertEvent(Db& db, const EventRecord& record) {
       .Step();
 }
 
+absl::StatusOr<std::optional<EventRecord>> ReadEvent(Db& db, std::string_view event_id) {
+  auto query = db.Prepare(
+      "SELECT content_type, body, origin, receive_time_us, event_type, occur_time_us, source"
+      " FROM events WHERE event_id = ?1");
+  if (!query.ok()) return query.status();
+  absl::StatusOr<bool> found = (*query)->Bind(1, event_id).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  const Statement& r = **query;
+  EventRecord record;
+  record.content_type = r.ColumnText(0);
+  record.body = r.ColumnText(1);
+  record.origin = r.ColumnText(2);
+  record.receive_time = FromMicros(r.ColumnInt(3));
+  record.event.event_id = std::string(event_id);
+  record.event.event_type = r.ColumnText(4);
+  record.event.occur_time = FromMicros(r.ColumnInt(5));
+  record.event.source = r.ColumnText(6);
+  return record;
+}
+
 absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n) {
-  auto insert = db.Prepare(core::StrCat("INSERT INTO notifications (", kColumns,
-                                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-                                        " ON CONFLICT (notification_id) DO NOTHING RETURNING 1"));
+  auto insert = db.Prepare(
+      "INSERT INTO notifications (notification_id, event_id, customer_id, event_type,"
+      " template_name, state, create_time_us, update_time_us, channel, template_version,"
+      " category, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+      " ON CONFLICT (notification_id) DO NOTHING RETURNING 1");
   if (!insert.ok()) return insert.status();
   Statement& s = **insert;
   if (n.channel) {
     s.Bind(9, core::Name(*n.channel));
   } else {
     s.Bind(9, std::nullopt);
+  }
+  if (n.category) {
+    s.Bind(11, core::Name(*n.category));
+  } else {
+    s.Bind(11, std::nullopt);
   }
   return s.Bind(1, n.notification_id)
       .Bind(2, n.event_id)
@@ -76,12 +231,14 @@ absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n) {
       .Bind(6, core::Name(n.state))
       .Bind(7, ToMicros(n.create_time))
       .Bind(8, ToMicros(n.update_time))
+      .Bind(10, n.template_version)
+      .Bind(12, n.subject)
       .Step();
 }
 
 absl::StatusOr<std::optional<core::Notification>> ReadNotification(Db& db, std::string_view id) {
-  auto query = db.Prepare(
-      core::StrCat("SELECT ", kColumns, " FROM notifications WHERE notification_id = ?1"));
+  auto query =
+      db.Prepare(core::StrCat("SELECT ", kColumns, kFrom, " WHERE n.notification_id = ?1"));
   if (!query.ok()) return query.status();
   absl::StatusOr<bool> found = (*query)->Bind(1, id).Step();
   if (!found.ok()) return found.status();
@@ -99,15 +256,15 @@ absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
     Db& db, const NotificationFilter& filter, std::string_view after, int limit) {
   // Parameters are numbered by purpose, so the SQL text (and its cached statement)
   // depends only on which filters are set.
-  std::string sql = core::StrCat("SELECT ", kColumns, " FROM notifications WHERE 1");
-  if (!filter.customer_id.empty()) sql += " AND customer_id = ?1";
-  if (!filter.event_id.empty()) sql += " AND event_id = ?2";
-  if (!filter.template_name.empty()) sql += " AND template_name = ?3";
-  if (filter.channel) sql += " AND channel = ?9";
-  if (filter.start_time) sql += " AND create_time_us >= ?4";
-  if (filter.end_time) sql += " AND create_time_us < ?5";
+  std::string sql = core::StrCat("SELECT ", kColumns, kFrom, " WHERE 1");
+  if (!filter.customer_id.empty()) sql += " AND n.customer_id = ?1";
+  if (!filter.event_id.empty()) sql += " AND n.event_id = ?2";
+  if (!filter.template_name.empty()) sql += " AND n.template_name = ?3";
+  if (filter.channel) sql += " AND n.channel = ?9";
+  if (filter.start_time) sql += " AND n.create_time_us >= ?4";
+  if (filter.end_time) sql += " AND n.create_time_us < ?5";
   if (!filter.states.empty()) {
-    sql += " AND state IN (";
+    sql += " AND n.state IN (";
     for (size_t i = 0; i < filter.states.size(); ++i) {
       core::StrAppend(sql, i == 0 ? "" : ", ", "?", 20 + static_cast<int>(i));
     }
@@ -122,9 +279,9 @@ absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
       return absl::InvalidArgumentError("is not a notification page key");
     }
     after_id = after.substr(slash + 1);
-    sql += " AND (create_time_us < ?6 OR (create_time_us = ?6 AND notification_id < ?7))";
+    sql += " AND (n.create_time_us < ?6 OR (n.create_time_us = ?6 AND n.notification_id < ?7))";
   }
-  sql += " ORDER BY create_time_us DESC, notification_id DESC LIMIT ?8";
+  sql += " ORDER BY n.create_time_us DESC, n.notification_id DESC LIMIT ?8";
 
   auto query = db.Prepare(sql);
   if (!query.ok()) return query.status();
@@ -141,10 +298,167 @@ absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
   if (!after.empty()) s.Bind(6, after_time).Bind(7, after_id);
   s.Bind(8, int64_t{limit});
   std::vector<core::Notification> out;
-  absl::Status status = s.ForEachRow([&](Statement& r) {
-    absl::StatusOr<core::Notification> n = FromRow(r);
-    if (!n.ok()) return n.status();
-    out.push_back(*std::move(n));
+  absl::Status status = ForEachNotification(s, out);
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<core::Notification>> SelectDecisionWork(Db& db, core::Time now,
+                                                                   int limit) {
+  std::vector<core::Notification> pending;
+  std::vector<core::Notification> due;
+  auto query = db.Prepare(core::StrCat("SELECT ", kColumns, kFrom,
+                                       " WHERE n.state = 'PENDING'"
+                                       " ORDER BY n.create_time_us, n.notification_id LIMIT ?1"));
+  if (!query.ok()) return query.status();
+  absl::Status status = ForEachNotification((*query)->Bind(1, int64_t{limit}), pending);
+  if (!status.ok()) return status;
+  query->reset();
+  // The partial index holds only DEFERRED rows, in due order.
+  query = db.Prepare(core::StrCat("SELECT ", kColumns,
+                                  " FROM notifications n INDEXED BY notifications_due"
+                                  " LEFT JOIN decisions d ON d.notification_id = n.notification_id"
+                                  " AND d.seq = n.decision_count"
+                                  " WHERE n.state = 'DEFERRED' AND n.defer_until_us <= ?1"
+                                  " ORDER BY n.defer_until_us, n.notification_id LIMIT ?2"));
+  if (!query.ok()) return query.status();
+  status = ForEachNotification((*query)->Bind(1, ToMicros(now)).Bind(2, int64_t{limit}), due);
+  if (!status.ok()) return status;
+  // Oldest first: pending by creation, deferred by when they became due.
+  auto when = [](const core::Notification& n) {
+    return n.state == core::NotificationState::kDeferred && n.decision && n.decision->defer_until
+               ? *n.decision->defer_until
+               : n.create_time;
+  };
+  std::vector<core::Notification> out;
+  out.reserve(pending.size() + due.size());
+  std::merge(
+      std::make_move_iterator(pending.begin()), std::make_move_iterator(pending.end()),
+      std::make_move_iterator(due.begin()), std::make_move_iterator(due.end()),
+      std::back_inserter(out),
+      [&](const core::Notification& a, const core::Notification& b) { return when(a) < when(b); });
+  if (static_cast<int>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
+absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Db& db) {
+  auto query = db.Prepare(
+      "SELECT MIN(defer_until_us) FROM notifications INDEXED BY notifications_due"
+      " WHERE state = 'DEFERRED'");
+  if (!query.ok()) return query.status();
+  absl::StatusOr<bool> row = (*query)->Step();
+  if (!row.ok()) return row.status();
+  return OptionalTime(**query, 0);
+}
+
+absl::StatusOr<std::vector<core::Notification>> SelectContactHistory(Db& db,
+                                                                     std::string_view customer_id,
+                                                                     core::Time since) {
+  auto query = db.Prepare(
+      core::StrCat("SELECT ", kColumns, kFrom,
+                   " WHERE n.customer_id = ?1 AND n.update_time_us >= ?2 AND n.state IN"
+                   " ('QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'UNKNOWN', 'DEFERRED')"));
+  if (!query.ok()) return query.status();
+  std::vector<core::Notification> out;
+  absl::Status status =
+      ForEachNotification((*query)->Bind(1, customer_id).Bind(2, ToMicros(since)), out);
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, core::Time>>> SelectCustomerEvents(
+    Db& db, std::string_view customer_id, std::string_view event_type, core::Time since) {
+  auto query = db.Prepare(
+      "SELECT n.event_id, e.occur_time_us FROM notifications n"
+      " JOIN events e ON e.event_id = n.event_id"
+      " WHERE n.customer_id = ?1 AND n.event_type = ?2 AND e.occur_time_us >= ?3");
+  if (!query.ok()) return query.status();
+  std::vector<std::pair<std::string, core::Time>> out;
+  absl::Status status = (*query)
+                            ->Bind(1, customer_id)
+                            .Bind(2, event_type)
+                            .Bind(3, ToMicros(since))
+                            .ForEachRow([&](Statement& r) {
+                              out.emplace_back(r.ColumnText(0), FromMicros(r.ColumnInt(1)));
+                              return absl::OkStatus();
+                            });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time update_time) {
+  auto update = db.Prepare(
+      "UPDATE notifications SET state = ?2, update_time_us = ?3, template_version = ?4,"
+      " category = ?5, channel = ?6, fallback_channels = ?7, send_time_us = ?8,"
+      " defer_until_us = ?9, decision_count = decision_count + 1"
+      " WHERE notification_id = ?1 AND state = ?10 RETURNING decision_count");
+  if (!update.ok()) return update.status();
+  Statement& s = **update;
+  if (u.category) {
+    s.Bind(5, core::Name(*u.category));
+  } else {
+    s.Bind(5, std::nullopt);
+  }
+  if (u.channel) {
+    s.Bind(6, core::Name(*u.channel));
+  } else {
+    s.Bind(6, std::nullopt);
+  }
+  auto micros = [](const std::optional<core::Time>& t) -> std::optional<int64_t> {
+    if (!t) return std::nullopt;
+    return ToMicros(*t);
+  };
+  absl::StatusOr<bool> applied = s.Bind(1, u.notification_id)
+                                     .Bind(2, core::Name(u.state))
+                                     .Bind(3, ToMicros(update_time))
+                                     .Bind(4, u.template_version)
+                                     .Bind(7, JoinChannels(u.fallback_channels))
+                                     .Bind(8, micros(u.send_time))
+                                     .Bind(9, micros(u.decision.defer_until))
+                                     .Bind(10, core::Name(u.expected_state))
+                                     .Step();
+  if (!applied.ok() || !*applied) return applied;
+  const int64_t seq = s.ColumnInt(0);
+  update->reset();
+
+  auto insert = db.Prepare(
+      "INSERT INTO decisions (notification_id, seq, decide_time_us, outcome, reason, rule,"
+      " detail, defer_until_us, state, evaluations)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+  if (!insert.ok()) return insert.status();
+  const core::Decision& d = u.decision;
+  absl::Status inserted = (*insert)
+                              ->Bind(1, u.notification_id)
+                              .Bind(2, seq)
+                              .Bind(3, ToMicros(d.decide_time))
+                              .Bind(4, core::Name(d.outcome))
+                              .Bind(5, core::Name(d.reason))
+                              .Bind(6, d.rule)
+                              .Bind(7, d.detail)
+                              .Bind(8, micros(d.defer_until))
+                              .Bind(9, core::Name(u.state))
+                              .Bind(10, EncodeEvaluations(d.evaluations))
+                              .Run();
+  if (!inserted.ok()) return inserted;
+  return true;
+}
+
+absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> SelectDecisions(
+    Db& db, std::string_view notification_id) {
+  auto query = db.Prepare(
+      "SELECT decide_time_us, outcome, reason, rule, detail, defer_until_us, evaluations, state"
+      " FROM decisions WHERE notification_id = ?1 ORDER BY seq");
+  if (!query.ok()) return query.status();
+  std::vector<std::pair<core::Decision, core::NotificationState>> out;
+  absl::Status status = (*query)->Bind(1, notification_id).ForEachRow([&](Statement& r) {
+    absl::StatusOr<core::Decision> d = DecisionFromRow(r, 0, notification_id);
+    if (!d.ok()) return d.status();
+    auto state = core::ParseNotificationState(r.ColumnText(7));
+    if (!state) {
+      return absl::DataLossError(core::StrCat("notification ", notification_id,
+                                              ": stored decision state is not understood"));
+    }
+    out.emplace_back(*std::move(d), *state);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +32,8 @@ absl::Status InsertTemplateVersion(Db& db, const core::Template& tmpl);
 
 /// Inserts the event unless its id is recorded; false for a duplicate.
 absl::StatusOr<bool> InsertEvent(Db& db, const EventRecord& record);
+/// nullopt when no event has this id.
+absl::StatusOr<std::optional<EventRecord>> ReadEvent(Db& db, std::string_view event_id);
 /// Inserts the notification unless its id exists; false when it did.
 absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n);
 absl::StatusOr<std::optional<core::Notification>> ReadNotification(Db& db, std::string_view id);
@@ -39,5 +42,24 @@ absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
     Db& db, const NotificationFilter& filter, std::string_view after, int limit);
 /// The page key of a notification: continue after it.
 std::string NotificationPageKey(const core::Notification& n);
+/// PENDING, then DEFERRED due at `now`, merged oldest first, at most `limit`.
+absl::StatusOr<std::vector<core::Notification>> SelectDecisionWork(Db& db, core::Time now,
+                                                                   int limit);
+absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Db& db);
+/// The customer's notifications let through or deferred, changed since `since`.
+absl::StatusOr<std::vector<core::Notification>> SelectContactHistory(Db& db,
+                                                                     std::string_view customer_id,
+                                                                     core::Time since);
+/// (event id, occur time) of the customer's events of a type that occurred since `since`.
+absl::StatusOr<std::vector<std::pair<std::string, core::Time>>> SelectCustomerEvents(
+    Db& db, std::string_view customer_id, std::string_view event_type, core::Time since);
+/// Applies one decision if the notification is still in its expected state; false if not.
+absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& update, core::Time update_time);
+/// Every decision of a notification, oldest first, with the state each led to.
+absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> SelectDecisions(
+    Db& db, std::string_view notification_id);
+/// Latest template versions whose event types include `event_type`, in name order.
+absl::StatusOr<std::vector<core::Template>> SelectTemplatesForEventType(
+    Db& db, std::string_view event_type);
 
 }  // namespace herald::store::sqlite

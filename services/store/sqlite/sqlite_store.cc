@@ -280,6 +280,17 @@ absl::Status SqliteStore::DeleteTemplate(std::string_view name) {
   return DeleteRow("DELETE FROM templates WHERE name = ?1 RETURNING 1", "template", name);
 }
 
+absl::StatusOr<std::vector<core::Template>> SqliteStore::ListTemplatesForEventType(
+    std::string_view event_type) {
+  absl::StatusOr<std::vector<core::Template>> templates;
+  absl::Status status = Read([&](Db& db) {
+    templates = SelectTemplatesForEventType(db, event_type);
+    return templates.status();
+  });
+  if (!status.ok()) return status;
+  return templates;
+}
+
 absl::StatusOr<std::vector<IntakeResult>> SqliteStore::RecordIntake(
     const std::vector<IntakeItem>& items) {
   std::vector<IntakeResult> results(items.size());
@@ -303,29 +314,125 @@ absl::StatusOr<std::vector<IntakeResult>> SqliteStore::RecordIntake(
   return results;
 }
 
-absl::StatusOr<int64_t> SqliteStore::CountNotifications(core::NotificationState state) {
+absl::StatusOr<int64_t> SqliteStore::CountNotifications(
+    const std::vector<core::NotificationState>& states) {
   int64_t count = 0;
   absl::Status status = Read([&](Db& db) -> absl::Status {
-    auto query = db.Prepare("SELECT COUNT(*) FROM notifications WHERE state = ?1");
-    if (!query.ok()) return query.status();
-    absl::StatusOr<bool> row = (*query)->Bind(1, core::Name(state)).Step();
-    if (!row.ok()) return row.status();
-    count = (*query)->ColumnInt(0);
+    for (core::NotificationState state : states) {
+      auto query = db.Prepare("SELECT COUNT(*) FROM notifications WHERE state = ?1");
+      if (!query.ok()) return query.status();
+      absl::StatusOr<bool> row = (*query)->Bind(1, core::Name(state)).Step();
+      if (!row.ok()) return row.status();
+      count += (*query)->ColumnInt(0);
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return count;
 }
 
+absl::StatusOr<EventRecord> SqliteStore::GetEvent(std::string_view event_id) {
+  absl::StatusOr<std::optional<EventRecord>> record;
+  absl::Status status = Read([&](Db& db) {
+    record = ReadEvent(db, event_id);
+    return record.status();
+  });
+  if (!status.ok()) return status;
+  if (!*record) return NotFound("event", event_id);
+  return std::move(**record);
+}
+
+absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDecisionWork(core::Time now,
+                                                                              int limit) {
+  absl::StatusOr<std::vector<core::Notification>> work;
+  absl::Status status = Read([&](Db& db) {
+    work = SelectDecisionWork(db, now, limit);
+    return work.status();
+  });
+  if (!status.ok()) return status;
+  return work;
+}
+
+absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDeferTime() {
+  absl::StatusOr<std::optional<core::Time>> next;
+  absl::Status status = Read([&](Db& db) {
+    next = SelectNextDeferTime(db);
+    return next.status();
+  });
+  if (!status.ok()) return status;
+  return next;
+}
+
+absl::StatusOr<std::vector<CustomerContext>> SqliteStore::LoadCustomerContexts(
+    const std::vector<std::string>& customer_ids, core::Time history_since,
+    std::string_view event_type, core::Time events_since) {
+  std::vector<CustomerContext> contexts(customer_ids.size());
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    for (size_t i = 0; i < customer_ids.size(); ++i) {
+      auto profile = ReadProfile(db, customer_ids[i]);
+      if (!profile.ok()) return profile.status();
+      contexts[i].profile = *std::move(profile);
+      auto history = SelectContactHistory(db, customer_ids[i], history_since);
+      if (!history.ok()) return history.status();
+      contexts[i].history = *std::move(history);
+      auto events = SelectCustomerEvents(db, customer_ids[i], event_type, events_since);
+      if (!events.ok()) return events.status();
+      contexts[i].events = *std::move(events);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return contexts;
+}
+
+absl::StatusOr<std::vector<bool>> SqliteStore::RecordDecisions(
+    const std::vector<DecisionUpdate>& updates) {
+  std::vector<bool> applied(updates.size());
+  absl::Status status = Write([&](Db& db) -> absl::Status {
+    for (size_t i = 0; i < updates.size(); ++i) {
+      absl::StatusOr<bool> done = ApplyDecision(db, updates[i], updates[i].decision.decide_time);
+      if (!done.ok()) return done.status();
+      applied[i] = *done;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return applied;
+}
+
+absl::StatusOr<std::vector<core::Decision>> SqliteStore::ListDecisions(
+    std::string_view notification_id) {
+  absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> rows;
+  absl::Status status = Read([&](Db& db) {
+    rows = SelectDecisions(db, notification_id);
+    return rows.status();
+  });
+  if (!status.ok()) return status;
+  std::vector<core::Decision> out;
+  for (auto& [decision, state] : *rows) out.push_back(std::move(decision));
+  return out;
+}
+
 absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view id) {
   absl::StatusOr<std::optional<core::Notification>> n;
-  absl::Status status = Read([&](Db& db) {
+  absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> decisions;
+  absl::Status status = Read([&](Db& db) -> absl::Status {
     n = ReadNotification(db, id);
-    return n.status();
+    if (!n.ok() || !*n) return n.status();
+    decisions = SelectDecisions(db, id);
+    return decisions.status();
   });
   if (!status.ok()) return status;
   if (!*n) return NotFound("notification", id);
-  return std::move(**n);
+  core::Notification& found = **n;
+  found.history.push_back({core::NotificationState::kPending, found.create_time,
+                           core::StrCat("recorded from event ", found.event_id)});
+  for (const auto& [decision, state] : *decisions) {
+    std::string detail = core::StrCat(core::Name(decision.outcome), " ",
+                                      core::Name(decision.reason), ": ", decision.detail);
+    found.history.push_back({state, decision.decide_time, std::move(detail)});
+  }
+  return std::move(found);
 }
 
 absl::StatusOr<Page<core::Notification>> SqliteStore::ListNotifications(

@@ -49,10 +49,24 @@ class SqliteStore final : public Store {
   absl::StatusOr<core::Template> AddTemplateVersion(std::string_view name,
                                                     TemplateMutation mutate) override;
   absl::Status DeleteTemplate(std::string_view name) override;
+  absl::StatusOr<std::vector<core::Template>> ListTemplatesForEventType(
+      std::string_view event_type) override;
 
   absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
       const std::vector<IntakeItem>& items) override;
-  absl::StatusOr<int64_t> CountNotifications(core::NotificationState state) override;
+  absl::StatusOr<int64_t> CountNotifications(
+      const std::vector<core::NotificationState>& states) override;
+  absl::StatusOr<EventRecord> GetEvent(std::string_view event_id) override;
+  absl::StatusOr<std::vector<core::Notification>> ListDecisionWork(core::Time now,
+                                                                   int limit) override;
+  absl::StatusOr<std::optional<core::Time>> NextDeferTime() override;
+  absl::StatusOr<std::vector<CustomerContext>> LoadCustomerContexts(
+      const std::vector<std::string>& customer_ids, core::Time history_since,
+      std::string_view event_type, core::Time events_since) override;
+  absl::StatusOr<std::vector<bool>> RecordDecisions(
+      const std::vector<DecisionUpdate>& updates) override;
+  absl::StatusOr<std::vector<core::Decision>> ListDecisions(
+      std::string_view notification_id) override;
   absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
   absl::StatusOr<Page<core::Notification>> ListNotifications(const NotificationFilter& filter,
                                                              std::string_view after,

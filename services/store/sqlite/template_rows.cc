@@ -121,3 +121,36 @@ absl::Status InsertTemplateVersion(Db& db, const core::Template& t) {
 }
 
 }  // namespace herald::store::sqlite
+
+namespace herald::store::sqlite {
+
+absl::StatusOr<std::vector<core::Template>> SelectTemplatesForEventType(
+    Db& db, std::string_view event_type) {
+  auto query = db.Prepare(
+      "SELECT t.name FROM templates t JOIN template_versions v"
+      " ON v.name = t.name AND v.version = t.latest_version"
+      " WHERE ',' || v.event_types || ',' LIKE '%,' || ?1 || ',%' ESCAPE '\\' ORDER BY t.name");
+  if (!query.ok()) return query.status();
+  // Event types are letters, digits, '_' and '.'; '_' is a LIKE wildcard, so escape it.
+  std::string pattern;
+  for (char c : event_type) {
+    if (c == '_' || c == '%' || c == '\\') pattern.push_back('\\');
+    pattern.push_back(c);
+  }
+  std::vector<std::string> names;
+  absl::Status status = (*query)->Bind(1, pattern).ForEachRow([&](Statement& r) {
+    names.push_back(r.ColumnText(0));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  query->reset();
+  std::vector<core::Template> out;
+  for (const std::string& name : names) {
+    auto tmpl = ReadTemplate(db, name, 0);
+    if (!tmpl.ok()) return tmpl.status();
+    if (*tmpl) out.push_back(std::move(**tmpl));
+  }
+  return out;
+}
+
+}  // namespace herald::store::sqlite

@@ -32,8 +32,8 @@ class ServiceFixture : public ::testing::Test {
     store_ = std::move(*store);
     profiles_ = std::make_unique<ProfileService>(*store_, clock_, runner_);
     templates_ = std::make_unique<TemplateService>(*store_, clock_, runner_);
-    intake_ = std::make_unique<ingest::Intake>(*store_, *store_, clock_, ingest::EventLimits{},
-                                               registry_);
+    intake_ = std::make_unique<ingest::Intake>(*store_, *store_, *store_, clock_,
+                                               ingest::EventLimits{}, registry_);
     events_ = std::make_unique<EventService>(*intake_, runner_);
     notifications_ = std::make_unique<NotificationService>(*store_, runner_);
     grpc::ServerBuilder builder;

@@ -85,6 +85,62 @@ TEST(Config, EveryProblemIsReportedAtOnce) {
   EXPECT_THAT(error, HasSubstr("log.level"));
 }
 
+TEST(Config, ThePolicySectionOverridesTheDefaultRules) {
+  auto config = ParseConfig(R"(
+policy:
+  quiet_hours: "22:30-07:15"
+  default_time_zone: Europe/Amsterdam
+  default_channels: [SMS]
+  complaint_cooldown: 30d
+  complaint_categories: [SURVEY]
+  duplicate_window: 1d
+  global_cap: 3/1d
+  max_batch: 200
+  categories:
+    SURVEY: {consent: opt_in, cap: 1/90d, over_cap: drop}
+    ORDER_UPDATE: {consent: opt_in}
+    INFORMATIONAL: {cap: "off"}
+)",
+                            "heraldd.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  const policy::PolicyConfig& rules = config->policy.rules;
+  EXPECT_EQ(rules.default_quiet_hours, (core::QuietHours{22 * 60 + 30, 7 * 60 + 15}));
+  EXPECT_EQ(rules.default_time_zone, "Europe/Amsterdam");
+  EXPECT_EQ(rules.default_channels, std::vector<core::Channel>{core::Channel::kSms});
+  EXPECT_EQ(rules.complaint_cooldown, std::chrono::hours(24 * 30));
+  EXPECT_EQ(rules.duplicate_window, std::chrono::hours(24));
+  ASSERT_TRUE(rules.global_cap);
+  EXPECT_EQ(rules.global_cap->max_count, 3);
+  EXPECT_EQ(config->policy.max_batch, 200);
+  const auto& survey = rules.For(core::Category::kSurvey);
+  EXPECT_FALSE(survey.consent_by_default);
+  EXPECT_EQ(survey.cap->window, std::chrono::hours(24 * 90));
+  EXPECT_EQ(survey.over_cap, policy::OverCap::kDrop);
+  EXPECT_FALSE(rules.For(core::Category::kOrderUpdate).consent_by_default);
+  EXPECT_FALSE(rules.For(core::Category::kInformational).cap);
+  // Untouched categories keep the shipped defaults.
+  EXPECT_EQ(rules.For(core::Category::kReminder).cap->max_count, 3);
+}
+
+TEST(Config, BadPolicyValuesNameTheKey) {
+  const std::string error = ErrorOf(R"(
+policy:
+  quiet_hours: "25:00-07:00"
+  default_time_zone: Mars/Olympus
+  global_cap: 0/1d
+  categories:
+    SURVAY: {cap: 1/30d}
+    SECURITY: {cap: 1/1d}
+    SURVEY: {over_cap: later}
+)");
+  EXPECT_THAT(error, HasSubstr("heraldd.yaml:3:16: policy.quiet_hours: \"25:00\" is not a time"));
+  EXPECT_THAT(error, HasSubstr("policy.default_time_zone:"));
+  EXPECT_THAT(error, HasSubstr("policy.global_cap: \"0/1d\" is not a cap COUNT/WINDOW"));
+  EXPECT_THAT(error, HasSubstr("policy.categories.SURVAY: \"SURVAY\" is not a category"));
+  EXPECT_THAT(error, HasSubstr("policy.categories.SECURITY.cap: SECURITY is never capped"));
+  EXPECT_THAT(error, HasSubstr("policy.categories.SURVEY.over_cap: \"later\" is not one of"));
+}
+
 TEST(ParseDuration, UnderstandsTheUnits) {
   EXPECT_EQ(*ParseDuration("250ms"), std::chrono::milliseconds(250));
   EXPECT_EQ(*ParseDuration("14d"), std::chrono::hours(24 * 14));

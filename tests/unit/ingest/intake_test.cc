@@ -20,7 +20,7 @@ class IntakeTest : public ::testing::Test {
     auto store = store::sqlite::SqliteStore::Open({.path = dir_.File("herald.db")});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    intake_ = std::make_unique<Intake>(*store_, *store_, clock_, EventLimits{}, registry_);
+    intake_ = std::make_unique<Intake>(*store_, *store_, *store_, clock_, EventLimits{}, registry_);
     for (const char* id : {"c1", "c2"}) {
       ASSERT_TRUE(store_
                       ->MutateProfile(id,

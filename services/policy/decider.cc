@@ -1,0 +1,221 @@
+#include "services/policy/decider.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+
+#include "services/core/strings.h"
+
+namespace herald::policy {
+namespace {
+
+core::NotificationState StateFor(core::DecisionOutcome outcome) {
+  switch (outcome) {
+    case core::DecisionOutcome::kSend:
+      return core::NotificationState::kQueued;
+    case core::DecisionOutcome::kDefer:
+      return core::NotificationState::kDeferred;
+    case core::DecisionOutcome::kSuppress:
+      return core::NotificationState::kSuppressed;
+  }
+  return core::NotificationState::kSuppressed;
+}
+
+}  // namespace
+
+Decider::Decider(store::Store& store, PolicyConfig config, EventReader read_event,
+                 const core::Clock& clock, prometheus::Registry& registry, Options options)
+    : store_(store),
+      config_(std::move(config)),
+      read_event_(std::move(read_event)),
+      clock_(clock),
+      options_(std::move(options)),
+      decisions_(prometheus::BuildCounter()
+                     .Name("herald_decisions_total")
+                     .Help("Contact-policy decisions, by outcome and reason")
+                     .Register(registry)),
+      deferred_(prometheus::BuildGauge()
+                    .Name("herald_notifications_deferred")
+                    .Help("Notifications deferred by the contact policy, waiting for their time")
+                    .Register(registry)
+                    .Add({})) {}
+
+Decider::~Decider() { Stop(); }
+
+std::chrono::seconds Decider::HistoryWindow() const {
+  std::chrono::seconds longest = config_.duplicate_window;
+  for (const auto& [category, p] : config_.categories) {
+    if (p.cap) longest = std::max(longest, p.cap->window);
+  }
+  if (config_.global_cap) longest = std::max(longest, config_.global_cap->window);
+  return longest;
+}
+
+absl::StatusOr<int> Decider::RunOnce() {
+  const core::Time now = clock_.Now();
+  absl::StatusOr<std::vector<core::Notification>> work =
+      store_.ListDecisionWork(now, options_.max_batch);
+  if (!work.ok()) return work.status();
+  if (work->empty()) return 0;
+
+  // What the batch needs, read once: events, templates, customers.
+  std::unordered_map<std::string, std::unique_ptr<core::Event>> events;
+  std::map<std::string, std::unique_ptr<core::Template>> templates;
+  std::vector<std::string> customers;
+  std::unordered_map<std::string, size_t> customer_index;
+  for (const core::Notification& n : *work) {
+    if (!events.contains(n.event_id)) {
+      absl::StatusOr<store::EventRecord> record = store_.GetEvent(n.event_id);
+      if (!record.ok()) return record.status();
+      absl::StatusOr<core::Event> event = read_event_(*record);
+      if (!event.ok()) {
+        // Decided on what the store row says; the detail of the event is lost.
+        spdlog::error("msg=\"stored event unreadable\" event_id={} error=\"{}\"", n.event_id,
+                      event.status().ToString());
+        event = std::move(record->event);
+      }
+      events.emplace(n.event_id, std::make_unique<core::Event>(*std::move(event)));
+    }
+    if (!n.template_name.empty() && !templates.contains(n.template_name)) {
+      absl::StatusOr<core::Template> t = store_.GetTemplate(n.template_name, 0);
+      if (!t.ok() && !absl::IsNotFound(t.status())) return t.status();
+      templates.emplace(n.template_name,
+                        t.ok() ? std::make_unique<core::Template>(*std::move(t)) : nullptr);
+    }
+    if (customer_index.emplace(n.customer_id, customers.size()).second) {
+      customers.push_back(n.customer_id);
+    }
+  }
+  absl::StatusOr<std::vector<store::CustomerContext>> contexts =
+      store_.LoadCustomerContexts(customers, now - HistoryWindow(), options_.complaint_event_type,
+                                  now - config_.complaint_cooldown);
+  if (!contexts.ok()) return contexts.status();
+
+  std::vector<store::DecisionUpdate> updates;
+  updates.reserve(work->size());
+  for (const core::Notification& n : *work) {
+    store::CustomerContext& context = (*contexts)[customer_index.at(n.customer_id)];
+    PolicyInput input;
+    input.notification = &n;
+    input.event = events.at(n.event_id).get();
+    input.tmpl = n.template_name.empty() ? nullptr : templates.at(n.template_name).get();
+    input.profile = context.profile ? &*context.profile : nullptr;
+    input.history = context.history;
+    for (const auto& [event_id, occur_time] : context.events) {
+      input.complaints.push_back({event_id, occur_time});
+    }
+    input.now = now;
+    PolicyResult result = Decide(config_, input);
+
+    store::DecisionUpdate update;
+    update.notification_id = n.notification_id;
+    update.expected_state = n.state;
+    update.state = StateFor(result.decision.outcome);
+    if (input.tmpl != nullptr) {
+      update.template_version = input.tmpl->version;
+      update.category = input.tmpl->category;
+    } else {
+      update.template_version = n.template_version;
+      update.category = n.category;
+    }
+    if (!result.channels.empty()) {
+      update.channel = result.channels.front();
+      update.fallback_channels.assign(result.channels.begin() + 1, result.channels.end());
+    }
+    if (result.decision.outcome == core::DecisionOutcome::kSend) update.send_time = now;
+    update.decision = std::move(result.decision);
+
+    // Later notifications of the same customer in this batch see this one.
+    std::erase_if(context.history, [&](const core::Notification& h) {
+      return h.notification_id == n.notification_id;
+    });
+    if (update.state != core::NotificationState::kSuppressed) {
+      core::Notification seen = n;
+      seen.state = update.state;
+      seen.category = update.category;
+      seen.send_time = update.send_time;
+      seen.update_time = now;
+      context.history.push_back(std::move(seen));
+    }
+    updates.push_back(std::move(update));
+  }
+
+  absl::StatusOr<std::vector<bool>> applied = store_.RecordDecisions(updates);
+  if (!applied.ok()) return applied.status();
+  std::map<std::pair<core::DecisionOutcome, core::DecisionReason>, int> tally;
+  int decided = 0;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    if (!(*applied)[i]) continue;  // someone else changed it meanwhile
+    ++decided;
+    ++tally[{updates[i].decision.outcome, updates[i].decision.reason}];
+    spdlog::debug(
+        "msg=\"decided\" notification_id={} customer_id={} outcome={} reason={} rule=\"{}\"",
+        updates[i].notification_id, (*work)[i].customer_id, core::Name(updates[i].decision.outcome),
+        core::Name(updates[i].decision.reason), updates[i].decision.rule);
+  }
+  for (const auto& [key, count] : tally) {
+    decisions_
+        .Add({{"outcome", std::string(core::Name(key.first))},
+              {"reason", std::string(core::Name(key.second))}})
+        .Increment(count);
+  }
+  return decided;
+}
+
+void Decider::Start() {
+  std::lock_guard lock(mu_);
+  if (worker_.joinable() || stopping_) return;
+  worker_ = std::thread([this] { Loop(); });
+}
+
+void Decider::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void Decider::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Decider::Loop() {
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      woken_ = false;
+    }
+    absl::StatusOr<int> decided = RunOnce();
+    std::chrono::milliseconds wait = options_.idle_wait;
+    if (!decided.ok()) {
+      spdlog::warn("msg=\"deciding failed; will retry\" error=\"{}\"", decided.status().ToString());
+      wait = options_.retry_wait;
+    } else if (*decided >= options_.max_batch) {
+      continue;  // more may be waiting
+    } else {
+      absl::StatusOr<std::optional<core::Time>> next = store_.NextDeferTime();
+      absl::StatusOr<int64_t> deferred =
+          store_.CountNotifications({core::NotificationState::kDeferred});
+      if (deferred.ok()) deferred_.Set(static_cast<double>(*deferred));
+      if (next.ok() && next->has_value()) {
+        const auto until_due = std::chrono::ceil<std::chrono::milliseconds>(**next - clock_.Now());
+        wait = std::clamp(until_due, std::chrono::milliseconds(0), wait);
+      }
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
+  }
+}
+
+}  // namespace herald::policy

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "services/core/clock.h"
+#include "services/core/event.h"
+#include "services/policy/contact_policy.h"
+#include "services/store/store.h"
+
+namespace herald::policy {
+
+/// The contact-policy stage: takes PENDING notifications and DEFERRED ones that are
+/// due, decides each with the current profile, template and contact history, and
+/// records every decision (with its rule evaluations) durably. Deferred notifications
+/// live in the store, so they survive a restart and are decided again when due, with
+/// the rules as they are then (consent may have been withdrawn meanwhile).
+///
+/// One Decider per store: it is the only writer of decisions, so what it reads of a
+/// customer's history plus what it decided in the same batch is what caps see.
+class Decider {
+ public:
+  /// Reads a recorded event's domain form (contact overrides, subject).
+  using EventReader = std::function<absl::StatusOr<core::Event>(const store::EventRecord&)>;
+
+  struct Options {
+    /// Notifications decided per store transaction.
+    int max_batch = 500;
+    /// How long the worker sleeps when nothing is due and nobody woke it.
+    std::chrono::milliseconds idle_wait{1000};
+    /// How long it waits after a store error before trying again.
+    std::chrono::milliseconds retry_wait{1000};
+    /// The event type that starts the complaint cooldown.
+    std::string complaint_event_type = "service.complaint_received";
+  };
+
+  Decider(store::Store& store, PolicyConfig config, EventReader read_event,
+          const core::Clock& clock, prometheus::Registry& registry, Options options);
+  Decider(const Decider&) = delete;
+  Decider& operator=(const Decider&) = delete;
+  ~Decider();
+
+  /// Decides up to max_batch notifications due at the clock's now; returns how many
+  /// it decided. An error means nothing of the batch was recorded.
+  absl::StatusOr<int> RunOnce();
+
+  /// Runs RunOnce on a worker thread until Stop(): at once when woken, when a
+  /// deferred notification becomes due, or after idle_wait.
+  void Start();
+  /// Finishes the batch in hand and joins the worker. Idempotent.
+  void Stop();
+  /// There may be new work (called by intake after it recorded something).
+  void Wake();
+
+  const PolicyConfig& config() const { return config_; }
+
+ private:
+  void Loop();
+  /// How far back history matters: the longest cap window or duplicate window.
+  std::chrono::seconds HistoryWindow() const;
+
+  store::Store& store_;
+  const PolicyConfig config_;
+  const EventReader read_event_;
+  const core::Clock& clock_;
+  const Options options_;
+
+  prometheus::Family<prometheus::Counter>& decisions_;
+  prometheus::Gauge& deferred_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool woken_ = false;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace herald::policy

@@ -1,0 +1,372 @@
+#include "services/policy/contact_policy.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/fake_clock.h"
+
+namespace herald::policy {
+namespace {
+
+using core::Category;
+using core::Channel;
+using core::DecisionOutcome;
+using core::DecisionReason;
+using std::chrono::hours;
+using std::chrono::minutes;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::TestEpoch;  // 2026-03-01T12:00:00Z, a Sunday
+
+constexpr auto kDay = hours(24);
+
+core::Time Utc(int year, unsigned month, unsigned day, int hour, int minute = 0) {
+  using namespace std::chrono;
+  return time_point_cast<microseconds>(sys_days{std::chrono::year{year} / month / day} +
+                                       hours{hour} + minutes{minute});
+}
+
+core::Template MakeTemplate(Category category, core::Priority priority = core::Priority::kNormal) {
+  core::Template t;
+  t.name = "t-" + std::string(core::Name(category));
+  t.category = category;
+  t.priority = priority;
+  t.version = 3;
+  core::LocalizedContent en;
+  en.locale = "en";
+  en.email = core::EmailContent{"Subject", "Body", ""};
+  en.sms = core::SmsContent{"Text"};
+  t.contents.push_back(en);
+  return t;
+}
+
+// A customer in Amsterdam who can be reached by email and SMS, preferring SMS.
+core::Profile Customer() {
+  core::Profile p;
+  p.customer_id = "c-1";
+  p.email = "c1@example.nl";
+  p.phone = "+31612345678";
+  p.locale = "nl-NL";
+  p.time_zone = "Europe/Amsterdam";
+  p.preferred_channels = {Channel::kSms, Channel::kEmail};
+  p.quiet_hours = core::QuietHours{22 * 60, 7 * 60};
+  return p;
+}
+
+core::Consent Consent(Category category, Channel channel, core::ConsentState state) {
+  return {category, channel, state, "crm", TestEpoch() - kDay * 100};
+}
+
+class ContactPolicyTest : public ::testing::Test {
+ protected:
+  ContactPolicyTest() {
+    notification_.notification_id = "n-new";
+    notification_.event_id = "e-new";
+    notification_.customer_id = "c-1";
+    notification_.event_type = "order.shipped";
+    event_.event_id = "e-new";
+    event_.event_type = "order.shipped";
+    event_.subject = "order 1234";
+  }
+
+  PolicyResult Run(const core::Template* tmpl, core::Time now) {
+    notification_.template_name = tmpl != nullptr ? tmpl->name : "";
+    PolicyInput in;
+    in.notification = &notification_;
+    in.event = &event_;
+    in.tmpl = tmpl;
+    in.profile = has_profile_ ? &profile_ : nullptr;
+    in.history = history_;
+    in.complaints = complaints_;
+    in.now = now;
+    return Decide(config_, in);
+  }
+
+  // A notification already let through at `at`.
+  void Sent(Category category, core::Time at, const std::string& id,
+            const std::string& template_name = "other", const std::string& subject = "") {
+    core::Notification n;
+    n.notification_id = id;
+    n.template_name = template_name;
+    n.event_type = "order.shipped";
+    n.subject = subject;
+    n.category = category;
+    n.state = core::NotificationState::kSent;
+    n.send_time = at;
+    n.update_time = at;
+    history_.push_back(n);
+  }
+
+  static const core::RuleEvaluation* Find(const core::Decision& d, std::string_view rule) {
+    for (const auto& e : d.evaluations) {
+      if (e.rule == rule) return &e;
+    }
+    return nullptr;
+  }
+
+  PolicyConfig config_ = PolicyConfig::Defaults();
+  core::Notification notification_;
+  core::Event event_;
+  core::Profile profile_ = Customer();
+  bool has_profile_ = true;
+  std::vector<core::Notification> history_;
+  std::vector<Complaint> complaints_;
+};
+
+TEST_F(ContactPolicyTest, AnOrderUpdateIsSentOnThePreferredChannelWithTheRestAsFallback) {
+  const core::Template t = MakeTemplate(Category::kOrderUpdate);
+  PolicyResult r = Run(&t, TestEpoch());  // 13:00 in Amsterdam
+  EXPECT_EQ(r.decision.outcome, DecisionOutcome::kSend);
+  EXPECT_EQ(r.decision.reason, DecisionReason::kAllowed);
+  EXPECT_THAT(r.channels, ElementsAre(Channel::kSms, Channel::kEmail));
+  EXPECT_EQ(r.decision.detail, "send on SMS, then EMAIL");
+  EXPECT_EQ(r.decision.decide_time, TestEpoch());
+  ASSERT_NE(Find(r.decision, "template"), nullptr);
+  EXPECT_EQ(Find(r.decision, "template")->detail,
+            "t-ORDER_UPDATE v3: ORDER_UPDATE, priority NORMAL");
+  EXPECT_THAT(Find(r.decision, "channel")->detail,
+              HasSubstr("SMS: no ORDER_UPDATE consent recorded; ORDER_UPDATE is opt-out"));
+}
+
+TEST_F(ContactPolicyTest, NoTemplateIsSuppressedSayingSo) {
+  PolicyResult r = Run(nullptr, TestEpoch());
+  EXPECT_EQ(r.decision.outcome, DecisionOutcome::kSuppress);
+  EXPECT_EQ(r.decision.reason, DecisionReason::kNoTemplate);
+  EXPECT_EQ(r.decision.detail, "no template is triggered by event type order.shipped");
+}
+
+TEST_F(ContactPolicyTest, OptInCategoriesNeedAGrantAndARefusalIsHonouredPerChannel) {
+  const core::Template survey = MakeTemplate(Category::kSurvey);
+  PolicyResult none = Run(&survey, TestEpoch());
+  EXPECT_EQ(none.decision.reason, DecisionReason::kNoConsent);
+  EXPECT_EQ(none.decision.rule, "consent");
+  EXPECT_THAT(none.decision.detail, HasSubstr("SMS: no SURVEY consent recorded; SURVEY is opt-in"));
+
+  profile_.consents = {Consent(Category::kSurvey, Channel::kEmail, core::ConsentState::kGranted)};
+  PolicyResult email_only = Run(&survey, TestEpoch());
+  EXPECT_EQ(email_only.decision.outcome, DecisionOutcome::kSend);
+  EXPECT_THAT(email_only.channels, ElementsAre(Channel::kEmail));
+
+  // An opt-out category refused on SMS goes by email only.
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  profile_.consents = {Consent(Category::kOrderUpdate, Channel::kSms, core::ConsentState::kDenied)};
+  PolicyResult refused_sms = Run(&order, TestEpoch());
+  EXPECT_THAT(refused_sms.channels, ElementsAre(Channel::kEmail));
+  profile_.consents.push_back(
+      Consent(Category::kOrderUpdate, Channel::kEmail, core::ConsentState::kDenied));
+  PolicyResult refused = Run(&order, TestEpoch());
+  EXPECT_EQ(refused.decision.reason, DecisionReason::kNoConsent);
+  EXPECT_THAT(refused.decision.detail,
+              HasSubstr("EMAIL: ORDER_UPDATE consent DENIED by crm at 2025-11-21T12:00:00Z"));
+}
+
+TEST_F(ContactPolicyTest, SecurityCannotBeRefusedAsAWholeButTheChannelChoiceIsHonoured) {
+  const core::Template alert = MakeTemplate(Category::kSecurity);
+  profile_.consents = {Consent(Category::kSecurity, Channel::kSms, core::ConsentState::kDenied)};
+  PolicyResult one = Run(&alert, TestEpoch());
+  EXPECT_THAT(one.channels, ElementsAre(Channel::kEmail));  // SMS refused: honoured
+
+  profile_.consents.push_back(
+      Consent(Category::kSecurity, Channel::kEmail, core::ConsentState::kDenied));
+  PolicyResult both = Run(&alert, TestEpoch());
+  EXPECT_EQ(both.decision.outcome, DecisionOutcome::kSend);
+  EXPECT_THAT(both.channels, ElementsAre(Channel::kSms));  // the first reachable preferred one
+  ASSERT_NE(Find(both.decision, "consent"), nullptr);
+  EXPECT_THAT(Find(both.decision, "consent")->detail,
+              HasSubstr("SECURITY cannot be refused as a whole"));
+
+  // An unsubscribe from everything does not stop a security alert; an operator's block does.
+  profile_.suppressions = {{std::nullopt, std::nullopt, core::SuppressionReason::kUnsubscribe, "",
+                            TestEpoch() - kDay, std::nullopt}};
+  EXPECT_EQ(Run(&alert, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+  profile_.suppressions[0].reason = core::SuppressionReason::kOperator;
+  EXPECT_EQ(Run(&alert, TestEpoch()).decision.reason, DecisionReason::kCategorySuppressed);
+}
+
+TEST_F(ContactPolicyTest, SuppressionsStopAChannelOrACategoryUntilTheyExpire) {
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  profile_.suppressions = {{Channel::kSms, std::nullopt, core::SuppressionReason::kHardBounce,
+                            "550 unknown number", TestEpoch() - kDay, std::nullopt}};
+  PolicyResult bounced = Run(&order, TestEpoch());
+  EXPECT_THAT(bounced.channels, ElementsAre(Channel::kEmail));
+  EXPECT_THAT(Find(bounced.decision, "channel")->detail,
+              HasSubstr("SMS: no ORDER_UPDATE consent recorded; ORDER_UPDATE is opt-out; "
+                        "suppressed: HARD_BOUNCE since 2026-02-28T12:00:00Z (550 unknown number)"));
+
+  profile_.preferred_channels = {Channel::kSms};
+  PolicyResult only_sms = Run(&order, TestEpoch());
+  EXPECT_EQ(only_sms.decision.reason, DecisionReason::kChannelSuppressed);
+  EXPECT_EQ(only_sms.decision.rule, "suppression");
+
+  // Unsubscribed from INFORMATIONAL on every channel, for 30 days.
+  const core::Template offer = MakeTemplate(Category::kInformational);
+  profile_.consents = {
+      Consent(Category::kInformational, Channel::kSms, core::ConsentState::kGranted)};
+  profile_.suppressions = {{std::nullopt, Category::kInformational,
+                            core::SuppressionReason::kUnsubscribe, "list-unsubscribe",
+                            TestEpoch() - kDay, TestEpoch() + kDay * 29}};
+  PolicyResult unsubscribed = Run(&offer, TestEpoch());
+  EXPECT_EQ(unsubscribed.decision.reason, DecisionReason::kCategorySuppressed);
+  EXPECT_THAT(unsubscribed.decision.detail,
+              HasSubstr("INFORMATIONAL suppressed: UNSUBSCRIBE since 2026-02-28T12:00:00Z until "
+                        "2026-03-30T12:00:00Z"));
+  EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);  // other category
+  EXPECT_EQ(Run(&offer, TestEpoch() + kDay * 29).decision.outcome, DecisionOutcome::kSend);
+}
+
+TEST_F(ContactPolicyTest, NoAddressOrNoContentForAnyChannelIsNoContactRoute) {
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  profile_.email.clear();
+  profile_.phone.clear();
+  PolicyResult r = Run(&order, TestEpoch());
+  EXPECT_EQ(r.decision.reason, DecisionReason::kNoContactRoute);
+  EXPECT_THAT(r.decision.detail, HasSubstr("SMS: no ORDER_UPDATE consent recorded; ORDER_UPDATE "
+                                           "is opt-out; no phone number | EMAIL:"));
+
+  // The event's own contact data counts, even without a profile.
+  has_profile_ = false;
+  event_.overrides.email = "from-event@example.nl";
+  PolicyResult overrides = Run(&order, TestEpoch());
+  EXPECT_EQ(overrides.decision.outcome, DecisionOutcome::kSend);
+  EXPECT_THAT(overrides.channels, ElementsAre(Channel::kEmail));
+
+  core::Template sms_only = order;
+  sms_only.contents[0].email.reset();
+  PolicyResult no_content = Run(&sms_only, TestEpoch());
+  EXPECT_EQ(no_content.decision.reason, DecisionReason::kNoContactRoute);
+  EXPECT_EQ(no_content.decision.rule, "template_content");
+}
+
+TEST_F(ContactPolicyTest, AComplaintHoldsBackSurveysAndOffersForTheCooldownOnly) {
+  const core::Template survey = MakeTemplate(Category::kSurvey);
+  profile_.consents = {Consent(Category::kSurvey, Channel::kSms, core::ConsentState::kGranted)};
+  complaints_ = {{"e-complaint", TestEpoch() - kDay * 3}};
+  PolicyResult r = Run(&survey, TestEpoch());
+  EXPECT_EQ(r.decision.reason, DecisionReason::kComplaintCooldown);
+  EXPECT_EQ(r.decision.rule, "complaint cooldown 14d");
+  EXPECT_EQ(r.decision.detail,
+            "complaint at 2026-02-26T12:00:00Z (event e-complaint): SURVEY held back until "
+            "2026-03-12T12:00:00Z");
+  // Order updates are not held back; after the cooldown, surveys are allowed again.
+  EXPECT_EQ(Run(&survey, TestEpoch() + kDay * 11 - minutes(1)).decision.reason,
+            DecisionReason::kComplaintCooldown);
+  EXPECT_EQ(Run(&survey, TestEpoch() + kDay * 11).decision.outcome, DecisionOutcome::kSend);
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+}
+
+TEST_F(ContactPolicyTest, TheSameNewsTwiceUnderANewEventIdIsADuplicate) {
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  Sent(Category::kOrderUpdate, TestEpoch() - hours(2), "n-first", order.name, "order 1234");
+  PolicyResult r = Run(&order, TestEpoch());
+  EXPECT_EQ(r.decision.reason, DecisionReason::kDuplicate);
+  EXPECT_EQ(r.decision.rule, "duplicate within 7d");
+  EXPECT_EQ(r.decision.detail,
+            "order.shipped for order 1234 already let through at 2026-03-01T10:00:00Z as n-first "
+            "(SENT)");
+  event_.subject = "order 5678";  // other news
+  EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+}
+
+TEST_F(ContactPolicyTest, CapsCountSendsOnlyAndDeferOrDropPerCategory) {
+  const core::Template offer = MakeTemplate(Category::kInformational);
+  profile_.consents = {
+      Consent(Category::kInformational, Channel::kSms, core::ConsentState::kGranted)};
+  Sent(Category::kInformational, TestEpoch() - kDay * 6, "n-1");
+  Sent(Category::kInformational, TestEpoch() - kDay, "n-2");
+  // A failed and a suppressed one do not count.
+  Sent(Category::kInformational, TestEpoch() - hours(1), "n-3");
+  history_.back().state = core::NotificationState::kFailed;
+  PolicyResult r = Run(&offer, TestEpoch());
+  EXPECT_EQ(r.decision.outcome, DecisionOutcome::kDefer);
+  EXPECT_EQ(r.decision.reason, DecisionReason::kFrequencyCap);
+  EXPECT_EQ(r.decision.rule, "INFORMATIONAL cap 2/7d");
+  EXPECT_THAT(r.decision.detail,
+              HasSubstr("INFORMATIONAL cap 2/7d reached: sent at 2026-02-23T12:00:00Z, "
+                        "2026-02-28T12:00:00Z"));
+  // The window frees a slot at 2026-03-02T12:00Z: 13:00 in Amsterdam, not quiet.
+  EXPECT_EQ(r.decision.defer_until, TestEpoch() + kDay);
+  EXPECT_TRUE(r.channels.empty());
+
+  const core::Template survey = MakeTemplate(Category::kSurvey);
+  profile_.consents = {Consent(Category::kSurvey, Channel::kSms, core::ConsentState::kGranted)};
+  Sent(Category::kSurvey, TestEpoch() - kDay * 29, "n-s");
+  PolicyResult dropped = Run(&survey, TestEpoch());
+  EXPECT_EQ(dropped.decision.outcome, DecisionOutcome::kSuppress);
+  EXPECT_EQ(dropped.decision.reason, DecisionReason::kFrequencyCap);
+  EXPECT_THAT(dropped.decision.detail, HasSubstr("SURVEY over its cap is dropped"));
+
+  // SECURITY is never capped and does not use up the others' budget.
+  for (int i = 0; i < 6; ++i) {
+    Sent(Category::kSecurity, TestEpoch() - hours(i + 1), "n-sec-" + std::to_string(i));
+  }
+  const core::Template alert = MakeTemplate(Category::kSecurity);
+  EXPECT_EQ(Run(&alert, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+}
+
+TEST_F(ContactPolicyTest, QuietHoursDeferToTheirEndInTheCustomersZoneButNotSecurityOrUrgent) {
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  // 23:30 in Amsterdam (UTC+1 in winter) is 22:30Z.
+  PolicyResult r = Run(&order, Utc(2026, 1, 15, 22, 30));
+  EXPECT_EQ(r.decision.outcome, DecisionOutcome::kDefer);
+  EXPECT_EQ(r.decision.reason, DecisionReason::kQuietHours);
+  EXPECT_EQ(r.decision.rule, "quiet hours 22:00-07:00 Europe/Amsterdam");
+  EXPECT_EQ(r.decision.defer_until, Utc(2026, 1, 16, 6));  // 07:00 local
+  // Just after midnight local is still inside; at 07:00 local it is over.
+  EXPECT_EQ(Run(&order, Utc(2026, 1, 15, 23, 30)).decision.defer_until, Utc(2026, 1, 16, 6));
+  EXPECT_EQ(Run(&order, Utc(2026, 1, 16, 6)).decision.outcome, DecisionOutcome::kSend);
+
+  // A customer in New York at the same instant is in the evening, not quiet.
+  profile_.time_zone = "America/New_York";
+  EXPECT_EQ(Run(&order, Utc(2026, 1, 15, 22, 30)).decision.outcome, DecisionOutcome::kSend);
+  profile_.time_zone = "Europe/Amsterdam";
+
+  const core::Template alert = MakeTemplate(Category::kSecurity);
+  EXPECT_EQ(Run(&alert, Utc(2026, 1, 15, 22, 30)).decision.outcome, DecisionOutcome::kSend);
+  const core::Template urgent = MakeTemplate(Category::kServiceUpdate, core::Priority::kUrgent);
+  EXPECT_EQ(Run(&urgent, Utc(2026, 1, 15, 22, 30)).decision.outcome, DecisionOutcome::kSend);
+
+  // No quiet hours in the profile: the configured default applies (21:00-08:00).
+  profile_.quiet_hours.reset();
+  EXPECT_EQ(Run(&order, Utc(2026, 1, 15, 20, 30)).decision.defer_until, Utc(2026, 1, 16, 7));
+}
+
+TEST_F(ContactPolicyTest, QuietHoursEndAtTheRightInstantOnBothAmsterdamDstNights) {
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  profile_.quiet_hours = core::QuietHours{22 * 60, 7 * 60};
+  // 2026-03-29: clocks go 02:00 -> 03:00; 07:00 local is CEST (UTC+2) = 05:00Z.
+  EXPECT_EQ(Run(&order, Utc(2026, 3, 28, 23)).decision.defer_until, Utc(2026, 3, 29, 5));
+  // 2026-10-25: clocks go 03:00 -> 02:00; 07:00 local is CET (UTC+1) = 06:00Z.
+  EXPECT_EQ(Run(&order, Utc(2026, 10, 24, 22)).decision.defer_until, Utc(2026, 10, 25, 6));
+}
+
+TEST_F(ContactPolicyTest, ACapAndQuietHoursTogetherDeferToTheFirstMomentBothAllow) {
+  const core::Template offer = MakeTemplate(Category::kInformational);
+  profile_.consents = {
+      Consent(Category::kInformational, Channel::kSms, core::ConsentState::kGranted)};
+  // The cap frees a slot at 2026-01-16T22:30Z = 23:30 in Amsterdam: quiet until 07:00.
+  const core::Time now = Utc(2026, 1, 15, 12);
+  Sent(Category::kInformational, Utc(2026, 1, 9, 22, 30), "n-1");
+  Sent(Category::kInformational, Utc(2026, 1, 14, 10), "n-2");
+  PolicyResult r = Run(&offer, now);
+  EXPECT_EQ(r.decision.outcome, DecisionOutcome::kDefer);
+  EXPECT_EQ(r.decision.reason, DecisionReason::kFrequencyCap);
+  EXPECT_EQ(r.decision.defer_until, Utc(2026, 1, 17, 6));
+  EXPECT_THAT(r.decision.detail, HasSubstr("deferred until 2026-01-17T06:00:00Z"));
+}
+
+TEST_F(ContactPolicyTest, EveryRuleEvaluatedIsRecordedInOrder) {
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  PolicyResult r = Run(&order, TestEpoch());
+  std::vector<std::string> rules;
+  for (const auto& e : r.decision.evaluations) rules.push_back(e.rule);
+  EXPECT_THAT(rules, ElementsAre("template", "duplicate", "suppression", "channel", "channel",
+                                 "frequency_cap", "quiet_hours"));
+  EXPECT_EQ(r.decision.evaluations.back().detail,
+            "quiet hours 22:00-07:00 Europe/Amsterdam: not quiet now");
+}
+
+}  // namespace
+}  // namespace herald::policy
