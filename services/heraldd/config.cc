@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_join.h"
 #include "services/core/contact_validation.h"
+#include "services/core/event.h"
 #include "services/core/strings.h"
 
 namespace herald::heraldd {
@@ -361,6 +362,14 @@ void ReadPolicy(MapReader& section, Config::Policy& out, std::string_view source
   std::chrono::milliseconds duplicates = rules.duplicate_window;
   section.Get("duplicate_window", duplicates);
   rules.duplicate_window = std::chrono::duration_cast<std::chrono::seconds>(duplicates);
+  section.GetList("repeatable_event_types", rules.repeatable_event_types,
+                  [](const std::string& type) -> absl::StatusOr<std::string> {
+                    if (!core::IsKnownEventType(type)) {
+                      return absl::InvalidArgumentError(
+                          core::StrCat("\"", type, "\" is not a known event type"));
+                    }
+                    return type;
+                  });
   section.GetParsed("global_cap", rules.global_cap, ParseCap);
   section.Get("max_batch", out.max_batch, 1, 100'000);
   for (auto& [name, entry] : section.Entries("categories")) {

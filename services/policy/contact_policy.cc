@@ -63,6 +63,11 @@ class Evaluation {
     result_.decision.decide_time = in.now;
   }
 
+  const std::vector<core::Notification>& History() const {
+    static const std::vector<core::Notification> kNone;
+    return in_.history != nullptr ? *in_.history : kNone;
+  }
+
   PolicyResult Run() {
     if (!CheckTemplate() || !CheckDuplicate() || !CheckCategorySuppression() || !CheckComplaint() ||
         !CheckChannels()) {
@@ -92,7 +97,8 @@ class Evaluation {
     if (in_.tmpl == nullptr) {
       std::string detail =
           n.template_name.empty()
-              ? core::StrCat("no template is triggered by event type ", n.event_type)
+              ? core::StrCat("no template was triggered by event type ", n.event_type,
+                             " when the event was recorded at ", core::FormatTime(n.create_time))
               : core::StrCat("template ", n.template_name, " no longer exists");
       Record("template", false, detail);
       return Suppress(DecisionReason::kNoTemplate, "template", std::move(detail));
@@ -108,21 +114,22 @@ class Evaluation {
   bool CheckDuplicate() {
     const core::Notification& n = *in_.notification;
     const std::string& subject = in_.event->subject;
-    if (config_.duplicate_window.count() <= 0 || subject.empty()) return true;
+    const auto& repeatable = config_.repeatable_event_types;
+    if (config_.duplicate_window.count() <= 0 || subject.empty() ||
+        std::find(repeatable.begin(), repeatable.end(), n.event_type) != repeatable.end()) {
+      return true;
+    }
     const std::string what = core::StrCat(n.event_type, " for ", subject);
     const core::Time since = in_.now - config_.duplicate_window;
     const core::Notification* earlier = nullptr;
-    for (const core::Notification& h : in_.history) {
+    // Only what was let through: a deferred one may still be suppressed at release.
+    for (const core::Notification& h : History()) {
       if (h.notification_id == n.notification_id || h.template_name != in_.tmpl->name ||
-          h.event_type != n.event_type || h.subject != subject) {
+          h.event_type != n.event_type || h.subject != subject || !CountsAsSent(h.state) ||
+          !h.send_time || *h.send_time <= since) {
         continue;
       }
-      if (!CountsAsSent(h.state) && h.state != core::NotificationState::kDeferred) continue;
-      const core::Time at = h.send_time.value_or(h.update_time);
-      if (at <= since) continue;
-      if (earlier == nullptr || at < earlier->send_time.value_or(earlier->update_time)) {
-        earlier = &h;
-      }
+      if (earlier == nullptr || *h.send_time < *earlier->send_time) earlier = &h;
     }
     const std::string rule =
         core::StrCat("duplicate within ", FormatWindow(config_.duplicate_window));
@@ -131,11 +138,9 @@ class Evaluation {
              core::StrCat("no earlier ", what, " within ", FormatWindow(config_.duplicate_window)));
       return true;
     }
-    std::string detail = core::StrCat(
-        what, " already ",
-        earlier->state == core::NotificationState::kDeferred ? "deferred" : "let through", " at ",
-        core::FormatTime(earlier->send_time.value_or(earlier->update_time)), " as ",
-        earlier->notification_id, " (", core::Name(earlier->state), ")");
+    std::string detail =
+        core::StrCat(what, " already let through at ", core::FormatTime(*earlier->send_time),
+                     " as ", earlier->notification_id, " (", core::Name(earlier->state), ")");
     Record("duplicate", false, detail);
     return Suppress(DecisionReason::kDuplicate, rule, std::move(detail));
   }
@@ -158,7 +163,7 @@ class Evaluation {
       return Suppress(DecisionReason::kCategorySuppressed, "suppression", std::move(detail));
     }
     Record("suppression", true,
-           core::StrCat("no suppression of ", core::Name(category_), " on every channel"));
+           core::StrCat("no suppression of ", core::Name(category_), " or of all contact"));
     return true;
   }
 
@@ -171,8 +176,10 @@ class Evaluation {
     const std::string rule =
         core::StrCat("complaint cooldown ", FormatWindow(config_.complaint_cooldown));
     const Complaint* latest = nullptr;
+    // A complaint stamped a little ahead of this clock (allowed skew) counts from now.
+    auto start = [&](const Complaint& c) { return std::min(c.occur_time, in_.now); };
     for (const Complaint& c : in_.complaints) {
-      if (c.occur_time > in_.now || c.occur_time + config_.complaint_cooldown <= in_.now) continue;
+      if (start(c) + config_.complaint_cooldown <= in_.now) continue;
       if (latest == nullptr || c.occur_time > latest->occur_time) latest = &c;
     }
     if (latest == nullptr) {
@@ -183,7 +190,7 @@ class Evaluation {
     std::string detail =
         core::StrCat("complaint at ", core::FormatTime(latest->occur_time), " (event ",
                      latest->event_id, "): ", core::Name(category_), " held back until ",
-                     core::FormatTime(latest->occur_time + config_.complaint_cooldown));
+                     core::FormatTime(start(*latest) + config_.complaint_cooldown));
     Record("complaint_cooldown", false, detail);
     return Suppress(DecisionReason::kComplaintCooldown, rule, std::move(detail));
   }
@@ -272,8 +279,8 @@ class Evaluation {
       }
       if (!result_.channels.empty()) {
         Record("consent", true,
-               core::StrCat("SECURITY cannot be refused as a whole: refused on every channel, so "
-                            "sending on the first reachable one, ",
+               core::StrCat("SECURITY cannot be refused as a whole: refused on every reachable "
+                            "channel, so sending on the first of them, ",
                             core::Name(result_.channels.front())));
         return true;
       }
@@ -292,11 +299,20 @@ class Evaluation {
                     absl::StrJoin(details, " | "));
   }
 
+  void SendNow() {
+    d().outcome = DecisionOutcome::kSend;
+    d().reason = DecisionReason::kAllowed;
+    d().rule = "every rule passed";
+    std::vector<std::string> names;
+    for (Channel c : result_.channels) names.emplace_back(core::Name(c));
+    d().detail = core::StrCat("send on ", absl::StrJoin(names, ", then "));
+  }
+
   // Caps and quiet hours: send now, or the first moment both allow.
   void Timing() {
     const CapRules caps = config_.Caps();
     std::vector<SentMessage> sent;
-    for (const core::Notification& h : in_.history) {
+    for (const core::Notification& h : History()) {
       if (h.notification_id == in_.notification->notification_id || !CountsAsSent(h.state) ||
           !h.send_time || !h.category || *h.category == Category::kSecurity) {
         continue;
@@ -307,7 +323,8 @@ class Evaluation {
     if (category_ == Category::kSecurity) {
       Record("frequency_cap", true, "SECURITY is never capped");
     } else if (cap.allowed) {
-      Record("frequency_cap", true, core::StrCat("no cap reached (", CapsText(caps), ")"));
+      Record("frequency_cap", true,
+             core::StrCat("no cap reached (", CapsText(caps, category_), ")"));
     } else {
       Record("frequency_cap", false, cap.detail);
       if (cap.action == OverCap::kDrop) {
@@ -348,12 +365,7 @@ class Evaluation {
     }
 
     if (cap.allowed && !quiet_now) {
-      d().outcome = DecisionOutcome::kSend;
-      d().reason = DecisionReason::kAllowed;
-      d().rule = "every rule passed";
-      std::vector<std::string> names;
-      for (Channel c : result_.channels) names.emplace_back(core::Name(c));
-      d().detail = core::StrCat("send on ", absl::StrJoin(names, ", then "));
+      SendNow();
       return;
     }
     // The first moment every cap and the quiet window allow; each may push the other.
@@ -364,6 +376,10 @@ class Evaluation {
       if (!later.allowed && later.defer_until) at = std::max(at, *later.defer_until);
       if (auto q = quiet_until(at)) at = *q;
       if (at == before) break;
+    }
+    if (at <= in_.now) {  // nothing holds it back after all (e.g. a repeated DST hour)
+      SendNow();
+      return;
     }
     d().outcome = DecisionOutcome::kDefer;
     d().defer_until = at;
@@ -380,13 +396,13 @@ class Evaluation {
     core::StrAppend(d().detail, "; deferred until ", core::FormatTime(at));
   }
 
-  static std::string CapsText(const CapRules& caps) {
+  // The caps that apply to a category: its own and the global one.
+  static std::string CapsText(const CapRules& caps, Category category) {
     std::vector<std::string> parts;
-    for (const auto& [category, c] : caps.categories) {
-      if (c.cap && c.cap->max_count > 0) {
-        parts.push_back(core::StrCat(core::Name(category), " ", c.cap->max_count, "/",
-                                     FormatWindow(c.cap->window)));
-      }
+    const auto it = caps.categories.find(category);
+    if (it != caps.categories.end() && it->second.cap && it->second.cap->max_count > 0) {
+      parts.push_back(core::StrCat(core::Name(category), " ", it->second.cap->max_count, "/",
+                                   FormatWindow(it->second.cap->window)));
     }
     if (caps.global && caps.global->max_count > 0) {
       parts.push_back(

@@ -43,9 +43,15 @@ struct PolicyConfig {
   std::chrono::seconds complaint_cooldown{std::chrono::hours(24 * 14)};
   std::vector<core::Category> complaint_categories = {core::Category::kSurvey,
                                                       core::Category::kInformational};
-  /// The same template for the same event type and subject (e.g. "order 1234") again
-  /// within this window is a duplicate; 0: only the event id deduplicates.
+  /// The same template for the same event type and subject (e.g. "order 1234") let
+  /// through again within this window is a duplicate; 0: only the event id
+  /// deduplicates.
   std::chrono::seconds duplicate_window{std::chrono::hours(24 * 7)};
+  /// Event types that legitimately repeat for one subject (a second delay of the same
+  /// order, a reminder the day before and the hour before): never duplicates.
+  std::vector<std::string> repeatable_event_types = {"order.delayed", "service.outage_updated",
+                                                     "service.appointment_scheduled",
+                                                     "service.appointment_reminder"};
 
   /// The shipped defaults: order, service and reminder updates and security alerts
   /// opt-out; surveys and offers opt-in; SURVEY 1/30d dropped, INFORMATIONAL 2/7d
@@ -68,8 +74,8 @@ struct PolicyInput {
   const core::Template* tmpl = nullptr;    // nullptr: no template for the event type
   const core::Profile* profile = nullptr;  // nullptr: contact data from the event only
   /// The customer's notifications let through or held back (QUEUED and later,
-  /// DEFERRED), any order; caps count those with a send_time.
-  std::vector<core::Notification> history;
+  /// DEFERRED), any order; caps count those with a send_time. nullptr: none.
+  const std::vector<core::Notification>* history = nullptr;
   std::vector<Complaint> complaints;  // the customer's recent ones
   core::Time now;
 };

@@ -70,13 +70,18 @@ absl::StatusOr<int> Decider::RunOnce() {
   for (const core::Notification& n : *work) {
     if (!events.contains(n.event_id)) {
       absl::StatusOr<store::EventRecord> record = store_.GetEvent(n.event_id);
-      if (!record.ok()) return record.status();
-      absl::StatusOr<core::Event> event = read_event_(*record);
+      if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
+      absl::StatusOr<core::Event> event =
+          record.ok() ? read_event_(*record) : absl::StatusOr<core::Event>(record.status());
       if (!event.ok()) {
-        // Decided on what the store row says; the detail of the event is lost.
+        // Decided on what the notification row says (no contact overrides, no
+        // subject) rather than holding up every other decision.
         spdlog::error("msg=\"stored event unreadable\" event_id={} error=\"{}\"", n.event_id,
                       event.status().ToString());
-        event = std::move(record->event);
+        core::Event minimal;
+        minimal.event_id = n.event_id;
+        minimal.event_type = n.event_type;
+        event = std::move(minimal);
       }
       events.emplace(n.event_id, std::make_unique<core::Event>(*std::move(event)));
     }
@@ -104,7 +109,7 @@ absl::StatusOr<int> Decider::RunOnce() {
     input.event = events.at(n.event_id).get();
     input.tmpl = n.template_name.empty() ? nullptr : templates.at(n.template_name).get();
     input.profile = context.profile ? &*context.profile : nullptr;
-    input.history = context.history;
+    input.history = &context.history;
     for (const auto& [event_id, occur_time] : context.events) {
       input.complaints.push_back({event_id, occur_time});
     }
@@ -190,6 +195,7 @@ void Decider::Wake() {
 }
 
 void Decider::Loop() {
+  auto next_gauge_update = std::chrono::steady_clock::now();
   while (true) {
     {
       std::lock_guard lock(mu_);
@@ -205,9 +211,13 @@ void Decider::Loop() {
       continue;  // more may be waiting
     } else {
       absl::StatusOr<std::optional<core::Time>> next = store_.NextDeferTime();
-      absl::StatusOr<int64_t> deferred =
-          store_.CountNotifications({core::NotificationState::kDeferred});
-      if (deferred.ok()) deferred_.Set(static_cast<double>(*deferred));
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_gauge_update) {  // a count over every deferred row: not every pass
+        next_gauge_update = now + std::chrono::seconds(10);
+        absl::StatusOr<int64_t> deferred =
+            store_.CountNotifications({core::NotificationState::kDeferred});
+        if (deferred.ok()) deferred_.Set(static_cast<double>(*deferred));
+      }
       if (next.ok() && next->has_value()) {
         const auto until_due = std::chrono::ceil<std::chrono::milliseconds>(**next - clock_.Now());
         wait = std::clamp(until_due, std::chrono::milliseconds(0), wait);

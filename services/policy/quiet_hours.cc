@@ -61,10 +61,20 @@ absl::StatusOr<std::optional<core::Time>> QuietHoursCalendar::QuietUntil(
   calendar.set(UCAL_SECOND, 0);
   calendar.set(UCAL_MILLISECOND, 0);
   if (minute >= hours.end_minute) calendar.add(UCAL_DATE, 1, status);
-  const UDate end = calendar.getTime(status);
+  UDate end = calendar.getTime(status);
+  if (U_SUCCESS(status) && end <= now) {
+    // The end time falls in the hour repeated when clocks go back and its first
+    // occurrence has passed (e.g. now is in the second one): the window ends at the
+    // second occurrence.
+    calendar.setRepeatedWallTimeOption(UCAL_WALLTIME_LAST);
+    calendar.set(UCAL_HOUR_OF_DAY, hours.end_minute / 60);
+    calendar.set(UCAL_MINUTE, hours.end_minute % 60);
+    end = calendar.getTime(status);
+  }
   if (U_FAILURE(status)) {
     return absl::InternalError(core::StrCat("icu calendar: ", u_errorName(status)));
   }
+  if (end <= now) return std::nullopt;  // no instant of this window is still ahead
   return FromUDate(end);
 }
 

@@ -10,12 +10,18 @@
 namespace herald::store::sqlite {
 namespace {
 
-// A notification with its latest decision (NULLs when it has none yet).
-constexpr char kColumns[] =
+// A notification's own columns, then its latest decision's (NULLs when it has none).
+constexpr char kNotificationColumns[] =
     "n.notification_id, n.event_id, n.customer_id, n.event_type, n.template_name, n.state,"
     " n.create_time_us, n.update_time_us, n.channel, n.template_version, n.category, n.subject,"
-    " n.fallback_channels, n.send_time_us, n.defer_until_us, d.decide_time_us, d.outcome,"
-    " d.reason, d.rule, d.detail, d.defer_until_us, d.evaluations";
+    " n.fallback_channels, n.send_time_us, n.defer_until_us";
+const std::string& Columns() {
+  static const std::string* const kColumns = new std::string(
+      core::StrCat(kNotificationColumns,
+                   ", d.decide_time_us, d.outcome, d.reason, d.rule, d.detail, d.defer_until_us, "
+                   "d.evaluations"));
+  return *kColumns;
+}
 constexpr char kFrom[] =
     " FROM notifications n LEFT JOIN decisions d"
     " ON d.notification_id = n.notification_id AND d.seq = n.decision_count";
@@ -238,7 +244,7 @@ absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n) {
 
 absl::StatusOr<std::optional<core::Notification>> ReadNotification(Db& db, std::string_view id) {
   auto query =
-      db.Prepare(core::StrCat("SELECT ", kColumns, kFrom, " WHERE n.notification_id = ?1"));
+      db.Prepare(core::StrCat("SELECT ", Columns(), kFrom, " WHERE n.notification_id = ?1"));
   if (!query.ok()) return query.status();
   absl::StatusOr<bool> found = (*query)->Bind(1, id).Step();
   if (!found.ok()) return found.status();
@@ -256,7 +262,7 @@ absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
     Db& db, const NotificationFilter& filter, std::string_view after, int limit) {
   // Parameters are numbered by purpose, so the SQL text (and its cached statement)
   // depends only on which filters are set.
-  std::string sql = core::StrCat("SELECT ", kColumns, kFrom, " WHERE 1");
+  std::string sql = core::StrCat("SELECT ", Columns(), kFrom, " WHERE 1");
   if (!filter.customer_id.empty()) sql += " AND n.customer_id = ?1";
   if (!filter.event_id.empty()) sql += " AND n.event_id = ?2";
   if (!filter.template_name.empty()) sql += " AND n.template_name = ?3";
@@ -307,7 +313,7 @@ absl::StatusOr<std::vector<core::Notification>> SelectDecisionWork(Db& db, core:
                                                                    int limit) {
   std::vector<core::Notification> pending;
   std::vector<core::Notification> due;
-  auto query = db.Prepare(core::StrCat("SELECT ", kColumns, kFrom,
+  auto query = db.Prepare(core::StrCat("SELECT ", Columns(), kFrom,
                                        " WHERE n.state = 'PENDING'"
                                        " ORDER BY n.create_time_us, n.notification_id LIMIT ?1"));
   if (!query.ok()) return query.status();
@@ -315,7 +321,7 @@ absl::StatusOr<std::vector<core::Notification>> SelectDecisionWork(Db& db, core:
   if (!status.ok()) return status;
   query->reset();
   // The partial index holds only DEFERRED rows, in due order.
-  query = db.Prepare(core::StrCat("SELECT ", kColumns,
+  query = db.Prepare(core::StrCat("SELECT ", Columns(),
                                   " FROM notifications n INDEXED BY notifications_due"
                                   " LEFT JOIN decisions d ON d.notification_id = n.notification_id"
                                   " AND d.seq = n.decision_count"
@@ -354,8 +360,10 @@ absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Db& db) {
 absl::StatusOr<std::vector<core::Notification>> SelectContactHistory(Db& db,
                                                                      std::string_view customer_id,
                                                                      core::Time since) {
+  // Without the decisions: the policy looks at states and times only.
   auto query = db.Prepare(
-      core::StrCat("SELECT ", kColumns, kFrom,
+      core::StrCat("SELECT ", kNotificationColumns, ", NULL, NULL, NULL, NULL, NULL, NULL, NULL",
+                   " FROM notifications n"
                    " WHERE n.customer_id = ?1 AND n.update_time_us >= ?2 AND n.state IN"
                    " ('QUEUED', 'SENDING', 'SENT', 'DELIVERED', 'UNKNOWN', 'DEFERRED')"));
   if (!query.ok()) return query.status();

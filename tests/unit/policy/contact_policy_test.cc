@@ -76,7 +76,7 @@ class ContactPolicyTest : public ::testing::Test {
     in.event = &event_;
     in.tmpl = tmpl;
     in.profile = has_profile_ ? &profile_ : nullptr;
-    in.history = history_;
+    in.history = &history_;
     in.complaints = complaints_;
     in.now = now;
     return Decide(config_, in);
@@ -129,10 +129,13 @@ TEST_F(ContactPolicyTest, AnOrderUpdateIsSentOnThePreferredChannelWithTheRestAsF
 }
 
 TEST_F(ContactPolicyTest, NoTemplateIsSuppressedSayingSo) {
+  notification_.create_time = TestEpoch();
   PolicyResult r = Run(nullptr, TestEpoch());
   EXPECT_EQ(r.decision.outcome, DecisionOutcome::kSuppress);
   EXPECT_EQ(r.decision.reason, DecisionReason::kNoTemplate);
-  EXPECT_EQ(r.decision.detail, "no template is triggered by event type order.shipped");
+  EXPECT_EQ(r.decision.detail,
+            "no template was triggered by event type order.shipped when the event was recorded "
+            "at 2026-03-01T12:00:00Z");
 }
 
 TEST_F(ContactPolicyTest, OptInCategoriesNeedAGrantAndARefusalIsHonouredPerChannel) {
@@ -253,6 +256,12 @@ TEST_F(ContactPolicyTest, AComplaintHoldsBackSurveysAndOffersForTheCooldownOnly)
   EXPECT_EQ(Run(&survey, TestEpoch() + kDay * 11).decision.outcome, DecisionOutcome::kSend);
   const core::Template order = MakeTemplate(Category::kOrderUpdate);
   EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+
+  // A complaint stamped a little ahead of this clock counts from now.
+  complaints_ = {{"e-ahead", TestEpoch() + minutes(30)}};
+  PolicyResult ahead = Run(&survey, TestEpoch());
+  EXPECT_EQ(ahead.decision.reason, DecisionReason::kComplaintCooldown);
+  EXPECT_THAT(ahead.decision.detail, HasSubstr("held back until 2026-03-15T12:00:00Z"));
 }
 
 TEST_F(ContactPolicyTest, TheSameNewsTwiceUnderANewEventIdIsADuplicate) {
@@ -266,6 +275,26 @@ TEST_F(ContactPolicyTest, TheSameNewsTwiceUnderANewEventIdIsADuplicate) {
             "(SENT)");
   event_.subject = "order 5678";  // other news
   EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+
+  // Only what was let through counts: a deferred one may yet be suppressed.
+  event_.subject = "order 1234";
+  history_.back().state = core::NotificationState::kDeferred;
+  history_.back().send_time.reset();
+  EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+  // Outside the window it is news again.
+  history_.back().state = core::NotificationState::kSent;
+  history_.back().send_time = TestEpoch() - kDay * 7;
+  EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+}
+
+TEST_F(ContactPolicyTest, RepeatableEventTypesAreNeverDuplicates) {
+  const core::Template reminder = MakeTemplate(Category::kReminder);
+  notification_.event_type = event_.event_type = "service.appointment_reminder";
+  event_.subject = "appointment a-9";
+  Sent(Category::kReminder, TestEpoch() - hours(23), "n-day-before", reminder.name,
+       "appointment a-9");
+  history_.back().event_type = "service.appointment_reminder";
+  EXPECT_EQ(Run(&reminder, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
 }
 
 TEST_F(ContactPolicyTest, CapsCountSendsOnlyAndDeferOrDropPerCategory) {

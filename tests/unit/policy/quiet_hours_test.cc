@@ -58,6 +58,16 @@ TEST(QuietHours, AnEndInsideTheSkippedHourIsTheFirstValidInstantAfterIt) {
             Utc(2026, 3, 29, 1, 0));
 }
 
+TEST(QuietHours, AnEndInTheRepeatedHourIsNeverInThePast) {
+  // New York, 2026-11-01 02:00 EDT -> 01:00 EST: 01:00-02:00 happens twice (05:00Z-06:00Z
+  // and 06:00Z-07:00Z). Quiet 22:00-01:30.
+  const core::QuietHours q{22 * 60, 90};
+  // In the first 01:xx, the window ends at the first 01:30 (05:30Z).
+  EXPECT_EQ(Until(q, "America/New_York", Utc(2026, 11, 1, 5, 15)), Utc(2026, 11, 1, 5, 30));
+  // At 01:15 the second time round the first 01:30 has passed: the second one.
+  EXPECT_EQ(Until(q, "America/New_York", Utc(2026, 11, 1, 6, 15)), Utc(2026, 11, 1, 6, 30));
+}
+
 TEST(QuietHours, WindowsWithinADayAndNoWindow) {
   const core::QuietHours lunch{12 * 60, 14 * 60};
   EXPECT_EQ(Until(lunch, "UTC", Utc(2026, 6, 1, 11, 59)), std::nullopt);
