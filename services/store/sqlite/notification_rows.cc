@@ -159,6 +159,16 @@ absl::StatusOr<core::Notification> FromRow(const Statement& r) {
   return n;
 }
 
+// An enum's stored name, or NULL when unset.
+template <typename E>
+void BindName(Statement& s, int index, const std::optional<E>& value) {
+  if (value) {
+    s.Bind(index, core::Name(*value));
+  } else {
+    s.Bind(index, std::nullopt);
+  }
+}
+
 absl::Status ForEachNotification(Statement& s, std::vector<core::Notification>& out) {
   return s.ForEachRow([&](Statement& r) {
     absl::StatusOr<core::Notification> n = FromRow(r);
@@ -219,16 +229,8 @@ absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n) {
       " ON CONFLICT (notification_id) DO NOTHING RETURNING 1");
   if (!insert.ok()) return insert.status();
   Statement& s = **insert;
-  if (n.channel) {
-    s.Bind(9, core::Name(*n.channel));
-  } else {
-    s.Bind(9, std::nullopt);
-  }
-  if (n.category) {
-    s.Bind(11, core::Name(*n.category));
-  } else {
-    s.Bind(11, std::nullopt);
-  }
+  BindName(s, 9, n.channel);
+  BindName(s, 11, n.category);
   return s.Bind(1, n.notification_id)
       .Bind(2, n.event_id)
       .Bind(3, n.customer_id)
@@ -402,16 +404,8 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
       " WHERE notification_id = ?1 AND state = ?10 RETURNING decision_count");
   if (!update.ok()) return update.status();
   Statement& s = **update;
-  if (u.category) {
-    s.Bind(5, core::Name(*u.category));
-  } else {
-    s.Bind(5, std::nullopt);
-  }
-  if (u.channel) {
-    s.Bind(6, core::Name(*u.channel));
-  } else {
-    s.Bind(6, std::nullopt);
-  }
+  BindName(s, 5, u.category);
+  BindName(s, 6, u.channel);
   auto micros = [](const std::optional<core::Time>& t) -> std::optional<int64_t> {
     if (!t) return std::nullopt;
     return ToMicros(*t);

@@ -20,11 +20,7 @@ using testing::TestEpoch;  // 2026-03-01T12:00:00Z, a Sunday
 
 constexpr auto kDay = hours(24);
 
-core::Time Utc(int year, unsigned month, unsigned day, int hour, int minute = 0) {
-  using namespace std::chrono;
-  return time_point_cast<microseconds>(sys_days{std::chrono::year{year} / month / day} +
-                                       hours{hour} + minutes{minute});
-}
+using testing::Utc;
 
 core::Template MakeTemplate(Category category, core::Priority priority = core::Priority::kNormal) {
   core::Template t;

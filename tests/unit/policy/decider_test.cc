@@ -29,11 +29,7 @@ using std::chrono::minutes;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-core::Time Utc(int year, unsigned month, unsigned day, int hour, int minute = 0) {
-  using namespace std::chrono;
-  return time_point_cast<microseconds>(sys_days{std::chrono::year{year} / month / day} +
-                                       hours{hour} + minutes{minute});
-}
+using testing::Utc;
 
 class DeciderTest : public ::testing::Test {
  protected:

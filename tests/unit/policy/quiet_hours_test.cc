@@ -2,15 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fake_clock.h"
+
 namespace herald::policy {
 namespace {
 
 using namespace std::chrono;
 
-// A UTC instant, for stating expectations exactly.
-core::Time Utc(int y, int mo, int d, int h, int mi) {
-  return time_point_cast<microseconds>(sys_days{year{y} / mo / d} + hours{h} + minutes{mi});
-}
+using testing::Utc;  // a UTC instant, for stating expectations exactly
 
 constexpr core::QuietHours kNight{22 * 60, 7 * 60};  // 22:00-07:00, crossing midnight
 
