@@ -119,6 +119,7 @@ absl::StatusOr<int> Decider::RunOnce() {
     store::DecisionUpdate update;
     update.notification_id = n.notification_id;
     update.expected_state = n.state;
+    update.expected_update_time = n.update_time;
     update.state = StateFor(result.decision.outcome);
     if (input.tmpl != nullptr) {
       update.template_version = input.tmpl->version;

@@ -128,11 +128,12 @@ struct CustomerContext {
   std::vector<std::pair<std::string, core::Time>> events;
 };
 
-/// One decision to record; it applies only while the notification is still in
-/// `expected_state` (nobody else decided meanwhile).
+/// One decision to record; it applies only while the notification is still as it was
+/// read (`expected_state` and `expected_update_time`: nobody changed it meanwhile).
 struct DecisionUpdate {
   std::string notification_id;
   core::NotificationState expected_state = core::NotificationState::kPending;
+  core::Time expected_update_time;
   core::NotificationState state = core::NotificationState::kSuppressed;
   core::Decision decision;
   int64_t template_version = 0;

@@ -1,9 +1,12 @@
 // heraldctl as an operator uses it, against a running heraldd process.
 #include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
+#include "herald/v1/event_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -94,6 +97,56 @@ TEST_F(HeraldctlTest, ProblemsAreReportedWithTheirCause) {
       RunToExit({HERALDCTL_PATH, "--address", "127.0.0.1:1", "--timeout", "2", "health"});
   EXPECT_EQ(unreachable.exit_code, 3);
   EXPECT_THAT(unreachable.err, HasSubstr("UNAVAILABLE"));
+}
+
+TEST_F(HeraldctlTest, DeliveriesAndExplainShowWhatTheCustomerWasToldAndWhy) {
+  ASSERT_EQ(Ctl({"profile", "create", "--file",
+                 Write("anna.json", R"({"customer_id": "anna", "email": "anna@example.nl",
+                                        "time_zone": "Europe/Amsterdam"})")})
+                .exit_code,
+            0);
+  ASSERT_EQ(Ctl({"template", "create", "--file", Write("shipped.json", R"({"name": "order-shipped",
+                   "category": "CATEGORY_ORDER_UPDATE", "event_types": ["order.shipped"],
+                   "default_locale": "en", "contents": [{"locale": "en",
+                   "email": {"subject": "Shipped", "text_body": "On its way"}}]})")})
+                .exit_code,
+            0);
+  auto events = v1::EventService::NewStub(heraldd_->Channel());
+  v1::PublishEventRequest request;
+  v1::Event* e = request.mutable_event();
+  e->set_event_id("ord-7-shipped");
+  e->set_event_type("order.shipped");
+  *e->mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  e->set_customer_id("anna");
+  e->mutable_order()->set_order_id("7");
+  v1::PublishEventResponse response;
+  ASSERT_TRUE(events->PublishEvent(Context().get(), request, &response).ok());
+  events.reset();
+
+  // Decided at once: sent, or deferred when it is night in Amsterdam.
+  RunResult list;
+  for (int i = 0; i < 300; ++i) {
+    list = Ctl({"deliveries", "list", "--customer", "anna"});
+    if (list.out.find("\"decision\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("\"template_name\": \"order-shipped\""));
+  EXPECT_THAT(list.out, HasSubstr("\"decision\""));
+
+  RunResult why = Ctl({"explain", "--customer", "anna", "--event", "ord-7-shipped"});
+  ASSERT_EQ(why.exit_code, 0) << why.err;
+  EXPECT_THAT(why.out, HasSubstr("Template order-shipped (ORDER_UPDATE) for customer anna, event "
+                                 "ord-7-shipped (order.shipped): "));
+  EXPECT_THAT(why.out, HasSubstr("  pass  channel: EMAIL: no ORDER_UPDATE consent recorded"));
+  EXPECT_THAT(why.out, HasSubstr("quiet_hours: quiet hours 21:00-08:00 Europe/Amsterdam"));
+
+  RunResult unknown = Ctl({"explain", "--customer", "anna", "--event", "never"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND: no event \"never\" was recorded"));
+  RunResult bad_state = Ctl({"deliveries", "list", "--state", "LOST"});
+  EXPECT_EQ(bad_state.exit_code, 2);
+  EXPECT_THAT(bad_state.err, HasSubstr("--state LOST: not a state"));
 }
 
 }  // namespace

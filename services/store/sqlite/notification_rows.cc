@@ -401,7 +401,8 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
       "UPDATE notifications SET state = ?2, update_time_us = ?3, template_version = ?4,"
       " category = ?5, channel = ?6, fallback_channels = ?7, send_time_us = ?8,"
       " defer_until_us = ?9, decision_count = decision_count + 1"
-      " WHERE notification_id = ?1 AND state = ?10 RETURNING decision_count");
+      " WHERE notification_id = ?1 AND state = ?10 AND update_time_us = ?11"
+      " RETURNING decision_count");
   if (!update.ok()) return update.status();
   Statement& s = **update;
   BindName(s, 5, u.category);
@@ -418,6 +419,7 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
                                      .Bind(8, micros(u.send_time))
                                      .Bind(9, micros(u.decision.defer_until))
                                      .Bind(10, core::Name(u.expected_state))
+                                     .Bind(11, ToMicros(u.expected_update_time))
                                      .Step();
   if (!applied.ok() || !*applied) return applied;
   const int64_t seq = s.ColumnInt(0);

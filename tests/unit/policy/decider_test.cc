@@ -283,6 +283,29 @@ TEST_F(DeciderTest, TheContactHistoryListsEveryDecisionNewestFirst) {
   EXPECT_EQ(page->items[1].decision->outcome, DecisionOutcome::kSend);
 }
 
+TEST_F(DeciderTest, ADecisionOnAStaleReadIsNotApplied) {
+  clock_.Set(Utc(2026, 3, 2, 12));
+  Publish({Event("e-1", "order.shipped", "ams")});
+  auto work = store_->ListDecisionWork(clock_.Now(), 10);
+  ASSERT_TRUE(work.ok());
+  ASSERT_EQ(work->size(), 1u);
+  store::DecisionUpdate update;
+  update.notification_id = (*work)[0].notification_id;
+  update.expected_state = NotificationState::kPending;
+  update.expected_update_time = (*work)[0].update_time;
+  update.state = NotificationState::kSuppressed;
+  update.decision.decide_time = clock_.Now();
+  // Another decider got there first.
+  EXPECT_EQ(Decide(), 1);
+  auto applied = store_->RecordDecisions({update});
+  ASSERT_TRUE(applied.ok());
+  EXPECT_THAT(*applied, ElementsAre(false));
+  EXPECT_EQ(Get("e-1", "ams", "order-shipped").state, NotificationState::kQueued);
+  auto decisions = store_->ListDecisions(update.notification_id);
+  ASSERT_TRUE(decisions.ok());
+  EXPECT_EQ(decisions->size(), 1u);
+}
+
 TEST_F(DeciderTest, TheWorkerDecidesWhenWokenAndStopsCleanly) {
   clock_.Set(Utc(2026, 3, 2, 12));
   decider_->Start();
