@@ -1,0 +1,204 @@
+#include "services/compose/mustache.h"
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include "services/core/strings.h"
+
+namespace herald::compose {
+namespace {
+
+// mstch escapes through one process-wide function; which escaping a render wants is
+// said per thread.
+thread_local Escape current_escape = Escape::kHtml;
+
+void InstallEscape() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mstch::config::escape = [](const std::string& text) {
+      return current_escape == Escape::kHtml ? EscapeHtml(text) : text;
+    };
+  });
+}
+
+// A position in the source as a person counts it: lines from 1, columns in characters.
+struct Position {
+  int line = 1;
+  int column = 1;
+};
+
+class Scanner {
+ public:
+  explicit Scanner(std::string_view source) : source_(source) {}
+
+  Position At(size_t offset) const {
+    Position p;
+    for (size_t i = 0; i < offset && i < source_.size(); ++i) {
+      const auto c = static_cast<unsigned char>(source_[i]);
+      if (c == '\n') {
+        ++p.line;
+        p.column = 1;
+      } else if ((c & 0xC0) != 0x80) {  // not a UTF-8 continuation byte
+        ++p.column;
+      }
+    }
+    return p;
+  }
+
+  absl::Status Error(size_t offset, std::string_view problem) const {
+    const Position p = At(offset);
+    return absl::InvalidArgumentError(
+        core::StrCat("line ", p.line, ", column ", p.column, ": ", problem));
+  }
+
+  absl::Status Check() {
+    struct Open {
+      std::string name;
+      size_t offset;
+    };
+    std::vector<Open> sections;
+    size_t at = 0;
+    while (true) {
+      const size_t tag = source_.find(open_, at);
+      if (tag == std::string_view::npos) break;
+      size_t content = tag + open_.size();
+      const bool triple = open_ == "{{" && content < source_.size() && source_[content] == '{';
+      const std::string close = triple ? "}" + close_ : close_;
+      if (triple) ++content;
+      const size_t end = source_.find(close, content);
+      if (end == std::string_view::npos) {
+        return Error(tag, core::StrCat("tag opened here is never closed with \"", close, "\""));
+      }
+      std::string_view body = source_.substr(content, end - content);
+      at = end + close.size();
+      const char sigil = triple || body.empty() ? '\0' : body.front();
+      if (sigil == '!') continue;  // a comment may hold anything
+      if (sigil == '=') {
+        absl::Status changed = ChangeDelimiters(body, tag);
+        if (!changed.ok()) return changed;
+        continue;
+      }
+      if (std::string_view("#^/>&").find(sigil) != std::string_view::npos && sigil != '\0') {
+        body.remove_prefix(1);
+      }
+      const std::string name = Trim(body);
+      if (name.empty()) return Error(tag, "tag has no name");
+      if (name.find_first_of(" \t\r\n") != std::string::npos) {
+        return Error(tag, core::StrCat("tag name \"", name, "\" contains white space"));
+      }
+      if (sigil == '#' || sigil == '^') {
+        sections.push_back({name, tag});
+      } else if (sigil == '/') {
+        if (sections.empty()) {
+          return Error(tag, core::StrCat("\"", name, "\" is closed here but was never opened"));
+        }
+        if (sections.back().name != name) {
+          const Position opened = At(sections.back().offset);
+          return Error(tag, core::StrCat("\"", name, "\" is closed here, but \"",
+                                         sections.back().name, "\" (opened at line ", opened.line,
+                                         ", column ", opened.column, ") must be closed first"));
+        }
+        sections.pop_back();
+      }
+    }
+    if (!sections.empty()) {
+      return Error(sections.back().offset, core::StrCat("section \"", sections.back().name,
+                                                        "\" opened here is never closed (add {{/",
+                                                        sections.back().name, "}})"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  static std::string Trim(std::string_view s) {
+    const size_t first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) return "";
+    const size_t last = s.find_last_not_of(" \t\r\n");
+    return std::string(s.substr(first, last - first + 1));
+  }
+
+  // "=<% %>=": two new delimiters without white space or '=' in them.
+  absl::Status ChangeDelimiters(std::string_view body, size_t tag) {
+    if (body.size() < 2 || body.back() != '=') {
+      return Error(tag, "a delimiter change is written {{=OPEN CLOSE=}}");
+    }
+    const std::string inner = Trim(body.substr(1, body.size() - 2));
+    const size_t space = inner.find_first_of(" \t");
+    if (space == std::string::npos) {
+      return Error(tag, "a delimiter change needs two delimiters separated by a space");
+    }
+    const std::string open = inner.substr(0, space);
+    const std::string close = Trim(std::string_view(inner).substr(space));
+    if (close.empty() || close.find_first_of(" \t=") != std::string::npos ||
+        open.find('=') != std::string::npos) {
+      return Error(tag, "a delimiter change needs two delimiters without spaces or '='");
+    }
+    open_ = open;
+    close_ = close;
+    return absl::OkStatus();
+  }
+
+  std::string_view source_;
+  std::string open_ = "{{";
+  std::string close_ = "}}";
+};
+
+}  // namespace
+
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+absl::Status CheckMustacheSyntax(std::string_view source) { return Scanner(source).Check(); }
+
+absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch::node& data,
+                                           const std::map<std::string, std::string>& partials,
+                                           Escape escape) {
+  absl::Status valid = CheckMustacheSyntax(source);
+  if (!valid.ok()) return valid;
+  for (const auto& [name, partial] : partials) {
+    valid = CheckMustacheSyntax(partial);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          core::StrCat("partial \"", name, "\": ", core::ToStd(valid.message())));
+    }
+  }
+  InstallEscape();
+  const Escape previous = current_escape;
+  current_escape = escape;
+  std::string out;
+  try {
+    out = mstch::render(std::string(source), data, partials);
+  } catch (const std::exception& e) {
+    current_escape = previous;
+    return absl::InternalError(core::StrCat("mustache: ", e.what()));
+  }
+  current_escape = previous;
+  return out;
+}
+
+}  // namespace herald::compose

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <map>
+#include <mstch/mstch.hpp>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace herald::compose {
+
+/// How interpolated values ({{name}}) are written: HTML bodies escape them; text
+/// bodies and SMS do not ({{{name}}} and {{&name}} never escape).
+enum class Escape { kHtml, kNone };
+
+/// Checks a template's Mustache syntax: every tag closed, sections and inverted
+/// sections closed in order and by name, delimiter changes well formed, tag names
+/// present. INVALID_ARGUMENT says what is wrong and where, e.g.
+/// "line 3, column 5: section \"items\" opened here is never closed".
+absl::Status CheckMustacheSyntax(std::string_view source);
+
+/// Renders a template with the data and partials (name -> Mustache source), after
+/// checking its syntax and the partials'. Rendering follows the Mustache spec; the
+/// library is mstch.
+absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch::node& data,
+                                           const std::map<std::string, std::string>& partials,
+                                           Escape escape);
+
+/// &, <, >, " and ' as HTML character references.
+std::string EscapeHtml(std::string_view text);
+
+}  // namespace herald::compose
