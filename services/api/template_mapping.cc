@@ -6,6 +6,7 @@
 #include "services/api/kind_mapping.h"
 #include "services/api/status.h"
 #include "services/api/time_mapping.h"
+#include "services/compose/mustache.h"
 #include "services/core/contact_validation.h"
 #include "services/core/strings.h"
 
@@ -28,6 +29,13 @@ bool IsEventType(std::string_view type) {
   return true;
 }
 
+// A Mustache source that does not parse is refused with the place of the mistake.
+absl::Status CheckSource(std::string_view source, const std::string& field) {
+  absl::Status valid = compose::CheckMustacheSyntax(source);
+  if (valid.ok()) return valid;
+  return FieldError(field, core::StrCat("Mustache syntax: ", core::ToStd(valid.message())));
+}
+
 absl::StatusOr<core::LocalizedContent> ContentFromProto(const v1::LocalizedContent& proto,
                                                         const std::string& at) {
   core::LocalizedContent content;
@@ -45,10 +53,18 @@ absl::StatusOr<core::LocalizedContent> ContentFromProto(const v1::LocalizedConte
       return FieldError(core::StrCat(at, ".email.text_body"),
                         "must be set (every email has a plain text part)");
     }
+    for (const auto& [field, source] :
+         {std::pair{"subject", &email.subject()}, std::pair{"text_body", &email.text_body()},
+          std::pair{"html_body", &email.html_body()}}) {
+      absl::Status valid = CheckSource(*source, core::StrCat(at, ".email.", field));
+      if (!valid.ok()) return valid;
+    }
     content.email = core::EmailContent{email.subject(), email.text_body(), email.html_body()};
   }
   if (proto.has_sms()) {
     if (proto.sms().text().empty()) return FieldError(core::StrCat(at, ".sms.text"), "must be set");
+    absl::Status valid = CheckSource(proto.sms().text(), core::StrCat(at, ".sms.text"));
+    if (!valid.ok()) return valid;
     content.sms = core::SmsContent{proto.sms().text()};
   }
   return content;

@@ -98,6 +98,23 @@ TEST_F(TemplateServiceTest, InvalidTemplatesAreRejectedNamingTheField) {
   EXPECT_EQ(Create(Shipped()).error_code(), grpc::StatusCode::ALREADY_EXISTS);
 }
 
+TEST_F(TemplateServiceTest, AMustacheSyntaxErrorIsRefusedWithItsLineAndColumn) {
+  v1::Template t = Shipped();
+  t.mutable_contents(0)->mutable_email()->set_text_body(
+      "Hallo {{name}},\n\n{{#items}}\n- {{title}}\n");
+  grpc::Status status = Create(t);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "template.contents[0].email.text_body: Mustache syntax: line 3, column 1: section "
+            "\"items\" opened here is never closed (add {{/items}})");
+  t = Shipped();
+  t.mutable_contents(0)->mutable_sms()->set_text("Pakket {{order.order_id onderweg");
+  status = Create(t);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("template.contents[0].sms.text: Mustache syntax: line 1, column 8"));
+}
+
 TEST_F(TemplateServiceTest, ListAndDelete) {
   for (const char* name : {"b-template", "a-template", "c-template"}) {
     v1::Template t = Shipped();
