@@ -46,13 +46,12 @@ class Scanner {
     return p;
   }
 
-  absl::Status Error(size_t offset, std::string_view problem) const {
+  std::optional<MustacheError> Error(size_t offset, std::string_view problem) const {
     const Position p = At(offset);
-    return absl::InvalidArgumentError(
-        core::StrCat("line ", p.line, ", column ", p.column, ": ", problem));
+    return MustacheError{p.line, p.column, std::string(problem)};
   }
 
-  absl::Status Check() {
+  std::optional<MustacheError> Check() {
     struct Open {
       std::string name;
       size_t offset;
@@ -75,8 +74,7 @@ class Scanner {
       const char sigil = triple || body.empty() ? '\0' : body.front();
       if (sigil == '!') continue;  // a comment may hold anything
       if (sigil == '=') {
-        absl::Status changed = ChangeDelimiters(body, tag);
-        if (!changed.ok()) return changed;
+        if (auto error = ChangeDelimiters(body, tag)) return error;
         continue;
       }
       if (std::string_view("#^/>&").find(sigil) != std::string_view::npos && sigil != '\0') {
@@ -107,7 +105,7 @@ class Scanner {
                                                         "\" opened here is never closed (add {{/",
                                                         sections.back().name, "}})"));
     }
-    return absl::OkStatus();
+    return std::nullopt;
   }
 
  private:
@@ -119,7 +117,7 @@ class Scanner {
   }
 
   // "=<% %>=": two new delimiters without white space or '=' in them.
-  absl::Status ChangeDelimiters(std::string_view body, size_t tag) {
+  std::optional<MustacheError> ChangeDelimiters(std::string_view body, size_t tag) {
     if (body.size() < 2 || body.back() != '=') {
       return Error(tag, "a delimiter change is written {{=OPEN CLOSE=}}");
     }
@@ -136,7 +134,7 @@ class Scanner {
     }
     open_ = open;
     close_ = close;
-    return absl::OkStatus();
+    return std::nullopt;
   }
 
   std::string_view source_;
@@ -173,7 +171,16 @@ std::string EscapeHtml(std::string_view text) {
   return out;
 }
 
-absl::Status CheckMustacheSyntax(std::string_view source) { return Scanner(source).Check(); }
+std::optional<MustacheError> FindMustacheError(std::string_view source) {
+  return Scanner(source).Check();
+}
+
+absl::Status CheckMustacheSyntax(std::string_view source) {
+  std::optional<MustacheError> error = FindMustacheError(source);
+  if (!error) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      core::StrCat("line ", error->line, ", column ", error->column, ": ", error->problem));
+}
 
 absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch::node& data,
                                            const std::map<std::string, std::string>& partials,

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <mstch/mstch.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,17 @@ namespace herald::compose {
 /// How interpolated values ({{name}}) are written: HTML bodies escape them; text
 /// bodies and SMS do not ({{{name}}} and {{&name}} never escape).
 enum class Escape { kHtml, kNone };
+
+/// A mistake in a Mustache source and where it is (line from 1, column in
+/// characters from 1).
+struct MustacheError {
+  int line = 1;
+  int column = 1;
+  std::string problem;
+};
+
+/// The first syntax mistake in a source, if any (see CheckMustacheSyntax).
+std::optional<MustacheError> FindMustacheError(std::string_view source);
 
 /// Checks a template's Mustache syntax: every tag closed, sections and inverted
 /// sections closed in order and by name, delimiter changes well formed, tag names

@@ -99,6 +99,34 @@ TEST_F(HeraldctlTest, ProblemsAreReportedWithTheirCause) {
   EXPECT_THAT(unreachable.err, HasSubstr("UNAVAILABLE"));
 }
 
+TEST_F(HeraldctlTest, TemplateRenderWritesExactlyTheRenderedBytes) {
+  const std::string tmpl =
+      Write("shipped.mustache",
+            "Hallo {{profile.display_name}},\nJe bestelling {{order.order_id}} "
+            "is onderweg.\n{{>footer}}");
+  const std::string footer = Write("footer.mustache", "-- {{brand}}");
+  const std::string data = Write("data.json", R"({"profile": {"display_name": "Anna & Co"},
+                                                  "order": {"order_id": 1001}, "brand": "Herald"})");
+  RunResult text = Ctl({"template", "render", "--file", tmpl, "--data", data, "--partial",
+                        "footer=" + footer, "--escape", "none"});
+  EXPECT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, "Hallo Anna & Co,\nJe bestelling 1001 is onderweg.\n-- Herald");
+  EXPECT_EQ(text.err, "");
+  RunResult html =
+      Ctl({"template", "render", "--file", tmpl, "--data", data, "--partial", "footer=" + footer});
+  EXPECT_EQ(html.out, "Hallo Anna &amp; Co,\nJe bestelling 1001 is onderweg.\n-- Herald");
+
+  const std::string broken = Write("broken.mustache", "Hallo\n  {{#items}}\n");
+  RunResult error = Ctl({"template", "render", "--file", broken, "--data", data});
+  EXPECT_EQ(error.exit_code, 2);
+  EXPECT_EQ(error.out, "");
+  EXPECT_THAT(error.err, HasSubstr("broken.mustache:2:3: section \"items\" opened here is never "
+                                   "closed"));
+  RunResult bad_json = Ctl({"template", "render", "--file", tmpl, "--data", tmpl});
+  EXPECT_EQ(bad_json.exit_code, 2);
+  EXPECT_THAT(bad_json.err, HasSubstr("not valid JSON"));
+}
+
 TEST_F(HeraldctlTest, DeliveriesAndExplainShowWhatTheCustomerWasToldAndWhy) {
   ASSERT_EQ(Ctl({"profile", "create", "--file",
                  Write("anna.json", R"({"customer_id": "anna", "email": "anna@example.nl",

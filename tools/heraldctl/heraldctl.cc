@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -13,6 +15,8 @@
 #include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
+#include "services/compose/json_data.h"
+#include "services/compose/mustache.h"
 
 namespace herald::heraldctl {
 namespace {
@@ -104,6 +108,18 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->callback([this] { TemplateDelete(); })
       ->add_option("name", key_, "Template name")
       ->required();
+
+  CLI::App* render =
+      tmpl->add_subcommand("render",
+                           "Render a Mustache file offline with JSON data; writes exactly the "
+                           "rendered bytes")
+          ->callback([this] { TemplateRender(); });
+  render->add_option("--file,-f", file_, "Mustache template file")->required();
+  render->add_option("--data,-d", data_file_, "JSON data file")->required();
+  render->add_option("--partial,-p", partial_args_, "NAME=FILE, a partial; repeatable");
+  render->add_option("--escape", escape_, "html (Mustache's default, for HTML bodies) or none")
+      ->check(CLI::IsMember({"html", "none"}))
+      ->capture_default_str();
 
   CLI::App* explain =
       app.add_subcommand("explain",
@@ -300,6 +316,54 @@ void Heraldctl::TemplateDelete() {
 }  // namespace herald::heraldctl
 
 namespace herald::heraldctl {
+
+namespace {
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+void Heraldctl::TemplateRender() {
+  auto bad = [this](const std::string& message) {
+    err_ << "heraldctl: " << message << "\n";
+    exit_code_ = kExitBadInput;
+  };
+  std::optional<std::string> source = ReadFile(file_);
+  if (!source) return bad("cannot open " + file_);
+  std::optional<std::string> json = ReadFile(data_file_);
+  if (!json) return bad("cannot open " + data_file_);
+  std::map<std::string, std::string> partials;
+  for (const std::string& arg : partial_args_) {
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return bad("--partial " + arg + ": expected NAME=FILE");
+    }
+    std::optional<std::string> partial = ReadFile(arg.substr(eq + 1));
+    if (!partial) return bad("cannot open " + arg.substr(eq + 1));
+    if (auto error = compose::FindMustacheError(*partial)) {
+      return bad(arg.substr(eq + 1) + ":" + std::to_string(error->line) + ":" +
+                 std::to_string(error->column) + ": " + error->problem);
+    }
+    partials[arg.substr(0, eq)] = *std::move(partial);
+  }
+  if (auto error = compose::FindMustacheError(*source)) {
+    return bad(file_ + ":" + std::to_string(error->line) + ":" + std::to_string(error->column) +
+               ": " + error->problem);
+  }
+  absl::StatusOr<mstch::node> data = compose::ParseJsonData(*json);
+  if (!data.ok()) return bad(data_file_ + ": " + std::string(data.status().message()));
+  absl::StatusOr<std::string> out =
+      compose::RenderMustache(*source, *data, partials,
+                              escape_ == "html" ? compose::Escape::kHtml : compose::Escape::kNone);
+  if (!out.ok()) return bad(std::string(out.status().message()));
+  out_ << *out;  // exactly the rendered bytes
+}
 
 void Heraldctl::Explain() {
   v1::ExplainNotificationRequest request;

@@ -41,6 +41,7 @@ class Heraldctl {
   void TemplateGet();
   void TemplateList();
   void TemplateDelete();
+  void TemplateRender();
   void Explain();
   void DeliveriesList();
 
@@ -63,6 +64,9 @@ class Heraldctl {
   std::string event_;
   std::vector<std::string> states_;
   bool json_ = false;
+  std::string data_file_;
+  std::vector<std::string> partial_args_;  // NAME=FILE
+  std::string escape_ = "html";
 };
 
 }  // namespace herald::heraldctl

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "services/compose/json_data.h"
+
 namespace herald::compose {
 namespace {
 
@@ -24,33 +26,6 @@ struct SpecCase {
   google::protobuf::Value data;
   std::map<std::string, std::string> partials;
 };
-
-// JSON data as the renderer's tree: whole numbers as integers, others as doubles.
-mstch::node ToNode(const google::protobuf::Value& v) {
-  switch (v.kind_case()) {
-    case google::protobuf::Value::kStructValue: {
-      mstch::map map;
-      for (const auto& [key, value] : v.struct_value().fields()) map[key] = ToNode(value);
-      return map;
-    }
-    case google::protobuf::Value::kListValue: {
-      mstch::array array;
-      for (const auto& value : v.list_value().values()) array.push_back(ToNode(value));
-      return array;
-    }
-    case google::protobuf::Value::kStringValue:
-      return v.string_value();
-    case google::protobuf::Value::kNumberValue: {
-      const double d = v.number_value();
-      if (d == static_cast<double>(static_cast<int>(d))) return static_cast<int>(d);
-      return d;
-    }
-    case google::protobuf::Value::kBoolValue:
-      return v.bool_value();
-    default:
-      return mstch::node();
-  }
-}
 
 std::vector<SpecCase> LoadSpec() {
   std::vector<SpecCase> cases;
@@ -88,7 +63,7 @@ class MustacheSpec : public ::testing::TestWithParam<SpecCase> {};
 TEST_P(MustacheSpec, RendersAsTheSpecSays) {
   const SpecCase& c = GetParam();
   absl::StatusOr<std::string> out =
-      RenderMustache(c.source, ToNode(c.data), c.partials, Escape::kHtml);
+      RenderMustache(c.source, NodeFromJson(c.data), c.partials, Escape::kHtml);
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(*out, c.expected) << c.file << ": " << c.name << "\ntemplate: " << c.source;
 }
