@@ -1,0 +1,119 @@
+#include "services/compose/localize.h"
+
+#include <unicode/datefmt.h>
+#include <unicode/locid.h>
+#include <unicode/numfmt.h>
+#include <unicode/timezone.h>
+#include <unicode/ucal.h>
+#include <unicode/ucurr.h>
+
+#include <memory>
+
+#include "services/core/strings.h"
+
+namespace herald::compose {
+namespace {
+
+icu::Locale ToLocale(std::string_view tag) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::Locale locale = icu::Locale::forLanguageTag(
+      icu::StringPiece(tag.data(), static_cast<int32_t>(tag.size())), status);
+  return U_SUCCESS(status) ? locale : icu::Locale::getRoot();
+}
+
+std::string ToUtf8(const icu::UnicodeString& s) {
+  std::string out;
+  s.toUTF8String(out);
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<icu::TimeZone>> Zone(std::string_view id) {
+  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(id.data(), static_cast<int32_t>(id.size())))));
+  icu::UnicodeString canonical;
+  zone->getID(canonical);
+  if (canonical == UNICODE_STRING_SIMPLE("Etc/Unknown")) {
+    return absl::InvalidArgumentError(core::StrCat("\"", id, "\" is not an IANA time zone"));
+  }
+  return zone;
+}
+
+absl::StatusOr<std::string> Format(core::Time t, std::string_view locale,
+                                   std::string_view time_zone, bool date) {
+  absl::StatusOr<std::unique_ptr<icu::TimeZone>> zone = Zone(time_zone);
+  if (!zone.ok()) return zone.status();
+  std::unique_ptr<icu::DateFormat> format(
+      date ? icu::DateFormat::createDateInstance(icu::DateFormat::kFull, ToLocale(locale))
+           : icu::DateFormat::createTimeInstance(icu::DateFormat::kShort, ToLocale(locale)));
+  if (format == nullptr) return absl::InternalError("icu: no date format for the locale");
+  format->adoptTimeZone(zone->release());
+  icu::UnicodeString out;
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  format->format(static_cast<UDate>(millis.count()), out);
+  return ToUtf8(out);
+}
+
+}  // namespace
+
+const core::LocalizedContent* SelectContent(const core::Template& tmpl, std::string_view locale) {
+  auto find = [&](std::string_view wanted) -> const core::LocalizedContent* {
+    for (const core::LocalizedContent& c : tmpl.contents) {
+      if (c.locale == wanted) return &c;
+    }
+    return nullptr;
+  };
+  if (!locale.empty()) {
+    if (const auto* exact = find(locale)) return exact;
+    const size_t dash = locale.find('-');
+    if (dash != std::string_view::npos) {
+      if (const auto* language = find(locale.substr(0, dash))) return language;
+    }
+  }
+  return find(tmpl.default_locale);
+}
+
+absl::StatusOr<std::string> FormatMoney(int64_t units, int32_t nanos, std::string_view currency,
+                                        std::string_view locale) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::NumberFormat> format(
+      icu::NumberFormat::createCurrencyInstance(ToLocale(locale), status));
+  if (U_FAILURE(status)) {
+    return absl::InvalidArgumentError(
+        core::StrCat("no currency format for locale \"", locale, "\": ", u_errorName(status)));
+  }
+  icu::UnicodeString code = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(currency.data(), static_cast<int32_t>(currency.size())));
+  if (currency.size() != 3 ||
+      !ucurr_isAvailable(code.getTerminatedBuffer(), U_DATE_MIN, U_DATE_MAX, &status) ||
+      U_FAILURE(status)) {
+    return absl::InvalidArgumentError(
+        core::StrCat("\"", currency, "\" is not an ISO 4217 currency code"));
+  }
+  format->setCurrency(code.getTerminatedBuffer(), status);
+  if (U_FAILURE(status)) {
+    return absl::InvalidArgumentError(core::StrCat("cannot use currency \"", currency, "\""));
+  }
+  // Exact in decimal: units and nanos as a decimal string, not a double.
+  std::string amount =
+      core::StrCat(units < 0 || nanos < 0 ? "-" : "", units < 0 ? -units : units, ".");
+  std::string fraction = std::to_string(nanos < 0 ? -nanos : nanos);
+  amount += std::string(9 - fraction.size(), '0') + fraction;
+  icu::UnicodeString out;
+  format->format(icu::StringPiece(amount), out, nullptr, status);
+  if (U_FAILURE(status)) {
+    return absl::InvalidArgumentError(core::StrCat("cannot format ", amount, " ", currency));
+  }
+  return ToUtf8(out);
+}
+
+absl::StatusOr<std::string> FormatDate(core::Time t, std::string_view locale,
+                                       std::string_view time_zone) {
+  return Format(t, locale, time_zone, /*date=*/true);
+}
+
+absl::StatusOr<std::string> FormatTimeOfDay(core::Time t, std::string_view locale,
+                                            std::string_view time_zone) {
+  return Format(t, locale, time_zone, /*date=*/false);
+}
+
+}  // namespace herald::compose
