@@ -4,6 +4,11 @@
 #include "services/api/status.h"
 #include "services/api/template_mapping.h"
 #include "services/api/update_mask.h"
+#include "services/compose/json_data.h"
+#include "services/compose/localize.h"
+#include "services/compose/mustache.h"
+#include "services/compose/render.h"
+#include "services/core/contact_validation.h"
 #include "services/core/strings.h"
 
 namespace herald::api {
@@ -54,6 +59,80 @@ grpc::ServerUnaryReactor* TemplateService::DeleteTemplate(grpc::CallbackServerCo
                                                           v1::DeleteTemplateResponse*) {
   return runner_.Run(context, "TemplateService.DeleteTemplate",
                      [=, this] { return Delete(*request); });
+}
+
+grpc::ServerUnaryReactor* TemplateService::PreviewTemplate(
+    grpc::CallbackServerContext* context, const v1::PreviewTemplateRequest* request,
+    v1::PreviewTemplateResponse* response) {
+  return runner_.Run(context, "TemplateService.PreviewTemplate",
+                     [=, this] { return Preview(*request, *response); });
+}
+
+absl::Status TemplateService::Preview(const v1::PreviewTemplateRequest& request,
+                                      v1::PreviewTemplateResponse& response) {
+  absl::StatusOr<core::Template> tmpl;
+  switch (request.source_case()) {
+    case v1::PreviewTemplateRequest::kName: {
+      absl::Status valid = ValidateTemplateName(request.name(), "name");
+      if (!valid.ok()) return valid;
+      if (request.version() < 0) return FieldError("version", "must be 0 (latest) or positive");
+      tmpl = store_.GetTemplate(request.name(), request.version());
+      break;
+    }
+    case v1::PreviewTemplateRequest::kTemplate:
+      if (request.version() != 0) {
+        return FieldError("version", "is only for a stored template (name)");
+      }
+      tmpl = TemplateFromProto(request.template_(), "template", clock_.Now());
+      break;
+    default:
+      return FieldError("name", "must be set (or template, for an unsaved one)");
+  }
+  if (!tmpl.ok()) return tmpl.status();
+  std::string locale;
+  if (!request.locale().empty()) {
+    absl::StatusOr<std::string> normalized = core::NormalizeLocale(request.locale());
+    if (!normalized.ok()) return InField("locale", normalized.status());
+    locale = *normalized;
+  }
+  const core::LocalizedContent* content = compose::SelectContent(*tmpl, locale);
+  if (content == nullptr) {
+    return absl::FailedPreconditionError(core::StrCat("template \"", tmpl->name,
+                                                      "\" has no content for its default locale ",
+                                                      tmpl->default_locale));
+  }
+  std::map<std::string, std::string> partials(request.partials().begin(), request.partials().end());
+  for (const auto& [name, source] : partials) {
+    absl::Status valid = compose::CheckMustacheSyntax(source);
+    if (!valid.ok()) {
+      return FieldError(core::StrCat("partials[\"", name, "\"]"),
+                        core::StrCat("Mustache syntax: ", core::ToStd(valid.message())));
+    }
+  }
+  google::protobuf::Value data;
+  *data.mutable_struct_value() = request.data();
+  absl::StatusOr<compose::Rendered> rendered = compose::RenderContent(
+      *content, compose::NodeFromJson(data), partials, tmpl->max_sms_segments);
+  if (!rendered.ok()) return rendered.status();
+  response.set_version(tmpl->version);
+  response.set_locale(content->locale);
+  if (rendered->email) {
+    v1::RenderedEmail* email = response.mutable_email();
+    email->set_subject(rendered->email->subject);
+    email->set_text_body(rendered->email->text_body);
+    email->set_html_body(rendered->email->html_body);
+  }
+  if (rendered->sms) {
+    v1::RenderedSms* sms = response.mutable_sms();
+    sms->set_text(rendered->sms->text);
+    sms->set_encoding(rendered->sms->size.encoding == compose::SmsEncoding::kGsm7
+                          ? v1::SMS_ENCODING_GSM_7
+                          : v1::SMS_ENCODING_UCS_2);
+    sms->set_units(rendered->sms->size.units);
+    sms->set_segments(rendered->sms->size.segments);
+    sms->set_max_segments(rendered->sms->max_segments);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status TemplateService::Create(const v1::CreateTemplateRequest& request,

@@ -28,8 +28,13 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   grpc::ServerUnaryReactor* DeleteTemplate(grpc::CallbackServerContext* context,
                                            const v1::DeleteTemplateRequest* request,
                                            v1::DeleteTemplateResponse* response) override;
+  grpc::ServerUnaryReactor* PreviewTemplate(grpc::CallbackServerContext* context,
+                                            const v1::PreviewTemplateRequest* request,
+                                            v1::PreviewTemplateResponse* response) override;
 
  private:
+  absl::Status Preview(const v1::PreviewTemplateRequest& request,
+                       v1::PreviewTemplateResponse& response);
   absl::Status Create(const v1::CreateTemplateRequest& request,
                       v1::CreateTemplateResponse& response);
   absl::Status Get(const v1::GetTemplateRequest& request, v1::GetTemplateResponse& response);

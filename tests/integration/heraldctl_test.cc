@@ -125,6 +125,21 @@ TEST_F(HeraldctlTest, TemplateRenderWritesExactlyTheRenderedBytes) {
   RunResult bad_json = Ctl({"template", "render", "--file", tmpl, "--data", tmpl});
   EXPECT_EQ(bad_json.exit_code, 2);
   EXPECT_THAT(bad_json.err, HasSubstr("not valid JSON"));
+
+  // The same through a running heraldd, for a stored template.
+  ASSERT_EQ(Ctl({"template", "create", "--file", Write("shipped.json", R"({"name": "order-shipped",
+                   "category": "CATEGORY_ORDER_UPDATE", "event_types": ["order.shipped"],
+                   "default_locale": "en", "contents": [{"locale": "nl",
+                   "sms": {"text": "Bestelling {{order.order_id}} is onderweg"}},
+                   {"locale": "en", "sms": {"text": "Order {{order.order_id}} shipped"}}]})")})
+                .exit_code,
+            0);
+  RunResult preview =
+      Ctl({"template", "preview", "order-shipped", "--data", data, "--locale", "nl-BE"});
+  EXPECT_EQ(preview.exit_code, 0) << preview.err;
+  EXPECT_THAT(preview.out, HasSubstr("\"text\": \"Bestelling 1001 is onderweg\""));
+  EXPECT_THAT(preview.out, HasSubstr("\"encoding\": \"SMS_ENCODING_GSM_7\""));
+  EXPECT_THAT(preview.out, HasSubstr("\"segments\": 1"));
 }
 
 TEST_F(HeraldctlTest, DeliveriesAndExplainShowWhatTheCustomerWasToldAndWhy) {

@@ -121,6 +121,17 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"html", "none"}))
       ->capture_default_str();
 
+  CLI::App* preview =
+      tmpl->add_subcommand("preview",
+                           "Ask heraldd to render a stored template with JSON data: every "
+                           "channel, and the SMS size")
+          ->callback([this] { TemplatePreview(); });
+  preview->add_option("name", key_, "Template name")->required();
+  preview->add_option("--version", version_, "Version (default: the latest)");
+  preview->add_option("--data,-d", data_file_, "JSON data file")->required();
+  preview->add_option("--locale", locale_, "The customer's locale (falls back to the default)");
+  preview->add_option("--partial,-p", partial_args_, "NAME=FILE, a partial; repeatable");
+
   CLI::App* explain =
       app.add_subcommand("explain",
                          "Why a customer did or did not get a message: the notification's "
@@ -363,6 +374,32 @@ void Heraldctl::TemplateRender() {
                               escape_ == "html" ? compose::Escape::kHtml : compose::Escape::kNone);
   if (!out.ok()) return bad(std::string(out.status().message()));
   out_ << *out;  // exactly the rendered bytes
+}
+
+void Heraldctl::TemplatePreview() {
+  auto bad = [this](const std::string& message) {
+    err_ << "heraldctl: " << message << "\n";
+    exit_code_ = kExitBadInput;
+  };
+  v1::PreviewTemplateRequest request;
+  request.set_name(key_);
+  request.set_version(version_);
+  request.set_locale(locale_);
+  std::optional<std::string> json = ReadFile(data_file_);
+  if (!json) return bad("cannot open " + data_file_);
+  if (!google::protobuf::util::JsonStringToMessage(*json, request.mutable_data()).ok()) {
+    return bad(data_file_ + ": not a JSON object");
+  }
+  for (const std::string& arg : partial_args_) {
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0) return bad("--partial " + arg + ": expected NAME=FILE");
+    std::optional<std::string> partial = ReadFile(arg.substr(eq + 1));
+    if (!partial) return bad("cannot open " + arg.substr(eq + 1));
+    (*request.mutable_partials())[arg.substr(0, eq)] = *std::move(partial);
+  }
+  v1::PreviewTemplateResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->PreviewTemplate(Context().get(), request, &response))) PrintJson(response);
 }
 
 void Heraldctl::Explain() {

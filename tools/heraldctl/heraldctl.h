@@ -42,6 +42,7 @@ class Heraldctl {
   void TemplateList();
   void TemplateDelete();
   void TemplateRender();
+  void TemplatePreview();
   void Explain();
   void DeliveriesList();
 
@@ -67,6 +68,7 @@ class Heraldctl {
   std::string data_file_;
   std::vector<std::string> partial_args_;  // NAME=FILE
   std::string escape_ = "html";
+  std::string locale_;
 };
 
 }  // namespace herald::heraldctl

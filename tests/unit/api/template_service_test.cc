@@ -1,4 +1,5 @@
 #include <gmock/gmock.h>
+#include <google/protobuf/util/json_util.h>
 
 #include "tests/unit/api/service_fixture.h"
 
@@ -113,6 +114,66 @@ TEST_F(TemplateServiceTest, AMustacheSyntaxErrorIsRefusedWithItsLineAndColumn) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(),
               HasSubstr("template.contents[0].sms.text: Mustache syntax: line 1, column 8"));
+}
+
+TEST_F(TemplateServiceTest, PreviewRendersEveryChannelInTheFallbackLocale) {
+  v1::Template t = Shipped();
+  v1::LocalizedContent* nl = t.add_contents();
+  nl->set_locale("nl");
+  nl->mutable_email()->set_subject("{{customer.name}}, je pakket is onderweg");
+  nl->mutable_email()->set_text_body("Beste {{customer.name}},\n{{>footer}}");
+  nl->mutable_email()->set_html_body("<p>Beste {{customer.name}}</p>");
+  nl->mutable_sms()->set_text("Pakket {{order.order_id}} onderweg 📦");
+  ASSERT_TRUE(Create(t).ok());
+
+  v1::PreviewTemplateRequest request;
+  request.set_name("order-shipped");
+  request.set_locale("nl-BE");
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  R"({"customer": {"name": "Anna & Co"}, "order": {"order_id": "1001"}})",
+                  request.mutable_data())
+                  .ok());
+  (*request.mutable_partials())["footer"] = "-- Herald";
+  v1::PreviewTemplateResponse response;
+  grpc::Status status = template_stub_->PreviewTemplate(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.version(), 1);
+  EXPECT_EQ(response.locale(), "nl");
+  EXPECT_EQ(response.email().subject(), "Anna & Co, je pakket is onderweg");
+  EXPECT_EQ(response.email().text_body(), "Beste Anna & Co,\n-- Herald");
+  EXPECT_EQ(response.email().html_body(), "<p>Beste Anna &amp; Co</p>");
+  EXPECT_EQ(response.sms().text(), "Pakket 1001 onderweg 📦");
+  EXPECT_EQ(response.sms().encoding(), v1::SMS_ENCODING_UCS_2);
+  EXPECT_EQ(response.sms().units(), 23);
+  EXPECT_EQ(response.sms().segments(), 1);
+  EXPECT_EQ(response.sms().max_segments(), 3);
+
+  // An unsaved template; an SMS over its limit; a broken partial.
+  v1::PreviewTemplateRequest unsaved;
+  *unsaved.mutable_template_() = t;
+  unsaved.mutable_template_()->set_max_sms_segments(1);
+  unsaved.mutable_template_()->mutable_contents(1)->mutable_sms()->set_text(
+      "{{#lines}}{{.}}{{/lines}}");
+  unsaved.set_locale("nl");
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(
+          R"({"lines": ["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                               "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                               "aaaaaaaaaaaaaaaaaaaaaaaa"]})",
+          unsaved.mutable_data())
+          .ok());
+  (*unsaved.mutable_partials())["footer"] = "-- Herald";
+  status = template_stub_->PreviewTemplate(Context().get(), unsaved, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "sms.text renders to 2 segments (GSM_7, 168 septets); the template allows 1");
+  (*request.mutable_partials())["footer"] = "{{#x}}";
+  status = template_stub_->PreviewTemplate(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("partials[\"footer\"]: Mustache syntax: line 1"));
+  request.set_name("no-such-template");
+  EXPECT_EQ(template_stub_->PreviewTemplate(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(TemplateServiceTest, ListAndDelete) {

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <map>
+#include <mstch/mstch.hpp>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/compose/sms.h"
+#include "services/core/template.h"
+
+namespace herald::compose {
+
+/// The most SMS parts a template may render to when it sets no limit of its own.
+inline constexpr int kDefaultMaxSmsSegments = 3;
+
+/// An email as it would be sent.
+struct RenderedEmail {
+  std::string subject;
+  std::string text_body;
+  std::string html_body;  // empty when the template has none
+};
+
+/// An SMS as it would be sent, with its size.
+struct RenderedSms {
+  std::string text;
+  SmsSize size;
+  int max_segments = 0;
+};
+
+/// One locale's content rendered for every channel it has.
+struct Rendered {
+  std::optional<RenderedEmail> email;
+  std::optional<RenderedSms> sms;
+};
+
+/// Renders a template's content in one locale: the subject, text body and SMS without
+/// HTML escaping, the HTML body with it. INVALID_ARGUMENT names the part with a
+/// syntax error, or an SMS longer than `max_segments` (0: kDefaultMaxSmsSegments).
+absl::StatusOr<Rendered> RenderContent(const core::LocalizedContent& content,
+                                       const mstch::node& data,
+                                       const std::map<std::string, std::string>& partials,
+                                       int max_segments);
+
+}  // namespace herald::compose
