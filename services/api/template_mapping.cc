@@ -183,6 +183,7 @@ v1::Template TemplateToProto(const core::Template& t) {
     if (c.sms) out->mutable_sms()->set_text(c.sms->text);
   }
   proto.set_max_sms_segments(t.max_sms_segments);
+  proto.set_active_version(t.active_version);
   proto.set_version(t.version);
   *proto.mutable_create_time() = ToProto(t.create_time);
   *proto.mutable_update_time() = ToProto(t.update_time);

@@ -19,6 +19,7 @@ constexpr char kListing[] = "templates";
 // Whether two versions say the same thing; version numbers and times do not count.
 bool SameContent(core::Template a, core::Template b) {
   a.version = b.version = 0;
+  a.active_version = b.active_version = 0;
   a.create_time = b.create_time = {};
   a.update_time = b.update_time = {};
   return a == b;
@@ -61,6 +62,24 @@ grpc::ServerUnaryReactor* TemplateService::DeleteTemplate(grpc::CallbackServerCo
                      [=, this] { return Delete(*request); });
 }
 
+grpc::ServerUnaryReactor* TemplateService::ActivateTemplate(
+    grpc::CallbackServerContext* context, const v1::ActivateTemplateRequest* request,
+    v1::ActivateTemplateResponse* response) {
+  return runner_.Run(context, "TemplateService.ActivateTemplate",
+                     [=, this] { return Activate(*request, *response); });
+}
+
+absl::Status TemplateService::Activate(const v1::ActivateTemplateRequest& request,
+                                       v1::ActivateTemplateResponse& response) {
+  absl::Status valid = ValidateTemplateName(request.name(), "name");
+  if (!valid.ok()) return valid;
+  if (request.version() < 1) return FieldError("version", "must be a version, 1 or more");
+  auto active = store_.ActivateTemplateVersion(request.name(), request.version());
+  if (!active.ok()) return active.status();
+  *response.mutable_template_() = TemplateToProto(*active);
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* TemplateService::PreviewTemplate(
     grpc::CallbackServerContext* context, const v1::PreviewTemplateRequest* request,
     v1::PreviewTemplateResponse* response) {
@@ -76,7 +95,9 @@ absl::Status TemplateService::Preview(const v1::PreviewTemplateRequest& request,
       absl::Status valid = ValidateTemplateName(request.name(), "name");
       if (!valid.ok()) return valid;
       if (request.version() < 0) return FieldError("version", "must be 0 (latest) or positive");
-      tmpl = store_.GetTemplate(request.name(), request.version());
+      tmpl = store_.GetTemplate(request.name(), request.version() == 0
+                                                    ? store::TemplateStore::kActiveVersion
+                                                    : request.version());
       break;
     }
     case v1::PreviewTemplateRequest::kTemplate:

@@ -28,11 +28,16 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   grpc::ServerUnaryReactor* DeleteTemplate(grpc::CallbackServerContext* context,
                                            const v1::DeleteTemplateRequest* request,
                                            v1::DeleteTemplateResponse* response) override;
+  grpc::ServerUnaryReactor* ActivateTemplate(grpc::CallbackServerContext* context,
+                                             const v1::ActivateTemplateRequest* request,
+                                             v1::ActivateTemplateResponse* response) override;
   grpc::ServerUnaryReactor* PreviewTemplate(grpc::CallbackServerContext* context,
                                             const v1::PreviewTemplateRequest* request,
                                             v1::PreviewTemplateResponse* response) override;
 
  private:
+  absl::Status Activate(const v1::ActivateTemplateRequest& request,
+                        v1::ActivateTemplateResponse& response);
   absl::Status Preview(const v1::PreviewTemplateRequest& request,
                        v1::PreviewTemplateResponse& response);
   absl::Status Create(const v1::CreateTemplateRequest& request,

@@ -46,6 +46,8 @@ struct Template {
   std::vector<LocalizedContent> contents;
   int max_sms_segments = 0;  // 0: the server's default
   int64_t version = 0;
+  /// The version events use: the latest, unless an older one was activated.
+  int64_t active_version = 0;
   Time create_time;  // of the template (version 1)
   Time update_time;  // of this version
 

@@ -86,7 +86,8 @@ absl::StatusOr<int> Decider::RunOnce() {
       events.emplace(n.event_id, std::make_unique<core::Event>(*std::move(event)));
     }
     if (!n.template_name.empty() && !templates.contains(n.template_name)) {
-      absl::StatusOr<core::Template> t = store_.GetTemplate(n.template_name, 0);
+      absl::StatusOr<core::Template> t =
+          store_.GetTemplate(n.template_name, store::TemplateStore::kActiveVersion);
       if (!t.ok() && !absl::IsNotFound(t.status())) return t.status();
       templates.emplace(n.template_name,
                         t.ok() ? std::make_unique<core::Template>(*std::move(t)) : nullptr);

@@ -65,21 +65,30 @@ class TemplateStore {
 
   virtual ~TemplateStore() = default;
 
-  /// The given version, or the latest when version is 0; NOT_FOUND when absent.
+  /// With GetTemplate: the version events use.
+  static constexpr int64_t kActiveVersion = -1;
+
+  /// The given version, the latest when version is 0, or the active one for
+  /// kActiveVersion; NOT_FOUND when absent.
   virtual absl::StatusOr<core::Template> GetTemplate(std::string_view name, int64_t version) = 0;
 
   /// Latest versions of up to `limit` templates named after `after`, in name order.
   virtual absl::StatusOr<Page<core::Template>> ListTemplates(std::string_view after, int limit) = 0;
 
-  /// Stores a new version computed from the latest one, atomically; returns the new
-  /// version, or the latest when the mutation kept it.
+  /// Stores a new version computed from the latest one, atomically, and makes it
+  /// active; returns the new version, or the latest when the mutation kept it.
   virtual absl::StatusOr<core::Template> AddTemplateVersion(std::string_view name,
                                                             TemplateMutation mutate) = 0;
 
   /// Deletes a template and all its versions; NOT_FOUND when absent.
   virtual absl::Status DeleteTemplate(std::string_view name) = 0;
 
-  /// Latest versions of the templates triggered by `event_type`, in name order.
+  /// Makes `version` the one events use (a new version becomes active when it is
+  /// added); returns it. NOT_FOUND when the template or version does not exist.
+  virtual absl::StatusOr<core::Template> ActivateTemplateVersion(std::string_view name,
+                                                                 int64_t version) = 0;
+
+  /// Active versions of the templates triggered by `event_type`, in name order.
   virtual absl::StatusOr<std::vector<core::Template>> ListTemplatesForEventType(
       std::string_view event_type) = 0;
 };

@@ -121,6 +121,12 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"html", "none"}))
       ->capture_default_str();
 
+  CLI::App* activate =
+      tmpl->add_subcommand("activate", "Make a stored version the one events use (roll back)")
+          ->callback([this] { TemplateActivate(); });
+  activate->add_option("name", key_, "Template name")->required();
+  activate->add_option("version", version_, "Version")->required();
+
   CLI::App* preview =
       tmpl->add_subcommand("preview",
                            "Ask heraldd to render a stored template with JSON data: every "
@@ -374,6 +380,15 @@ void Heraldctl::TemplateRender() {
                               escape_ == "html" ? compose::Escape::kHtml : compose::Escape::kNone);
   if (!out.ok()) return bad(std::string(out.status().message()));
   out_ << *out;  // exactly the rendered bytes
+}
+
+void Heraldctl::TemplateActivate() {
+  v1::ActivateTemplateRequest request;
+  request.set_name(key_);
+  request.set_version(version_);
+  v1::ActivateTemplateResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->ActivateTemplate(Context().get(), request, &response))) PrintJson(response);
 }
 
 void Heraldctl::TemplatePreview() {

@@ -43,6 +43,7 @@ class Heraldctl {
   void TemplateDelete();
   void TemplateRender();
   void TemplatePreview();
+  void TemplateActivate();
   void Explain();
   void DeliveriesList();
 

@@ -107,7 +107,10 @@ CREATE INDEX notifications_by_customer
 CREATE INDEX notifications_by_event ON notifications (event_id);
 CREATE INDEX notifications_by_state ON notifications (state, create_time_us);
 )sql"},
-      {3, "contact policy: decisions with their rule evaluations, deferral, channels", R"sql(
+      {3,
+       "contact policy: decisions with their rule evaluations, deferral, channels; active template "
+       "versions",
+       R"sql(
 ALTER TABLE notifications ADD COLUMN template_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE notifications ADD COLUMN category TEXT;           -- the template's; NULL: none
 ALTER TABLE notifications ADD COLUMN subject TEXT NOT NULL DEFAULT '';
@@ -117,6 +120,8 @@ ALTER TABLE notifications ADD COLUMN defer_until_us INTEGER;   -- while DEFERRED
 ALTER TABLE notifications ADD COLUMN decision_count INTEGER NOT NULL DEFAULT 0;
 
 CREATE INDEX notifications_due ON notifications (defer_until_us) WHERE state = 'DEFERRED';
+
+ALTER TABLE templates ADD COLUMN active_version INTEGER;  -- NULL: the latest is active
 
 -- Every decision of the contact policy, in order, with every rule it evaluated
 -- (one line per rule: "1" or "0", TAB, rule, TAB, detail; TAB, LF and backslash escaped).

@@ -24,10 +24,12 @@ absl::StatusOr<std::optional<core::Profile>> ReadProfile(Db& db, std::string_vie
 /// Inserts or replaces the profile with its consents and suppressions.
 absl::Status WriteProfile(Db& db, const core::Profile& profile);
 
-/// Version 0 means the latest.
+/// Version 0 means the latest, TemplateStore::kActiveVersion the active one.
 absl::StatusOr<std::optional<core::Template>> ReadTemplate(Db& db, std::string_view name,
                                                            int64_t version);
-/// Inserts a new version and makes it the latest.
+/// Makes an existing version the active one; false when there is no such version.
+absl::StatusOr<bool> SetActiveVersion(Db& db, std::string_view name, int64_t version);
+/// Inserts a new version and makes it the latest and the active one.
 absl::Status InsertTemplateVersion(Db& db, const core::Template& tmpl);
 
 /// Inserts the event unless its id is recorded; false for a duplicate.

@@ -224,7 +224,7 @@ absl::StatusOr<core::Template> SqliteStore::GetTemplate(std::string_view name, i
   });
   if (!status.ok()) return status;
   if (!*tmpl) {
-    return version == 0 ? NotFound("template", name)
+    return version <= 0 ? NotFound("template", name)
                         : absl::NotFoundError(
                               core::StrCat("template \"", name, "\" has no version ", version));
   }
@@ -267,6 +267,7 @@ absl::StatusOr<core::Template> SqliteStore::AddTemplateVersion(std::string_view 
       return absl::InvalidArgumentError("a template mutation may not change the name");
     }
     next->version = previous ? previous->version + 1 : 1;
+    next->active_version = next->version;  // a new version is the one in use
     next->create_time = previous ? previous->create_time : next->update_time;
     absl::Status written = InsertTemplateVersion(db, *next);
     if (written.ok()) stored = std::move(*next);
@@ -278,6 +279,24 @@ absl::StatusOr<core::Template> SqliteStore::AddTemplateVersion(std::string_view 
 
 absl::Status SqliteStore::DeleteTemplate(std::string_view name) {
   return DeleteRow("DELETE FROM templates WHERE name = ?1 RETURNING 1", "template", name);
+}
+
+absl::StatusOr<core::Template> SqliteStore::ActivateTemplateVersion(std::string_view name,
+                                                                    int64_t version) {
+  core::Template active;
+  absl::Status status = Write([&](Db& db) -> absl::Status {
+    absl::StatusOr<bool> set = SetActiveVersion(db, name, version);
+    if (!set.ok()) return set.status();
+    if (!*set) {
+      return absl::NotFoundError(core::StrCat("template \"", name, "\" has no version ", version));
+    }
+    auto read = ReadTemplate(db, name, version);
+    if (!read.ok()) return read.status();
+    active = std::move(**read);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return active;
 }
 
 absl::StatusOr<std::vector<core::Template>> SqliteStore::ListTemplatesForEventType(

@@ -49,6 +49,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<core::Template> AddTemplateVersion(std::string_view name,
                                                     TemplateMutation mutate) override;
   absl::Status DeleteTemplate(std::string_view name) override;
+  absl::StatusOr<core::Template> ActivateTemplateVersion(std::string_view name,
+                                                         int64_t version) override;
   absl::StatusOr<std::vector<core::Template>> ListTemplatesForEventType(
       std::string_view event_type) override;
 

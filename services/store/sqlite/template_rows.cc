@@ -15,14 +15,19 @@ std::optional<std::string> NullableText(const Statement& s, int index) {
 
 absl::StatusOr<std::optional<core::Template>> ReadTemplate(Db& db, std::string_view name,
                                                            int64_t version) {
-  auto head = db.Prepare("SELECT latest_version, create_time_us FROM templates WHERE name = ?1");
+  auto head = db.Prepare(
+      "SELECT latest_version, create_time_us, COALESCE(active_version, latest_version)"
+      " FROM templates WHERE name = ?1");
   if (!head.ok()) return head.status();
   absl::StatusOr<bool> found = (*head)->Bind(1, name).Step();
   if (!found.ok()) return found.status();
   if (!*found) return std::nullopt;
   core::Template t;
   t.name = std::string(name);
-  t.version = version == 0 ? (*head)->ColumnInt(0) : version;
+  t.active_version = (*head)->ColumnInt(2);
+  t.version = version == 0                               ? (*head)->ColumnInt(0)
+              : version == TemplateStore::kActiveVersion ? t.active_version
+                                                         : version;
   t.create_time = FromMicros((*head)->ColumnInt(1));
   head->reset();
 
@@ -72,7 +77,7 @@ absl::StatusOr<std::optional<core::Template>> ReadTemplate(Db& db, std::string_v
 absl::Status InsertTemplateVersion(Db& db, const core::Template& t) {
   auto head = db.Prepare(
       "INSERT INTO templates (name, latest_version, create_time_us) VALUES (?1, ?2, ?3)"
-      " ON CONFLICT (name) DO UPDATE SET latest_version = ?2");
+      " ON CONFLICT (name) DO UPDATE SET latest_version = ?2, active_version = NULL");
   if (!head.ok()) return head.status();
   absl::Status status =
       (*head)->Bind(1, t.name).Bind(2, t.version).Bind(3, ToMicros(t.create_time)).Run();
@@ -124,11 +129,20 @@ absl::Status InsertTemplateVersion(Db& db, const core::Template& t) {
 
 namespace herald::store::sqlite {
 
+absl::StatusOr<bool> SetActiveVersion(Db& db, std::string_view name, int64_t version) {
+  auto update = db.Prepare(
+      "UPDATE templates SET active_version = CASE WHEN ?2 = latest_version THEN NULL ELSE ?2 END"
+      " WHERE name = ?1 AND EXISTS (SELECT 1 FROM template_versions v"
+      " WHERE v.name = ?1 AND v.version = ?2) RETURNING 1");
+  if (!update.ok()) return update.status();
+  return (*update)->Bind(1, name).Bind(2, version).Step();
+}
+
 absl::StatusOr<std::vector<core::Template>> SelectTemplatesForEventType(
     Db& db, std::string_view event_type) {
   auto query = db.Prepare(
       "SELECT t.name FROM templates t JOIN template_versions v"
-      " ON v.name = t.name AND v.version = t.latest_version"
+      " ON v.name = t.name AND v.version = COALESCE(t.active_version, t.latest_version)"
       " WHERE ',' || v.event_types || ',' LIKE '%,' || ?1 || ',%' ESCAPE '\\' ORDER BY t.name");
   if (!query.ok()) return query.status();
   // Event types are letters, digits, '_' and '.'; '_' is a LIKE wildcard, so escape it.
@@ -146,7 +160,7 @@ absl::StatusOr<std::vector<core::Template>> SelectTemplatesForEventType(
   query->reset();
   std::vector<core::Template> out;
   for (const std::string& name : names) {
-    auto tmpl = ReadTemplate(db, name, 0);
+    auto tmpl = ReadTemplate(db, name, TemplateStore::kActiveVersion);
     if (!tmpl.ok()) return tmpl.status();
     if (*tmpl) out.push_back(std::move(**tmpl));
   }

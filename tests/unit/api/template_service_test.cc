@@ -176,6 +176,53 @@ TEST_F(TemplateServiceTest, PreviewRendersEveryChannelInTheFallbackLocale) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(TemplateServiceTest, AnOlderVersionCanBeActivatedAndANewOneIsActiveAgain) {
+  v1::Template created;
+  ASSERT_TRUE(Create(Shipped(), &created).ok());
+  EXPECT_EQ(created.active_version(), 1);
+  v1::Template patch;
+  patch.set_name("order-shipped");
+  patch.set_description("v2");
+  v1::Template v2;
+  ASSERT_TRUE(Update(patch, {"description"}, &v2).ok());
+  EXPECT_EQ(v2.version(), 2);
+  EXPECT_EQ(v2.active_version(), 2);
+
+  v1::ActivateTemplateRequest activate;
+  activate.set_name("order-shipped");
+  activate.set_version(1);
+  v1::ActivateTemplateResponse activated;
+  ASSERT_TRUE(template_stub_->ActivateTemplate(Context().get(), activate, &activated).ok());
+  EXPECT_EQ(activated.template_().version(), 1);
+  EXPECT_EQ(activated.template_().active_version(), 1);
+  // The latest is still 2, and says that 1 is in use; preview renders the active one.
+  v1::GetTemplateRequest get;
+  get.set_name("order-shipped");
+  v1::GetTemplateResponse latest;
+  ASSERT_TRUE(template_stub_->GetTemplate(Context().get(), get, &latest).ok());
+  EXPECT_EQ(latest.template_().version(), 2);
+  EXPECT_EQ(latest.template_().active_version(), 1);
+  v1::PreviewTemplateRequest preview;
+  preview.set_name("order-shipped");
+  v1::PreviewTemplateResponse rendered;
+  ASSERT_TRUE(template_stub_->PreviewTemplate(Context().get(), preview, &rendered).ok());
+  EXPECT_EQ(rendered.version(), 1);
+
+  activate.set_version(7);
+  grpc::Status missing = template_stub_->ActivateTemplate(Context().get(), activate, &activated);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(missing.error_message(), HasSubstr("has no version 7"));
+  activate.set_version(0);
+  EXPECT_EQ(template_stub_->ActivateTemplate(Context().get(), activate, &activated).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A new version is active again.
+  patch.set_description("v3");
+  v1::Template v3;
+  ASSERT_TRUE(Update(patch, {"description"}, &v3).ok());
+  EXPECT_EQ(v3.active_version(), 3);
+}
+
 TEST_F(TemplateServiceTest, ListAndDelete) {
   for (const char* name : {"b-template", "a-template", "c-template"}) {
     v1::Template t = Shipped();

@@ -283,6 +283,23 @@ TEST_F(DeciderTest, TheContactHistoryListsEveryDecisionNewestFirst) {
   EXPECT_EQ(page->items[1].decision->outcome, DecisionOutcome::kSend);
 }
 
+TEST_F(DeciderTest, EventsUseTheActiveTemplateVersion) {
+  clock_.Set(Utc(2026, 3, 2, 12));
+  // Version 2 of order-shipped is SECURITY... and then rolled back to version 1.
+  AddTemplate("order-shipped", Category::kSecurity, {"order.shipped"});
+  ASSERT_TRUE(store_->ActivateTemplateVersion("order-shipped", 1).ok());
+  Publish({Event("e-1", "order.shipped", "ams")});
+  EXPECT_EQ(Decide(), 1);
+  core::Notification n = Get("e-1", "ams", "order-shipped");
+  EXPECT_EQ(n.template_version, 1);
+  EXPECT_EQ(n.category, Category::kOrderUpdate);
+  // A template whose active version no longer lists the event type is not triggered.
+  AddTemplate("order-shipped", Category::kOrderUpdate, {"order.delivered"});
+  Publish({Event("e-2", "order.shipped", "ams")});
+  EXPECT_EQ(Decide(), 1);
+  EXPECT_EQ(Get("e-2", "ams", "").decision->reason, DecisionReason::kNoTemplate);
+}
+
 TEST_F(DeciderTest, ADecisionOnAStaleReadIsNotApplied) {
   clock_.Set(Utc(2026, 3, 2, 12));
   Publish({Event("e-1", "order.shipped", "ams")});
