@@ -3,6 +3,7 @@
 #include "services/api/page_token.h"
 #include "services/api/status.h"
 #include "services/api/template_mapping.h"
+#include "services/api/template_variables.h"
 #include "services/api/update_mask.h"
 #include "services/compose/json_data.h"
 #include "services/compose/localize.h"
@@ -174,6 +175,7 @@ absl::Status TemplateService::Create(const v1::CreateTemplateRequest& request,
       });
   if (!stored.ok()) return stored.status();
   *response.mutable_template_() = TemplateToProto(*stored);
+  for (std::string& warning : UnknownVariables(*stored)) response.add_warnings(std::move(warning));
   return absl::OkStatus();
 }
 
@@ -226,6 +228,7 @@ absl::Status TemplateService::Update(const v1::UpdateTemplateRequest& request,
       });
   if (!stored.ok()) return stored.status();
   *response.mutable_template_() = TemplateToProto(*stored);
+  for (std::string& warning : UnknownVariables(*stored)) response.add_warnings(std::move(warning));
   return absl::OkStatus();
 }
 

@@ -85,6 +85,13 @@ class Scanner {
       if (name.find_first_of(" \t\r\n") != std::string::npos) {
         return Error(tag, core::StrCat("tag name \"", name, "\" contains white space"));
       }
+      const Position where = At(tag);
+      tags_.push_back({sigil == '#'   ? MustacheTag::Kind::kSection
+                       : sigil == '^' ? MustacheTag::Kind::kInverted
+                       : sigil == '/' ? MustacheTag::Kind::kClose
+                       : sigil == '>' ? MustacheTag::Kind::kPartial
+                                      : MustacheTag::Kind::kVariable,
+                       name, where.line, where.column});
       if (sigil == '#' || sigil == '^') {
         sections.push_back({name, tag});
       } else if (sigil == '/') {
@@ -137,6 +144,12 @@ class Scanner {
     return std::nullopt;
   }
 
+  std::vector<MustacheTag> tags_;
+
+ public:
+  std::vector<MustacheTag>& tags() { return tags_; }
+
+ private:
   std::string_view source_;
   std::string open_ = "{{";
   std::string close_ = "}}";
@@ -173,6 +186,15 @@ std::string EscapeHtml(std::string_view text) {
 
 std::optional<MustacheError> FindMustacheError(std::string_view source) {
   return Scanner(source).Check();
+}
+
+absl::StatusOr<std::vector<MustacheTag>> ParseMustacheTags(std::string_view source) {
+  Scanner scanner(source);
+  if (auto error = scanner.Check()) {
+    return absl::InvalidArgumentError(
+        core::StrCat("line ", error->line, ", column ", error->column, ": ", error->problem));
+  }
+  return std::move(scanner.tags());
 }
 
 absl::Status CheckMustacheSyntax(std::string_view source) {

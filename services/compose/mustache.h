@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -25,6 +26,18 @@ struct MustacheError {
 
 /// The first syntax mistake in a source, if any (see CheckMustacheSyntax).
 std::optional<MustacheError> FindMustacheError(std::string_view source);
+
+/// One tag of a Mustache source (comments and delimiter changes left out).
+struct MustacheTag {
+  enum class Kind { kVariable, kSection, kInverted, kClose, kPartial };
+  Kind kind = Kind::kVariable;
+  std::string name;  // e.g. "order.total.amount", "." for the current item
+  int line = 1;
+  int column = 1;
+};
+
+/// The tags of a source in order; INVALID_ARGUMENT as CheckMustacheSyntax.
+absl::StatusOr<std::vector<MustacheTag>> ParseMustacheTags(std::string_view source);
 
 /// Checks a template's Mustache syntax: every tag closed, sections and inverted
 /// sections closed in order and by name, delimiter changes well formed, tag names

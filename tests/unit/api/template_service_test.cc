@@ -223,6 +223,29 @@ TEST_F(TemplateServiceTest, AnOlderVersionCanBeActivatedAndANewOneIsActiveAgain)
   EXPECT_EQ(v3.active_version(), 3);
 }
 
+TEST_F(TemplateServiceTest, VariablesNothingCanSupplyAreWarnedAbout) {
+  v1::Template t = Shipped();
+  t.mutable_contents(0)->mutable_email()->set_text_body(
+      "Hello {{customer.name}},\n{{order.tracking_nr}} {{order.total.amount}}\n"
+      "{{#order.items}}{{name}} x{{quantity}} {{unit_price.amount}} {{colour}}{{/order.items}}\n"
+      "{{attributes.anything}} {{#order.delay_reason}}{{.}}{{/order.delay_reason}}"
+      "{{^order.carrier}}{{order.carrier}}{{/order.carrier}} {{costumer.email}} {{>footer}}");
+  v1::CreateTemplateRequest request;
+  *request.mutable_template_() = t;
+  v1::CreateTemplateResponse response;
+  grpc::Status status = template_stub_->CreateTemplate(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(
+      response.warnings(),
+      ::testing::ElementsAre(
+          "contents[en].email.text_body line 2, column 1: {{order.tracking_nr}}: no event or "
+          "profile field supplies it (did you mean order.tracking_url?)",
+          "contents[en].email.text_body line 3, column 62: {{colour}}: no event or profile field "
+          "supplies it",
+          "contents[en].email.text_body line 4, column 130: {{costumer.email}}: no event or "
+          "profile field supplies it (did you mean customer?)"));
+}
+
 TEST_F(TemplateServiceTest, ListAndDelete) {
   for (const char* name : {"b-template", "a-template", "c-template"}) {
     v1::Template t = Shipped();
