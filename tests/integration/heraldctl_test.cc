@@ -3,6 +3,8 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -140,6 +142,36 @@ TEST_F(HeraldctlTest, TemplateRenderWritesExactlyTheRenderedBytes) {
   EXPECT_THAT(preview.out, HasSubstr("\"text\": \"Bestelling 1001 is onderweg\""));
   EXPECT_THAT(preview.out, HasSubstr("\"encoding\": \"SMS_ENCODING_GSM_7\""));
   EXPECT_THAT(preview.out, HasSubstr("\"segments\": 1"));
+}
+
+TEST_F(HeraldctlTest, TheExampleTemplatesApplyCleanlyAndOnlyOnce) {
+  RunResult first = Ctl({"template", "apply", DEPLOY_TEMPLATES_DIR});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.err, "");  // no warnings: every variable is one Herald supplies
+  EXPECT_THAT(first.out, HasSubstr("order-shipped: created, version 1 (active 1)\n"));
+  EXPECT_THAT(first.out, HasSubstr("suspicious-login: created, version 1 (active 1)\n"));
+  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 7);
+  RunResult again = Ctl({"template", "apply", DEPLOY_TEMPLATES_DIR});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("order-shipped: unchanged, version 1 (active 1)\n"));
+
+  // Previews in both languages.
+  const std::string data = Write("outage.json", R"({"customer": {"name": "Anna"},
+      "service": {"outage": {"service_name": "Internet", "area": "Utrecht"}}})");
+  RunResult nl =
+      Ctl({"template", "preview", "outage-started", "--data", data, "--locale", "nl-NL"});
+  ASSERT_EQ(nl.exit_code, 0) << nl.err;
+  EXPECT_THAT(nl.out, HasSubstr("\"subject\": \"Storing: Internet in Utrecht\""));
+  RunResult en =
+      Ctl({"template", "preview", "outage-started", "--data", data, "--locale", "en-GB"});
+  EXPECT_THAT(en.out, HasSubstr("\"subject\": \"Outage: Internet in Utrecht\""));
+
+  // A manifest with a mistake is named, and the others still go.
+  std::filesystem::create_directories(dir_.File("mine/broken"));
+  Write("mine/broken/template.yaml", "name: broken\ncategory: NEWSLETTER\n");
+  RunResult broken = Ctl({"template", "apply", dir_.File("mine")});
+  EXPECT_EQ(broken.exit_code, 2);
+  EXPECT_THAT(broken.err, HasSubstr("template.yaml: category: \"NEWSLETTER\" is not a category"));
 }
 
 TEST_F(HeraldctlTest, DeliveriesAndExplainShowWhatTheCustomerWasToldAndWhy) {

@@ -2,14 +2,18 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
+#include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <sstream>
 
+#include "absl/status/statusor.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "herald/v1/notification_service.grpc.pb.h"
@@ -120,6 +124,14 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   render->add_option("--escape", escape_, "html (Mustache's default, for HTML bodies) or none")
       ->check(CLI::IsMember({"html", "none"}))
       ->capture_default_str();
+
+  CLI::App* apply =
+      tmpl->add_subcommand("apply",
+                           "Upload templates kept as files: every */template.yaml under DIR "
+                           "(a manifest naming its Mustache files); unchanged ones make no "
+                           "new version")
+          ->callback([this] { TemplateApply(); });
+  apply->add_option("dir", dir_, "Directory of templates")->required();
 
   CLI::App* activate =
       tmpl->add_subcommand("activate", "Make a stored version the one events use (roll back)")
@@ -380,6 +392,150 @@ void Heraldctl::TemplateRender() {
                               escape_ == "html" ? compose::Escape::kHtml : compose::Escape::kNone);
   if (!out.ok()) return bad(std::string(out.status().message()));
   out_ << *out;  // exactly the rendered bytes
+}
+
+namespace {
+
+// A template.yaml manifest as a v1::Template, its Mustache files read relative to it.
+// Errors name the file and key.
+absl::StatusOr<v1::Template> ReadManifest(const std::filesystem::path& manifest) {
+  const std::string where = manifest.string();
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(where);
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(where + ": " + e.what());
+  }
+  auto text = [&](const YAML::Node& node, const std::string& key) -> std::string {
+    return node[key] && node[key].IsScalar() ? node[key].Scalar() : "";
+  };
+  // A body: a file next to the manifest.
+  auto file = [&](const YAML::Node& node, const std::string& key,
+                  std::string& out) -> absl::Status {
+    const std::string name = text(node, key);
+    if (name.empty()) return absl::OkStatus();
+    std::optional<std::string> body = ReadFile((manifest.parent_path() / name).string());
+    if (!body) {
+      return absl::InvalidArgumentError(where + ": " + key + ": cannot open " +
+                                        (manifest.parent_path() / name).string());
+    }
+    out = *std::move(body);
+    return absl::OkStatus();
+  };
+  v1::Template t;
+  t.set_name(text(root, "name"));
+  t.set_description(text(root, "description"));
+  v1::Category category;
+  if (!v1::Category_Parse("CATEGORY_" + text(root, "category"), &category)) {
+    return absl::InvalidArgumentError(where + ": category: \"" + text(root, "category") +
+                                      "\" is not a category (e.g. ORDER_UPDATE)");
+  }
+  t.set_category(category);
+  if (root["event_types"]) {
+    for (const auto& type : root["event_types"]) t.add_event_types(type.as<std::string>(""));
+  }
+  if (!text(root, "priority").empty()) {
+    v1::Priority priority;
+    if (!v1::Priority_Parse("PRIORITY_" + text(root, "priority"), &priority)) {
+      return absl::InvalidArgumentError(where + ": priority: \"" + text(root, "priority") +
+                                        "\" is not a priority (LOW, NORMAL, HIGH, URGENT)");
+    }
+    t.set_priority(priority);
+  }
+  t.set_default_locale(text(root, "default_locale"));
+  if (!text(root, "max_sms_segments").empty()) {
+    t.set_max_sms_segments(root["max_sms_segments"].as<int>(0));
+  }
+  if (root["contents"] && root["contents"].IsMap()) {
+    for (const auto& entry : root["contents"]) {
+      v1::LocalizedContent* c = t.add_contents();
+      c->set_locale(entry.first.as<std::string>(""));
+      const YAML::Node& content = entry.second;
+      if (content["email"]) {
+        v1::EmailContent* email = c->mutable_email();
+        email->set_subject(text(content["email"], "subject"));
+        std::string body;
+        absl::Status status = file(content["email"], "text", body);
+        if (!status.ok()) return status;
+        email->set_text_body(body);
+        body.clear();
+        status = file(content["email"], "html", body);
+        if (!status.ok()) return status;
+        email->set_html_body(body);
+      }
+      if (content["sms"]) {
+        std::string body;
+        absl::Status status = file(content, "sms", body);
+        if (!status.ok()) return status;
+        c->mutable_sms()->set_text(body);
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+void Heraldctl::TemplateApply() {
+  std::error_code error;
+  std::vector<std::filesystem::path> manifests;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir_, error);
+       !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+    if (it->path().filename() == "template.yaml") manifests.push_back(it->path());
+  }
+  if (error || manifests.empty()) {
+    err_ << "heraldctl: " << dir_ << ": no */template.yaml found"
+         << (error ? " (" + error.message() + ")" : "") << "\n";
+    exit_code_ = kExitBadInput;
+    return;
+  }
+  std::sort(manifests.begin(), manifests.end());
+  auto stub = v1::TemplateService::NewStub(Channel());
+  for (const auto& manifest : manifests) {
+    absl::StatusOr<v1::Template> t = ReadManifest(manifest);
+    if (!t.ok()) {
+      err_ << "heraldctl: " << t.status().message() << "\n";
+      exit_code_ = kExitBadInput;
+      continue;
+    }
+    v1::GetTemplateRequest get;
+    get.set_name(t->name());
+    v1::GetTemplateResponse before;
+    grpc::Status status = stub->GetTemplate(Context().get(), get, &before);
+    const v1::Template* stored = nullptr;
+    google::protobuf::RepeatedPtrField<std::string> warnings;
+    std::string what;
+    v1::CreateTemplateResponse created;
+    v1::UpdateTemplateResponse updated;
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+      v1::CreateTemplateRequest create;
+      *create.mutable_template_() = *t;
+      status = stub->CreateTemplate(Context().get(), create, &created);
+      stored = &created.template_();
+      warnings = created.warnings();
+      what = "created";
+    } else if (status.ok()) {
+      v1::UpdateTemplateRequest update;
+      *update.mutable_template_() = *t;
+      update.mutable_update_mask()->add_paths("*");
+      status = stub->UpdateTemplate(Context().get(), update, &updated);
+      stored = &updated.template_();
+      warnings = updated.warnings();
+      what = stored->version() == before.template_().version() ? "unchanged" : "updated";
+    }
+    if (!status.ok()) {
+      err_ << "heraldctl: " << manifest.string() << ": " << CodeName(status.error_code()) << ": "
+           << status.error_message() << "\n";
+      exit_code_ =
+          status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+      continue;
+    }
+    out_ << stored->name() << ": " << what << ", version " << stored->version() << " (active "
+         << stored->active_version() << ")\n";
+    for (const std::string& warning : warnings) {
+      err_ << "heraldctl: " << manifest.string() << ": warning: " << warning << "\n";
+    }
+  }
 }
 
 void Heraldctl::TemplateActivate() {

@@ -44,6 +44,7 @@ class Heraldctl {
   void TemplateRender();
   void TemplatePreview();
   void TemplateActivate();
+  void TemplateApply();
   void Explain();
   void DeliveriesList();
 
@@ -70,6 +71,7 @@ class Heraldctl {
   std::vector<std::string> partial_args_;  // NAME=FILE
   std::string escape_ = "html";
   std::string locale_;
+  std::string dir_;
 };
 
 }  // namespace herald::heraldctl
