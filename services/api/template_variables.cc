@@ -56,21 +56,6 @@ const Shape& Root() {
   return *kRoot;
 }
 
-size_t Distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // Resolves a dotted name against the open contexts, innermost first. On failure,
 // `hint` is the closest name at the level that failed.
 const Shape* Resolve(const std::vector<const Shape*>& contexts, const std::string& name,
@@ -95,7 +80,7 @@ const Shape* Resolve(const std::vector<const Shape*>& contexts, const std::strin
     if (at == nullptr) {
       size_t best = 3;
       for (const auto& [candidate, shape] : level->fields) {
-        const size_t d = Distance(parts[i], candidate);
+        const size_t d = core::EditDistance(parts[i], candidate);
         if (d < best) {
           best = d;
           hint = prefix + candidate;

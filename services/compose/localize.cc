@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "services/core/contact_validation.h"
 #include "services/core/strings.h"
 
 namespace herald::compose {
@@ -27,20 +28,9 @@ std::string ToUtf8(const icu::UnicodeString& s) {
   return out;
 }
 
-absl::StatusOr<std::unique_ptr<icu::TimeZone>> Zone(std::string_view id) {
-  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(
-      icu::UnicodeString::fromUTF8(icu::StringPiece(id.data(), static_cast<int32_t>(id.size())))));
-  icu::UnicodeString canonical;
-  zone->getID(canonical);
-  if (canonical == UNICODE_STRING_SIMPLE("Etc/Unknown")) {
-    return absl::InvalidArgumentError(core::StrCat("\"", id, "\" is not an IANA time zone"));
-  }
-  return zone;
-}
-
 absl::StatusOr<std::string> Format(core::Time t, std::string_view locale,
                                    std::string_view time_zone, bool date) {
-  absl::StatusOr<std::unique_ptr<icu::TimeZone>> zone = Zone(time_zone);
+  absl::StatusOr<std::unique_ptr<icu::TimeZone>> zone = core::MakeTimeZone(time_zone);
   if (!zone.ok()) return zone.status();
   std::unique_ptr<icu::DateFormat> format(
       date ? icu::DateFormat::createDateInstance(icu::DateFormat::kFull, ToLocale(locale))

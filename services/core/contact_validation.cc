@@ -142,4 +142,15 @@ absl::StatusOr<std::string> NormalizeTimeZone(std::string_view time_zone) {
   return std::string(time_zone);
 }
 
+absl::StatusOr<std::unique_ptr<icu::TimeZone>> MakeTimeZone(std::string_view time_zone) {
+  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(time_zone.data(), time_zone.size()))));
+  icu::UnicodeString id;
+  zone->getID(id);
+  if (id == UNICODE_STRING_SIMPLE("Etc/Unknown")) {
+    return absl::InvalidArgumentError(core::StrCat("\"", time_zone, "\" is not an IANA time zone"));
+  }
+  return zone;
+}
+
 }  // namespace herald::core

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <unicode/timezone.h>
+
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,5 +30,8 @@ absl::StatusOr<std::string> NormalizeLocale(std::string_view locale);
 
 /// An IANA time zone id known to ICU ("Europe/Amsterdam"); returned as given.
 absl::StatusOr<std::string> NormalizeTimeZone(std::string_view time_zone);
+
+/// An ICU time zone for an IANA id; INVALID_ARGUMENT for an id ICU does not know.
+absl::StatusOr<std::unique_ptr<icu::TimeZone>> MakeTimeZone(std::string_view time_zone);
 
 }  // namespace herald::core

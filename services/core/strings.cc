@@ -2,7 +2,9 @@
 
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 namespace herald::core {
 
@@ -16,6 +18,21 @@ bool IsValidUtf8(std::string_view s) {
     if (c < 0) return false;
   }
   return true;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
 }
 
 }  // namespace herald::core

@@ -39,6 +39,10 @@ void StrAppend(std::string& out, const Parts&... parts) {
   (strings_internal::Append(out, parts), ...);
 }
 
+/// Levenshtein distance in bytes: how many insertions, deletions and substitutions
+/// turn a into b (for "did you mean ...?").
+size_t EditDistance(std::string_view a, std::string_view b);
+
 /// Whether s is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 

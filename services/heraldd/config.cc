@@ -17,21 +17,6 @@
 namespace herald::heraldd {
 namespace {
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 template <typename T>
 bool ParseInt(std::string_view text, T& out) {
   const char* end = text.data() + text.size();
@@ -237,7 +222,7 @@ class MapReader {
       std::string hint;
       size_t best = 3;
       for (const std::string& k : known_) {
-        size_t d = EditDistance(key, k);
+        size_t d = core::EditDistance(key, k);
         if (d < best) {
           best = d;
           hint = core::StrCat(" (did you mean \"", k, "\"?)");

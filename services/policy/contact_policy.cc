@@ -349,14 +349,18 @@ class Evaluation {
       auto until = QuietHoursCalendar::QuietUntil(hours, zone, at);
       return until.ok() ? *until : std::nullopt;
     };
-    const std::optional<core::Time> quiet_now = quiet_until(in_.now);
+    absl::StatusOr<std::optional<core::Time>> quiet_at_now = std::nullopt;
+    if (quiet_applies) quiet_at_now = QuietHoursCalendar::QuietUntil(hours, zone, in_.now);
+    const std::optional<core::Time> quiet_now =
+        quiet_at_now.ok() ? *quiet_at_now : std::optional<core::Time>();
     if (!quiet_applies) {
       Record("quiet_hours", true,
              category_ == Category::kSecurity ? "SECURITY ignores quiet hours"
                                               : "URGENT messages ignore quiet hours");
-    } else if (auto valid = QuietHoursCalendar::QuietUntil(hours, zone, in_.now); !valid.ok()) {
+    } else if (!quiet_at_now.ok()) {
       Record("quiet_hours", true,
-             core::StrCat(quiet_rule, ": not applied: ", core::ToStd(valid.status().message())));
+             core::StrCat(quiet_rule,
+                          ": not applied: ", core::ToStd(quiet_at_now.status().message())));
     } else if (quiet_now) {
       Record("quiet_hours", false,
              core::StrCat(quiet_rule, ": quiet now; ends at ", core::FormatTime(*quiet_now)));

@@ -67,24 +67,34 @@ absl::StatusOr<int> Decider::RunOnce() {
   std::map<std::string, std::unique_ptr<core::Template>> templates;
   std::vector<std::string> customers;
   std::unordered_map<std::string, size_t> customer_index;
+  std::vector<const core::Notification*> first_of_event;
   for (const core::Notification& n : *work) {
-    if (!events.contains(n.event_id)) {
-      absl::StatusOr<store::EventRecord> record = store_.GetEvent(n.event_id);
-      if (!record.ok() && !absl::IsNotFound(record.status())) return record.status();
-      absl::StatusOr<core::Event> event =
-          record.ok() ? read_event_(*record) : absl::StatusOr<core::Event>(record.status());
-      if (!event.ok()) {
-        // Decided on what the notification row says (no contact overrides, no
-        // subject) rather than holding up every other decision.
-        spdlog::error("msg=\"stored event unreadable\" event_id={} error=\"{}\"", n.event_id,
-                      event.status().ToString());
-        core::Event minimal;
-        minimal.event_id = n.event_id;
-        minimal.event_type = n.event_type;
-        event = std::move(minimal);
-      }
-      events.emplace(n.event_id, std::make_unique<core::Event>(*std::move(event)));
+    if (events.emplace(n.event_id, nullptr).second) first_of_event.push_back(&n);
+  }
+  std::vector<std::string> event_ids;
+  for (const core::Notification* n : first_of_event) event_ids.push_back(n->event_id);
+  absl::StatusOr<std::vector<std::optional<store::EventRecord>>> records =
+      store_.GetEvents(event_ids);
+  if (!records.ok()) return records.status();
+  for (size_t i = 0; i < first_of_event.size(); ++i) {
+    const core::Notification& n = *first_of_event[i];
+    const std::optional<store::EventRecord>& record = (*records)[i];
+    absl::StatusOr<core::Event> event =
+        record ? read_event_(*record)
+               : absl::StatusOr<core::Event>(absl::NotFoundError("the event is not stored"));
+    if (!event.ok()) {
+      // Decided on what the notification row says (no contact overrides, no subject)
+      // rather than holding up every other decision.
+      spdlog::error("msg=\"stored event unreadable\" event_id={} error=\"{}\"", n.event_id,
+                    event.status().ToString());
+      core::Event minimal;
+      minimal.event_id = n.event_id;
+      minimal.event_type = n.event_type;
+      event = std::move(minimal);
     }
+    events[n.event_id] = std::make_unique<core::Event>(*std::move(event));
+  }
+  for (const core::Notification& n : *work) {
     if (!n.template_name.empty() && !templates.contains(n.template_name)) {
       absl::StatusOr<core::Template> t =
           store_.GetTemplate(n.template_name, store::TemplateStore::kActiveVersion);

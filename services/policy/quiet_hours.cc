@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "services/core/contact_validation.h"
 #include "services/core/strings.h"
 
 namespace herald::policy {
@@ -27,15 +28,10 @@ core::Time FromUDate(UDate d) {
 absl::StatusOr<std::optional<core::Time>> QuietHoursCalendar::QuietUntil(
     const core::QuietHours& hours, std::string_view time_zone, core::Time at) {
   if (hours.start_minute == hours.end_minute) return std::nullopt;
-  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(
-      icu::UnicodeString::fromUTF8(icu::StringPiece(time_zone.data(), time_zone.size()))));
-  icu::UnicodeString id;
-  zone->getID(id);
-  if (id == UNICODE_STRING_SIMPLE("Etc/Unknown")) {
-    return absl::InvalidArgumentError(core::StrCat("\"", time_zone, "\" is not an IANA time zone"));
-  }
+  absl::StatusOr<std::unique_ptr<icu::TimeZone>> zone = core::MakeTimeZone(time_zone);
+  if (!zone.ok()) return zone.status();
   UErrorCode status = U_ZERO_ERROR;
-  icu::GregorianCalendar calendar(zone.release(), status);  // takes the zone
+  icu::GregorianCalendar calendar(zone->release(), status);  // takes the zone
   if (U_FAILURE(status)) {
     return absl::InternalError(core::StrCat("icu calendar: ", u_errorName(status)));
   }

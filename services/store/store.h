@@ -171,6 +171,10 @@ class NotificationStore {
   /// NOT_FOUND when no event has this id.
   virtual absl::StatusOr<EventRecord> GetEvent(std::string_view event_id) = 0;
 
+  /// For each id, its event (nullopt when there is none), in one snapshot.
+  virtual absl::StatusOr<std::vector<std::optional<EventRecord>>> GetEvents(
+      const std::vector<std::string>& event_ids) = 0;
+
   /// Work for the contact policy: PENDING notifications, and DEFERRED ones due at
   /// `now`, up to `limit`, oldest first.
   virtual absl::StatusOr<std::vector<core::Notification>> ListDecisionWork(core::Time now,

@@ -51,6 +51,22 @@ const char* CodeName(grpc::StatusCode code) {
   return i < std::size(kNames) ? kNames[i] : "UNKNOWN";
 }
 
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// "FILE:LINE:COLUMN: problem" for a Mustache syntax error, as compilers report.
+std::optional<std::string> SyntaxError(const std::string& file, std::string_view source) {
+  std::optional<compose::MustacheError> error = compose::FindMustacheError(source);
+  if (!error) return std::nullopt;
+  return file + ":" + std::to_string(error->line) + ":" + std::to_string(error->column) + ": " +
+         error->problem;
+}
+
 }  // namespace
 
 int Heraldctl::Main(int argc, const char* const* argv) {
@@ -214,19 +230,16 @@ void Heraldctl::PrintJson(const google::protobuf::Message& message) {
 }
 
 bool Heraldctl::ReadJson(google::protobuf::Message& message) {
-  std::stringstream text;
+  std::optional<std::string> text;
   if (file_ == "-") {
-    text << std::cin.rdbuf();
+    std::stringstream in;
+    in << std::cin.rdbuf();
+    text = in.str();
   } else {
-    std::ifstream in(file_);
-    if (!in) {
-      err_ << "heraldctl: cannot open " << file_ << "\n";
-      exit_code_ = kExitBadInput;
-      return false;
-    }
-    text << in.rdbuf();
+    text = ReadFile(file_);
   }
-  auto status = google::protobuf::util::JsonStringToMessage(text.str(), &message);
+  if (!text) return BadInput("cannot open " + file_);
+  auto status = google::protobuf::util::JsonStringToMessage(*text, &message);
   if (!status.ok()) {
     err_ << "heraldctl: " << file_ << ": not a " << message.GetDescriptor()->full_name()
          << " in JSON: " << status.message() << "\n";
@@ -342,55 +355,49 @@ void Heraldctl::TemplateDelete() {
   }
 }
 
-}  // namespace herald::heraldctl
-
-namespace herald::heraldctl {
-
-namespace {
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+bool Heraldctl::BadInput(const std::string& message) {
+  err_ << "heraldctl: " << message << "\n";
+  exit_code_ = kExitBadInput;
+  return false;
 }
 
-}  // namespace
-
-void Heraldctl::TemplateRender() {
-  auto bad = [this](const std::string& message) {
-    err_ << "heraldctl: " << message << "\n";
-    exit_code_ = kExitBadInput;
-  };
-  std::optional<std::string> source = ReadFile(file_);
-  if (!source) return bad("cannot open " + file_);
-  std::optional<std::string> json = ReadFile(data_file_);
-  if (!json) return bad("cannot open " + data_file_);
+std::optional<std::map<std::string, std::string>> Heraldctl::ReadPartials() {
   std::map<std::string, std::string> partials;
   for (const std::string& arg : partial_args_) {
     const size_t eq = arg.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return bad("--partial " + arg + ": expected NAME=FILE");
+      BadInput("--partial " + arg + ": expected NAME=FILE");
+      return std::nullopt;
     }
-    std::optional<std::string> partial = ReadFile(arg.substr(eq + 1));
-    if (!partial) return bad("cannot open " + arg.substr(eq + 1));
-    if (auto error = compose::FindMustacheError(*partial)) {
-      return bad(arg.substr(eq + 1) + ":" + std::to_string(error->line) + ":" +
-                 std::to_string(error->column) + ": " + error->problem);
+    const std::string file = arg.substr(eq + 1);
+    std::optional<std::string> partial = ReadFile(file);
+    if (!partial) {
+      BadInput("cannot open " + file);
+      return std::nullopt;
+    }
+    if (auto error = SyntaxError(file, *partial)) {
+      BadInput(*error);
+      return std::nullopt;
     }
     partials[arg.substr(0, eq)] = *std::move(partial);
   }
-  if (auto error = compose::FindMustacheError(*source)) {
-    return bad(file_ + ":" + std::to_string(error->line) + ":" + std::to_string(error->column) +
-               ": " + error->problem);
-  }
+  return partials;
+}
+
+void Heraldctl::TemplateRender() {
+  std::optional<std::string> source = ReadFile(file_);
+  if (!source) return (void)BadInput("cannot open " + file_);
+  std::optional<std::string> json = ReadFile(data_file_);
+  if (!json) return (void)BadInput("cannot open " + data_file_);
+  std::optional<std::map<std::string, std::string>> partials = ReadPartials();
+  if (!partials) return;
+  if (auto error = SyntaxError(file_, *source)) return (void)BadInput(*error);
   absl::StatusOr<mstch::node> data = compose::ParseJsonData(*json);
-  if (!data.ok()) return bad(data_file_ + ": " + std::string(data.status().message()));
+  if (!data.ok()) return (void)BadInput(data_file_ + ": " + std::string(data.status().message()));
   absl::StatusOr<std::string> out =
-      compose::RenderMustache(*source, *data, partials,
+      compose::RenderMustache(*source, *data, *partials,
                               escape_ == "html" ? compose::Escape::kHtml : compose::Escape::kNone);
-  if (!out.ok()) return bad(std::string(out.status().message()));
+  if (!out.ok()) return (void)BadInput(std::string(out.status().message()));
   out_ << *out;  // exactly the rendered bytes
 }
 
@@ -484,9 +491,7 @@ void Heraldctl::TemplateApply() {
     if (it->path().filename() == "template.yaml") manifests.push_back(it->path());
   }
   if (error || manifests.empty()) {
-    err_ << "heraldctl: " << dir_ << ": no */template.yaml found"
-         << (error ? " (" + error.message() + ")" : "") << "\n";
-    exit_code_ = kExitBadInput;
+    BadInput(dir_ + ": no */template.yaml found" + (error ? " (" + error.message() + ")" : ""));
     return;
   }
   std::sort(manifests.begin(), manifests.end());
@@ -494,8 +499,7 @@ void Heraldctl::TemplateApply() {
   for (const auto& manifest : manifests) {
     absl::StatusOr<v1::Template> t = ReadManifest(manifest);
     if (!t.ok()) {
-      err_ << "heraldctl: " << t.status().message() << "\n";
-      exit_code_ = kExitBadInput;
+      BadInput(std::string(t.status().message()));
       continue;
     }
     v1::GetTemplateRequest get;
@@ -548,26 +552,18 @@ void Heraldctl::TemplateActivate() {
 }
 
 void Heraldctl::TemplatePreview() {
-  auto bad = [this](const std::string& message) {
-    err_ << "heraldctl: " << message << "\n";
-    exit_code_ = kExitBadInput;
-  };
   v1::PreviewTemplateRequest request;
   request.set_name(key_);
   request.set_version(version_);
   request.set_locale(locale_);
   std::optional<std::string> json = ReadFile(data_file_);
-  if (!json) return bad("cannot open " + data_file_);
+  if (!json) return (void)BadInput("cannot open " + data_file_);
   if (!google::protobuf::util::JsonStringToMessage(*json, request.mutable_data()).ok()) {
-    return bad(data_file_ + ": not a JSON object");
+    return (void)BadInput(data_file_ + ": not a JSON object");
   }
-  for (const std::string& arg : partial_args_) {
-    const size_t eq = arg.find('=');
-    if (eq == std::string::npos || eq == 0) return bad("--partial " + arg + ": expected NAME=FILE");
-    std::optional<std::string> partial = ReadFile(arg.substr(eq + 1));
-    if (!partial) return bad("cannot open " + arg.substr(eq + 1));
-    (*request.mutable_partials())[arg.substr(0, eq)] = *std::move(partial);
-  }
+  std::optional<std::map<std::string, std::string>> partials = ReadPartials();
+  if (!partials) return;
+  request.mutable_partials()->insert(partials->begin(), partials->end());
   v1::PreviewTemplateResponse response;
   auto stub = v1::TemplateService::NewStub(Channel());
   if (Check(stub->PreviewTemplate(Context().get(), request, &response))) PrintJson(response);

@@ -4,7 +4,9 @@
 #include <grpcpp/grpcpp.h>
 
 #include <iosfwd>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,10 @@ class Heraldctl {
   void PrintJson(const google::protobuf::Message& message);
   /// Reads file_ ("-" is stdin) as JSON into message.
   bool ReadJson(google::protobuf::Message& message);
+  /// Prints a bad-input message and sets exit code 2; returns false.
+  bool BadInput(const std::string& message);
+  /// The --partial NAME=FILE files, checked; nullopt after reporting a problem.
+  std::optional<std::map<std::string, std::string>> ReadPartials();
 
   void Health();
   void Services();

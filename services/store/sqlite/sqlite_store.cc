@@ -361,6 +361,22 @@ absl::StatusOr<EventRecord> SqliteStore::GetEvent(std::string_view event_id) {
   return std::move(**record);
 }
 
+absl::StatusOr<std::vector<std::optional<EventRecord>>> SqliteStore::GetEvents(
+    const std::vector<std::string>& event_ids) {
+  std::vector<std::optional<EventRecord>> records;
+  records.reserve(event_ids.size());
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    for (const std::string& id : event_ids) {
+      absl::StatusOr<std::optional<EventRecord>> record = ReadEvent(db, id);
+      if (!record.ok()) return record.status();
+      records.push_back(*std::move(record));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return records;
+}
+
 absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDecisionWork(core::Time now,
                                                                               int limit) {
   absl::StatusOr<std::vector<core::Notification>> work;

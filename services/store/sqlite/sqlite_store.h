@@ -59,6 +59,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<int64_t> CountNotifications(
       const std::vector<core::NotificationState>& states) override;
   absl::StatusOr<EventRecord> GetEvent(std::string_view event_id) override;
+  absl::StatusOr<std::vector<std::optional<EventRecord>>> GetEvents(
+      const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<core::Notification>> ListDecisionWork(core::Time now,
                                                                    int limit) override;
   absl::StatusOr<std::optional<core::Time>> NextDeferTime() override;

@@ -50,8 +50,10 @@ class DeciderTest : public ::testing::Test {
     store_ = std::move(*store);
     intake_ = std::make_unique<ingest::Intake>(*store_, *store_, *store_, clock_,
                                                ingest::EventLimits{}, registry_);
-    decider_ = std::make_unique<Decider>(*store_, PolicyConfig::Defaults(), ingest::ReadStoredEvent,
-                                         clock_, registry_, Decider::Options{.max_batch = 100});
+    decider_ = std::make_unique<Decider>(
+        *store_, PolicyConfig::Defaults(), ingest::ReadStoredEvent, clock_,
+        registry_,  // Never woken by the clock in these tests: only Wake() (or RunOnce) decides.
+        Decider::Options{.max_batch = 100, .idle_wait = std::chrono::hours(1)});
   }
 
   void AddTemplate(const std::string& name, Category category,
@@ -323,17 +325,24 @@ TEST_F(DeciderTest, ADecisionOnAStaleReadIsNotApplied) {
   EXPECT_EQ(decisions->size(), 1u);
 }
 
-TEST_F(DeciderTest, TheWorkerDecidesWhenWokenAndStopsCleanly) {
+TEST_F(DeciderTest, TheWorkerDecidesWhenIntakeWakesItAndStopsCleanly) {
   clock_.Set(Utc(2026, 3, 2, 12));
-  decider_->Start();
-  Publish({Event("e-1", "order.shipped", "ams")});
-  decider_->Wake();
+  intake_->SetOnRecorded([this] { decider_->Wake(); });
   // Waits for a state, bounded for a broken build.
-  for (int i = 0;
-       i < 500 && Get("e-1", "ams", "order-shipped").state == NotificationState::kPending; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_EQ(Get("e-1", "ams", "order-shipped").state, NotificationState::kQueued);
+  auto decided = [&](const std::string& event_id) {
+    for (int i = 0;
+         i < 500 && Get(event_id, "ams", "order-shipped").state == NotificationState::kPending;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Get(event_id, "ams", "order-shipped").state;
+  };
+  Publish({Event("e-1", "order.shipped", "ams")});
+  decider_->Start();  // the first pass decides what is waiting
+  EXPECT_EQ(decided("e-1"), NotificationState::kQueued);
+  // Now it sleeps for an hour unless intake wakes it.
+  Publish({Event("e-2", "order.shipped", "ams")});
+  EXPECT_EQ(decided("e-2"), NotificationState::kQueued);
   decider_->Stop();
   decider_->Stop();
 }
