@@ -50,6 +50,25 @@ v1::Notification NotificationToProto(const core::Notification& n) {
   }
   *proto.mutable_create_time() = ToProto(n.create_time);
   *proto.mutable_update_time() = ToProto(n.update_time);
+  for (const core::RenderedMessage& m : n.messages) {
+    v1::RenderedMessage* out = proto.add_messages();
+    out->set_channel(ToProto(m.channel));
+    out->set_locale(m.locale);
+    *out->mutable_render_time() = ToProto(m.render_time);
+    if (m.channel == core::Channel::kEmail) {
+      v1::RenderedEmail* email = out->mutable_email();
+      email->set_subject(m.subject);
+      email->set_text_body(m.text_body);
+      email->set_html_body(m.html_body);
+    } else {
+      v1::RenderedSms* sms = out->mutable_sms();
+      sms->set_text(m.sms_text);
+      sms->set_encoding(m.sms_encoding == "GSM_7" ? v1::SMS_ENCODING_GSM_7
+                                                  : v1::SMS_ENCODING_UCS_2);
+      sms->set_units(m.sms_units);
+      sms->set_segments(m.sms_segments);
+    }
+  }
   return proto;
 }
 

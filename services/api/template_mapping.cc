@@ -15,6 +15,7 @@ namespace {
 
 constexpr size_t kMaxDescription = 1024;
 constexpr int kMaxSmsSegments = 20;
+constexpr size_t kMaxSnippetBytes = 64 * 1024;
 
 bool IsLowerAlnum(char c) { return absl::ascii_islower(c) || absl::ascii_isdigit(c); }
 
@@ -162,6 +163,39 @@ absl::StatusOr<core::Template> TemplateFromProto(const v1::Template& proto, std:
   t.max_sms_segments = proto.max_sms_segments();
   t.update_time = now;
   return t;
+}
+
+absl::StatusOr<core::Snippet> SnippetFromProto(const v1::Snippet& proto, std::string_view field,
+                                               core::Time now) {
+  core::Snippet s;
+  absl::Status status = ValidateTemplateName(proto.name(), core::StrCat(field, ".name"));
+  if (!status.ok()) return status;
+  s.name = proto.name();
+  if (proto.description().size() > kMaxDescription) {
+    return FieldError(core::StrCat(field, ".description"),
+                      core::StrCat("is longer than ", kMaxDescription, " bytes"));
+  }
+  s.description = proto.description();
+  const std::string text_field = core::StrCat(field, ".text");
+  if (proto.text().empty()) return FieldError(text_field, "must be set");
+  if (proto.text().size() > kMaxSnippetBytes) {
+    return FieldError(text_field, core::StrCat("is longer than ", kMaxSnippetBytes, " bytes"));
+  }
+  status = CheckSource(proto.text(), text_field);
+  if (!status.ok()) return status;
+  s.text = proto.text();
+  s.update_time = now;
+  return s;
+}
+
+v1::Snippet SnippetToProto(const core::Snippet& s) {
+  v1::Snippet proto;
+  proto.set_name(s.name);
+  proto.set_description(s.description);
+  proto.set_text(s.text);
+  *proto.mutable_create_time() = ToProto(s.create_time);
+  *proto.mutable_update_time() = ToProto(s.update_time);
+  return proto;
 }
 
 v1::Template TemplateToProto(const core::Template& t) {

@@ -16,6 +16,13 @@ absl::StatusOr<core::Template> TemplateFromProto(const v1::Template& proto, std:
 
 v1::Template TemplateToProto(const core::Template& tmpl);
 
+/// Validates an API snippet: its name as a template's, text set (at most 64 KiB) and
+/// valid Mustache. update_time becomes `now`.
+absl::StatusOr<core::Snippet> SnippetFromProto(const v1::Snippet& proto, std::string_view field,
+                                               core::Time now);
+
+v1::Snippet SnippetToProto(const core::Snippet& snippet);
+
 /// A template name: 1 to 63 of lowercase letters, digits and '-', starting with a
 /// letter or digit.
 absl::Status ValidateTemplateName(std::string_view name, std::string_view field);

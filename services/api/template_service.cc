@@ -1,5 +1,8 @@
 #include "services/api/template_service.h"
 
+#include <set>
+
+#include "absl/strings/str_join.h"
 #include "services/api/page_token.h"
 #include "services/api/status.h"
 #include "services/api/template_mapping.h"
@@ -123,18 +126,36 @@ absl::Status TemplateService::Preview(const v1::PreviewTemplateRequest& request,
                                                       "\" has no content for its default locale ",
                                                       tmpl->default_locale));
   }
-  std::map<std::string, std::string> partials(request.partials().begin(), request.partials().end());
-  for (const auto& [name, source] : partials) {
+  for (const auto& [name, source] : request.partials()) {
     absl::Status valid = compose::CheckMustacheSyntax(source);
     if (!valid.ok()) {
       return FieldError(core::StrCat("partials[\"", name, "\"]"),
                         core::StrCat("Mustache syntax: ", core::ToStd(valid.message())));
     }
   }
+  // The request's partials take the place of stored snippets of the same name.
+  absl::StatusOr<std::map<std::string, std::string>> partials = Snippets();
+  if (!partials.ok()) return partials.status();
+  for (const auto& [name, source] : request.partials()) (*partials)[name] = source;
+  absl::Status acyclic = compose::CheckNoPartialCycle(*partials);
+  if (!acyclic.ok()) return InField("partials", acyclic);
+  std::vector<const std::string*> parts;
+  if (content->email) {
+    parts = {&content->email->subject, &content->email->text_body, &content->email->html_body};
+  }
+  if (content->sms) parts.push_back(&content->sms->text);
+  for (const std::string* part : parts) {
+    absl::Status present = compose::CheckPartialsPresent(*part, *partials);
+    if (!present.ok()) {
+      return absl::FailedPreconditionError(
+          core::StrCat(present.message(), " and is not in the request's partials"));
+    }
+  }
   google::protobuf::Value data;
   *data.mutable_struct_value() = request.data();
   absl::StatusOr<compose::Rendered> rendered = compose::RenderContent(
-      *content, compose::NodeFromJson(data), partials, tmpl->max_sms_segments);
+      *content, compose::NodeFromJson(data), *partials,
+      tmpl->max_sms_segments > 0 ? tmpl->max_sms_segments : max_sms_segments_);
   if (!rendered.ok()) return rendered.status();
   response.set_version(tmpl->version);
   response.set_locale(content->locale);
@@ -175,7 +196,9 @@ absl::Status TemplateService::Create(const v1::CreateTemplateRequest& request,
       });
   if (!stored.ok()) return stored.status();
   *response.mutable_template_() = TemplateToProto(*stored);
-  for (std::string& warning : UnknownVariables(*stored)) response.add_warnings(std::move(warning));
+  absl::StatusOr<std::vector<std::string>> warnings = Warnings(*stored);
+  if (!warnings.ok()) return warnings.status();
+  for (std::string& warning : *warnings) response.add_warnings(std::move(warning));
   return absl::OkStatus();
 }
 
@@ -228,7 +251,9 @@ absl::Status TemplateService::Update(const v1::UpdateTemplateRequest& request,
       });
   if (!stored.ok()) return stored.status();
   *response.mutable_template_() = TemplateToProto(*stored);
-  for (std::string& warning : UnknownVariables(*stored)) response.add_warnings(std::move(warning));
+  absl::StatusOr<std::vector<std::string>> warnings = Warnings(*stored);
+  if (!warnings.ok()) return warnings.status();
+  for (std::string& warning : *warnings) response.add_warnings(std::move(warning));
   return absl::OkStatus();
 }
 
@@ -236,6 +261,118 @@ absl::Status TemplateService::Delete(const v1::DeleteTemplateRequest& request) {
   absl::Status valid = ValidateTemplateName(request.name(), "name");
   if (!valid.ok()) return valid;
   absl::Status deleted = store_.DeleteTemplate(request.name());
+  if (absl::IsNotFound(deleted) && request.allow_missing()) return absl::OkStatus();
+  return deleted;
+}
+
+absl::StatusOr<std::map<std::string, std::string>> TemplateService::Snippets() {
+  absl::StatusOr<std::vector<core::Snippet>> snippets = store_.ListSnippets();
+  if (!snippets.ok()) return snippets.status();
+  std::map<std::string, std::string> out;
+  for (core::Snippet& s : *snippets) out.emplace(std::move(s.name), std::move(s.text));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> TemplateService::Warnings(const core::Template& tmpl) {
+  std::vector<std::string> out = UnknownVariables(tmpl);
+  absl::StatusOr<std::map<std::string, std::string>> snippets = Snippets();
+  if (!snippets.ok()) return snippets.status();
+  std::set<std::string> names;
+  for (const auto& [name, text] : *snippets) names.insert(name);
+  for (std::string& warning : MissingPartials(tmpl, names)) out.push_back(std::move(warning));
+  return out;
+}
+
+grpc::ServerUnaryReactor* TemplateService::CreateSnippet(grpc::CallbackServerContext* context,
+                                                         const v1::CreateSnippetRequest* request,
+                                                         v1::CreateSnippetResponse* response) {
+  return runner_.Run(context, "TemplateService.CreateSnippet", [=, this] {
+    if (!request->has_snippet()) return FieldError("snippet", "must be set");
+    return PutSnippet(request->snippet(), /*must_exist=*/false, *response->mutable_snippet());
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateService::UpdateSnippet(grpc::CallbackServerContext* context,
+                                                         const v1::UpdateSnippetRequest* request,
+                                                         v1::UpdateSnippetResponse* response) {
+  return runner_.Run(context, "TemplateService.UpdateSnippet", [=, this] {
+    if (!request->has_snippet()) return FieldError("snippet", "must be set");
+    return PutSnippet(request->snippet(), /*must_exist=*/true, *response->mutable_snippet());
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateService::GetSnippet(grpc::CallbackServerContext* context,
+                                                      const v1::GetSnippetRequest* request,
+                                                      v1::GetSnippetResponse* response) {
+  return runner_.Run(context, "TemplateService.GetSnippet", [=, this]() -> absl::Status {
+    absl::Status valid = ValidateTemplateName(request->name(), "name");
+    if (!valid.ok()) return valid;
+    absl::StatusOr<core::Snippet> snippet = store_.GetSnippet(request->name());
+    if (!snippet.ok()) return snippet.status();
+    *response->mutable_snippet() = SnippetToProto(*snippet);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateService::ListSnippets(grpc::CallbackServerContext* context,
+                                                        const v1::ListSnippetsRequest*,
+                                                        v1::ListSnippetsResponse* response) {
+  return runner_.Run(context, "TemplateService.ListSnippets", [=, this]() -> absl::Status {
+    absl::StatusOr<std::vector<core::Snippet>> snippets = store_.ListSnippets();
+    if (!snippets.ok()) return snippets.status();
+    for (const core::Snippet& s : *snippets) *response->add_snippets() = SnippetToProto(s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* TemplateService::DeleteSnippet(grpc::CallbackServerContext* context,
+                                                         const v1::DeleteSnippetRequest* request,
+                                                         v1::DeleteSnippetResponse*) {
+  return runner_.Run(context, "TemplateService.DeleteSnippet",
+                     [=, this] { return DeleteSnippet(*request); });
+}
+
+absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exist,
+                                         v1::Snippet& stored) {
+  absl::StatusOr<core::Snippet> snippet = SnippetFromProto(proto, "snippet", clock_.Now());
+  if (!snippet.ok()) return snippet.status();
+  absl::StatusOr<std::map<std::string, std::string>> snippets = Snippets();
+  if (!snippets.ok()) return snippets.status();
+  (*snippets)[snippet->name] = snippet->text;
+  absl::Status acyclic = compose::CheckNoPartialCycle(*snippets);
+  if (!acyclic.ok()) return InField("snippet.text", acyclic);
+  absl::StatusOr<core::Snippet> put = store_.PutSnippet(*snippet, must_exist);
+  if (!put.ok()) return put.status();
+  stored = SnippetToProto(*put);
+  return absl::OkStatus();
+}
+
+absl::Status TemplateService::DeleteSnippet(const v1::DeleteSnippetRequest& request) {
+  absl::Status valid = ValidateTemplateName(request.name(), "name");
+  if (!valid.ok()) return valid;
+  // Refused while an active template version includes it: its messages would fail.
+  std::vector<std::string> users;
+  std::string after;
+  while (true) {
+    absl::StatusOr<store::Page<core::Template>> page = store_.ListTemplates(after, 500);
+    if (!page.ok()) return page.status();
+    for (const core::Template& latest : page->items) {
+      absl::StatusOr<core::Template> active =
+          latest.active_version == latest.version
+              ? absl::StatusOr<core::Template>(latest)
+              : store_.GetTemplate(latest.name, store::TemplateStore::kActiveVersion);
+      if (!active.ok()) return active.status();
+      if (IncludesPartial(*active, request.name())) users.push_back(active->name);
+    }
+    if (!page->next_after) break;
+    after = *page->next_after;
+  }
+  if (!users.empty()) {
+    return absl::FailedPreconditionError(
+        core::StrCat("snippet \"", request.name(), "\" is included by the active version of ",
+                     absl::StrJoin(users, ", "), "; change those templates first"));
+  }
+  absl::Status deleted = store_.DeleteSnippet(request.name());
   if (absl::IsNotFound(deleted) && request.allow_missing()) return absl::OkStatus();
   return deleted;
 }

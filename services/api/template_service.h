@@ -1,5 +1,9 @@
 #pragma once
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "herald/v1/template_service.grpc.pb.h"
 #include "services/api/rpc_runner.h"
 #include "services/core/clock.h"
@@ -10,8 +14,10 @@ namespace herald::api {
 /// herald.v1.TemplateService over a TemplateStore.
 class TemplateService final : public v1::TemplateService::CallbackService {
  public:
-  TemplateService(store::TemplateStore& store, const core::Clock& clock, RpcRunner& runner)
-      : store_(store), clock_(clock), runner_(runner) {}
+  /// `max_sms_segments`: for templates that set no maximum of their own.
+  TemplateService(store::TemplateStore& store, const core::Clock& clock, RpcRunner& runner,
+                  int max_sms_segments)
+      : store_(store), clock_(clock), runner_(runner), max_sms_segments_(max_sms_segments) {}
 
   grpc::ServerUnaryReactor* CreateTemplate(grpc::CallbackServerContext* context,
                                            const v1::CreateTemplateRequest* request,
@@ -34,6 +40,21 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   grpc::ServerUnaryReactor* PreviewTemplate(grpc::CallbackServerContext* context,
                                             const v1::PreviewTemplateRequest* request,
                                             v1::PreviewTemplateResponse* response) override;
+  grpc::ServerUnaryReactor* CreateSnippet(grpc::CallbackServerContext* context,
+                                          const v1::CreateSnippetRequest* request,
+                                          v1::CreateSnippetResponse* response) override;
+  grpc::ServerUnaryReactor* GetSnippet(grpc::CallbackServerContext* context,
+                                       const v1::GetSnippetRequest* request,
+                                       v1::GetSnippetResponse* response) override;
+  grpc::ServerUnaryReactor* ListSnippets(grpc::CallbackServerContext* context,
+                                         const v1::ListSnippetsRequest* request,
+                                         v1::ListSnippetsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateSnippet(grpc::CallbackServerContext* context,
+                                          const v1::UpdateSnippetRequest* request,
+                                          v1::UpdateSnippetResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteSnippet(grpc::CallbackServerContext* context,
+                                          const v1::DeleteSnippetRequest* request,
+                                          v1::DeleteSnippetResponse* response) override;
 
  private:
   absl::Status Activate(const v1::ActivateTemplateRequest& request,
@@ -47,10 +68,17 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   absl::Status Update(const v1::UpdateTemplateRequest& request,
                       v1::UpdateTemplateResponse& response);
   absl::Status Delete(const v1::DeleteTemplateRequest& request);
+  absl::Status PutSnippet(const v1::Snippet& snippet, bool must_exist, v1::Snippet& stored);
+  absl::Status DeleteSnippet(const v1::DeleteSnippetRequest& request);
+  /// Stored snippets by name (the partials templates include).
+  absl::StatusOr<std::map<std::string, std::string>> Snippets();
+  /// Warnings for a stored template: unknown variables, partials with no snippet.
+  absl::StatusOr<std::vector<std::string>> Warnings(const core::Template& tmpl);
 
   store::TemplateStore& store_;
   const core::Clock& clock_;
   RpcRunner& runner_;
+  const int max_sms_segments_;
 };
 
 }  // namespace herald::api

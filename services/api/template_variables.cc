@@ -137,3 +137,53 @@ std::vector<std::string> UnknownVariables(const core::Template& tmpl) {
 }
 
 }  // namespace herald::api
+
+namespace herald::api {
+
+std::vector<std::string> MissingPartials(const core::Template& tmpl,
+                                         const std::set<std::string>& snippets) {
+  std::vector<std::string> out;
+  auto check = [&](const std::string& part, const std::string& source) {
+    absl::StatusOr<std::vector<compose::MustacheTag>> tags = compose::ParseMustacheTags(source);
+    if (!tags.ok()) return;  // syntax errors are refused before this
+    for (const compose::MustacheTag& tag : *tags) {
+      if (tag.kind != compose::MustacheTag::Kind::kPartial || snippets.contains(tag.name)) {
+        continue;
+      }
+      out.push_back(core::StrCat(part, " line ", tag.line, ", column ", tag.column, ": {{> ",
+                                 tag.name, "}}: there is no snippet \"", tag.name,
+                                 "\"; messages using it fail until one is created"));
+    }
+  };
+  for (const core::LocalizedContent& c : tmpl.contents) {
+    const std::string at = core::StrCat("contents[", c.locale, "].");
+    if (c.email) {
+      check(at + "email.subject", c.email->subject);
+      check(at + "email.text_body", c.email->text_body);
+      check(at + "email.html_body", c.email->html_body);
+    }
+    if (c.sms) check(at + "sms.text", c.sms->text);
+  }
+  return out;
+}
+
+bool IncludesPartial(const core::Template& tmpl, std::string_view name) {
+  auto includes = [&](const std::string& source) {
+    absl::StatusOr<std::vector<compose::MustacheTag>> tags = compose::ParseMustacheTags(source);
+    if (!tags.ok()) return false;
+    for (const compose::MustacheTag& tag : *tags) {
+      if (tag.kind == compose::MustacheTag::Kind::kPartial && tag.name == name) return true;
+    }
+    return false;
+  };
+  for (const core::LocalizedContent& c : tmpl.contents) {
+    if (c.email && (includes(c.email->subject) || includes(c.email->text_body) ||
+                    includes(c.email->html_body))) {
+      return true;
+    }
+    if (c.sms && includes(c.sms->text)) return true;
+  }
+  return false;
+}
+
+}  // namespace herald::api

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "services/core/template.h"
@@ -12,5 +14,13 @@ namespace herald::api {
 /// column and, when one is close, the name probably meant. Sections are followed
 /// ({{#order.items}}{{name}}{{/order.items}} is an item's name); partials are not.
 std::vector<std::string> UnknownVariables(const core::Template& tmpl);
+
+/// Warnings for the partials a template includes ({{> name}}) that are not among the
+/// stored `snippets`, with the part, line and column.
+std::vector<std::string> MissingPartials(const core::Template& tmpl,
+                                         const std::set<std::string>& snippets);
+
+/// Whether any part of the template includes the partial `name` directly.
+bool IncludesPartial(const core::Template& tmpl, std::string_view name);
 
 }  // namespace herald::api

@@ -1,5 +1,9 @@
 #include "services/compose/render.h"
 
+#include <algorithm>
+#include <functional>
+#include <set>
+
 #include "services/compose/mustache.h"
 #include "services/core/strings.h"
 
@@ -20,38 +24,120 @@ absl::StatusOr<std::string> Part(std::string_view name, const std::string& sourc
 
 }  // namespace
 
+absl::StatusOr<RenderedEmail> RenderEmail(const core::EmailContent& content,
+                                          const mstch::node& data,
+                                          const std::map<std::string, std::string>& partials) {
+  RenderedEmail email;
+  for (auto [name, source, target, escape] :
+       {std::tuple{"email.subject", &content.subject, &email.subject, Escape::kNone},
+        std::tuple{"email.text_body", &content.text_body, &email.text_body, Escape::kNone},
+        std::tuple{"email.html_body", &content.html_body, &email.html_body, Escape::kHtml}}) {
+    absl::StatusOr<std::string> part = Part(name, *source, data, partials, escape);
+    if (!part.ok()) return part.status();
+    *target = *std::move(part);
+  }
+  return email;
+}
+
+absl::StatusOr<RenderedSms> RenderSms(const core::SmsContent& content, const mstch::node& data,
+                                      const std::map<std::string, std::string>& partials,
+                                      int max_segments) {
+  absl::StatusOr<std::string> text = Part("sms.text", content.text, data, partials, Escape::kNone);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<SmsSize> size = MeasureSms(*text);
+  if (!size.ok()) return size.status();
+  const int limit = max_segments > 0 ? max_segments : kDefaultMaxSmsSegments;
+  if (size->segments > limit) {
+    return absl::InvalidArgumentError(core::StrCat(
+        "sms.text renders to ", size->segments, " segments (", Name(size->encoding), ", ",
+        size->units, size->encoding == SmsEncoding::kGsm7 ? " septets" : " UTF-16 units",
+        "); the template allows ", limit));
+  }
+  return RenderedSms{*std::move(text), *size, limit};
+}
+
+absl::Status CheckPartialsPresent(std::string_view source,
+                                  const std::map<std::string, std::string>& partials) {
+  // (source, the partial it is; empty for the template itself)
+  std::vector<std::pair<std::string_view, std::string_view>> pending{{source, {}}};
+  std::set<std::string> seen;
+  while (!pending.empty()) {
+    const auto [next, includer] = pending.back();
+    pending.pop_back();
+    absl::StatusOr<std::vector<MustacheTag>> tags = ParseMustacheTags(next);
+    if (!tags.ok()) return tags.status();
+    for (const MustacheTag& tag : *tags) {
+      if (tag.kind != MustacheTag::Kind::kPartial || !seen.insert(tag.name).second) continue;
+      auto found = partials.find(tag.name);
+      if (found == partials.end()) {
+        return absl::FailedPreconditionError(
+            core::StrCat("partial \"", tag.name, "\" (",
+                         includer.empty() ? "" : core::StrCat("in \"", includer, "\", "), "line ",
+                         tag.line, ", column ", tag.column, ") is not a stored snippet"));
+      }
+      pending.emplace_back(found->second, found->first);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials) {
+  std::map<std::string, std::vector<std::string>> includes;
+  for (const auto& [name, source] : partials) {
+    absl::StatusOr<std::vector<MustacheTag>> tags = ParseMustacheTags(source);
+    if (!tags.ok()) continue;  // syntax errors are reported on their own
+    for (const MustacheTag& tag : *tags) {
+      if (tag.kind == MustacheTag::Kind::kPartial && partials.contains(tag.name)) {
+        includes[name].push_back(tag.name);
+      }
+    }
+  }
+  // Depth-first search; `path` is the chain being followed.
+  enum class Mark { kNone, kOnPath, kDone };
+  std::map<std::string, Mark> marks;
+  std::vector<std::string> path;
+  std::string cycle;
+  std::function<bool(const std::string&)> visit = [&](const std::string& name) {
+    Mark& mark = marks[name];
+    if (mark == Mark::kDone) return false;
+    if (mark == Mark::kOnPath) {
+      auto from = std::find(path.begin(), path.end(), name);
+      for (auto it = from; it != path.end(); ++it) core::StrAppend(cycle, *it, " -> ");
+      cycle += name;
+      return true;
+    }
+    mark = Mark::kOnPath;
+    path.push_back(name);
+    for (const std::string& next : includes[name]) {
+      if (visit(next)) return true;
+    }
+    path.pop_back();
+    marks[name] = Mark::kDone;
+    return false;
+  };
+  for (const auto& [name, source] : partials) {
+    if (visit(name)) {
+      return absl::InvalidArgumentError(
+          core::StrCat("partials include each other in a circle: ", cycle));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Rendered> RenderContent(const core::LocalizedContent& content,
                                        const mstch::node& data,
                                        const std::map<std::string, std::string>& partials,
                                        int max_segments) {
   Rendered out;
   if (content.email) {
-    RenderedEmail email;
-    for (auto [name, source, target, escape] :
-         {std::tuple{"email.subject", &content.email->subject, &email.subject, Escape::kNone},
-          std::tuple{"email.text_body", &content.email->text_body, &email.text_body, Escape::kNone},
-          std::tuple{"email.html_body", &content.email->html_body, &email.html_body,
-                     Escape::kHtml}}) {
-      absl::StatusOr<std::string> part = Part(name, *source, data, partials, escape);
-      if (!part.ok()) return part.status();
-      *target = *std::move(part);
-    }
-    out.email = std::move(email);
+    absl::StatusOr<RenderedEmail> email = RenderEmail(*content.email, data, partials);
+    if (!email.ok()) return email.status();
+    out.email = *std::move(email);
   }
   if (content.sms) {
-    absl::StatusOr<std::string> text =
-        Part("sms.text", content.sms->text, data, partials, Escape::kNone);
-    if (!text.ok()) return text.status();
-    absl::StatusOr<SmsSize> size = MeasureSms(*text);
-    if (!size.ok()) return size.status();
-    const int limit = max_segments > 0 ? max_segments : kDefaultMaxSmsSegments;
-    if (size->segments > limit) {
-      return absl::InvalidArgumentError(core::StrCat(
-          "sms.text renders to ", size->segments, " segments (", Name(size->encoding), ", ",
-          size->units, size->encoding == SmsEncoding::kGsm7 ? " septets" : " UTF-16 units",
-          "); the template allows ", limit));
-    }
-    out.sms = RenderedSms{*std::move(text), *size, limit};
+    absl::StatusOr<RenderedSms> sms = RenderSms(*content.sms, data, partials, max_segments);
+    if (!sms.ok()) return sms.status();
+    out.sms = *std::move(sms);
   }
   return out;
 }

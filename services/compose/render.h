@@ -34,6 +34,30 @@ struct Rendered {
   std::optional<RenderedSms> sms;
 };
 
+/// Renders an email: the subject and text body without HTML escaping, the HTML body
+/// with it. INVALID_ARGUMENT names the part with a syntax error.
+absl::StatusOr<RenderedEmail> RenderEmail(const core::EmailContent& content,
+                                          const mstch::node& data,
+                                          const std::map<std::string, std::string>& partials);
+
+/// Renders an SMS and measures it. INVALID_ARGUMENT for a syntax error, or when it
+/// takes more than `max_segments` parts (0: kDefaultMaxSmsSegments).
+absl::StatusOr<RenderedSms> RenderSms(const core::SmsContent& content, const mstch::node& data,
+                                      const std::map<std::string, std::string>& partials,
+                                      int max_segments);
+
+/// The partials `source` includes, directly or through other partials, that are not
+/// in `partials`: FAILED_PRECONDITION naming the first, with where it is included
+/// ("partial \"footer\" (line 4, column 1) is not a stored snippet"). The Mustache
+/// spec renders a missing partial as nothing; a message without its footer is not
+/// what its author meant.
+absl::Status CheckPartialsPresent(std::string_view source,
+                                  const std::map<std::string, std::string>& partials);
+
+/// INVALID_ARGUMENT when partials include each other in a circle ("footer" includes
+/// "legal", which includes "footer"): rendering one would never end.
+absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials);
+
 /// Renders a template's content in one locale: the subject, text body and SMS without
 /// HTML escaping, the HTML body with it. INVALID_ARGUMENT names the part with a
 /// syntax error, or an SMS longer than `max_segments` (0: kDefaultMaxSmsSegments).

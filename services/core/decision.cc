@@ -10,7 +10,7 @@ constexpr NameTable<DecisionOutcome, 3> kOutcomes{{
     {DecisionOutcome::kDefer, "DEFER"},
     {DecisionOutcome::kSuppress, "SUPPRESS"},
 }};
-constexpr NameTable<DecisionReason, 10> kReasons{{
+constexpr NameTable<DecisionReason, 11> kReasons{{
     {DecisionReason::kAllowed, "ALLOWED"},
     {DecisionReason::kQuietHours, "QUIET_HOURS"},
     {DecisionReason::kFrequencyCap, "FREQUENCY_CAP"},
@@ -21,6 +21,7 @@ constexpr NameTable<DecisionReason, 10> kReasons{{
     {DecisionReason::kNoContactRoute, "NO_CONTACT_ROUTE"},
     {DecisionReason::kDuplicate, "DUPLICATE"},
     {DecisionReason::kNoTemplate, "NO_TEMPLATE"},
+    {DecisionReason::kRenderFailed, "RENDER_FAILED"},
 }};
 
 }  // namespace

@@ -24,6 +24,9 @@ enum class DecisionReason {
   kNoContactRoute,
   kDuplicate,
   kNoTemplate,
+  /// Let through by the rules, but no channel's message could be rendered: SUPPRESS
+  /// with this reason leaves the notification FAILED, for the template's author.
+  kRenderFailed,
 };
 
 std::string_view Name(DecisionOutcome v);

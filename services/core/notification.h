@@ -39,6 +39,24 @@ struct StateChange {
 };
 
 /// The record of one message to one customer for one event and template.
+/// A notification's message as rendered for one channel: what the customer gets.
+struct RenderedMessage {
+  Channel channel = Channel::kEmail;
+  std::string locale;  // of the template content used, after fallback
+  // Email.
+  std::string subject;
+  std::string text_body;
+  std::string html_body;  // empty when the template has none
+  // SMS.
+  std::string sms_text;
+  std::string sms_encoding;  // "GSM_7" or "UCS_2"
+  int sms_units = 0;
+  int sms_segments = 0;
+  Time render_time;
+
+  bool operator==(const RenderedMessage&) const = default;
+};
+
 struct Notification {
   std::string notification_id;
   std::string event_id;
@@ -61,6 +79,9 @@ struct Notification {
   Time update_time;
   /// Every state change after creation, oldest first; filled by single reads only.
   std::vector<StateChange> history;
+  /// The message for `channel` and each fallback, rendered when the policy let it
+  /// go; filled by single reads only.
+  std::vector<RenderedMessage> messages;
 
   bool operator==(const Notification&) const = default;
 };

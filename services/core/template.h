@@ -54,4 +54,17 @@ struct Template {
   bool operator==(const Template&) const = default;
 };
 
+/// A shared piece of Mustache (a brand footer, a signature) that templates include as
+/// a partial, {{> name}}. A change applies to every template that includes it from
+/// the next message on.
+struct Snippet {
+  std::string name;
+  std::string description;
+  std::string text;
+  Time create_time;
+  Time update_time;
+
+  bool operator==(const Snippet&) const = default;
+};
+
 }  // namespace herald::core

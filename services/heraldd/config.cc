@@ -490,6 +490,11 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     ReadPolicy(policy, config.policy, source, errors);
   }
   {
+    MapReader compose = top.Section("compose");
+    compose.Get("max_sms_segments", config.compose.max_sms_segments, 1, 10);
+    compose.Finish();
+  }
+  {
     MapReader log = top.Section("log");
     log.GetChoice<spdlog::level::level_enum>("level", config.log.level,
                                              {{"trace", spdlog::level::trace},

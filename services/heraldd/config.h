@@ -81,6 +81,10 @@ struct Config {
     /// Notifications decided per store transaction.
     int max_batch = 500;
   };
+  struct Compose {
+    /// Most SMS parts a rendered SMS may take, for templates that set no maximum.
+    int max_sms_segments = 3;
+  };
   struct Log {
     spdlog::level::level_enum level = spdlog::level::info;
   };
@@ -90,6 +94,7 @@ struct Config {
   Kafka kafka;
   Ingest ingest;
   Policy policy;
+  Compose compose;
   Log log;
 };
 

@@ -69,7 +69,8 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       *d->registry_);
   d->decider_ = std::make_unique<policy::Decider>(
       *d->store_, config.policy.rules, ingest::ReadStoredEvent, d->clock_, *d->registry_,
-      policy::Decider::Options{.max_batch = config.policy.max_batch});
+      policy::Decider::Options{.max_batch = config.policy.max_batch,
+                               .default_max_sms_segments = config.compose.max_sms_segments});
   d->intake_->SetOnRecorded([decider = d->decider_.get()] { decider->Wake(); });
   d->decider_->Start();
 
@@ -97,7 +98,8 @@ absl::Status Heraldd::StartGrpc() {
       config_.server.worker_threads, static_cast<size_t>(config_.server.max_queued_requests));
   runner_ = std::make_unique<api::RpcRunner>(*executor_, *registry_);
   services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
-  services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_));
+  services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
+                                                             config_.compose.max_sms_segments));
   services_.push_back(std::make_unique<api::EventService>(*intake_, *runner_));
   services_.push_back(std::make_unique<api::NotificationService>(*store_, *runner_));
 

@@ -183,7 +183,7 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
   return outcomes;
 }
 
-absl::StatusOr<core::Event> ReadStoredEvent(const store::EventRecord& record) {
+absl::StatusOr<StoredEvent> ReadStoredEvent(const store::EventRecord& record) {
   // It passed these checks when it arrived; limits may have changed since, so the
   // widest ones apply, at the time it was received.
   const EventLimits any{.max_event_bytes = std::numeric_limits<size_t>::max(),
@@ -201,7 +201,8 @@ absl::StatusOr<core::Event> ReadStoredEvent(const store::EventRecord& record) {
                                             " no longer validates: ", rejection->field, ": ",
                                             rejection->detail));
   }
-  return std::get<core::Event>(std::move(valid));
+  return StoredEvent{std::get<v1::Event>(std::move(decoded)),
+                     std::get<core::Event>(std::move(valid))};
 }
 
 void Intake::Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes) {

@@ -85,8 +85,14 @@ class Intake {
   std::function<void()> on_recorded_;
 };
 
+/// A recorded event read back: the message as received and its domain form.
+struct StoredEvent {
+  v1::Event message;
+  core::Event event;
+};
+
 /// Reads an event back as it was recorded (for the later stages, which see only the
 /// store). INTERNAL when the stored bytes no longer decode or validate.
-absl::StatusOr<core::Event> ReadStoredEvent(const store::EventRecord& record);
+absl::StatusOr<StoredEvent> ReadStoredEvent(const store::EventRecord& record);
 
 }  // namespace herald::ingest

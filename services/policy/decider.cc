@@ -8,12 +8,17 @@
 #include <unordered_map>
 #include <utility>
 
+#include "services/compose/compose.h"
 #include "services/core/strings.h"
 
 namespace herald::policy {
 namespace {
 
-core::NotificationState StateFor(core::DecisionOutcome outcome) {
+core::NotificationState StateFor(const core::Decision& decision) {
+  if (decision.reason == core::DecisionReason::kRenderFailed) {
+    return core::NotificationState::kFailed;
+  }
+  const core::DecisionOutcome outcome = decision.outcome;
   switch (outcome) {
     case core::DecisionOutcome::kSend:
       return core::NotificationState::kQueued;
@@ -63,7 +68,7 @@ absl::StatusOr<int> Decider::RunOnce() {
   if (work->empty()) return 0;
 
   // What the batch needs, read once: events, templates, customers.
-  std::unordered_map<std::string, std::unique_ptr<core::Event>> events;
+  std::unordered_map<std::string, std::unique_ptr<ingest::StoredEvent>> events;
   std::map<std::string, std::unique_ptr<core::Template>> templates;
   std::vector<std::string> customers;
   std::unordered_map<std::string, size_t> customer_index;
@@ -79,20 +84,24 @@ absl::StatusOr<int> Decider::RunOnce() {
   for (size_t i = 0; i < first_of_event.size(); ++i) {
     const core::Notification& n = *first_of_event[i];
     const std::optional<store::EventRecord>& record = (*records)[i];
-    absl::StatusOr<core::Event> event =
-        record ? read_event_(*record)
-               : absl::StatusOr<core::Event>(absl::NotFoundError("the event is not stored"));
+    absl::StatusOr<ingest::StoredEvent> event =
+        record
+            ? read_event_(*record)
+            : absl::StatusOr<ingest::StoredEvent>(absl::NotFoundError("the event is not stored"));
     if (!event.ok()) {
       // Decided on what the notification row says (no contact overrides, no subject)
       // rather than holding up every other decision.
       spdlog::error("msg=\"stored event unreadable\" event_id={} error=\"{}\"", n.event_id,
                     event.status().ToString());
-      core::Event minimal;
-      minimal.event_id = n.event_id;
-      minimal.event_type = n.event_type;
+      ingest::StoredEvent minimal;
+      minimal.event.event_id = n.event_id;
+      minimal.event.event_type = n.event_type;
+      minimal.message.set_event_id(n.event_id);
+      minimal.message.set_event_type(n.event_type);
+      minimal.message.set_customer_id(n.customer_id);
       event = std::move(minimal);
     }
-    events[n.event_id] = std::make_unique<core::Event>(*std::move(event));
+    events[n.event_id] = std::make_unique<ingest::StoredEvent>(*std::move(event));
   }
   for (const core::Notification& n : *work) {
     if (!n.template_name.empty() && !templates.contains(n.template_name)) {
@@ -110,6 +119,12 @@ absl::StatusOr<int> Decider::RunOnce() {
       store_.LoadCustomerContexts(customers, now - HistoryWindow(), options_.complaint_event_type,
                                   now - config_.complaint_cooldown);
   if (!contexts.ok()) return contexts.status();
+  absl::StatusOr<std::vector<core::Snippet>> stored_snippets = store_.ListSnippets();
+  if (!stored_snippets.ok()) return stored_snippets.status();
+  std::map<std::string, std::string> snippets;
+  for (core::Snippet& snippet : *stored_snippets) {
+    snippets.emplace(std::move(snippet.name), std::move(snippet.text));
+  }
 
   std::vector<store::DecisionUpdate> updates;
   updates.reserve(work->size());
@@ -117,7 +132,8 @@ absl::StatusOr<int> Decider::RunOnce() {
     store::CustomerContext& context = (*contexts)[customer_index.at(n.customer_id)];
     PolicyInput input;
     input.notification = &n;
-    input.event = events.at(n.event_id).get();
+    const ingest::StoredEvent& event = *events.at(n.event_id);
+    input.event = &event.event;
     input.tmpl = n.template_name.empty() ? nullptr : templates.at(n.template_name).get();
     input.profile = context.profile ? &*context.profile : nullptr;
     input.history = &context.history;
@@ -131,7 +147,10 @@ absl::StatusOr<int> Decider::RunOnce() {
     update.notification_id = n.notification_id;
     update.expected_state = n.state;
     update.expected_update_time = n.update_time;
-    update.state = StateFor(result.decision.outcome);
+    if (result.decision.outcome == core::DecisionOutcome::kSend && input.tmpl != nullptr) {
+      Compose(n, event.message, *input.tmpl, input.profile, snippets, now, result, update);
+    }
+    update.state = StateFor(result.decision);
     if (input.tmpl != nullptr) {
       update.template_version = input.tmpl->version;
       update.category = input.tmpl->category;
@@ -143,14 +162,15 @@ absl::StatusOr<int> Decider::RunOnce() {
       update.channel = result.channels.front();
       update.fallback_channels.assign(result.channels.begin() + 1, result.channels.end());
     }
-    if (result.decision.outcome == core::DecisionOutcome::kSend) update.send_time = now;
+    if (update.state == core::NotificationState::kQueued) update.send_time = now;
     update.decision = std::move(result.decision);
 
     // Later notifications of the same customer in this batch see this one.
     std::erase_if(context.history, [&](const core::Notification& h) {
       return h.notification_id == n.notification_id;
     });
-    if (update.state != core::NotificationState::kSuppressed) {
+    if (update.state != core::NotificationState::kSuppressed &&
+        update.state != core::NotificationState::kFailed) {
       core::Notification seen = n;
       seen.state = update.state;
       seen.category = update.category;
@@ -181,6 +201,55 @@ absl::StatusOr<int> Decider::RunOnce() {
         .Increment(count);
   }
   return decided;
+}
+
+void Decider::Compose(const core::Notification& n, const v1::Event& event,
+                      const core::Template& tmpl, const core::Profile* profile,
+                      const std::map<std::string, std::string>& snippets, core::Time now,
+                      PolicyResult& result, store::DecisionUpdate& update) const {
+  const std::string_view zone = profile != nullptr && !profile->time_zone.empty()
+                                    ? std::string_view(profile->time_zone)
+                                    : std::string_view(config_.default_time_zone);
+  const compose::ComposeRequest request{
+      .tmpl = &tmpl,
+      .event = &event,
+      .profile = profile,
+      .customer_id = n.customer_id,
+      .locale = compose::CustomerLocale(event, profile),
+      .time_zone = zone,
+      .snippets = &snippets,
+      .default_max_sms_segments = options_.default_max_sms_segments,
+      .now = now};
+  std::vector<core::Channel> rendered;
+  std::string failures;
+  for (compose::ChannelMessage& c : compose::ComposeMessages(request, result.channels)) {
+    if (c.message.ok()) {
+      const core::RenderedMessage& m = *c.message;
+      std::string detail =
+          c.channel == core::Channel::kSms
+              ? core::StrCat(core::Name(c.channel), " in ", m.locale, ": ", m.sms_segments,
+                             m.sms_segments == 1 ? " segment " : " segments ", m.sms_encoding)
+              : core::StrCat(core::Name(c.channel), " in ", m.locale, ": \"", m.subject, "\"");
+      result.decision.evaluations.push_back({"render", true, std::move(detail)});
+      rendered.push_back(c.channel);
+      update.messages.push_back(*std::move(c.message));
+    } else {
+      std::string detail = core::StrCat(core::Name(c.channel), ": ", c.message.status().message());
+      core::StrAppend(failures, failures.empty() ? "" : "; ", detail);
+      result.decision.evaluations.push_back({"render", false, std::move(detail)});
+    }
+  }
+  if (rendered.empty()) {
+    spdlog::error(
+        "msg=\"no channel rendered\" notification_id={} template={} version={} error=\"{}\"",
+        n.notification_id, tmpl.name, tmpl.version, failures);
+    result.decision.outcome = core::DecisionOutcome::kSuppress;
+    result.decision.reason = core::DecisionReason::kRenderFailed;
+    result.decision.rule = core::StrCat("render ", tmpl.name, " v", tmpl.version);
+    result.decision.detail = core::StrCat("no channel's message could be rendered: ", failures);
+    return;  // the channels stay, so the record shows what was tried
+  }
+  result.channels = std::move(rendered);
 }
 
 void Decider::Start() {

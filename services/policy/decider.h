@@ -8,20 +8,24 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "absl/status/statusor.h"
 #include "services/core/clock.h"
 #include "services/core/event.h"
+#include "services/ingest/intake.h"
 #include "services/policy/contact_policy.h"
 #include "services/store/store.h"
 
 namespace herald::policy {
 
-/// The contact-policy stage: takes PENDING notifications and DEFERRED ones that are
-/// due, decides each with the current profile, template and contact history, and
-/// records every decision (with its rule evaluations) durably. Deferred notifications
+/// The contact-policy and compose stages: takes PENDING notifications and DEFERRED
+/// ones that are due, decides each with the current profile, template and contact
+/// history, renders what is let through for its channel and each fallback (a channel
+/// that does not render is dropped; none left: FAILED, RENDER_FAILED), and records
+/// every decision (with its rule evaluations) and message durably. Deferred notifications
 /// live in the store, so they survive a restart and are decided again when due, with
 /// the rules as they are then (consent may have been withdrawn meanwhile).
 ///
@@ -29,8 +33,9 @@ namespace herald::policy {
 /// customer's history plus what it decided in the same batch is what caps see.
 class Decider {
  public:
-  /// Reads a recorded event's domain form (contact overrides, subject).
-  using EventReader = std::function<absl::StatusOr<core::Event>(const store::EventRecord&)>;
+  /// Reads a recorded event back: its message (for rendering) and its domain form
+  /// (contact overrides, subject).
+  using EventReader = std::function<absl::StatusOr<ingest::StoredEvent>(const store::EventRecord&)>;
 
   struct Options {
     /// Notifications decided per store transaction.
@@ -41,6 +46,8 @@ class Decider {
     std::chrono::milliseconds retry_wait{1000};
     /// The event type that starts the complaint cooldown.
     std::string complaint_event_type = "service.complaint_received";
+    /// SMS parts allowed for templates that set no maximum.
+    int default_max_sms_segments = 3;
   };
 
   Decider(store::Store& store, PolicyConfig config, EventReader read_event,
@@ -67,6 +74,10 @@ class Decider {
   void Loop();
   /// How far back history matters: the longest cap window or duplicate window.
   std::chrono::seconds HistoryWindow() const;
+  /// Renders a SEND decision's channels into `update`, dropping those that fail.
+  void Compose(const core::Notification& n, const v1::Event& event, const core::Template& tmpl,
+               const core::Profile* profile, const std::map<std::string, std::string>& snippets,
+               core::Time now, PolicyResult& result, store::DecisionUpdate& update) const;
 
   store::Store& store_;
   const PolicyConfig config_;

@@ -91,6 +91,17 @@ class TemplateStore {
   /// Active versions of the templates triggered by `event_type`, in name order.
   virtual absl::StatusOr<std::vector<core::Template>> ListTemplatesForEventType(
       std::string_view event_type) = 0;
+
+  /// NOT_FOUND when there is no snippet of that name.
+  virtual absl::StatusOr<core::Snippet> GetSnippet(std::string_view name) = 0;
+  /// Every snippet, in name order.
+  virtual absl::StatusOr<std::vector<core::Snippet>> ListSnippets() = 0;
+  /// Stores a new snippet (ALREADY_EXISTS when the name is taken) or replaces an
+  /// existing one (`must_exist`: NOT_FOUND when absent); sets its times and returns it.
+  virtual absl::StatusOr<core::Snippet> PutSnippet(const core::Snippet& snippet,
+                                                   bool must_exist) = 0;
+  /// NOT_FOUND when absent.
+  virtual absl::Status DeleteSnippet(std::string_view name) = 0;
 };
 
 /// An accepted event as it is kept: its fields for queries, and its body exactly as
@@ -150,6 +161,8 @@ struct DecisionUpdate {
   std::optional<core::Channel> channel;
   std::vector<core::Channel> fallback_channels;
   std::optional<core::Time> send_time;
+  /// The rendered message per channel (replacing any rendered before).
+  std::vector<core::RenderedMessage> messages;
 };
 
 /// Accepted events and the notifications they lead to.

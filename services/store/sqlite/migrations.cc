@@ -139,6 +139,33 @@ CREATE TABLE decisions (
   PRIMARY KEY (notification_id, seq)
 ) WITHOUT ROWID;
 )sql"},
+      {4, "shared snippets (partials); rendered messages per notification and channel", R"sql(
+CREATE TABLE snippets (
+  name           TEXT PRIMARY KEY,
+  description    TEXT NOT NULL,
+  text           TEXT NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  update_time_us INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- What a notification says on each channel it may go on, rendered when the policy
+-- let it go; what the connectors send.
+CREATE TABLE messages (
+  notification_id TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  position        INTEGER NOT NULL,   -- 0: the channel chosen, then the fallbacks
+  locale          TEXT NOT NULL,
+  subject         TEXT NOT NULL,
+  text_body       TEXT NOT NULL,
+  html_body       TEXT NOT NULL,
+  sms_text        TEXT NOT NULL,
+  sms_encoding    TEXT NOT NULL,
+  sms_units       INTEGER NOT NULL,
+  sms_segments    INTEGER NOT NULL,
+  render_time_us  INTEGER NOT NULL,
+  PRIMARY KEY (notification_id, channel)
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

@@ -444,6 +444,10 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
                               .Bind(10, EncodeEvaluations(d.evaluations))
                               .Run();
   if (!inserted.ok()) return inserted;
+  if (!u.messages.empty()) {
+    absl::Status written = WriteMessages(db, u.notification_id, u.messages);
+    if (!written.ok()) return written;
+  }
   return true;
 }
 

@@ -64,4 +64,15 @@ absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> 
 absl::StatusOr<std::vector<core::Template>> SelectTemplatesForEventType(
     Db& db, std::string_view event_type);
 
+/// Replaces the rendered messages of a notification.
+absl::Status WriteMessages(Db& db, std::string_view notification_id,
+                           const std::vector<core::RenderedMessage>& messages);
+/// In channel order: the chosen one, then the fallbacks.
+absl::StatusOr<std::vector<core::RenderedMessage>> SelectMessages(Db& db,
+                                                                  std::string_view notification_id);
+
+absl::StatusOr<std::optional<core::Snippet>> ReadSnippet(Db& db, std::string_view name);
+absl::StatusOr<std::vector<core::Snippet>> SelectSnippets(Db& db);
+absl::Status WriteSnippet(Db& db, const core::Snippet& snippet);
+
 }  // namespace herald::store::sqlite

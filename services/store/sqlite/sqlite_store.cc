@@ -310,6 +310,49 @@ absl::StatusOr<std::vector<core::Template>> SqliteStore::ListTemplatesForEventTy
   return templates;
 }
 
+absl::StatusOr<core::Snippet> SqliteStore::GetSnippet(std::string_view name) {
+  absl::StatusOr<std::optional<core::Snippet>> snippet;
+  absl::Status status = Read([&](Db& db) {
+    snippet = ReadSnippet(db, name);
+    return snippet.status();
+  });
+  if (!status.ok()) return status;
+  if (!*snippet) return NotFound("snippet", name);
+  return std::move(**snippet);
+}
+
+absl::StatusOr<std::vector<core::Snippet>> SqliteStore::ListSnippets() {
+  absl::StatusOr<std::vector<core::Snippet>> snippets;
+  absl::Status status = Read([&](Db& db) {
+    snippets = SelectSnippets(db);
+    return snippets.status();
+  });
+  if (!status.ok()) return status;
+  return snippets;
+}
+
+absl::StatusOr<core::Snippet> SqliteStore::PutSnippet(const core::Snippet& snippet,
+                                                      bool must_exist) {
+  core::Snippet stored = snippet;
+  absl::Status status = Write([&](Db& db) -> absl::Status {
+    absl::StatusOr<std::optional<core::Snippet>> existing = ReadSnippet(db, snippet.name);
+    if (!existing.ok()) return existing.status();
+    if (must_exist && !*existing) return NotFound("snippet", snippet.name);
+    if (!must_exist && *existing) {
+      return absl::AlreadyExistsError(
+          core::StrCat("snippet \"", snippet.name, "\" already exists"));
+    }
+    stored.create_time = *existing ? (*existing)->create_time : snippet.update_time;
+    return WriteSnippet(db, stored);
+  });
+  if (!status.ok()) return status;
+  return stored;
+}
+
+absl::Status SqliteStore::DeleteSnippet(std::string_view name) {
+  return DeleteRow("DELETE FROM snippets WHERE name = ?1 RETURNING 1", "snippet", name);
+}
+
 absl::StatusOr<std::vector<IntakeResult>> SqliteStore::RecordIntake(
     const std::vector<IntakeItem>& items) {
   std::vector<IntakeResult> results(items.size());
@@ -451,11 +494,14 @@ absl::StatusOr<std::vector<core::Decision>> SqliteStore::ListDecisions(
 absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view id) {
   absl::StatusOr<std::optional<core::Notification>> n;
   absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> decisions;
+  absl::StatusOr<std::vector<core::RenderedMessage>> messages;
   absl::Status status = Read([&](Db& db) -> absl::Status {
     n = ReadNotification(db, id);
     if (!n.ok() || !*n) return n.status();
     decisions = SelectDecisions(db, id);
-    return decisions.status();
+    if (!decisions.ok()) return decisions.status();
+    messages = SelectMessages(db, id);
+    return messages.status();
   });
   if (!status.ok()) return status;
   if (!*n) return NotFound("notification", id);
@@ -467,6 +513,7 @@ absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view
                                       core::Name(decision.reason), ": ", decision.detail);
     found.history.push_back({state, decision.decide_time, std::move(detail)});
   }
+  found.messages = *std::move(messages);
   return std::move(found);
 }
 

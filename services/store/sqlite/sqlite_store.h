@@ -53,6 +53,10 @@ class SqliteStore final : public Store {
                                                          int64_t version) override;
   absl::StatusOr<std::vector<core::Template>> ListTemplatesForEventType(
       std::string_view event_type) override;
+  absl::StatusOr<core::Snippet> GetSnippet(std::string_view name) override;
+  absl::StatusOr<std::vector<core::Snippet>> ListSnippets() override;
+  absl::StatusOr<core::Snippet> PutSnippet(const core::Snippet& snippet, bool must_exist) override;
+  absl::Status DeleteSnippet(std::string_view name) override;
 
   absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
       const std::vector<IntakeItem>& items) override;

@@ -31,7 +31,8 @@ class ServiceFixture : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     profiles_ = std::make_unique<ProfileService>(*store_, clock_, runner_);
-    templates_ = std::make_unique<TemplateService>(*store_, clock_, runner_);
+    templates_ =
+        std::make_unique<TemplateService>(*store_, clock_, runner_, /*max_sms_segments=*/3);
     intake_ = std::make_unique<ingest::Intake>(*store_, *store_, *store_, clock_,
                                                ingest::EventLimits{}, registry_);
     events_ = std::make_unique<EventService>(*intake_, runner_);

@@ -243,7 +243,94 @@ TEST_F(TemplateServiceTest, VariablesNothingCanSupplyAreWarnedAbout) {
           "contents[en].email.text_body line 3, column 62: {{colour}}: no event or profile field "
           "supplies it",
           "contents[en].email.text_body line 4, column 130: {{costumer.email}}: no event or "
-          "profile field supplies it (did you mean customer?)"));
+          "profile field supplies it (did you mean customer?)",
+          "contents[en].email.text_body line 4, column 149: {{> footer}}: there is no snippet "
+          "\"footer\"; messages using it fail until one is created"));
+}
+
+TEST_F(TemplateServiceTest, SnippetsAreSharedPartialsEveryTemplateUses) {
+  auto put = [&](const std::string& name, const std::string& text, bool update) {
+    v1::Snippet s;
+    s.set_name(name);
+    s.set_text(text);
+    if (update) {
+      v1::UpdateSnippetRequest request;
+      *request.mutable_snippet() = s;
+      v1::UpdateSnippetResponse response;
+      return template_stub_->UpdateSnippet(Context().get(), request, &response);
+    }
+    v1::CreateSnippetRequest request;
+    *request.mutable_snippet() = s;
+    v1::CreateSnippetResponse response;
+    return template_stub_->CreateSnippet(Context().get(), request, &response);
+  };
+  ASSERT_TRUE(put("signature", "{{> legal}}", false).ok());  // may come before what it includes
+  ASSERT_TRUE(put("legal", "Herald Bank N.V., Amsterdam", false).ok());
+  EXPECT_EQ(put("legal", "again", false).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(put("nope", "x", true).error_code(), grpc::StatusCode::NOT_FOUND);
+  grpc::Status status = put("broken", "Hi {{#x}}", false);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("snippet.text: Mustache syntax: line 1, column"));
+  status = put("legal", "{{> signature}}", true);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "snippet.text: partials include each other in a circle: legal -> signature -> legal");
+  EXPECT_EQ(put("Bad Name", "x", false).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // A template that includes a stored snippet has no warning about it.
+  v1::Template t = Shipped();
+  t.mutable_contents(0)->mutable_email()->set_text_body("Hello {{customer.name}}\n{{> signature}}");
+  v1::CreateTemplateRequest create;
+  *create.mutable_template_() = t;
+  v1::CreateTemplateResponse created;
+  ASSERT_TRUE(template_stub_->CreateTemplate(Context().get(), create, &created).ok());
+  EXPECT_THAT(created.warnings(), ::testing::IsEmpty());
+
+  v1::PreviewTemplateRequest preview;
+  preview.set_name("order-shipped");
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(R"({"customer": {"name": "Anna"}})",
+                                                          preview.mutable_data())
+                  .ok());
+  v1::PreviewTemplateResponse rendered;
+  status = template_stub_->PreviewTemplate(Context().get(), preview, &rendered);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(rendered.email().text_body(), "Hello Anna\nHerald Bank N.V., Amsterdam");
+  // One change, every template from the next message on; a request's partial wins.
+  ASSERT_TRUE(put("legal", "Herald Bank N.V., Utrecht", true).ok());
+  ASSERT_TRUE(template_stub_->PreviewTemplate(Context().get(), preview, &rendered).ok());
+  EXPECT_EQ(rendered.email().text_body(), "Hello Anna\nHerald Bank N.V., Utrecht");
+  (*preview.mutable_partials())["legal"] = "draft";
+  ASSERT_TRUE(template_stub_->PreviewTemplate(Context().get(), preview, &rendered).ok());
+  EXPECT_EQ(rendered.email().text_body(), "Hello Anna\ndraft");
+
+  v1::ListSnippetsResponse list;
+  ASSERT_TRUE(template_stub_->ListSnippets(Context().get(), v1::ListSnippetsRequest(), &list).ok());
+  ASSERT_EQ(list.snippets_size(), 2);
+  EXPECT_EQ(list.snippets(0).name(), "legal");
+  EXPECT_EQ(list.snippets(1).name(), "signature");
+
+  // Deleting what an active template includes is refused, naming the template.
+  v1::DeleteSnippetRequest del;
+  del.set_name("signature");
+  v1::DeleteSnippetResponse deleted;
+  status = template_stub_->DeleteSnippet(Context().get(), del, &deleted);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "snippet \"signature\" is included by the active version of order-shipped; change "
+            "those templates first");
+  // Without the snippet a preview fails as sending would, rather than dropping it.
+  v1::DeleteTemplateRequest drop;
+  drop.set_name("order-shipped");
+  v1::DeleteTemplateResponse dropped;
+  ASSERT_TRUE(template_stub_->DeleteTemplate(Context().get(), drop, &dropped).ok());
+  ASSERT_TRUE(template_stub_->DeleteSnippet(Context().get(), del, &deleted).ok());
+  preview.set_name("");
+  *preview.mutable_template_() = t;
+  status = template_stub_->PreviewTemplate(Context().get(), preview, &rendered);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "partial \"signature\" (line 2, column 1) is not a stored snippet and is not in the "
+            "request's partials");
 }
 
 TEST_F(TemplateServiceTest, ListAndDelete) {

@@ -349,3 +349,138 @@ TEST_F(DeciderTest, TheWorkerDecidesWhenIntakeWakesItAndStopsCleanly) {
 
 }  // namespace
 }  // namespace herald::policy
+
+namespace herald::policy {
+namespace {
+
+// What is let through is rendered for its channel and each fallback, in the
+// customer's language, with the shared snippets; what does not render is dropped.
+class DeciderComposeTest : public DeciderTest {
+ protected:
+  void SetUp() override {
+    DeciderTest::SetUp();
+    clock_.Set(Utc(2026, 3, 2, 11));  // Monday 12:00 in Brussels
+    auto stored = store_->AddTemplateVersion(
+        "order-late", [&](const core::Template*) -> absl::StatusOr<std::optional<core::Template>> {
+          core::Template t;
+          t.name = "order-late";
+          t.category = Category::kOrderUpdate;
+          t.event_types = {"order.delayed"};
+          t.default_locale = "en";
+          t.max_sms_segments = 1;
+          core::LocalizedContent nl{
+              "nl",
+              core::EmailContent{"Bestelling {{order.order_id}} is vertraagd",
+                                 "Beste {{customer.name}},\nSinds {{event.occur_time.date}} om "
+                                 "{{event.occur_time.time}}: {{order.delay_reason}}.\n{{> sign}}",
+                                 "<p>Beste {{customer.name}}</p>{{> sign}}"},
+              core::SmsContent{"Bestelling {{order.order_id}} vertraagd. {{attributes.note}}"}};
+          core::LocalizedContent en{
+              "en",
+              core::EmailContent{"Order {{order.order_id}} is late",
+                                 "Dear {{customer.name}}, since {{event.occur_time.date}}.", ""},
+              core::SmsContent{"Order {{order.order_id}} is late."}};
+          t.contents = {nl, en};
+          t.update_time = clock_.Now();
+          return t;
+        });
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    for (auto [name, text] :
+         {std::pair{"sign", "Groet, {{> brand}}"}, std::pair{"brand", "Herald Bank"}}) {
+      core::Snippet snippet;
+      snippet.name = name;
+      snippet.text = text;
+      snippet.update_time = clock_.Now();
+      ASSERT_TRUE(store_->PutSnippet(snippet, /*must_exist=*/false).ok());
+    }
+    for (auto [id, locale] : {std::pair{"anke", "nl-BE"}, std::pair{"bram", "fr-FR"}}) {
+      Mutate(id, [&](core::Profile& p) {
+        p.customer_id = id;
+        p.display_name = "Anke & Co";
+        p.email = std::string(id) + "@example.be";
+        p.phone = "+32470123456";
+        p.locale = locale;
+        p.time_zone = "Europe/Brussels";
+        p.preferred_channels = {Channel::kSms, Channel::kEmail};
+      });
+    }
+  }
+
+  v1::Event Delayed(const std::string& id, const std::string& customer,
+                    const std::string& note = "") {
+    v1::Event e = Event(id, "order.delayed", customer, "1001");
+    e.mutable_order()->set_delay_reason("storm");
+    if (!note.empty()) (*e.mutable_attributes())["note"] = note;
+    return e;
+  }
+};
+
+TEST_F(DeciderComposeTest, EveryChannelIsRenderedInTheCustomersLanguage) {
+  Publish({Delayed("d-1", "anke"), Delayed("d-2", "bram")});
+  EXPECT_EQ(Decide(), 2);
+
+  core::Notification n = Get("d-1", "anke", "order-late");
+  ASSERT_EQ(n.state, NotificationState::kQueued) << n.decision->detail;
+  EXPECT_EQ(n.channel, Channel::kSms);
+  EXPECT_THAT(n.fallback_channels, ElementsAre(Channel::kEmail));
+  ASSERT_EQ(n.messages.size(), 2u);
+  const core::RenderedMessage& sms = n.messages[0];
+  EXPECT_EQ(sms.channel, Channel::kSms);
+  EXPECT_EQ(sms.locale, "nl");  // nl-BE falls back to nl
+  EXPECT_EQ(sms.sms_text, "Bestelling 1001 vertraagd. ");
+  EXPECT_EQ(sms.sms_encoding, "GSM_7");
+  EXPECT_EQ(sms.sms_segments, 1);
+  EXPECT_EQ(sms.render_time, clock_.Now());
+  const core::RenderedMessage& email = n.messages[1];
+  EXPECT_EQ(email.channel, Channel::kEmail);
+  EXPECT_EQ(email.subject, "Bestelling 1001 is vertraagd");
+  // Formatted as in Belgium, in Brussels time; text unescaped, HTML escaped.
+  EXPECT_EQ(email.text_body,
+            "Beste Anke & Co,\nSinds maandag 2 maart 2026 om 12:00: storm.\nGroet, Herald Bank");
+  EXPECT_EQ(email.html_body, "<p>Beste Anke &amp; Co</p>Groet, Herald Bank");
+  ASSERT_TRUE(n.decision);
+  EXPECT_THAT(n.decision->evaluations, ::testing::Contains(core::RuleEvaluation{
+                                           "render", true, "SMS in nl: 1 segment GSM_7"}));
+
+  // No French content: the default locale, and its dates read in English.
+  core::Notification fr = Get("d-2", "bram", "order-late");
+  ASSERT_EQ(fr.messages.size(), 2u);
+  EXPECT_EQ(fr.messages[1].locale, "en");
+  EXPECT_EQ(fr.messages[1].text_body, "Dear Anke & Co, since Monday, March 2, 2026.");
+}
+
+TEST_F(DeciderComposeTest, AChannelThatDoesNotRenderIsDroppedAndNoneLeftIsFailed) {
+  // An SMS over the template's one segment: the email alone goes.
+  Publish({Delayed("d-1", "anke", std::string(160, 'x'))});
+  EXPECT_EQ(Decide(), 1);
+  core::Notification n = Get("d-1", "anke", "order-late");
+  ASSERT_EQ(n.state, NotificationState::kQueued);
+  EXPECT_EQ(n.channel, Channel::kEmail);
+  EXPECT_THAT(n.fallback_channels, ::testing::IsEmpty());
+  ASSERT_EQ(n.messages.size(), 1u);
+  EXPECT_EQ(n.messages[0].channel, Channel::kEmail);
+  EXPECT_THAT(n.decision->evaluations,
+              ::testing::Contains(core::RuleEvaluation{
+                  "render", false,
+                  "SMS: sms.text renders to 2 segments (GSM_7, 187 septets); the template "
+                  "allows 1"}));
+
+  // A snippet gone: the email cannot be rendered either. FAILED, and it says why.
+  ASSERT_TRUE(store_->DeleteSnippet("brand").ok());
+  Publish({Delayed("d-2", "anke", std::string(160, 'x'))});
+  EXPECT_EQ(Decide(), 1);
+  core::Notification failed = Get("d-2", "anke", "order-late");
+  EXPECT_EQ(failed.state, NotificationState::kFailed);
+  ASSERT_TRUE(failed.decision);
+  EXPECT_EQ(failed.decision->outcome, DecisionOutcome::kSuppress);
+  EXPECT_EQ(failed.decision->reason, DecisionReason::kRenderFailed);
+  EXPECT_EQ(failed.decision->rule, "render order-late v1");
+  EXPECT_THAT(failed.decision->detail,
+              HasSubstr("EMAIL: partial \"brand\" (in \"sign\", line 1, column 8) is not a stored "
+                        "snippet"));
+  EXPECT_THAT(failed.messages, ::testing::IsEmpty());
+  EXPECT_FALSE(failed.send_time.has_value());
+}
+
+}  // namespace
+}  // namespace herald::policy

@@ -1,4 +1,4 @@
-#include "services/api/template_data.h"
+#include "services/compose/template_data.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
@@ -8,7 +8,7 @@
 #include "services/compose/localize.h"
 #include "services/core/strings.h"
 
-namespace herald::api {
+namespace herald::compose {
 namespace {
 
 using google::protobuf::FieldDescriptor;
@@ -138,7 +138,7 @@ absl::StatusOr<mstch::node> BuildTemplateData(const v1::Event& event, const core
     return from_event.empty() ? from_profile : from_event;
   };
   data["customer"] = mstch::map{
-      {"id", event.customer_id()},
+      {"id", reader.customer_id.empty() ? event.customer_id() : std::string(reader.customer_id)},
       {"name", pick(o.display_name(), profile ? profile->display_name : "")},
       {"email", pick(o.email(), profile ? profile->email : "")},
       {"phone", pick(o.phone(), profile ? profile->phone : "")},
@@ -159,4 +159,4 @@ absl::StatusOr<mstch::node> BuildTemplateData(const v1::Event& event, const core
   return mstch::node(std::move(data));
 }
 
-}  // namespace herald::api
+}  // namespace herald::compose

@@ -7,12 +7,14 @@
 #include "herald/v1/event.pb.h"
 #include "services/core/profile.h"
 
-namespace herald::api {
+namespace herald::compose {
 
 /// Where a message goes and how its values read: the customer's locale and zone.
 struct Reader {
   std::string_view locale;     // BCP-47, e.g. "nl-NL"
   std::string_view time_zone;  // IANA, e.g. "Europe/Amsterdam"
+  /// The customer the message is for; empty: the event's one customer.
+  std::string_view customer_id = {};
 };
 
 /// The data a template is rendered with for one customer and event, so that authors
@@ -28,4 +30,4 @@ struct Reader {
 absl::StatusOr<mstch::node> BuildTemplateData(const v1::Event& event, const core::Profile* profile,
                                               const Reader& reader);
 
-}  // namespace herald::api
+}  // namespace herald::compose

@@ -1,11 +1,11 @@
-#include "services/api/template_data.h"
+#include "services/compose/template_data.h"
 
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
 #include "services/compose/mustache.h"
 
-namespace herald::api {
+namespace herald::compose {
 namespace {
 
 using google::protobuf::util::TimeUtil;
@@ -92,4 +92,4 @@ TEST(TemplateData, ABadCurrencyIsAnError) {
 }
 
 }  // namespace
-}  // namespace herald::api
+}  // namespace herald::compose

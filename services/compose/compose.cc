@@ -1,0 +1,120 @@
+#include "services/compose/compose.h"
+
+#include "services/compose/localize.h"
+#include "services/compose/render.h"
+#include "services/compose/template_data.h"
+#include "services/core/strings.h"
+
+namespace herald::compose {
+namespace {
+
+const std::map<std::string, std::string>& NoSnippets() {
+  static const auto* none = new std::map<std::string, std::string>();
+  return *none;
+}
+
+absl::Status CheckParts(std::initializer_list<const std::string*> parts,
+                        const std::map<std::string, std::string>& snippets) {
+  for (const std::string* part : parts) {
+    absl::Status present = CheckPartialsPresent(*part, snippets);
+    if (!present.ok()) return present;
+  }
+  return absl::OkStatus();
+}
+
+std::string_view Language(std::string_view locale) {
+  return locale.substr(0, locale.find_first_of("-_"));
+}
+
+}  // namespace
+
+std::string_view CustomerLocale(const v1::Event& event, const core::Profile* profile) {
+  if (!event.contact_overrides().locale().empty()) return event.contact_overrides().locale();
+  return profile != nullptr ? std::string_view(profile->locale) : std::string_view();
+}
+
+std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
+                                            const std::vector<core::Channel>& channels) {
+  std::vector<ChannelMessage> out;
+  auto fail_all = [&](const absl::Status& status) {
+    for (core::Channel channel : channels) out.push_back({channel, status});
+    return out;
+  };
+  const core::LocalizedContent* content = SelectContent(*request.tmpl, request.locale);
+  if (content == nullptr) {
+    return fail_all(absl::FailedPreconditionError(
+        core::StrCat("template \"", request.tmpl->name, "\" version ", request.tmpl->version,
+                     " has no content for locale \"", request.locale, "\" nor its default \"",
+                     request.tmpl->default_locale, "\"")));
+  }
+  // Dates and money follow the customer's locale when the content is in their
+  // language (nl-BE formats as Belgians write), else the content's: an English
+  // message for a customer without English content never says "maandag".
+  const std::string locale = Language(request.locale) == Language(content->locale)
+                                 ? std::string(request.locale)
+                                 : content->locale;
+  absl::StatusOr<mstch::node> data = BuildTemplateData(
+      *request.event, request.profile,
+      Reader{.locale = locale, .time_zone = request.time_zone, .customer_id = request.customer_id});
+  if (!data.ok()) return fail_all(data.status());
+  const std::map<std::string, std::string>& snippets =
+      request.snippets != nullptr ? *request.snippets : NoSnippets();
+
+  for (core::Channel channel : channels) {
+    core::RenderedMessage message;
+    message.channel = channel;
+    message.locale = content->locale;
+    message.render_time = request.now;
+    absl::Status status;
+    switch (channel) {
+      case core::Channel::kEmail: {
+        if (!content->email) {
+          status = absl::FailedPreconditionError(
+              core::StrCat("no email content in locale ", content->locale));
+          break;
+        }
+        const core::EmailContent& email = *content->email;
+        status = CheckParts({&email.subject, &email.text_body, &email.html_body}, snippets);
+        if (!status.ok()) break;
+        absl::StatusOr<RenderedEmail> rendered = RenderEmail(email, *data, snippets);
+        if (!rendered.ok()) {
+          status = rendered.status();
+          break;
+        }
+        message.subject = std::move(rendered->subject);
+        message.text_body = std::move(rendered->text_body);
+        message.html_body = std::move(rendered->html_body);
+        break;
+      }
+      case core::Channel::kSms: {
+        if (!content->sms) {
+          status = absl::FailedPreconditionError(
+              core::StrCat("no SMS content in locale ", content->locale));
+          break;
+        }
+        status = CheckParts({&content->sms->text}, snippets);
+        if (!status.ok()) break;
+        const int max = request.tmpl->max_sms_segments > 0 ? request.tmpl->max_sms_segments
+                                                           : request.default_max_sms_segments;
+        absl::StatusOr<RenderedSms> rendered = RenderSms(*content->sms, *data, snippets, max);
+        if (!rendered.ok()) {
+          status = rendered.status();
+          break;
+        }
+        message.sms_text = std::move(rendered->text);
+        message.sms_encoding = std::string(Name(rendered->size.encoding));
+        message.sms_units = rendered->size.units;
+        message.sms_segments = rendered->size.segments;
+        break;
+      }
+    }
+    if (status.ok()) {
+      out.push_back({channel, std::move(message)});
+    } else {
+      out.push_back({channel, status});
+    }
+  }
+  return out;
+}
+
+}  // namespace herald::compose
