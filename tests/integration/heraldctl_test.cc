@@ -150,10 +150,14 @@ TEST_F(HeraldctlTest, TheExampleTemplatesApplyCleanlyAndOnlyOnce) {
   EXPECT_EQ(first.err, "");  // no warnings: every variable is one Herald supplies
   EXPECT_THAT(first.out, HasSubstr("order-shipped: created, version 1 (active 1)\n"));
   EXPECT_THAT(first.out, HasSubstr("suspicious-login: created, version 1 (active 1)\n"));
-  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 7);
+  // The shared footers first, then the templates that include them.
+  EXPECT_THAT(first.out, ::testing::StartsWith(
+                             "snippet footer-en-html: created\nsnippet footer-en: created\n"));
+  EXPECT_EQ(std::count(first.out.begin(), first.out.end(), '\n'), 4 + 7);
   RunResult again = Ctl({"template", "apply", DEPLOY_TEMPLATES_DIR});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.out, HasSubstr("order-shipped: unchanged, version 1 (active 1)\n"));
+  EXPECT_THAT(again.out, HasSubstr("snippet footer-nl: unchanged\n"));
 
   // Previews in both languages.
   const std::string data = Write("outage.json", R"({"customer": {"name": "Anna"},
@@ -162,6 +166,7 @@ TEST_F(HeraldctlTest, TheExampleTemplatesApplyCleanlyAndOnlyOnce) {
       Ctl({"template", "preview", "outage-started", "--data", data, "--locale", "nl-NL"});
   ASSERT_EQ(nl.exit_code, 0) << nl.err;
   EXPECT_THAT(nl.out, HasSubstr("\"subject\": \"Storing: Internet in Utrecht\""));
+  EXPECT_THAT(nl.out, HasSubstr("Je krijgt dit bericht omdat je klant bent bij Herald Bank."));
   RunResult en =
       Ctl({"template", "preview", "outage-started", "--data", data, "--locale", "en-GB"});
   EXPECT_THAT(en.out, HasSubstr("\"subject\": \"Outage: Internet in Utrecht\""));
@@ -215,6 +220,23 @@ TEST_F(HeraldctlTest, DeliveriesAndExplainShowWhatTheCustomerWasToldAndWhy) {
                                  "ord-7-shipped (order.shipped): "));
   EXPECT_THAT(why.out, HasSubstr("  pass  channel: EMAIL: no ORDER_UPDATE consent recorded"));
   EXPECT_THAT(why.out, HasSubstr("quiet_hours: quiet hours 21:00-08:00 Europe/Amsterdam"));
+
+  // The notification itself, with what was rendered once it was let through.
+  const size_t at = list.out.find("\"notification_id\": \"");
+  ASSERT_NE(at, std::string::npos);
+  const size_t from = at + std::string_view("\"notification_id\": \"").size();
+  const std::string id = list.out.substr(from, list.out.find('"', from) - from);
+  RunResult got = Ctl({"deliveries", "get", id});
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  EXPECT_THAT(got.out, HasSubstr("\"notification_id\": \"" + id + "\""));
+  if (got.out.find("NOTIFICATION_STATE_QUEUED") != std::string::npos) {
+    EXPECT_THAT(got.out, HasSubstr("\"subject\": \"Shipped\""));
+    EXPECT_THAT(why.out, HasSubstr("  pass  render: EMAIL in en: \"Shipped\""));
+  } else {
+    EXPECT_THAT(got.out, HasSubstr("NOTIFICATION_STATE_DEFERRED"));
+    EXPECT_THAT(got.out, ::testing::Not(HasSubstr("\"messages\"")));
+  }
+  EXPECT_EQ(Ctl({"deliveries", "get", "n-0"}).exit_code, 1);
 
   RunResult unknown = Ctl({"explain", "--customer", "anna", "--event", "never"});
   EXPECT_EQ(unknown.exit_code, 1);

@@ -63,9 +63,10 @@ void CreateTemplate(HeralddProcess& heraldd, const std::string& name, v1::Catego
   t->set_default_locale("en");
   v1::LocalizedContent* en = t->add_contents();
   en->set_locale("en");
-  en->mutable_email()->set_subject("About your order");
-  en->mutable_email()->set_text_body("Hello {{profile.display_name}}");
-  en->mutable_sms()->set_text("Hello");
+  en->mutable_email()->set_subject("About {{event.type}}");
+  en->mutable_email()->set_text_body(
+      "Hello {{customer.id}}, {{#order}}order {{order_id}}{{/order}}");
+  en->mutable_sms()->set_text("{{event.type}} {{order.order_id}}");
   v1::CreateTemplateResponse response;
   grpc::Status status = stub->CreateTemplate(Context().get(), request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -573,6 +574,24 @@ TEST_F(KafkaIntakeTest, EventsLeaveADecisionLogThatExplainsEveryOutcome) {
   EXPECT_EQ(a.fallback_channels(0), v1::CHANNEL_EMAIL);
   EXPECT_EQ(a.category(), v1::CATEGORY_ORDER_UPDATE);
   EXPECT_EQ(a.template_version(), 1);
+  {  // What alice gets, rendered for her channel and the fallback.
+    auto notifications = v1::NotificationService::NewStub(heraldd->Channel());
+    v1::GetNotificationRequest get;
+    get.set_notification_id(a.notification_id());
+    v1::GetNotificationResponse got;
+    ASSERT_TRUE(notifications->GetNotification(Context().get(), get, &got).ok());
+    ASSERT_EQ(got.notification().messages_size(), 2);
+    const v1::RenderedMessage& sms = got.notification().messages(0);
+    EXPECT_EQ(sms.channel(), v1::CHANNEL_SMS);
+    EXPECT_EQ(sms.sms().text(), "order.shipped o-ship-a");
+    EXPECT_EQ(sms.sms().encoding(), v1::SMS_ENCODING_GSM_7);
+    EXPECT_EQ(sms.sms().segments(), 1);
+    const v1::RenderedMessage& email = got.notification().messages(1);
+    EXPECT_EQ(email.channel(), v1::CHANNEL_EMAIL);
+    EXPECT_EQ(email.locale(), "en");
+    EXPECT_EQ(email.email().subject(), "About order.shipped");
+    EXPECT_EQ(email.email().text_body(), "Hello alice, order o-ship-a");
+  }
   EXPECT_EQ(by_event["ship-b"].state(), v1::NOTIFICATION_STATE_SUPPRESSED);
   EXPECT_EQ(by_event["ship-b"].decision().reason(), "NO_CONSENT");
   EXPECT_EQ(by_event["login-b"].state(), v1::NOTIFICATION_STATE_QUEUED);  // SECURITY anyway

@@ -2,7 +2,6 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
-#include <yaml-cpp/yaml.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -21,6 +20,7 @@
 #include "herald/v1/template_service.grpc.pb.h"
 #include "services/compose/json_data.h"
 #include "services/compose/mustache.h"
+#include "tools/heraldctl/manifest.h"
 
 namespace herald::heraldctl {
 namespace {
@@ -143,9 +143,10 @@ int Heraldctl::Main(int argc, const char* const* argv) {
 
   CLI::App* apply =
       tmpl->add_subcommand("apply",
-                           "Upload templates kept as files: every */template.yaml under DIR "
-                           "(a manifest naming its Mustache files); unchanged ones make no "
-                           "new version")
+                           "Upload templates kept as files: first DIR/snippets/NAME.mustache "
+                           "(shared partials), then every */template.yaml under DIR (a "
+                           "manifest naming its Mustache files); unchanged ones make no new "
+                           "version")
           ->callback([this] { TemplateApply(); });
   apply->add_option("dir", dir_, "Directory of templates")->required();
 
@@ -188,6 +189,13 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   list->add_option("--event", event_, "Only this event's");
   list->add_option("--state", states_, "Only these states (e.g. DEFERRED); repeatable");
   add_paging(list);
+  CLI::App* get_one =
+      deliveries
+          ->add_subcommand("get",
+                           "One notification as JSON: its decision, history and the message "
+                           "rendered for each channel")
+          ->callback([this] { DeliveriesGet(); });
+  get_one->add_option("notification_id", key_, "Notification id")->required();
 
   try {
     app.parse(argc, argv);
@@ -401,103 +409,69 @@ void Heraldctl::TemplateRender() {
   out_ << *out;  // exactly the rendered bytes
 }
 
-namespace {
-
-// A template.yaml manifest as a v1::Template, its Mustache files read relative to it.
-// Errors name the file and key.
-absl::StatusOr<v1::Template> ReadManifest(const std::filesystem::path& manifest) {
-  const std::string where = manifest.string();
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(where);
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(where + ": " + e.what());
-  }
-  auto text = [&](const YAML::Node& node, const std::string& key) -> std::string {
-    return node[key] && node[key].IsScalar() ? node[key].Scalar() : "";
-  };
-  // A body: a file next to the manifest.
-  auto file = [&](const YAML::Node& node, const std::string& key,
-                  std::string& out) -> absl::Status {
-    const std::string name = text(node, key);
-    if (name.empty()) return absl::OkStatus();
-    std::optional<std::string> body = ReadFile((manifest.parent_path() / name).string());
-    if (!body) {
-      return absl::InvalidArgumentError(where + ": " + key + ": cannot open " +
-                                        (manifest.parent_path() / name).string());
-    }
-    out = *std::move(body);
-    return absl::OkStatus();
-  };
-  v1::Template t;
-  t.set_name(text(root, "name"));
-  t.set_description(text(root, "description"));
-  v1::Category category;
-  if (!v1::Category_Parse("CATEGORY_" + text(root, "category"), &category)) {
-    return absl::InvalidArgumentError(where + ": category: \"" + text(root, "category") +
-                                      "\" is not a category (e.g. ORDER_UPDATE)");
-  }
-  t.set_category(category);
-  if (root["event_types"]) {
-    for (const auto& type : root["event_types"]) t.add_event_types(type.as<std::string>(""));
-  }
-  if (!text(root, "priority").empty()) {
-    v1::Priority priority;
-    if (!v1::Priority_Parse("PRIORITY_" + text(root, "priority"), &priority)) {
-      return absl::InvalidArgumentError(where + ": priority: \"" + text(root, "priority") +
-                                        "\" is not a priority (LOW, NORMAL, HIGH, URGENT)");
-    }
-    t.set_priority(priority);
-  }
-  t.set_default_locale(text(root, "default_locale"));
-  if (!text(root, "max_sms_segments").empty()) {
-    t.set_max_sms_segments(root["max_sms_segments"].as<int>(0));
-  }
-  if (root["contents"] && root["contents"].IsMap()) {
-    for (const auto& entry : root["contents"]) {
-      v1::LocalizedContent* c = t.add_contents();
-      c->set_locale(entry.first.as<std::string>(""));
-      const YAML::Node& content = entry.second;
-      if (content["email"]) {
-        v1::EmailContent* email = c->mutable_email();
-        email->set_subject(text(content["email"], "subject"));
-        std::string body;
-        absl::Status status = file(content["email"], "text", body);
-        if (!status.ok()) return status;
-        email->set_text_body(body);
-        body.clear();
-        status = file(content["email"], "html", body);
-        if (!status.ok()) return status;
-        email->set_html_body(body);
-      }
-      if (content["sms"]) {
-        std::string body;
-        absl::Status status = file(content, "sms", body);
-        if (!status.ok()) return status;
-        c->mutable_sms()->set_text(body);
-      }
-    }
-  }
-  return t;
-}
-
-}  // namespace
-
 void Heraldctl::TemplateApply() {
   std::error_code error;
   std::vector<std::filesystem::path> manifests;
+  std::vector<std::filesystem::path> snippets;
+  const std::filesystem::path snippet_dir = std::filesystem::path(dir_) / "snippets";
   for (auto it = std::filesystem::recursive_directory_iterator(dir_, error);
        !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
     if (it->path().filename() == "template.yaml") manifests.push_back(it->path());
+    if (it->path().parent_path() == snippet_dir && it->path().extension() == ".mustache") {
+      snippets.push_back(it->path());
+    }
   }
-  if (error || manifests.empty()) {
-    BadInput(dir_ + ": no */template.yaml found" + (error ? " (" + error.message() + ")" : ""));
+  if (error || (manifests.empty() && snippets.empty())) {
+    BadInput(dir_ + ": no */template.yaml or snippets/*.mustache found" +
+             (error ? " (" + error.message() + ")" : ""));
     return;
   }
   std::sort(manifests.begin(), manifests.end());
+  std::sort(snippets.begin(), snippets.end());
   auto stub = v1::TemplateService::NewStub(Channel());
+  // Snippets first: the templates include them.
+  for (const auto& path : snippets) {
+    std::optional<std::string> text = ReadFile(path.string());
+    if (!text) {
+      BadInput(path.string() + ": cannot open");
+      continue;
+    }
+    v1::Snippet snippet;
+    snippet.set_name(path.stem().string());
+    snippet.set_description("from " + path.filename().string());
+    snippet.set_text(*text);
+    v1::GetSnippetRequest get;
+    get.set_name(snippet.name());
+    v1::GetSnippetResponse before;
+    grpc::Status status = stub->GetSnippet(Context().get(), get, &before);
+    std::string what;
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+      v1::CreateSnippetRequest create;
+      *create.mutable_snippet() = snippet;
+      v1::CreateSnippetResponse created;
+      status = stub->CreateSnippet(Context().get(), create, &created);
+      what = "created";
+    } else if (status.ok() && before.snippet().text() == snippet.text() &&
+               before.snippet().description() == snippet.description()) {
+      what = "unchanged";
+    } else if (status.ok()) {
+      v1::UpdateSnippetRequest update;
+      *update.mutable_snippet() = snippet;
+      v1::UpdateSnippetResponse updated;
+      status = stub->UpdateSnippet(Context().get(), update, &updated);
+      what = "updated";
+    }
+    if (!status.ok()) {
+      err_ << "heraldctl: " << path.string() << ": " << CodeName(status.error_code()) << ": "
+           << status.error_message() << "\n";
+      exit_code_ =
+          status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+      continue;
+    }
+    out_ << "snippet " << snippet.name() << ": " << what << "\n";
+  }
   for (const auto& manifest : manifests) {
-    absl::StatusOr<v1::Template> t = ReadManifest(manifest);
+    absl::StatusOr<v1::Template> t = ReadTemplateManifest(manifest);
     if (!t.ok()) {
       BadInput(std::string(t.status().message()));
       continue;
@@ -593,6 +567,15 @@ void Heraldctl::Explain() {
     out_ << "  " << (e.passed() ? "pass" : "FAIL") << "  " << e.rule() << ": " << e.detail()
          << "\n";
   }
+}
+
+void Heraldctl::DeliveriesGet() {
+  v1::GetNotificationRequest request;
+  request.set_notification_id(key_);
+  v1::GetNotificationResponse response;
+  auto stub = v1::NotificationService::NewStub(Channel());
+  if (!Check(stub->GetNotification(Context().get(), request, &response))) return;
+  PrintJson(response.notification());
 }
 
 void Heraldctl::DeliveriesList() {

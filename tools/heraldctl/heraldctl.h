@@ -53,6 +53,7 @@ class Heraldctl {
   void TemplateApply();
   void Explain();
   void DeliveriesList();
+  void DeliveriesGet();
 
   std::ostream& out_;
   std::ostream& err_;

@@ -141,6 +141,17 @@ policy:
   EXPECT_THAT(error, HasSubstr("policy.categories.SURVEY.over_cap: \"later\" is not one of"));
 }
 
+TEST(Config, TheComposeSectionSetsTheSmsLimit) {
+  auto config = ParseConfig("compose:\n  max_sms_segments: 2\n", "heraldd.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->compose.max_sms_segments, 2);
+  EXPECT_EQ(ParseConfig("", "heraldd.yaml")->compose.max_sms_segments, 3);
+  EXPECT_THAT(ErrorOf("compose:\n  max_sms_segments: 0\n"),
+              HasSubstr("heraldd.yaml:2:21: compose.max_sms_segments:"));
+  EXPECT_THAT(ErrorOf("compose:\n  max_segments: 2\n"),
+              HasSubstr("compose.max_segments: unknown key"));
+}
+
 TEST(ParseDuration, UnderstandsTheUnits) {
   EXPECT_EQ(*ParseDuration("250ms"), std::chrono::milliseconds(250));
   EXPECT_EQ(*ParseDuration("14d"), std::chrono::hours(24 * 14));
