@@ -117,6 +117,24 @@ TEST_F(HeraldctlTest, TemplateRenderWritesExactlyTheRenderedBytes) {
   RunResult html =
       Ctl({"template", "render", "--file", tmpl, "--data", data, "--partial", "footer=" + footer});
   EXPECT_EQ(html.out, "Hallo Anna &amp; Co,\nJe bestelling 1001 is onderweg.\n-- Herald");
+  // A directory of snippets; without the footer the spec renders nothing, with a warning.
+  std::filesystem::create_directories(dir_.File("snippets"));
+  Write("snippets/footer.mustache", "-- {{brand}} team");
+  RunResult snippets = Ctl({"template", "render", "--file", tmpl, "--data", data, "--snippets",
+                            dir_.File("snippets"), "--escape", "none"});
+  EXPECT_EQ(snippets.out, "Hallo Anna & Co,\nJe bestelling 1001 is onderweg.\n-- Herald team");
+  RunResult missing = Ctl({"template", "render", "--file", tmpl, "--data", data});
+  EXPECT_EQ(missing.exit_code, 0);
+  EXPECT_EQ(missing.out, "Hallo Anna &amp; Co,\nJe bestelling 1001 is onderweg.\n");
+  EXPECT_THAT(missing.err, HasSubstr("shipped.mustache: partial \"footer\" (line 3, column 1) was "
+                                     "not given (--partial, --snippets) and renders as nothing"));
+  Write("snippets/loop.mustache", "{{> footer}}");
+  Write("snippets/footer.mustache", "{{> loop}}");
+  RunResult loop = Ctl(
+      {"template", "render", "--file", tmpl, "--data", data, "--snippets", dir_.File("snippets")});
+  EXPECT_EQ(loop.exit_code, 2);
+  EXPECT_THAT(loop.err, HasSubstr("partials include each other in a circle: footer -> loop -> "
+                                  "footer"));
 
   const std::string broken = Write("broken.mustache", "Hallo\n  {{#items}}\n");
   RunResult error = Ctl({"template", "render", "--file", broken, "--data", data});

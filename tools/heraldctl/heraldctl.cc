@@ -20,6 +20,7 @@
 #include "herald/v1/template_service.grpc.pb.h"
 #include "services/compose/json_data.h"
 #include "services/compose/mustache.h"
+#include "services/compose/render.h"
 #include "tools/heraldctl/manifest.h"
 
 namespace herald::heraldctl {
@@ -137,6 +138,9 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   render->add_option("--file,-f", file_, "Mustache template file")->required();
   render->add_option("--data,-d", data_file_, "JSON data file")->required();
   render->add_option("--partial,-p", partial_args_, "NAME=FILE, a partial; repeatable");
+  render->add_option("--snippets", snippets_dir_,
+                     "Directory whose NAME.mustache files are partials (e.g. "
+                     "deploy/templates/snippets); --partial wins");
   render->add_option("--escape", escape_, "html (Mustache's default, for HTML bodies) or none")
       ->check(CLI::IsMember({"html", "none"}))
       ->capture_default_str();
@@ -165,7 +169,10 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   preview->add_option("--version", version_, "Version (default: the latest)");
   preview->add_option("--data,-d", data_file_, "JSON data file")->required();
   preview->add_option("--locale", locale_, "The customer's locale (falls back to the default)");
-  preview->add_option("--partial,-p", partial_args_, "NAME=FILE, a partial; repeatable");
+  preview->add_option("--partial,-p", partial_args_,
+                      "NAME=FILE, a partial in place of the stored snippet; repeatable");
+  preview->add_option("--snippets", snippets_dir_,
+                      "Directory whose NAME.mustache files replace the stored snippets");
 
   CLI::App* explain =
       app.add_subcommand("explain",
@@ -371,6 +378,19 @@ bool Heraldctl::BadInput(const std::string& message) {
 
 std::optional<std::map<std::string, std::string>> Heraldctl::ReadPartials() {
   std::map<std::string, std::string> partials;
+  if (!snippets_dir_.empty()) {
+    std::error_code error;
+    for (auto it = std::filesystem::directory_iterator(snippets_dir_, error);
+         !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+      if (it->path().extension() != ".mustache") continue;
+      partial_args_.insert(partial_args_.begin(),
+                           it->path().stem().string() + "=" + it->path().string());
+    }
+    if (error) {
+      BadInput("--snippets " + snippets_dir_ + ": " + error.message());
+      return std::nullopt;
+    }
+  }
   for (const std::string& arg : partial_args_) {
     const size_t eq = arg.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -400,6 +420,17 @@ void Heraldctl::TemplateRender() {
   std::optional<std::map<std::string, std::string>> partials = ReadPartials();
   if (!partials) return;
   if (auto error = SyntaxError(file_, *source)) return (void)BadInput(*error);
+  if (absl::Status acyclic = compose::CheckNoPartialCycle(*partials); !acyclic.ok()) {
+    return (void)BadInput(std::string(acyclic.message()));
+  }
+  // As the spec says, a partial nobody gave renders as nothing; heraldd would refuse
+  // to send such a message, so say so.
+  if (absl::Status present = compose::CheckPartialsPresent(*source, *partials); !present.ok()) {
+    std::string problem(present.message().data(), present.message().size());
+    problem = problem.substr(0, problem.rfind(" is not a stored snippet"));
+    err_ << "heraldctl: warning: " << file_ << ": " << problem
+         << " was not given (--partial, --snippets) and renders as nothing\n";
+  }
   absl::StatusOr<mstch::node> data = compose::ParseJsonData(*json);
   if (!data.ok()) return (void)BadInput(data_file_ + ": " + std::string(data.status().message()));
   absl::StatusOr<std::string> out =

@@ -76,6 +76,7 @@ class Heraldctl {
   bool json_ = false;
   std::string data_file_;
   std::vector<std::string> partial_args_;  // NAME=FILE
+  std::string snippets_dir_;               // every NAME.mustache in it is a partial
   std::string escape_ = "html";
   std::string locale_;
   std::string dir_;

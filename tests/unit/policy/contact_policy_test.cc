@@ -395,3 +395,87 @@ TEST_F(ContactPolicyTest, EveryRuleEvaluatedIsRecordedInOrder) {
 
 }  // namespace
 }  // namespace herald::policy
+
+namespace herald::policy {
+namespace {
+
+// Channel choice over every combination of preference order x consent x contact data x
+// template content, for an opt-in and an opt-out category, against the rule written
+// out plainly: the customer's order (or the default), keeping the channels with an
+// address, content and consent; none left names what the furthest channel lacked.
+TEST_F(ContactPolicyTest, ChannelChoiceOverPreferenceConsentContactAndTemplate) {
+  using Prefs = std::vector<Channel>;
+  const std::vector<Prefs> preferences = {{},
+                                          {Channel::kEmail},
+                                          {Channel::kSms},
+                                          {Channel::kSms, Channel::kEmail},
+                                          {Channel::kEmail, Channel::kSms}};
+  // nullopt: nothing recorded.
+  const std::vector<std::optional<core::ConsentState>> consents = {
+      std::nullopt, core::ConsentState::kGranted, core::ConsentState::kDenied};
+  int cases = 0;
+  for (Category category : {Category::kOrderUpdate, Category::kInformational}) {
+    const bool opt_out = category == Category::kOrderUpdate;
+    for (const Prefs& prefs : preferences) {
+      for (int contact = 0; contact < 4; ++contact) {    // bit 0: email, bit 1: phone
+        for (int content = 1; content < 4; ++content) {  // bit 0: email, bit 1: SMS
+          for (const auto& email_consent : consents) {
+            for (const auto& sms_consent : consents) {
+              ++cases;
+              profile_ = Customer();
+              profile_.preferred_channels = prefs;
+              profile_.email = contact & 1 ? "c1@example.nl" : "";
+              profile_.phone = contact & 2 ? "+31612345678" : "";
+              for (auto [channel, state] : {std::pair{Channel::kEmail, email_consent},
+                                            std::pair{Channel::kSms, sms_consent}}) {
+                if (state) profile_.consents.push_back(Consent(category, channel, *state));
+              }
+              core::Template t = MakeTemplate(category);
+              if (!(content & 1)) t.contents[0].email.reset();
+              if (!(content & 2)) t.contents[0].sms.reset();
+
+              // The rule, plainly.
+              const Prefs order = prefs.empty() ? Prefs{Channel::kEmail, Channel::kSms} : prefs;
+              std::vector<Channel> expected;
+              int furthest = -1;  // 0: no address, 1: no content, 2: no consent
+              for (Channel c : order) {
+                const bool email = c == Channel::kEmail;
+                const auto& consent = email ? email_consent : sms_consent;
+                const bool allowed = consent ? *consent == core::ConsentState::kGranted : opt_out;
+                int stage = 3;
+                if (!(contact & (email ? 1 : 2))) {
+                  stage = 0;
+                } else if (!(content & (email ? 1 : 2))) {
+                  stage = 1;
+                } else if (!allowed) {
+                  stage = 2;
+                }
+                if (stage == 3) expected.push_back(c);
+                furthest = std::max(furthest, stage);
+              }
+
+              const PolicyResult r = Run(&t, TestEpoch());
+              const std::string where = ::testing::PrintToString(
+                  std::tuple{core::Name(category), prefs.size(), contact, content,
+                             email_consent.has_value() ? static_cast<int>(*email_consent) : -1,
+                             sms_consent.has_value() ? static_cast<int>(*sms_consent) : -1});
+              if (!expected.empty()) {
+                EXPECT_EQ(r.decision.outcome, DecisionOutcome::kSend) << where;
+                EXPECT_EQ(r.channels, expected) << where;
+              } else {
+                EXPECT_EQ(r.decision.outcome, DecisionOutcome::kSuppress) << where;
+                EXPECT_EQ(r.decision.reason, furthest == 2 ? DecisionReason::kNoConsent
+                                                           : DecisionReason::kNoContactRoute)
+                    << where << " " << r.decision.detail;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(cases, 2 * 5 * 4 * 3 * 3 * 3);
+}
+
+}  // namespace
+}  // namespace herald::policy
