@@ -16,6 +16,11 @@
 namespace herald::testing {
 namespace {
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 using ::testing::HasSubstr;
 
 class HeraldctlTest : public ::testing::Test {
@@ -176,6 +181,13 @@ TEST_F(HeraldctlTest, TheExampleTemplatesApplyCleanlyAndOnlyOnce) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_THAT(again.out, HasSubstr("order-shipped: unchanged, version 1 (active 1)\n"));
   EXPECT_THAT(again.out, HasSubstr("snippet footer-nl: unchanged\n"));
+  RunResult footer = Ctl({"snippet", "get", "footer-nl"});
+  EXPECT_EQ(footer.out,
+            ReadFile(std::string(DEPLOY_TEMPLATES_DIR) + "/snippets/footer-nl.mustache"));
+  RunResult in_use = Ctl({"snippet", "delete", "footer-nl"});
+  EXPECT_EQ(in_use.exit_code, 1);
+  EXPECT_THAT(in_use.err, HasSubstr("FAILED_PRECONDITION: snippet \"footer-nl\" is included by "
+                                    "the active version of appointment-reminder, order-delayed"));
 
   // Previews in both languages.
   const std::string data = Write("outage.json", R"({"customer": {"name": "Anna"},
@@ -185,6 +197,9 @@ TEST_F(HeraldctlTest, TheExampleTemplatesApplyCleanlyAndOnlyOnce) {
   ASSERT_EQ(nl.exit_code, 0) << nl.err;
   EXPECT_THAT(nl.out, HasSubstr("\"subject\": \"Storing: Internet in Utrecht\""));
   EXPECT_THAT(nl.out, HasSubstr("Je krijgt dit bericht omdat je klant bent bij Herald Bank."));
+  RunResult sms = Ctl(
+      {"template", "preview", "outage-started", "--data", data, "--locale", "nl", "--part", "sms"});
+  EXPECT_EQ(sms.out, "Storing in Internet. We werken eraan. We melden het als het weer werkt.");
   RunResult en =
       Ctl({"template", "preview", "outage-started", "--data", data, "--locale", "en-GB"});
   EXPECT_THAT(en.out, HasSubstr("\"subject\": \"Outage: Internet in Utrecht\""));

@@ -130,6 +130,21 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->add_option("name", key_, "Template name")
       ->required();
 
+  CLI::App* snippet =
+      app.add_subcommand("snippet",
+                         "Shared snippets that templates include as partials ({{> name}}); "
+                         "kept as files and uploaded by template apply")
+          ->require_subcommand(1);
+  snippet->add_subcommand("list", "Every snippet")->callback([this] { SnippetList(); });
+  snippet->add_subcommand("get", "One snippet's text, exactly")
+      ->callback([this] { SnippetGet(); })
+      ->add_option("name", key_, "Snippet name")
+      ->required();
+  snippet->add_subcommand("delete", "Delete a snippet no active template includes")
+      ->callback([this] { SnippetDelete(); })
+      ->add_option("name", key_, "Snippet name")
+      ->required();
+
   CLI::App* render =
       tmpl->add_subcommand("render",
                            "Render a Mustache file offline with JSON data; writes exactly the "
@@ -171,6 +186,11 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   preview->add_option("--locale", locale_, "The customer's locale (falls back to the default)");
   preview->add_option("--partial,-p", partial_args_,
                       "NAME=FILE, a partial in place of the stored snippet; repeatable");
+  preview
+      ->add_option("--part", part_,
+                   "Write exactly one part's bytes instead of JSON: subject, text, html or "
+                   "sms")
+      ->check(CLI::IsMember({"subject", "text", "html", "sms"}));
   preview->add_option("--snippets", snippets_dir_,
                       "Directory whose NAME.mustache files replace the stored snippets");
 
@@ -203,6 +223,11 @@ int Heraldctl::Main(int argc, const char* const* argv) {
                            "rendered for each channel")
           ->callback([this] { DeliveriesGet(); });
   get_one->add_option("notification_id", key_, "Notification id")->required();
+  get_one
+      ->add_option("--part", part_,
+                   "Write exactly one rendered part's bytes instead of JSON: subject, text, "
+                   "html or sms")
+      ->check(CLI::IsMember({"subject", "text", "html", "sms"}));
 
   try {
     app.parse(argc, argv);
@@ -367,6 +392,33 @@ void Heraldctl::TemplateDelete() {
   auto stub = v1::TemplateService::NewStub(Channel());
   if (Check(stub->DeleteTemplate(Context().get(), request, &response))) {
     out_ << "deleted template " << key_ << "\n";
+  }
+}
+
+void Heraldctl::SnippetList() {
+  v1::ListSnippetsResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->ListSnippets(Context().get(), v1::ListSnippetsRequest(), &response))) {
+    PrintJson(response);
+  }
+}
+
+void Heraldctl::SnippetGet() {
+  v1::GetSnippetRequest request;
+  request.set_name(key_);
+  v1::GetSnippetResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->GetSnippet(Context().get(), request, &response)))
+    out_ << response.snippet().text();
+}
+
+void Heraldctl::SnippetDelete() {
+  v1::DeleteSnippetRequest request;
+  request.set_name(key_);
+  v1::DeleteSnippetResponse response;
+  auto stub = v1::TemplateService::NewStub(Channel());
+  if (Check(stub->DeleteSnippet(Context().get(), request, &response))) {
+    out_ << "deleted snippet " << key_ << "\n";
   }
 }
 
@@ -571,7 +623,29 @@ void Heraldctl::TemplatePreview() {
   request.mutable_partials()->insert(partials->begin(), partials->end());
   v1::PreviewTemplateResponse response;
   auto stub = v1::TemplateService::NewStub(Channel());
-  if (Check(stub->PreviewTemplate(Context().get(), request, &response))) PrintJson(response);
+  if (!Check(stub->PreviewTemplate(Context().get(), request, &response))) return;
+  if (part_.empty()) return PrintJson(response);
+  PrintPart(response.has_email() ? &response.email() : nullptr,
+            response.has_sms() ? &response.sms() : nullptr);
+}
+
+void Heraldctl::PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms) {
+  const bool is_sms = part_ == "sms";
+  if (is_sms ? sms == nullptr : email == nullptr) {
+    err_ << "heraldctl: no " << (is_sms ? "SMS" : "email") << " was rendered\n";
+    exit_code_ = kExitRefused;
+    return;
+  }
+  // Exactly the bytes, nothing added: for a browser, a diff or wc.
+  if (is_sms) {
+    out_ << sms->text();
+  } else if (part_ == "subject") {
+    out_ << email->subject();
+  } else if (part_ == "text") {
+    out_ << email->text_body();
+  } else {
+    out_ << email->html_body();
+  }
 }
 
 void Heraldctl::Explain() {
@@ -606,7 +680,14 @@ void Heraldctl::DeliveriesGet() {
   v1::GetNotificationResponse response;
   auto stub = v1::NotificationService::NewStub(Channel());
   if (!Check(stub->GetNotification(Context().get(), request, &response))) return;
-  PrintJson(response.notification());
+  if (part_.empty()) return PrintJson(response.notification());
+  const v1::RenderedEmail* email = nullptr;
+  const v1::RenderedSms* sms = nullptr;
+  for (const v1::RenderedMessage& m : response.notification().messages()) {
+    if (m.has_email()) email = &m.email();
+    if (m.has_sms()) sms = &m.sms();
+  }
+  PrintPart(email, sms);
 }
 
 void Heraldctl::DeliveriesList() {

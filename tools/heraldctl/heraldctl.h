@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "herald/v1/template_service.pb.h"
+
 namespace herald::heraldctl {
 
 /// The heraldctl command line: talks to a running heraldd over gRPC and prints
@@ -54,6 +56,11 @@ class Heraldctl {
   void Explain();
   void DeliveriesList();
   void DeliveriesGet();
+  void SnippetList();
+  void SnippetGet();
+  void SnippetDelete();
+  /// Writes the --part of a rendered message, exactly.
+  void PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms);
 
   std::ostream& out_;
   std::ostream& err_;
@@ -76,7 +83,9 @@ class Heraldctl {
   bool json_ = false;
   std::string data_file_;
   std::vector<std::string> partial_args_;  // NAME=FILE
-  std::string snippets_dir_;               // every NAME.mustache in it is a partial
+  std::string snippets_dir_;
+  std::string part_;  // --part: subject, text, html or sms               // every NAME.mustache in
+                      // it is a partial
   std::string escape_ = "html";
   std::string locale_;
   std::string dir_;
