@@ -99,6 +99,10 @@ TEST_F(HeraldctlTest, ProblemsAreReportedWithTheirCause) {
   RunResult not_json = Ctl({"profile", "create", "--file", typo});
   EXPECT_EQ(not_json.exit_code, 2);
   EXPECT_THAT(not_json.err, HasSubstr("emial"));
+  RunResult usage = Ctl({"deliveries", "get", "n-1", "--part", "pdf"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_THAT(usage.err, HasSubstr("--part: pdf not in {subject,text,html,sms}"));
+  EXPECT_EQ(Ctl({}).exit_code, 2);  // no command
 
   RunResult unreachable =
       RunToExit({HERALDCTL_PATH, "--address", "127.0.0.1:1", "--timeout", "2", "health"});

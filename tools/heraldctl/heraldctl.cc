@@ -232,7 +232,9 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e, out_, err_);
+    // --help and --version are not errors; any other problem with the command line is
+    // bad usage (2), whatever number CLI11 gives it.
+    return app.exit(e, out_, err_) == 0 ? 0 : kExitBadInput;
   }
   return exit_code_;
 }
