@@ -78,6 +78,19 @@ absl::Status TemplateService::Activate(const v1::ActivateTemplateRequest& reques
   absl::Status valid = ValidateTemplateName(request.name(), "name");
   if (!valid.ok()) return valid;
   if (request.version() < 1) return FieldError("version", "must be a version, 1 or more");
+  // A version whose snippets are gone would fail every message: refused, naming them.
+  absl::StatusOr<core::Template> version = store_.GetTemplate(request.name(), request.version());
+  if (!version.ok()) return version.status();
+  absl::StatusOr<std::map<std::string, std::string>> snippets = Snippets();
+  if (!snippets.ok()) return snippets.status();
+  std::set<std::string> names;
+  for (const auto& [name, text] : *snippets) names.insert(name);
+  std::vector<std::string> missing = MissingPartials(*version, names);
+  if (!missing.empty()) {
+    return absl::FailedPreconditionError(
+        core::StrCat("version ", request.version(), " of template \"", request.name(),
+                     "\" includes snippets that no longer exist: ", absl::StrJoin(missing, "; ")));
+  }
   auto active = store_.ActivateTemplateVersion(request.name(), request.version());
   if (!active.ok()) return active.status();
   *response.mutable_template_() = TemplateToProto(*active);
@@ -336,6 +349,8 @@ absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exi
                                          v1::Snippet& stored) {
   absl::StatusOr<core::Snippet> snippet = SnippetFromProto(proto, "snippet", clock_.Now());
   if (!snippet.ok()) return snippet.status();
+  // The circle check sees every snippet as it will be: one snippet write at a time.
+  std::lock_guard lock(snippet_writes_);
   absl::StatusOr<std::map<std::string, std::string>> snippets = Snippets();
   if (!snippets.ok()) return snippets.status();
   (*snippets)[snippet->name] = snippet->text;
@@ -350,7 +365,11 @@ absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exi
 absl::Status TemplateService::DeleteSnippet(const v1::DeleteSnippetRequest& request) {
   absl::Status valid = ValidateTemplateName(request.name(), "name");
   if (!valid.ok()) return valid;
-  // Refused while an active template version includes it: its messages would fail.
+  // Refused while an active template version includes it, directly or through other
+  // snippets: its messages would fail.
+  std::lock_guard lock(snippet_writes_);
+  absl::StatusOr<std::map<std::string, std::string>> snippets = Snippets();
+  if (!snippets.ok()) return snippets.status();
   std::vector<std::string> users;
   std::string after;
   while (true) {
@@ -362,15 +381,27 @@ absl::Status TemplateService::DeleteSnippet(const v1::DeleteSnippetRequest& requ
               ? absl::StatusOr<core::Template>(latest)
               : store_.GetTemplate(latest.name, store::TemplateStore::kActiveVersion);
       if (!active.ok()) return active.status();
-      if (IncludesPartial(*active, request.name())) users.push_back(active->name);
+      if (IncludedSnippets(*active, *snippets).contains(request.name())) {
+        users.push_back(active->name);
+      }
     }
     if (!page->next_after) break;
     after = *page->next_after;
   }
+  std::vector<std::string> includers;  // snippets that include it
+  for (const auto& [name, text] : *snippets) {
+    if (name == request.name()) continue;
+    core::Template probe;
+    probe.contents.push_back({"", core::EmailContent{"", text, ""}, std::nullopt});
+    if (IncludesPartial(probe, request.name())) includers.push_back(name);
+  }
   if (!users.empty()) {
-    return absl::FailedPreconditionError(
-        core::StrCat("snippet \"", request.name(), "\" is included by the active version of ",
-                     absl::StrJoin(users, ", "), "; change those templates first"));
+    return absl::FailedPreconditionError(core::StrCat(
+        "snippet \"", request.name(), "\" is included by the active version of ",
+        absl::StrJoin(users, ", "),
+        includers.empty() ? ""
+                          : core::StrCat(" (through snippet ", absl::StrJoin(includers, ", "), ")"),
+        "; change those templates first"));
   }
   absl::Status deleted = store_.DeleteSnippet(request.name());
   if (absl::IsNotFound(deleted) && request.allow_missing()) return absl::OkStatus();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,7 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   const core::Clock& clock_;
   RpcRunner& runner_;
   const int max_sms_segments_;
+  std::mutex snippet_writes_;  // snippet create, update and delete, one at a time
 };
 
 }  // namespace herald::api

@@ -167,6 +167,31 @@ std::vector<std::string> MissingPartials(const core::Template& tmpl,
   return out;
 }
 
+std::set<std::string> IncludedSnippets(const core::Template& tmpl,
+                                       const std::map<std::string, std::string>& snippets) {
+  std::set<std::string> out;
+  std::vector<std::string_view> pending;
+  for (const core::LocalizedContent& c : tmpl.contents) {
+    if (c.email)
+      pending.insert(pending.end(), {c.email->subject, c.email->text_body, c.email->html_body});
+    if (c.sms) pending.push_back(c.sms->text);
+  }
+  while (!pending.empty()) {
+    const std::string_view source = pending.back();
+    pending.pop_back();
+    absl::StatusOr<std::vector<compose::MustacheTag>> tags = compose::ParseMustacheTags(source);
+    if (!tags.ok()) continue;
+    for (const compose::MustacheTag& tag : *tags) {
+      if (tag.kind != compose::MustacheTag::Kind::kPartial || !out.insert(tag.name).second) {
+        continue;
+      }
+      auto found = snippets.find(tag.name);
+      if (found != snippets.end()) pending.push_back(found->second);
+    }
+  }
+  return out;
+}
+
 bool IncludesPartial(const core::Template& tmpl, std::string_view name) {
   auto includes = [&](const std::string& source) {
     absl::StatusOr<std::vector<compose::MustacheTag>> tags = compose::ParseMustacheTags(source);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -19,6 +20,11 @@ std::vector<std::string> UnknownVariables(const core::Template& tmpl);
 /// stored `snippets`, with the part, line and column.
 std::vector<std::string> MissingPartials(const core::Template& tmpl,
                                          const std::set<std::string>& snippets);
+
+/// The snippets a template includes, directly or through other snippets (names of
+/// missing ones included).
+std::set<std::string> IncludedSnippets(const core::Template& tmpl,
+                                       const std::map<std::string, std::string>& snippets);
 
 /// Whether any part of the template includes the partial `name` directly.
 bool IncludesPartial(const core::Template& tmpl, std::string_view name);

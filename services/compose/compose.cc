@@ -13,15 +13,6 @@ const std::map<std::string, std::string>& NoSnippets() {
   return *none;
 }
 
-absl::Status CheckParts(std::initializer_list<const std::string*> parts,
-                        const std::map<std::string, std::string>& snippets) {
-  for (const std::string* part : parts) {
-    absl::Status present = CheckPartialsPresent(*part, snippets);
-    if (!present.ok()) return present;
-  }
-  return absl::OkStatus();
-}
-
 std::string_view Language(std::string_view locale) {
   return locale.substr(0, locale.find_first_of("-_"));
 }
@@ -53,9 +44,11 @@ std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
   const std::string locale = Language(request.locale) == Language(content->locale)
                                  ? std::string(request.locale)
                                  : content->locale;
-  absl::StatusOr<mstch::node> data = BuildTemplateData(
-      *request.event, request.profile,
-      Reader{.locale = locale, .time_zone = request.time_zone, .customer_id = request.customer_id});
+  absl::StatusOr<mstch::node> data = BuildTemplateData(*request.event, request.profile,
+                                                       Reader{.locale = locale,
+                                                              .time_zone = request.time_zone,
+                                                              .customer_id = request.customer_id,
+                                                              .customer_locale = request.locale});
   if (!data.ok()) return fail_all(data.status());
   const std::map<std::string, std::string>& snippets =
       request.snippets != nullptr ? *request.snippets : NoSnippets();
@@ -74,9 +67,14 @@ std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
           break;
         }
         const core::EmailContent& email = *content->email;
-        status = CheckParts({&email.subject, &email.text_body, &email.html_body}, snippets);
-        if (!status.ok()) break;
-        absl::StatusOr<RenderedEmail> rendered = RenderEmail(email, *data, snippets);
+        // Only what the parts include is parsed and handed to the renderer.
+        absl::StatusOr<std::map<std::string, std::string>> partials =
+            ReachedPartials({email.subject, email.text_body, email.html_body}, snippets);
+        if (!partials.ok()) {
+          status = partials.status();
+          break;
+        }
+        absl::StatusOr<RenderedEmail> rendered = RenderEmail(email, *data, *partials);
         if (!rendered.ok()) {
           status = rendered.status();
           break;
@@ -92,11 +90,15 @@ std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
               core::StrCat("no SMS content in locale ", content->locale));
           break;
         }
-        status = CheckParts({&content->sms->text}, snippets);
-        if (!status.ok()) break;
+        absl::StatusOr<std::map<std::string, std::string>> partials =
+            ReachedPartials({content->sms->text}, snippets);
+        if (!partials.ok()) {
+          status = partials.status();
+          break;
+        }
         const int max = request.tmpl->max_sms_segments > 0 ? request.tmpl->max_sms_segments
                                                            : request.default_max_sms_segments;
-        absl::StatusOr<RenderedSms> rendered = RenderSms(*content->sms, *data, snippets, max);
+        absl::StatusOr<RenderedSms> rendered = RenderSms(*content->sms, *data, *partials, max);
         if (!rendered.ok()) {
           status = rendered.status();
           break;

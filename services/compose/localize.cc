@@ -8,6 +8,8 @@
 #include <unicode/ucurr.h>
 
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "services/core/contact_validation.h"
 #include "services/core/strings.h"
@@ -28,15 +30,40 @@ std::string ToUtf8(const icu::UnicodeString& s) {
   return out;
 }
 
+// ICU formatters are costly to create and not safe to share between threads: each
+// thread keeps the ones it made, by what they format, up to a bound.
+template <typename Format>
+class FormatCache {
+ public:
+  Format* Find(const std::string& key) {
+    auto it = formats_.find(key);
+    return it == formats_.end() ? nullptr : it->second.get();
+  }
+  Format* Add(std::string key, std::unique_ptr<Format> format) {
+    if (formats_.size() >= kMaxEntries) formats_.clear();
+    return formats_.insert_or_assign(std::move(key), std::move(format)).first->second.get();
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 256;
+  std::unordered_map<std::string, std::unique_ptr<Format>> formats_;
+};
+
 absl::StatusOr<std::string> Format(core::Time t, std::string_view locale,
                                    std::string_view time_zone, bool date) {
-  absl::StatusOr<std::unique_ptr<icu::TimeZone>> zone = core::MakeTimeZone(time_zone);
-  if (!zone.ok()) return zone.status();
-  std::unique_ptr<icu::DateFormat> format(
-      date ? icu::DateFormat::createDateInstance(icu::DateFormat::kFull, ToLocale(locale))
-           : icu::DateFormat::createTimeInstance(icu::DateFormat::kShort, ToLocale(locale)));
-  if (format == nullptr) return absl::InternalError("icu: no date format for the locale");
-  format->adoptTimeZone(zone->release());
+  thread_local FormatCache<icu::DateFormat> cache;
+  std::string key = core::StrCat(date ? "d " : "t ", locale, " ", time_zone);
+  icu::DateFormat* format = cache.Find(key);
+  if (format == nullptr) {
+    absl::StatusOr<std::unique_ptr<icu::TimeZone>> zone = core::MakeTimeZone(time_zone);
+    if (!zone.ok()) return zone.status();
+    std::unique_ptr<icu::DateFormat> made(
+        date ? icu::DateFormat::createDateInstance(icu::DateFormat::kFull, ToLocale(locale))
+             : icu::DateFormat::createTimeInstance(icu::DateFormat::kShort, ToLocale(locale)));
+    if (made == nullptr) return absl::InternalError("icu: no date format for the locale");
+    made->adoptTimeZone(zone->release());
+    format = cache.Add(std::move(key), std::move(made));
+  }
   icu::UnicodeString out;
   const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
   format->format(static_cast<UDate>(millis.count()), out);
@@ -65,23 +92,29 @@ const core::LocalizedContent* SelectContent(const core::Template& tmpl, std::str
 absl::StatusOr<std::string> FormatMoney(int64_t units, int32_t nanos, std::string_view currency,
                                         std::string_view locale) {
   UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::NumberFormat> format(
-      icu::NumberFormat::createCurrencyInstance(ToLocale(locale), status));
-  if (U_FAILURE(status)) {
-    return absl::InvalidArgumentError(
-        core::StrCat("no currency format for locale \"", locale, "\": ", u_errorName(status)));
-  }
-  icu::UnicodeString code = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(currency.data(), static_cast<int32_t>(currency.size())));
-  if (currency.size() != 3 ||
-      !ucurr_isAvailable(code.getTerminatedBuffer(), U_DATE_MIN, U_DATE_MAX, &status) ||
-      U_FAILURE(status)) {
-    return absl::InvalidArgumentError(
-        core::StrCat("\"", currency, "\" is not an ISO 4217 currency code"));
-  }
-  format->setCurrency(code.getTerminatedBuffer(), status);
-  if (U_FAILURE(status)) {
-    return absl::InvalidArgumentError(core::StrCat("cannot use currency \"", currency, "\""));
+  thread_local FormatCache<icu::NumberFormat> cache;
+  std::string key = core::StrCat(locale, " ", currency);
+  icu::NumberFormat* format = cache.Find(key);
+  if (format == nullptr) {
+    std::unique_ptr<icu::NumberFormat> made(
+        icu::NumberFormat::createCurrencyInstance(ToLocale(locale), status));
+    if (U_FAILURE(status)) {
+      return absl::InvalidArgumentError(
+          core::StrCat("no currency format for locale \"", locale, "\": ", u_errorName(status)));
+    }
+    icu::UnicodeString code = icu::UnicodeString::fromUTF8(
+        icu::StringPiece(currency.data(), static_cast<int32_t>(currency.size())));
+    if (currency.size() != 3 ||
+        !ucurr_isAvailable(code.getTerminatedBuffer(), U_DATE_MIN, U_DATE_MAX, &status) ||
+        U_FAILURE(status)) {
+      return absl::InvalidArgumentError(
+          core::StrCat("\"", currency, "\" is not an ISO 4217 currency code"));
+    }
+    made->setCurrency(code.getTerminatedBuffer(), status);
+    if (U_FAILURE(status)) {
+      return absl::InvalidArgumentError(core::StrCat("cannot use currency \"", currency, "\""));
+    }
+    format = cache.Add(std::move(key), std::move(made));
   }
   // Exact in decimal: units and nanos as a decimal string, not a double.
   std::string amount =

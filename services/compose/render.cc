@@ -56,29 +56,40 @@ absl::StatusOr<RenderedSms> RenderSms(const core::SmsContent& content, const mst
   return RenderedSms{*std::move(text), *size, limit};
 }
 
-absl::Status CheckPartialsPresent(std::string_view source,
-                                  const std::map<std::string, std::string>& partials) {
-  // (source, the partial it is; empty for the template itself)
-  std::vector<std::pair<std::string_view, std::string_view>> pending{{source, {}}};
-  std::set<std::string> seen;
-  while (!pending.empty()) {
-    const auto [next, includer] = pending.back();
-    pending.pop_back();
-    absl::StatusOr<std::vector<MustacheTag>> tags = ParseMustacheTags(next);
-    if (!tags.ok()) return tags.status();
-    for (const MustacheTag& tag : *tags) {
-      if (tag.kind != MustacheTag::Kind::kPartial || !seen.insert(tag.name).second) continue;
-      auto found = partials.find(tag.name);
-      if (found == partials.end()) {
-        return absl::FailedPreconditionError(
-            core::StrCat("partial \"", tag.name, "\" (",
-                         includer.empty() ? "" : core::StrCat("in \"", includer, "\", "), "line ",
-                         tag.line, ", column ", tag.column, ") is not a stored snippet"));
+absl::StatusOr<std::map<std::string, std::string>> ReachedPartials(
+    const std::vector<std::string_view>& sources,
+    const std::map<std::string, std::string>& partials) {
+  std::map<std::string, std::string> reached;
+  for (std::string_view source : sources) {
+    // (source, the partial it is; empty for the template itself)
+    std::vector<std::pair<std::string_view, std::string_view>> pending{{source, {}}};
+    while (!pending.empty()) {
+      const auto [next, includer] = pending.back();
+      pending.pop_back();
+      absl::StatusOr<std::vector<MustacheTag>> tags = ParseMustacheTags(next);
+      if (!tags.ok()) return tags.status();
+      for (const MustacheTag& tag : *tags) {
+        if (tag.kind != MustacheTag::Kind::kPartial || reached.contains(tag.name)) continue;
+        auto found = partials.find(tag.name);
+        if (found == partials.end()) {
+          return absl::FailedPreconditionError(
+              core::StrCat("partial \"", tag.name, "\" (",
+                           includer.empty() ? "" : core::StrCat("in \"", includer, "\", "), "line ",
+                           tag.line, ", column ", tag.column, ") is not a stored snippet"));
+        }
+        reached.emplace(found->first, found->second);
+        pending.emplace_back(found->second, found->first);
       }
-      pending.emplace_back(found->second, found->first);
     }
   }
-  return absl::OkStatus();
+  absl::Status acyclic = CheckNoPartialCycle(reached);
+  if (!acyclic.ok()) return acyclic;
+  return reached;
+}
+
+absl::Status CheckPartialsPresent(std::string_view source,
+                                  const std::map<std::string, std::string>& partials) {
+  return ReachedPartials({source}, partials).status();
 }
 
 absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials) {

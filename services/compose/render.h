@@ -4,6 +4,8 @@
 #include <mstch/mstch.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "services/compose/sms.h"
@@ -46,11 +48,17 @@ absl::StatusOr<RenderedSms> RenderSms(const core::SmsContent& content, const mst
                                       const std::map<std::string, std::string>& partials,
                                       int max_segments);
 
-/// The partials `source` includes, directly or through other partials, that are not
-/// in `partials`: FAILED_PRECONDITION naming the first, with where it is included
-/// ("partial \"footer\" (line 4, column 1) is not a stored snippet"). The Mustache
-/// spec renders a missing partial as nothing; a message without its footer is not
-/// what its author meant.
+/// The partials the `sources` include, directly or through other partials, taken from
+/// `partials`: what rendering them needs. FAILED_PRECONDITION names the first that is
+/// not there, with where it is included ("partial \"footer\" (line 4, column 1) is not
+/// a stored snippet"): the Mustache spec renders a missing partial as nothing, and a
+/// message without its footer is not what its author meant. INVALID_ARGUMENT when
+/// they include each other in a circle, which would never finish rendering.
+absl::StatusOr<std::map<std::string, std::string>> ReachedPartials(
+    const std::vector<std::string_view>& sources,
+    const std::map<std::string, std::string>& partials);
+
+/// ReachedPartials for one source, when only the verdict matters.
 absl::Status CheckPartialsPresent(std::string_view source,
                                   const std::map<std::string, std::string>& partials);
 

@@ -142,7 +142,8 @@ absl::StatusOr<mstch::node> BuildTemplateData(const v1::Event& event, const core
       {"name", pick(o.display_name(), profile ? profile->display_name : "")},
       {"email", pick(o.email(), profile ? profile->email : "")},
       {"phone", pick(o.phone(), profile ? profile->phone : "")},
-      {"locale", std::string(reader.locale)},
+      {"locale",
+       std::string(reader.customer_locale.empty() ? reader.locale : reader.customer_locale)},
       {"time_zone", std::string(reader.time_zone)},
   };
   mstch::map about{

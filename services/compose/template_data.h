@@ -15,6 +15,9 @@ struct Reader {
   std::string_view time_zone;  // IANA, e.g. "Europe/Amsterdam"
   /// The customer the message is for; empty: the event's one customer.
   std::string_view customer_id = {};
+  /// The customer's own locale, as customer.locale; empty: `locale` (values may be
+  /// formatted in the content's locale when the customer's language has none).
+  std::string_view customer_locale = {};
 };
 
 /// The data a template is rendered with for one customer and event, so that authors

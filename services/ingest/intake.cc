@@ -201,8 +201,21 @@ absl::StatusOr<StoredEvent> ReadStoredEvent(const store::EventRecord& record) {
                                             " no longer validates: ", rejection->field, ": ",
                                             rejection->detail));
   }
-  return StoredEvent{std::get<v1::Event>(std::move(decoded)),
+  StoredEvent stored{std::get<v1::Event>(std::move(decoded)),
                      std::get<core::Event>(std::move(valid))};
+  // The message carries the contact overrides as validation normalised them (E.164
+  // phone, canonical locale), as the rest of Herald sees them.
+  const core::ContactOverrides& o = stored.event.overrides;
+  if (o.empty()) {
+    stored.message.clear_contact_overrides();
+  } else {
+    v1::ContactOverrides* out = stored.message.mutable_contact_overrides();
+    out->set_email(o.email);
+    out->set_phone(o.phone);
+    out->set_locale(o.locale);
+    out->set_display_name(o.display_name);
+  }
+  return stored;
 }
 
 void Intake::Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes) {

@@ -361,6 +361,11 @@ class Evaluation {
       Record("quiet_hours", true,
              core::StrCat(quiet_rule,
                           ": not applied: ", core::ToStd(quiet_at_now.status().message())));
+    } else if (hours.start_minute == hours.end_minute) {
+      Record("quiet_hours", true,
+             in_.profile != nullptr && in_.profile->quiet_hours
+                 ? "no quiet hours: the customer's window is empty"
+                 : "no quiet hours (policy.quiet_hours is off)");
     } else if (quiet_now) {
       Record("quiet_hours", false,
              core::StrCat(quiet_rule, ": quiet now; ends at ", core::FormatTime(*quiet_now)));

@@ -69,6 +69,7 @@ absl::StatusOr<int> Decider::RunOnce() {
 
   // What the batch needs, read once: events, templates, customers.
   std::unordered_map<std::string, std::unique_ptr<ingest::StoredEvent>> events;
+  std::unordered_map<std::string, absl::Status> unreadable;  // by event id
   std::map<std::string, std::unique_ptr<core::Template>> templates;
   std::vector<std::string> customers;
   std::unordered_map<std::string, size_t> customer_index;
@@ -93,6 +94,7 @@ absl::StatusOr<int> Decider::RunOnce() {
       // rather than holding up every other decision.
       spdlog::error("msg=\"stored event unreadable\" event_id={} error=\"{}\"", n.event_id,
                     event.status().ToString());
+      unreadable.emplace(n.event_id, event.status());
       ingest::StoredEvent minimal;
       minimal.event.event_id = n.event_id;
       minimal.event.event_type = n.event_type;
@@ -148,7 +150,9 @@ absl::StatusOr<int> Decider::RunOnce() {
     update.expected_state = n.state;
     update.expected_update_time = n.update_time;
     if (result.decision.outcome == core::DecisionOutcome::kSend && input.tmpl != nullptr) {
-      Compose(n, event.message, *input.tmpl, input.profile, snippets, now, result, update);
+      auto broken = unreadable.find(n.event_id);
+      Compose(n, event.message, broken == unreadable.end() ? absl::OkStatus() : broken->second,
+              *input.tmpl, input.profile, snippets, now, result, update);
     }
     update.state = StateFor(result.decision);
     if (input.tmpl != nullptr) {
@@ -204,7 +208,8 @@ absl::StatusOr<int> Decider::RunOnce() {
 }
 
 void Decider::Compose(const core::Notification& n, const v1::Event& event,
-                      const core::Template& tmpl, const core::Profile* profile,
+                      const absl::Status& event_read, const core::Template& tmpl,
+                      const core::Profile* profile,
                       const std::map<std::string, std::string>& snippets, core::Time now,
                       PolicyResult& result, store::DecisionUpdate& update) const {
   const std::string_view zone = profile != nullptr && !profile->time_zone.empty()
@@ -222,7 +227,16 @@ void Decider::Compose(const core::Notification& n, const v1::Event& event,
       .now = now};
   std::vector<core::Channel> rendered;
   std::string failures;
-  for (compose::ChannelMessage& c : compose::ComposeMessages(request, result.channels)) {
+  std::vector<compose::ChannelMessage> messages;
+  if (event_read.ok()) {
+    messages = compose::ComposeMessages(request, result.channels);
+  } else {  // without the payload every value would render as nothing
+    for (core::Channel c : result.channels) {
+      messages.push_back({c, absl::FailedPreconditionError(core::StrCat(
+                                 "the stored event cannot be read: ", event_read.message()))});
+    }
+  }
+  for (compose::ChannelMessage& c : messages) {
     if (c.message.ok()) {
       const core::RenderedMessage& m = *c.message;
       std::string detail =

@@ -75,9 +75,11 @@ class Decider {
   /// How far back history matters: the longest cap window or duplicate window.
   std::chrono::seconds HistoryWindow() const;
   /// Renders a SEND decision's channels into `update`, dropping those that fail.
-  void Compose(const core::Notification& n, const v1::Event& event, const core::Template& tmpl,
-               const core::Profile* profile, const std::map<std::string, std::string>& snippets,
-               core::Time now, PolicyResult& result, store::DecisionUpdate& update) const;
+  /// `event_read`: why the stored event could not be read, if it could not.
+  void Compose(const core::Notification& n, const v1::Event& event, const absl::Status& event_read,
+               const core::Template& tmpl, const core::Profile* profile,
+               const std::map<std::string, std::string>& snippets, core::Time now,
+               PolicyResult& result, store::DecisionUpdate& update) const;
 
   store::Store& store_;
   const PolicyConfig config_;

@@ -161,7 +161,7 @@ struct DecisionUpdate {
   std::optional<core::Channel> channel;
   std::vector<core::Channel> fallback_channels;
   std::optional<core::Time> send_time;
-  /// The rendered message per channel (replacing any rendered before).
+  /// The rendered message per channel, for a SEND.
   std::vector<core::RenderedMessage> messages;
 };
 

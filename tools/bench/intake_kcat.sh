@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A rough end-to-end intake measurement until tools/bench has its benchmark: N JSON
 # order events (kcat, one message per line) into a release heraldd consuming from a
-# herald-devbroker, with a template for them, timed until all are recorded and until
+# herald-devbroker, with the example templates (deploy/templates), timed until all are recorded and until
 # all are decided by the contact policy (synchronous=full). Loopback only.
 #   tools/bench/intake_kcat.sh [N [CUSTOMERS]]   (needs: tools/dev build release)
 # Events go round-robin to CUSTOMERS customers (default 1000: 50 each at N=50000, so
@@ -15,8 +15,8 @@ dir=$(mktemp -d)
 trap 'kill $HERALDD $BROKER 2>/dev/null || true; [[ -n ${KEEP:-} ]] || rm -rf "$dir"' EXIT
 
 awk -v n="$N" -v c="$CUSTOMERS" 'BEGIN { for (i = 0; i < n; i++) printf \
-  "{\"event_id\":\"b-%d\",\"event_type\":\"order.shipped\",\"occur_time\":\"2026-01-01T00:00:00Z\",\"customer_id\":\"cust-%d\",\"contact_overrides\":{\"email\":\"c%d@example.nl\"},\"order\":{\"order_id\":\"%d\",\"carrier\":\"PostNL\"}}\n", \
-  i, i % c, i % c, i }' > "$dir/events.jsonl"
+  "{\"event_id\":\"b-%d\",\"event_type\":\"order.shipped\",\"occur_time\":\"2026-01-01T00:00:00Z\",\"customer_id\":\"cust-%d\",\"contact_overrides\":{\"email\":\"c%d@example.nl\",\"phone\":\"+3161%07d\"},\"order\":{\"order_id\":\"%d\",\"carrier\":\"PostNL\",\"tracking_url\":\"https://t.example/%d\"}}\n", \
+  i, i % c, i % c, i % c, i, i }' > "$dir/events.jsonl"
 
 $R/tools/devbroker/herald-devbroker --partitions 16 > "$dir/addr" 2> "$dir/broker.log" &
 BROKER=$!
@@ -32,10 +32,9 @@ HERALDD=$!
 for _ in $(seq 100); do grep -q 'msg="ready"' "$dir/heraldd.log" && break; sleep 0.1; done
 http=$(grep -o 'protocol=http address=127.0.0.1:[0-9]*' "$dir/heraldd.log" | cut -d: -f2)
 grpc=$(grep -o 'protocol=grpc address=127.0.0.1:[0-9]*' "$dir/heraldd.log" | cut -d= -f3)
-echo '{"name": "order-shipped", "category": "CATEGORY_ORDER_UPDATE",
-       "event_types": ["order.shipped"], "default_locale": "en",
-       "contents": [{"locale": "en", "email": {"subject": "Shipped", "text_body": "On its way"}}]}' |
-  $R/tools/heraldctl/heraldctl -a "$grpc" template create --file - > /dev/null
+# The example templates: order-shipped renders an email (text and HTML with the shared
+# footer) and an SMS for every event.
+$R/tools/heraldctl/heraldctl -a "$grpc" template apply deploy/templates > /dev/null
 metric() {  # the sum of a metric's series
   curl -s "127.0.0.1:$http/metrics" | awk -v m="$1" 'index($0, m) == 1 { s += $2 } END { print s + 0 }'
 }

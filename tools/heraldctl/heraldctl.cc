@@ -645,6 +645,9 @@ void Heraldctl::PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms*
     out_ << email->subject();
   } else if (part_ == "text") {
     out_ << email->text_body();
+  } else if (email->html_body().empty()) {
+    err_ << "heraldctl: the email has no HTML body (the template has none)\n";
+    exit_code_ = kExitRefused;
   } else {
     out_ << email->html_body();
   }

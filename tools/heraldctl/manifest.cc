@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <charconv>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -65,7 +66,14 @@ absl::StatusOr<v1::Template> ReadTemplateManifest(const std::filesystem::path& m
   }
   t.set_default_locale(text(root, "default_locale"));
   if (!text(root, "max_sms_segments").empty()) {
-    t.set_max_sms_segments(root["max_sms_segments"].as<int>(0));
+    const std::string value = text(root, "max_sms_segments");
+    int segments = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), segments);
+    if (error != std::errc() || end != value.data() + value.size()) {
+      return absl::InvalidArgumentError(where + ": max_sms_segments: \"" + value +
+                                        "\" is not a whole number");
+    }
+    t.set_max_sms_segments(segments);
   }
   if (root["contents"] && root["contents"].IsMap()) {
     for (const auto& entry : root["contents"]) {

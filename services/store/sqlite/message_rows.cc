@@ -6,14 +6,14 @@ namespace herald::store::sqlite {
 
 absl::Status WriteMessages(Db& db, std::string_view notification_id,
                            const std::vector<core::RenderedMessage>& messages) {
-  auto clear = db.Prepare("DELETE FROM messages WHERE notification_id = ?1");
-  if (!clear.ok()) return clear.status();
-  absl::Status status = (*clear)->Bind(1, notification_id).Run();
-  if (!status.ok()) return status;
+  // A notification is let through once (QUEUED is not decided again), so there is
+  // nothing to clear; a replace keeps it right if that ever changes.
+  absl::Status status;
   for (size_t i = 0; i < messages.size(); ++i) {
     const core::RenderedMessage& m = messages[i];
     auto insert = db.Prepare(
-        "INSERT INTO messages (notification_id, channel, position, locale, subject, text_body,"
+        "INSERT OR REPLACE INTO messages (notification_id, channel, position, locale, subject, "
+        "text_body,"
         " html_body, sms_text, sms_encoding, sms_units, sms_segments, render_time_us)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     if (!insert.ok()) return insert.status();

@@ -64,7 +64,7 @@ absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> 
 absl::StatusOr<std::vector<core::Template>> SelectTemplatesForEventType(
     Db& db, std::string_view event_type);
 
-/// Replaces the rendered messages of a notification.
+/// Stores the rendered messages of a notification (replacing one of the same channel).
 absl::Status WriteMessages(Db& db, std::string_view notification_id,
                            const std::vector<core::RenderedMessage>& messages);
 /// In channel order: the chosen one, then the fallbacks.

@@ -343,6 +343,9 @@ absl::StatusOr<core::Snippet> SqliteStore::PutSnippet(const core::Snippet& snipp
           core::StrCat("snippet \"", snippet.name, "\" already exists"));
     }
     stored.create_time = *existing ? (*existing)->create_time : snippet.update_time;
+    if (*existing && (*existing)->text == snippet.text) {
+      stored.update_time = (*existing)->update_time;  // when its text last changed
+    }
     return WriteSnippet(db, stored);
   });
   if (!status.ok()) return status;

@@ -309,21 +309,44 @@ TEST_F(TemplateServiceTest, SnippetsAreSharedPartialsEveryTemplateUses) {
   EXPECT_EQ(list.snippets(0).name(), "legal");
   EXPECT_EQ(list.snippets(1).name(), "signature");
 
-  // Deleting what an active template includes is refused, naming the template.
+  // Deleting what an active template includes, even through another snippet, is
+  // refused, naming the template.
   v1::DeleteSnippetRequest del;
-  del.set_name("signature");
   v1::DeleteSnippetResponse deleted;
+  del.set_name("legal");
+  status = template_stub_->DeleteSnippet(Context().get(), del, &deleted);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(status.error_message(),
+            "snippet \"legal\" is included by the active version of order-shipped (through "
+            "snippet signature); change those templates first");
+  del.set_name("signature");
   status = template_stub_->DeleteSnippet(Context().get(), del, &deleted);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(status.error_message(),
             "snippet \"signature\" is included by the active version of order-shipped; change "
             "those templates first");
-  // Without the snippet a preview fails as sending would, rather than dropping it.
-  v1::DeleteTemplateRequest drop;
-  drop.set_name("order-shipped");
-  v1::DeleteTemplateResponse dropped;
-  ASSERT_TRUE(template_stub_->DeleteTemplate(Context().get(), drop, &dropped).ok());
+
+  // Version 2 stops including it, so it can go; rolling back to version 1 then would
+  // fail every message, and is refused.
+  v1::Template without = t;
+  without.mutable_contents(0)->mutable_email()->set_text_body("Hello {{customer.name}}");
+  v1::UpdateTemplateRequest update;
+  *update.mutable_template_() = without;
+  update.mutable_update_mask()->add_paths("contents");
+  v1::UpdateTemplateResponse updated;
+  ASSERT_TRUE(template_stub_->UpdateTemplate(Context().get(), update, &updated).ok());
   ASSERT_TRUE(template_stub_->DeleteSnippet(Context().get(), del, &deleted).ok());
+  v1::ActivateTemplateRequest rollback;
+  rollback.set_name("order-shipped");
+  rollback.set_version(1);
+  v1::ActivateTemplateResponse activated;
+  status = template_stub_->ActivateTemplate(Context().get(), rollback, &activated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("version 1 of template \"order-shipped\" includes snippets that no "
+                        "longer exist: contents[en].email.text_body line 2, column 1: {{> "
+                        "signature}}"));
+  // Without the snippet a preview fails as sending would, rather than dropping it.
   preview.set_name("");
   *preview.mutable_template_() = t;
   status = template_stub_->PreviewTemplate(Context().get(), preview, &rendered);

@@ -51,7 +51,7 @@ class DeciderTest : public ::testing::Test {
     intake_ = std::make_unique<ingest::Intake>(*store_, *store_, *store_, clock_,
                                                ingest::EventLimits{}, registry_);
     decider_ = std::make_unique<Decider>(
-        *store_, PolicyConfig::Defaults(), ingest::ReadStoredEvent, clock_,
+        *store_, config_, ingest::ReadStoredEvent, clock_,
         registry_,  // Never woken by the clock in these tests: only Wake() (or RunOnce) decides.
         Decider::Options{.max_batch = 100, .idle_wait = std::chrono::hours(1)});
   }
@@ -137,6 +137,7 @@ class DeciderTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  PolicyConfig config_ = PolicyConfig::Defaults();
   // Sunday 2026-03-01 23:00 in Amsterdam: inside the customer's quiet hours.
   testing::FakeClock clock_{Utc(2026, 3, 1, 22)};
   prometheus::Registry registry_;
@@ -480,6 +481,71 @@ TEST_F(DeciderComposeTest, AChannelThatDoesNotRenderIsDroppedAndNoneLeftIsFailed
                         "snippet"));
   EXPECT_THAT(failed.messages, ::testing::IsEmpty());
   EXPECT_FALSE(failed.send_time.has_value());
+}
+
+void Exec(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  sqlite3_close(db);
+}
+
+TEST_F(DeciderComposeTest, TheEventsLocaleOverrideIsReadAsValidationNormalisedIt) {
+  v1::Event e = Delayed("d-1", "anke");
+  e.mutable_contact_overrides()->set_locale("EN-gb");
+  Publish({e});
+  EXPECT_EQ(Decide(), 1);
+  core::Notification n = Get("d-1", "anke", "order-late");
+  ASSERT_EQ(n.messages.size(), 2u);
+  EXPECT_EQ(n.messages[1].locale, "en");
+  EXPECT_EQ(n.messages[1].text_body,
+            "Dear Anke & Co, since Monday, 2 March 2026.");  // en-GB, not en-US
+}
+
+TEST_F(DeciderComposeTest, AFailedRenderIsNotCountedByTheCaps) {
+  config_.global_cap = Cap{1, std::chrono::hours(24)};
+  Open();
+  Mutate("anke", [](core::Profile& p) { p.email.clear(); });  // SMS only
+  // The first SMS is too long and fails; the second still fits under the cap of one.
+  Publish({Delayed("d-1", "anke", std::string(160, 'x')), Delayed("d-2", "anke")});
+  EXPECT_EQ(Decide(), 2);
+  EXPECT_EQ(Get("d-1", "anke", "order-late").state, NotificationState::kFailed);
+  core::Notification second = Get("d-2", "anke", "order-late");
+  EXPECT_EQ(second.state, NotificationState::kQueued) << second.decision->detail;
+}
+
+TEST_F(DeciderComposeTest, AnUnreadableStoredEventFailsRatherThanSendingEmptyValues) {
+  Publish({Delayed("d-1", "anke")});
+  Exec(dir_.File("herald.db"), "UPDATE events SET body = 'garbage' WHERE event_id = 'd-1'");
+  EXPECT_EQ(Decide(), 1);
+  core::Notification n = Get("d-1", "anke", "order-late");
+  EXPECT_EQ(n.state, NotificationState::kFailed);
+  ASSERT_TRUE(n.decision);
+  EXPECT_EQ(n.decision->reason, DecisionReason::kRenderFailed);
+  EXPECT_THAT(n.decision->detail, HasSubstr("SMS: the stored event cannot be read: stored event "
+                                            "d-1 no longer decodes"));
+}
+
+TEST_F(DeciderComposeTest, SnippetsInACircleFailTheirChannelInsteadOfRenderingForever) {
+  // The API refuses this; the store taking it anyway must not hang or crash the pipeline.
+  for (auto [name, text] : {std::pair{"sign", "{{> brand}}"}, std::pair{"brand", "{{> sign}}"}}) {
+    core::Snippet snippet;
+    snippet.name = name;
+    snippet.text = text;
+    snippet.update_time = clock_.Now();
+    ASSERT_TRUE(store_->PutSnippet(snippet, /*must_exist=*/true).ok());
+  }
+  Publish({Delayed("d-1", "anke")});
+  EXPECT_EQ(Decide(), 1);
+  core::Notification n = Get("d-1", "anke", "order-late");
+  EXPECT_EQ(n.state, NotificationState::kQueued);
+  EXPECT_EQ(n.channel, Channel::kSms);  // its text includes no snippet
+  EXPECT_THAT(n.fallback_channels, ::testing::IsEmpty());
+  EXPECT_THAT(n.decision->evaluations,
+              ::testing::Contains(core::RuleEvaluation{
+                  "render", false,
+                  "EMAIL: partials include each other in a circle: brand -> sign -> brand"}));
 }
 
 }  // namespace

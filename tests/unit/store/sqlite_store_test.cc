@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "services/store/sqlite/migrations.h"
+#include "services/store/sqlite/rows.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/temp_dir.h"
 
@@ -232,6 +233,65 @@ TEST_F(SqliteStoreTest, ADatabaseFromANewerHeralddIsRefused) {
   auto store = SqliteStore::Open({.path = dir_.File("herald.db")});
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(store.status().message()), HasSubstr("schema version 999"));
+}
+
+TEST_F(SqliteStoreTest, SnippetsAreCreatedOnceAndKeepWhenTheirTextChanged) {
+  auto store = Open();
+  core::Snippet footer;
+  footer.name = "footer";
+  footer.description = "brand footer";
+  footer.text = "-- Herald";
+  footer.update_time = TestEpoch();
+  ASSERT_TRUE(store->PutSnippet(footer, /*must_exist=*/false).ok());
+  EXPECT_EQ(store->PutSnippet(footer, false).status().code(), absl::StatusCode::kAlreadyExists);
+  core::Snippet other = footer;
+  other.name = "a-sign";
+  EXPECT_EQ(store->PutSnippet(other, /*must_exist=*/true).status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(store->PutSnippet(other, false).ok());
+
+  // A new description alone does not change when the text last changed.
+  footer.description = "the footer";
+  footer.update_time = TestEpoch() + std::chrono::hours(1);
+  absl::StatusOr<core::Snippet> same = store->PutSnippet(footer, true);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->update_time, TestEpoch());
+  footer.text = "-- The Herald team";
+  footer.update_time = TestEpoch() + std::chrono::hours(2);
+  ASSERT_TRUE(store->PutSnippet(footer, true).ok());
+
+  store = Open();  // as stored
+  absl::StatusOr<core::Snippet> read = store->GetSnippet("footer");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->description, "the footer");
+  EXPECT_EQ(read->text, "-- The Herald team");
+  EXPECT_EQ(read->create_time, TestEpoch());
+  EXPECT_EQ(read->update_time, TestEpoch() + std::chrono::hours(2));
+  absl::StatusOr<std::vector<core::Snippet>> all = store->ListSnippets();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "a-sign");
+  ASSERT_TRUE(store->DeleteSnippet("a-sign").ok());
+  EXPECT_EQ(store->DeleteSnippet("a-sign").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetSnippet("a-sign").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, ADatabaseOfThePreviousReleaseIsMigrated) {
+  {  // As the previous release left it: migrations 1 to 3, with a template.
+    auto db = Db::Open(dir_.File("herald.db"), {});
+    ASSERT_TRUE(db.ok()) << db.status();
+    std::vector<Migration> previous(Migrations().begin(), Migrations().begin() + 3);
+    ASSERT_TRUE(ApplyMigrations(**db, previous).ok());
+    ASSERT_TRUE(InsertTemplateVersion(**db, Template("order-shipped", "Shipped")).ok());
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<core::Template> kept = store->GetTemplate("order-shipped", 0);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(kept->contents[0].email->subject, "Shipped");
+  absl::StatusOr<std::vector<core::Snippet>> snippets = store->ListSnippets();
+  ASSERT_TRUE(snippets.ok()) << snippets.status();
+  EXPECT_TRUE(snippets->empty());
 }
 
 TEST_F(SqliteStoreTest, AnUnopenablePathIsAClearError) {
