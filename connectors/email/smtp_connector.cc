@@ -1,0 +1,235 @@
+#include "connectors/email/smtp_connector.h"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <cstring>
+
+#include "connectors/email/mime.h"
+#include "services/core/strings.h"
+
+namespace herald::connectors::email {
+namespace {
+
+// What one transfer said and heard, from libcurl's debug callback.
+struct Transcript {
+  std::string last_command;  // e.g. "RCPT TO:<x@example.nl>"
+  std::string last_reply;    // e.g. "250 2.0.0 Ok: queued as 4Fk2x"
+  // The first refusal (4xx or 5xx) and the command it answered: what a failure is
+  // about, not the QUIT that follows it.
+  std::string refusal;
+  std::string refused_command;
+};
+
+int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
+  auto* t = static_cast<Transcript*>(user);
+  std::string_view line(data, size);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (type == CURLINFO_HEADER_OUT) {
+    // AUTH lines carry credentials: keep only the verb.
+    t->last_command = line.starts_with("AUTH") ? "AUTH" : std::string(line);
+  } else if (type == CURLINFO_HEADER_IN) {
+    t->last_reply = std::string(line);
+    if (t->refusal.empty() && line.size() >= 3 && (line[0] == '4' || line[0] == '5') &&
+        std::isdigit(static_cast<unsigned char>(line[1])) &&
+        std::isdigit(static_cast<unsigned char>(line[2]))) {
+      t->refusal = std::string(line);
+      t->refused_command = t->last_command;
+    }
+  }
+  return 0;
+}
+
+struct Upload {
+  std::string_view data;
+  size_t offset = 0;
+};
+
+size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
+  auto* u = static_cast<Upload*>(user);
+  const size_t n = std::min(size * count, u->data.size() - u->offset);
+  std::memcpy(buffer, u->data.data() + u->offset, n);
+  u->offset += n;
+  return n;
+}
+
+// "250 2.0.0 Ok: queued as 4Fk2x" -> "4Fk2x".
+std::string QueueId(std::string_view reply) {
+  const size_t at = reply.find("queued as ");
+  if (at == std::string_view::npos) return "";
+  std::string_view id = reply.substr(at + 10);
+  const size_t end = id.find_first_of(" \r\n");
+  return std::string(id.substr(0, end));
+}
+
+SendResult Failed(SendOutcome outcome, std::string detail) {
+  SendResult r;
+  r.outcome = outcome;
+  r.detail = std::move(detail);
+  return r;
+}
+
+std::string Verb(std::string_view command) {
+  const size_t end = command.find_first_of(" :");
+  return std::string(command.substr(0, end));
+}
+
+}  // namespace
+
+SendResult ClassifySmtp(int curl_code, long reply_code, std::string_view reply,
+                        std::string_view command, std::string_view curl_error) {
+  SendResult r;
+  if (curl_code == CURLE_OK) {
+    r.outcome = SendOutcome::kAccepted;
+    r.detail = std::string(reply);
+    r.provider_message_id = QueueId(reply);
+    return r;
+  }
+  const std::string what = reply_code >= 400 && !reply.empty()
+                               ? core::StrCat(reply, " (to ", Verb(command), ")")
+                               : core::StrCat(curl_easy_strerror(static_cast<CURLcode>(curl_code)),
+                                              curl_error.empty() ? "" : ": ", curl_error);
+  r.detail = what;
+  if (curl_code == CURLE_LOGIN_DENIED) {
+    // The server refused our credentials: nothing is wrong with the message, and an
+    // operator can fix the account; it is tried again.
+    r.outcome = SendOutcome::kRetryable;
+    return r;
+  }
+  if (reply_code >= 500 && reply_code < 600) {
+    r.outcome = SendOutcome::kPermanent;
+    r.address_rejected = Verb(command) == "RCPT";
+    return r;
+  }
+  // 4xx, connection and TLS problems, timeouts, anything unexpected: later.
+  r.outcome = SendOutcome::kRetryable;
+  return r;
+}
+
+absl::StatusOr<std::unique_ptr<SmtpConnector>> SmtpConnector::Create(SmtpOptions options,
+                                                                     const core::Clock& clock) {
+  if (!options.url.starts_with("smtp://") && !options.url.starts_with("smtps://")) {
+    return absl::InvalidArgumentError(
+        core::StrCat("email.url: \"", options.url, "\" must start with smtp:// or smtps://"));
+  }
+  const size_t at = options.from_address.find('@');
+  if (at == std::string::npos || at == 0 || at + 1 == options.from_address.size()) {
+    return absl::InvalidArgumentError(
+        core::StrCat("email.from_address: \"", options.from_address, "\" is not an address"));
+  }
+  if (options.pool_size < 1) {
+    return absl::InvalidArgumentError("email.pool_size: must be 1 or more");
+  }
+  static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (global != CURLE_OK) return absl::InternalError("libcurl: global initialisation failed");
+  return std::unique_ptr<SmtpConnector>(new SmtpConnector(std::move(options), clock));
+}
+
+SmtpConnector::SmtpConnector(SmtpOptions options, const core::Clock& clock)
+    : options_(std::move(options)),
+      clock_(clock),
+      domain_(options_.from_address.substr(options_.from_address.find('@') + 1)) {}
+
+SmtpConnector::~SmtpConnector() {
+  for (void* handle : idle_) curl_easy_cleanup(static_cast<CURL*>(handle));
+}
+
+std::string SmtpConnector::MessageId(std::string_view notification_id) const {
+  return core::StrCat(notification_id, "@", domain_);
+}
+
+void* SmtpConnector::Borrow() {
+  std::unique_lock lock(mu_);
+  available_.wait(lock, [&] { return !idle_.empty() || created_ < options_.pool_size; });
+  if (!idle_.empty()) {
+    void* handle = idle_.back();
+    idle_.pop_back();
+    return handle;
+  }
+  ++created_;
+  return curl_easy_init();
+}
+
+void SmtpConnector::Return(void* handle) {
+  {
+    std::lock_guard lock(mu_);
+    idle_.push_back(handle);
+  }
+  available_.notify_one();
+}
+
+SendResult SmtpConnector::Send(const Delivery& d) {
+  EmailHeaders headers;
+  headers.from_name = options_.from_name;
+  headers.from_address = options_.from_address;
+  headers.to = d.address;
+  headers.subject = d.message.subject;
+  headers.message_id = MessageId(d.notification_id);
+  headers.date = clock_.Now();
+  if (!d.unsubscribe_url.empty()) {
+    headers.list_unsubscribe = d.unsubscribe_url;
+    headers.one_click = true;
+  }
+  headers.extra = {{"X-Herald-Notification", d.notification_id}};
+  absl::StatusOr<std::string> message =
+      BuildMessage(headers, d.message.text_body, d.message.html_body);
+  if (!message.ok()) {
+    return Failed(SendOutcome::kPermanent, std::string(message.status().message()));
+  }
+
+  CURL* curl = static_cast<CURL*>(Borrow());
+  if (curl == nullptr) {
+    return Failed(SendOutcome::kRetryable, "libcurl: no handle");
+  }
+  Transcript transcript;
+  Upload upload{*message};
+  char error[CURL_ERROR_SIZE] = {};
+  const std::string from = core::StrCat("<", options_.from_address, ">");
+  const std::string to = core::StrCat("<", d.address, ">");
+  curl_slist* recipients = curl_slist_append(nullptr, to.c_str());
+
+  curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message->size()));
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);  // for the transcript, not for printing
+  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, OnDebug);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &transcript);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                   options_.starttls == StartTls::kRequired        ? CURLUSESSL_ALL
+                   : options_.starttls == StartTls::kOpportunistic ? CURLUSESSL_TRY
+                                                                   : CURLUSESSL_NONE);
+  if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_peer ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, options_.verify_peer ? 2L : 0L);
+  if (!options_.username.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, options_.username.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, options_.password.c_str());
+  }
+
+  const CURLcode code = curl_easy_perform(curl);
+  long reply_code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply_code);
+  // The handle keeps its connection for the next send; options are set anew each time.
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, nullptr);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, nullptr);
+  curl_easy_setopt(curl, CURLOPT_READDATA, nullptr);
+  curl_slist_free_all(recipients);
+  Return(curl);
+  if (code != CURLE_OK && !transcript.refusal.empty()) {
+    return ClassifySmtp(code, std::stol(transcript.refusal.substr(0, 3)), transcript.refusal,
+                        transcript.refused_command, error);
+  }
+  return ClassifySmtp(code, reply_code, transcript.last_reply, transcript.last_command, error);
+}
+
+}  // namespace herald::connectors::email

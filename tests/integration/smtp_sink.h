@@ -1,0 +1,42 @@
+#pragma once
+
+#include <google/protobuf/struct.pb.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/subprocess.h"
+
+namespace herald::testing {
+
+/// tests/support/smtp_sink.py (aiosmtpd, a real SMTP server) on a loopback port the
+/// kernel picks, keeping what it accepts in `dir`. Stopped on destruction.
+class SmtpSink {
+ public:
+  /// Extra arguments: --auth USER:PASSWORD, --tls CERT KEY, --require-tls.
+  SmtpSink(const std::string& dir, std::vector<std::string> extra = {});
+  ~SmtpSink();
+
+  bool ready() const { return port_ > 0; }
+  int port() const { return port_; }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::string Stderr() { return process_->Stderr(); }
+
+  /// What Python's email parser made of each accepted message, oldest first, once
+  /// at least `count` arrived (or after `limit`, a bound for a broken sink).
+  std::vector<google::protobuf::Struct> WaitForMessages(
+      size_t count, std::chrono::milliseconds limit = std::chrono::seconds(20));
+  /// The raw bytes of message `n` (1 for the first).
+  std::string Raw(int n) const;
+  /// SIGTERM and wait.
+  void Stop();
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Subprocess> process_;
+  int port_ = 0;
+};
+
+}  // namespace herald::testing
