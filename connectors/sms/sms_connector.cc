@@ -1,0 +1,352 @@
+#include "connectors/sms/sms_connector.h"
+
+#include <curl/curl.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cctype>
+#include <unordered_map>
+
+#include "services/core/strings.h"
+
+namespace herald::connectors::sms {
+namespace {
+
+SendResult Result(SendOutcome outcome, std::string detail) {
+  SendResult r;
+  r.outcome = outcome;
+  r.detail = std::move(detail);
+  return r;
+}
+
+std::string FormEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+std::optional<google::protobuf::Struct> ParseJson(std::string_view body) {
+  google::protobuf::Struct s;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(std::string(body), &s, options).ok()) {
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::string StringField(const google::protobuf::Struct& s, const std::string& name) {
+  auto it = s.fields().find(name);
+  if (it == s.fields().end()) return "";
+  if (it->second.has_string_value()) return it->second.string_value();
+  if (it->second.has_number_value()) {
+    return std::to_string(static_cast<int64_t>(it->second.number_value()));
+  }
+  return "";
+}
+
+class GenericJson final : public Provider {
+ public:
+  explicit GenericJson(GenericJsonOptions options) : options_(std::move(options)) {}
+  std::string_view name() const override { return "generic-json"; }
+
+  HttpRequest Request(const Delivery& d) const override {
+    google::protobuf::Struct body;
+    auto& f = *body.mutable_fields();
+    f["to"].set_string_value(d.address);
+    f["text"].set_string_value(d.message.sms_text);
+    f["reference"].set_string_value(d.notification_id);
+    if (!options_.sender.empty()) f["from"].set_string_value(options_.sender);
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(body, &json);
+    HttpRequest r;
+    r.url = options_.url;
+    r.headers = {"Content-Type: application/json"};
+    if (!options_.token.empty()) r.headers.push_back("Authorization: Bearer " + options_.token);
+    r.body = std::move(json);
+    return r;
+  }
+
+  std::string MessageId(std::string_view body) const override {
+    std::optional<google::protobuf::Struct> s = ParseJson(body);
+    return s ? StringField(*s, "id") : "";
+  }
+
+  bool NumberRejected(long, std::string_view body) const override {
+    std::optional<google::protobuf::Struct> s = ParseJson(body);
+    if (!s || !s->fields().contains("error")) return false;
+    const auto& error = s->fields().at("error");
+    return error.has_struct_value() &&
+           StringField(error.struct_value(), "code") == "invalid_number";
+  }
+
+ private:
+  const GenericJsonOptions options_;
+};
+
+class Twilio final : public Provider {
+ public:
+  explicit Twilio(TwilioOptions options) : options_(std::move(options)) {}
+  std::string_view name() const override { return "twilio"; }
+
+  HttpRequest Request(const Delivery& d) const override {
+    HttpRequest r;
+    r.url = core::StrCat(options_.base_url, "/2010-04-01/Accounts/", options_.account_sid,
+                         "/Messages.json");
+    r.headers = {"Content-Type: application/x-www-form-urlencoded"};
+    r.body = core::StrCat("To=", FormEncode(d.address), "&From=", FormEncode(options_.from),
+                          "&Body=", FormEncode(d.message.sms_text));
+    if (!options_.status_callback.empty()) {
+      core::StrAppend(r.body, "&StatusCallback=", FormEncode(options_.status_callback));
+    }
+    r.username = options_.account_sid;
+    r.password = options_.auth_token;
+    return r;
+  }
+
+  std::string MessageId(std::string_view body) const override {
+    std::optional<google::protobuf::Struct> s = ParseJson(body);
+    return s ? StringField(*s, "sid") : "";
+  }
+
+  bool NumberRejected(long, std::string_view body) const override {
+    std::optional<google::protobuf::Struct> s = ParseJson(body);
+    if (!s) return false;
+    const std::string code = StringField(*s, "code");
+    return code == "21211" || code == "21614";
+  }
+
+ private:
+  const TwilioOptions options_;
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  std::string_view line(data, size * count);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size()) {
+    bool match = true;
+    for (size_t i = 0; i < kName.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(line[i])) != kName[i]) match = false;
+    }
+    if (match) {
+      std::string_view value = line.substr(kName.size());
+      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front()))) {
+        value.remove_prefix(1);
+      }
+      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+        value.remove_suffix(1);
+      }
+      *static_cast<std::string*>(user) = std::string(value);
+    }
+  }
+  return size * count;
+}
+
+}  // namespace
+
+std::unique_ptr<Provider> MakeGenericJsonProvider(GenericJsonOptions options) {
+  return std::make_unique<GenericJson>(std::move(options));
+}
+
+std::unique_ptr<Provider> MakeTwilioProvider(TwilioOptions options) {
+  return std::make_unique<Twilio>(std::move(options));
+}
+
+bool IsE164(std::string_view number) {
+  if (number.size() < 9 || number.size() > 16 || number[0] != '+' || number[1] == '0') {
+    return false;
+  }
+  for (size_t i = 1; i < number.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(number[i]))) return false;
+  }
+  return true;
+}
+
+SendResult ClassifyHttp(int curl_code, long status, std::string_view retry_after,
+                        std::string_view body, std::string_view curl_error, core::Time now) {
+  if (curl_code != CURLE_OK) {
+    return Result(SendOutcome::kRetryable,
+                  core::StrCat(curl_easy_strerror(static_cast<CURLcode>(curl_code)),
+                               curl_error.empty() ? "" : ": ", curl_error));
+  }
+  std::string detail = core::StrCat("HTTP ", status);
+  if (!body.empty()) core::StrAppend(detail, ": ", body.substr(0, 300));
+  if (status >= 200 && status < 300) return Result(SendOutcome::kAccepted, std::move(detail));
+  SendResult r =
+      Result(status == 429 || status >= 500 ? SendOutcome::kRetryable : SendOutcome::kPermanent,
+             std::move(detail));
+  if (!retry_after.empty()) {
+    int64_t seconds = -1;
+    if (std::all_of(retry_after.begin(), retry_after.end(),
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      seconds = std::stoll(std::string(retry_after.substr(0, 12)));
+    } else {
+      const time_t at = curl_getdate(std::string(retry_after).c_str(), nullptr);
+      if (at >= 0) {
+        seconds =
+            at - std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+        seconds = std::max<int64_t>(seconds, 0);
+      }
+    }
+    if (seconds >= 0) r.retry_after = std::chrono::seconds(seconds);
+  }
+  return r;
+}
+
+struct SmsConnector::Pending {
+  HttpRequest request;
+  std::string notification_id;
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string body;
+  std::string retry_after;
+  char error[CURL_ERROR_SIZE] = {};
+  std::promise<SendResult> done;
+};
+
+absl::StatusOr<std::unique_ptr<SmsConnector>> SmsConnector::Create(
+    std::unique_ptr<Provider> provider, SmsOptions options, const core::Clock& clock) {
+  if (provider == nullptr) return absl::InvalidArgumentError("sms: no provider");
+  if (options.max_in_flight < 1) {
+    return absl::InvalidArgumentError("sms.max_in_flight: must be 1 or more");
+  }
+  static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (global != CURLE_OK) return absl::InternalError("libcurl: global initialisation failed");
+  return std::unique_ptr<SmsConnector>(
+      new SmsConnector(std::move(provider), std::move(options), clock));
+}
+
+SmsConnector::SmsConnector(std::unique_ptr<Provider> provider, SmsOptions options,
+                           const core::Clock& clock)
+    : provider_(std::move(provider)), options_(std::move(options)), clock_(clock) {
+  CURLM* multi = curl_multi_init();
+  curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                    static_cast<long>(options_.max_in_flight));
+  multi_ = multi;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+SmsConnector::~SmsConnector() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  thread_.join();
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
+}
+
+SendResult SmsConnector::Send(const Delivery& d) {
+  if (!IsE164(d.address)) {
+    SendResult r =
+        Result(SendOutcome::kPermanent, core::StrCat("\"", d.address, "\" is not an E.164 number"));
+    r.address_rejected = true;
+    return r;
+  }
+  auto pending = std::make_shared<Pending>();
+  pending->request = provider_->Request(d);
+  pending->request.headers.push_back("Idempotency-Key: " + d.notification_id);
+  pending->notification_id = d.notification_id;
+  std::future<SendResult> result = pending->done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Result(SendOutcome::kRetryable, "the SMS connector is stopping");
+    queue_.push_back(pending);
+  }
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  return result.get();
+}
+
+void SmsConnector::Loop() {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  std::unordered_map<CURL*, std::shared_ptr<Pending>> in_flight;
+  while (true) {
+    std::deque<std::shared_ptr<Pending>> fresh;
+    bool stopping = false;
+    {
+      std::lock_guard lock(mu_);
+      fresh.swap(queue_);
+      stopping = stopping_;
+    }
+    for (std::shared_ptr<Pending>& p : fresh) {
+      CURL* easy = curl_easy_init();
+      p->easy = easy;
+      for (const std::string& h : p->request.headers) {
+        p->headers = curl_slist_append(p->headers, h.c_str());
+      }
+      curl_easy_setopt(easy, CURLOPT_URL, p->request.url.c_str());
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, p->request.body.c_str());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(p->request.body.size()));
+      curl_easy_setopt(easy, CURLOPT_HTTPHEADER, p->headers);
+      curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, OnBody);
+      curl_easy_setopt(easy, CURLOPT_WRITEDATA, &p->body);
+      curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, OnHeader);
+      curl_easy_setopt(easy, CURLOPT_HEADERDATA, &p->retry_after);
+      curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, p->error);
+      curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                       static_cast<long>(options_.connect_timeout.count()));
+      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+      if (!options_.ca_file.empty()) {
+        curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+      }
+      if (!p->request.username.empty()) {
+        curl_easy_setopt(easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+        curl_easy_setopt(easy, CURLOPT_USERNAME, p->request.username.c_str());
+        curl_easy_setopt(easy, CURLOPT_PASSWORD, p->request.password.c_str());
+      }
+      curl_multi_add_handle(multi, easy);
+      in_flight.emplace(easy, std::move(p));
+    }
+    if (stopping && in_flight.empty()) {
+      std::lock_guard lock(mu_);
+      if (queue_.empty()) break;
+      continue;
+    }
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      auto it = in_flight.find(easy);
+      if (it == in_flight.end()) continue;
+      std::shared_ptr<Pending> p = std::move(it->second);
+      in_flight.erase(it);
+      long status = 0;
+      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+      SendResult r =
+          ClassifyHttp(msg->data.result, status, p->retry_after, p->body, p->error, clock_.Now());
+      if (r.outcome == SendOutcome::kAccepted) {
+        r.provider_message_id = provider_->MessageId(p->body);
+      } else if (r.outcome == SendOutcome::kPermanent) {
+        r.address_rejected = provider_->NumberRejected(status, p->body);
+      }
+      curl_multi_remove_handle(multi, easy);
+      curl_easy_cleanup(easy);
+      curl_slist_free_all(p->headers);
+      p->done.set_value(std::move(r));
+    }
+    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+  }
+}
+
+}  // namespace herald::connectors::sms
