@@ -56,6 +56,13 @@ std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
   for (core::Channel channel : channels) {
     core::RenderedMessage message;
     message.channel = channel;
+    const v1::ContactOverrides& o = request.event->contact_overrides();
+    const bool by_email = channel == core::Channel::kEmail;
+    const std::string& from_event = by_email ? o.email() : o.phone();
+    message.address = !from_event.empty()          ? from_event
+                      : request.profile == nullptr ? std::string()
+                      : by_email                   ? request.profile->email
+                                                   : request.profile->phone;
     message.locale = content->locale;
     message.render_time = request.now;
     absl::Status status;

@@ -20,7 +20,20 @@ constexpr NameTable<NotificationState, 10> kStates{{
     {NotificationState::kUnknown, "UNKNOWN"},
 }};
 
+constexpr NameTable<AttemptResult, 4> kAttemptResults{{
+    {AttemptResult::kAccepted, "ACCEPTED"},
+    {AttemptResult::kRetryableFailure, "RETRYABLE_FAILURE"},
+    {AttemptResult::kPermanentFailure, "PERMANENT_FAILURE"},
+    {AttemptResult::kInterrupted, "INTERRUPTED"},
+}};
+
 }  // namespace
+
+std::string_view Name(AttemptResult result) { return NameIn(kAttemptResults, result); }
+
+std::optional<AttemptResult> ParseAttemptResult(std::string_view name) {
+  return ParseIn(kAttemptResults, name);
+}
 
 std::string_view Name(NotificationState state) { return NameIn(kStates, state); }
 

@@ -29,6 +29,30 @@ enum class NotificationState {
 std::string_view Name(NotificationState state);
 std::optional<NotificationState> ParseNotificationState(std::string_view name);
 
+/// How one hand-off to a connector ended.
+enum class AttemptResult {
+  kAccepted,          // the server or provider took it
+  kRetryableFailure,  // failed; tried again later
+  kPermanentFailure,  // failed for good on this channel
+  kInterrupted,       // Herald stopped while it was in flight
+};
+
+std::string_view Name(AttemptResult result);
+std::optional<AttemptResult> ParseAttemptResult(std::string_view name);
+
+/// One hand-off of a notification to a connector.
+struct DeliveryAttempt {
+  int number = 1;  // 1 for the first
+  Channel channel = Channel::kEmail;
+  Time start_time;
+  std::optional<Time> end_time;  // unset while in flight
+  std::optional<AttemptResult> result;
+  std::string detail;
+  std::string provider_message_id;
+
+  bool operator==(const DeliveryAttempt&) const = default;
+};
+
 /// A change of a notification's state.
 struct StateChange {
   NotificationState state = NotificationState::kPending;
@@ -42,6 +66,9 @@ struct StateChange {
 /// A notification's message as rendered for one channel: what the customer gets.
 struct RenderedMessage {
   Channel channel = Channel::kEmail;
+  /// Where it goes: the email address or E.164 number at the time of rendering
+  /// (the event's contact override, else the profile's).
+  std::string address;
   std::string locale;  // of the template content used, after fallback
   // Email.
   std::string subject;
@@ -82,6 +109,12 @@ struct Notification {
   /// The message for `channel` and each fallback, rendered when the policy let it
   /// go; filled by single reads only.
   std::vector<RenderedMessage> messages;
+  /// Hand-offs to connectors so far.
+  int attempt_count = 0;
+  /// While QUEUED: when the dispatcher may take it (a retry waits for its backoff).
+  std::optional<Time> next_attempt_time;
+  /// Every hand-off, oldest first; filled by single reads only.
+  std::vector<DeliveryAttempt> attempts;
 
   bool operator==(const Notification&) const = default;
 };

@@ -165,6 +165,33 @@ struct DecisionUpdate {
   std::vector<core::RenderedMessage> messages;
 };
 
+/// A notification taken for a hand-off to a connector.
+struct DispatchItem {
+  /// SENDING, with attempt_count the number of this attempt.
+  core::Notification notification;
+  /// The message for the notification's channel.
+  core::RenderedMessage message;
+};
+
+/// What a hand-off led to. It applies only while the notification is SENDING in that
+/// attempt (nobody resolved it meanwhile).
+struct AttemptUpdate {
+  std::string notification_id;
+  int attempt = 1;
+  core::Time end_time;
+  core::AttemptResult result = core::AttemptResult::kRetryableFailure;
+  std::string detail;
+  std::string provider_message_id;
+  /// QUEUED (a retry, or the next channel), SENT, FAILED, BOUNCED or UNKNOWN.
+  core::NotificationState state = core::NotificationState::kQueued;
+  /// For QUEUED: the channel to use and those left after it.
+  std::optional<core::Channel> channel;
+  std::vector<core::Channel> fallback_channels;
+  std::optional<core::Time> next_attempt_time;
+  /// For the history, e.g. "retry 2 at T: 451 4.3.0 ...".
+  std::string state_detail;
+};
+
 /// Accepted events and the notifications they lead to.
 class NotificationStore {
  public:
@@ -213,6 +240,23 @@ class NotificationStore {
   /// With its latest decision and its history. NOT_FOUND when there is no such
   /// notification.
   virtual absl::StatusOr<core::Notification> GetNotification(std::string_view id) = 0;
+
+  /// Takes up to `limit` QUEUED notifications due at `now` on `channels`, earliest due
+  /// first, and marks them SENDING with a new attempt, in one durable transaction:
+  /// what a crash leaves behind is SENDING, never lost.
+  virtual absl::StatusOr<std::vector<DispatchItem>> ClaimDispatchWork(
+      core::Time now, const std::vector<core::Channel>& channels, int limit) = 0;
+
+  /// SENDING notifications: in flight, or left so by a crash.
+  virtual absl::StatusOr<std::vector<DispatchItem>> ListInFlight() = 0;
+
+  /// Records hand-off results in one durable transaction; for each, whether it applied.
+  virtual absl::StatusOr<std::vector<bool>> RecordAttempts(
+      const std::vector<AttemptUpdate>& updates) = 0;
+
+  /// When the earliest QUEUED notification on `channels` is due; nullopt when none.
+  virtual absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
+      const std::vector<core::Channel>& channels) = 0;
 
   /// With their latest decisions, newest first; `after` is a key from a previous page's next_after
   /// ("" to start).

@@ -12,10 +12,9 @@ absl::Status WriteMessages(Db& db, std::string_view notification_id,
   for (size_t i = 0; i < messages.size(); ++i) {
     const core::RenderedMessage& m = messages[i];
     auto insert = db.Prepare(
-        "INSERT OR REPLACE INTO messages (notification_id, channel, position, locale, subject, "
-        "text_body,"
-        " html_body, sms_text, sms_encoding, sms_units, sms_segments, render_time_us)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        "INSERT OR REPLACE INTO messages (notification_id, channel, position, locale, subject,"
+        " text_body, html_body, sms_text, sms_encoding, sms_units, sms_segments, render_time_us,"
+        " address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     if (!insert.ok()) return insert.status();
     status = (*insert)
                  ->Bind(1, notification_id)
@@ -30,6 +29,7 @@ absl::Status WriteMessages(Db& db, std::string_view notification_id,
                  .Bind(10, static_cast<int64_t>(m.sms_units))
                  .Bind(11, static_cast<int64_t>(m.sms_segments))
                  .Bind(12, ToMicros(m.render_time))
+                 .Bind(13, m.address)
                  .Run();
     if (!status.ok()) return status;
   }
@@ -40,8 +40,8 @@ absl::StatusOr<std::vector<core::RenderedMessage>> SelectMessages(
     Db& db, std::string_view notification_id) {
   auto query = db.Prepare(
       "SELECT channel, locale, subject, text_body, html_body, sms_text, sms_encoding,"
-      " sms_units, sms_segments, render_time_us FROM messages WHERE notification_id = ?1"
-      " ORDER BY position");
+      " sms_units, sms_segments, render_time_us, address FROM messages"
+      " WHERE notification_id = ?1 ORDER BY position");
   if (!query.ok()) return query.status();
   std::vector<core::RenderedMessage> out;
   absl::Status status = (*query)->Bind(1, notification_id).ForEachRow([&](Statement& r) {
@@ -61,6 +61,7 @@ absl::StatusOr<std::vector<core::RenderedMessage>> SelectMessages(
     m.sms_units = static_cast<int>(r.ColumnInt(7));
     m.sms_segments = static_cast<int>(r.ColumnInt(8));
     m.render_time = FromMicros(r.ColumnInt(9));
+    m.address = r.ColumnText(10);
     out.push_back(std::move(m));
     return absl::OkStatus();
   });

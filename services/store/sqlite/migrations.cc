@@ -139,7 +139,10 @@ CREATE TABLE decisions (
   PRIMARY KEY (notification_id, seq)
 ) WITHOUT ROWID;
 )sql"},
-      {4, "shared snippets (partials); rendered messages per notification and channel", R"sql(
+      {4,
+       "shared snippets (partials); rendered messages per notification and channel; "
+       "dispatch: attempts and state changes",
+       R"sql(
 CREATE TABLE snippets (
   name           TEXT PRIMARY KEY,
   description    TEXT NOT NULL,
@@ -154,6 +157,7 @@ CREATE TABLE messages (
   notification_id TEXT NOT NULL,
   channel         TEXT NOT NULL,
   position        INTEGER NOT NULL,   -- 0: the channel chosen, then the fallbacks
+  address         TEXT NOT NULL,      -- email address or E.164 number
   locale          TEXT NOT NULL,
   subject         TEXT NOT NULL,
   text_body       TEXT NOT NULL,
@@ -165,6 +169,35 @@ CREATE TABLE messages (
   render_time_us  INTEGER NOT NULL,
   PRIMARY KEY (notification_id, channel)
 ) WITHOUT ROWID;
+
+-- Dispatch: a QUEUED notification is due at next_attempt_us; each hand-off to a
+-- connector is an attempt, begun (SENDING) before the hand-off.
+ALTER TABLE notifications ADD COLUMN next_attempt_us INTEGER;
+ALTER TABLE notifications ADD COLUMN attempt_count INTEGER NOT NULL DEFAULT 0;
+UPDATE notifications SET next_attempt_us = COALESCE(send_time_us, update_time_us)
+  WHERE state = 'QUEUED';
+CREATE INDEX notifications_to_dispatch ON notifications (next_attempt_us) WHERE state = 'QUEUED';
+
+CREATE TABLE attempts (
+  notification_id     TEXT NOT NULL,
+  number              INTEGER NOT NULL,   -- 1 for the first
+  channel             TEXT NOT NULL,
+  start_time_us       INTEGER NOT NULL,
+  end_time_us         INTEGER,            -- NULL while in flight
+  result              TEXT,               -- ACCEPTED, RETRYABLE_FAILURE, ...
+  detail              TEXT NOT NULL DEFAULT '',
+  provider_message_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (notification_id, number)
+) WITHOUT ROWID;
+
+-- State changes after the policy's decisions (which the decisions table keeps).
+CREATE TABLE state_changes (
+  notification_id TEXT NOT NULL,
+  change_time_us  INTEGER NOT NULL,
+  state           TEXT NOT NULL,
+  detail          TEXT NOT NULL
+);
+CREATE INDEX state_changes_by_notification ON state_changes (notification_id, change_time_us);
 )sql"},
   };
   return kMigrations;

@@ -14,7 +14,7 @@ namespace {
 constexpr char kNotificationColumns[] =
     "n.notification_id, n.event_id, n.customer_id, n.event_type, n.template_name, n.state,"
     " n.create_time_us, n.update_time_us, n.channel, n.template_version, n.category, n.subject,"
-    " n.fallback_channels, n.send_time_us, n.defer_until_us";
+    " n.fallback_channels, n.send_time_us, n.defer_until_us, n.attempt_count, n.next_attempt_us";
 const std::string& Columns() {
   static const std::string* const kColumns = new std::string(
       core::StrCat(kNotificationColumns,
@@ -25,7 +25,7 @@ const std::string& Columns() {
 constexpr char kFrom[] =
     " FROM notifications n LEFT JOIN decisions d"
     " ON d.notification_id = n.notification_id AND d.seq = n.decision_count";
-constexpr int kDecisionColumn = 15;
+constexpr int kDecisionColumn = 17;
 
 std::optional<core::Time> OptionalTime(const Statement& r, int index) {
   if (r.ColumnIsNull(index)) return std::nullopt;
@@ -151,6 +151,8 @@ absl::StatusOr<core::Notification> FromRow(const Statement& r) {
     n.fallback_channels.push_back(*channel);
   }
   n.send_time = OptionalTime(r, 13);
+  n.attempt_count = static_cast<int>(r.ColumnInt(15));
+  n.next_attempt_time = OptionalTime(r, 16);
   if (!r.ColumnIsNull(kDecisionColumn)) {
     absl::StatusOr<core::Decision> d = DecisionFromRow(r, kDecisionColumn, n.notification_id);
     if (!d.ok()) return d.status();
@@ -400,7 +402,7 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
   auto update = db.Prepare(
       "UPDATE notifications SET state = ?2, update_time_us = ?3, template_version = ?4,"
       " category = ?5, channel = ?6, fallback_channels = ?7, send_time_us = ?8,"
-      " defer_until_us = ?9, decision_count = decision_count + 1"
+      " defer_until_us = ?9, decision_count = decision_count + 1, next_attempt_us = ?12"
       " WHERE notification_id = ?1 AND state = ?10 AND update_time_us = ?11"
       " RETURNING decision_count");
   if (!update.ok()) return update.status();
@@ -411,16 +413,19 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
     if (!t) return std::nullopt;
     return ToMicros(*t);
   };
-  absl::StatusOr<bool> applied = s.Bind(1, u.notification_id)
-                                     .Bind(2, core::Name(u.state))
-                                     .Bind(3, ToMicros(update_time))
-                                     .Bind(4, u.template_version)
-                                     .Bind(7, JoinChannels(u.fallback_channels))
-                                     .Bind(8, micros(u.send_time))
-                                     .Bind(9, micros(u.decision.defer_until))
-                                     .Bind(10, core::Name(u.expected_state))
-                                     .Bind(11, ToMicros(u.expected_update_time))
-                                     .Step();
+  absl::StatusOr<bool> applied =
+      s.Bind(1, u.notification_id)
+          .Bind(2, core::Name(u.state))
+          .Bind(3, ToMicros(update_time))
+          .Bind(4, u.template_version)
+          .Bind(7, JoinChannels(u.fallback_channels))
+          .Bind(8, micros(u.send_time))
+          .Bind(9, micros(u.decision.defer_until))
+          .Bind(10, core::Name(u.expected_state))
+          .Bind(11, ToMicros(u.expected_update_time))
+          .Bind(12,
+                u.state == core::NotificationState::kQueued ? micros(u.send_time) : std::nullopt)
+          .Step();
   if (!applied.ok() || !*applied) return applied;
   const int64_t seq = s.ColumnInt(0);
   update->reset();
@@ -467,6 +472,229 @@ absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> 
                                               ": stored decision state is not understood"));
     }
     out.emplace_back(*std::move(d), *state);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+}  // namespace herald::store::sqlite
+
+namespace herald::store::sqlite {
+namespace {
+
+absl::StatusOr<std::optional<core::RenderedMessage>> SelectMessage(Db& db,
+                                                                   std::string_view notification_id,
+                                                                   core::Channel channel) {
+  absl::StatusOr<std::vector<core::RenderedMessage>> all = SelectMessages(db, notification_id);
+  if (!all.ok()) return all.status();
+  for (core::RenderedMessage& m : *all) {
+    if (m.channel == channel) return std::move(m);
+  }
+  return std::nullopt;
+}
+
+// Reads back a SENDING notification with the message for its channel.
+absl::StatusOr<DispatchItem> ReadDispatchItem(Db& db, std::string_view id) {
+  absl::StatusOr<std::optional<core::Notification>> n = ReadNotification(db, id);
+  if (!n.ok()) return n.status();
+  if (!*n || !(*n)->channel) {
+    return absl::DataLossError(core::StrCat("notification ", id, " has no channel to send on"));
+  }
+  absl::StatusOr<std::optional<core::RenderedMessage>> message =
+      SelectMessage(db, id, *(*n)->channel);
+  if (!message.ok()) return message.status();
+  DispatchItem item;
+  item.notification = std::move(**n);
+  if (*message) {
+    item.message = std::move(**message);
+  } else {
+    item.message.channel = *item.notification.channel;  // nothing rendered: the dispatcher fails it
+  }
+  return item;
+}
+
+std::string ChannelList(const std::vector<core::Channel>& channels) {
+  std::string out;
+  for (core::Channel c : channels)
+    core::StrAppend(out, out.empty() ? "'" : ", '", core::Name(c), "'");
+  return out;
+}
+
+}  // namespace
+
+absl::Status InsertStateChange(Db& db, std::string_view notification_id, core::Time at,
+                               core::NotificationState state, std::string_view detail) {
+  auto insert = db.Prepare(
+      "INSERT INTO state_changes (notification_id, change_time_us, state, detail)"
+      " VALUES (?1, ?2, ?3, ?4)");
+  if (!insert.ok()) return insert.status();
+  return (*insert)
+      ->Bind(1, notification_id)
+      .Bind(2, ToMicros(at))
+      .Bind(3, core::Name(state))
+      .Bind(4, detail)
+      .Run();
+}
+
+absl::StatusOr<std::vector<DispatchItem>> ClaimDispatch(Db& db, core::Time now,
+                                                        const std::vector<core::Channel>& channels,
+                                                        int limit) {
+  if (channels.empty()) return std::vector<DispatchItem>();
+  // Channel names are ours (an enum), so they go into the SQL text as literals.
+  auto claim = db.Prepare(core::StrCat(
+      "UPDATE notifications SET state = 'SENDING', attempt_count = attempt_count + 1,"
+      " update_time_us = ?1, next_attempt_us = NULL WHERE notification_id IN ("
+      " SELECT notification_id FROM notifications WHERE state = 'QUEUED'"
+      " AND next_attempt_us <= ?1 AND channel IN (",
+      ChannelList(channels),
+      ") ORDER BY next_attempt_us LIMIT ?2) RETURNING notification_id, attempt_count, channel"));
+  if (!claim.ok()) return claim.status();
+  struct Claimed {
+    std::string id;
+    int64_t attempt;
+    std::string channel;
+  };
+  std::vector<Claimed> claimed;
+  absl::Status status = (*claim)
+                            ->Bind(1, ToMicros(now))
+                            .Bind(2, static_cast<int64_t>(limit))
+                            .ForEachRow([&](Statement& r) {
+                              claimed.push_back({r.ColumnText(0), r.ColumnInt(1), r.ColumnText(2)});
+                              return absl::OkStatus();
+                            });
+  if (!status.ok()) return status;
+  std::vector<DispatchItem> out;
+  out.reserve(claimed.size());
+  for (const Claimed& c : claimed) {
+    auto attempt = db.Prepare(
+        "INSERT INTO attempts (notification_id, number, channel, start_time_us)"
+        " VALUES (?1, ?2, ?3, ?4)");
+    if (!attempt.ok()) return attempt.status();
+    status = (*attempt)
+                 ->Bind(1, c.id)
+                 .Bind(2, c.attempt)
+                 .Bind(3, c.channel)
+                 .Bind(4, ToMicros(now))
+                 .Run();
+    if (!status.ok()) return status;
+    status = InsertStateChange(db, c.id, now, core::NotificationState::kSending,
+                               core::StrCat("attempt ", c.attempt, " on ", c.channel));
+    if (!status.ok()) return status;
+    absl::StatusOr<DispatchItem> item = ReadDispatchItem(db, c.id);
+    if (!item.ok()) return item.status();
+    out.push_back(*std::move(item));
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<DispatchItem>> SelectInFlight(Db& db) {
+  auto query = db.Prepare("SELECT notification_id FROM notifications WHERE state = 'SENDING'");
+  if (!query.ok()) return query.status();
+  std::vector<std::string> ids;
+  absl::Status status = (*query)->ForEachRow([&](Statement& r) {
+    ids.push_back(r.ColumnText(0));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  std::vector<DispatchItem> out;
+  for (const std::string& id : ids) {
+    absl::StatusOr<DispatchItem> item = ReadDispatchItem(db, id);
+    if (!item.ok()) return item.status();
+    out.push_back(*std::move(item));
+  }
+  return out;
+}
+
+absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u) {
+  auto update = db.Prepare(
+      "UPDATE notifications SET state = ?3, update_time_us = ?4, channel = COALESCE(?5, channel),"
+      " fallback_channels = ?6, next_attempt_us = ?7"
+      " WHERE notification_id = ?1 AND state = 'SENDING' AND attempt_count = ?2 RETURNING 1");
+  if (!update.ok()) return update.status();
+  Statement& s = **update;
+  BindName(s, 5, u.channel);
+  absl::StatusOr<bool> applied =
+      s.Bind(1, u.notification_id)
+          .Bind(2, static_cast<int64_t>(u.attempt))
+          .Bind(3, core::Name(u.state))
+          .Bind(4, ToMicros(u.end_time))
+          .Bind(6, JoinChannels(u.fallback_channels))
+          .Bind(7, u.next_attempt_time ? std::optional<int64_t>(ToMicros(*u.next_attempt_time))
+                                       : std::nullopt)
+          .Step();
+  if (!applied.ok() || !*applied) return applied;
+  update->reset();
+  auto attempt = db.Prepare(
+      "UPDATE attempts SET end_time_us = ?3, result = ?4, detail = ?5, provider_message_id = ?6"
+      " WHERE notification_id = ?1 AND number = ?2");
+  if (!attempt.ok()) return attempt.status();
+  absl::Status status = (*attempt)
+                            ->Bind(1, u.notification_id)
+                            .Bind(2, static_cast<int64_t>(u.attempt))
+                            .Bind(3, ToMicros(u.end_time))
+                            .Bind(4, core::Name(u.result))
+                            .Bind(5, u.detail)
+                            .Bind(6, u.provider_message_id)
+                            .Run();
+  if (!status.ok()) return status;
+  status = InsertStateChange(db, u.notification_id, u.end_time, u.state, u.state_detail);
+  if (!status.ok()) return status;
+  return true;
+}
+
+absl::StatusOr<std::optional<core::Time>> SelectNextDispatchTime(
+    Db& db, const std::vector<core::Channel>& channels) {
+  if (channels.empty()) return std::nullopt;
+  auto query = db.Prepare(core::StrCat(
+      "SELECT MIN(next_attempt_us) FROM notifications WHERE state = 'QUEUED' AND channel IN (",
+      ChannelList(channels), ")"));
+  if (!query.ok()) return query.status();
+  absl::StatusOr<bool> found = (*query)->Step();
+  if (!found.ok()) return found.status();
+  if (!*found || (*query)->ColumnIsNull(0)) return std::nullopt;
+  return FromMicros((*query)->ColumnInt(0));
+}
+
+absl::StatusOr<std::vector<core::DeliveryAttempt>> SelectAttempts(
+    Db& db, std::string_view notification_id) {
+  auto query = db.Prepare(
+      "SELECT number, channel, start_time_us, end_time_us, result, detail, provider_message_id"
+      " FROM attempts WHERE notification_id = ?1 ORDER BY number");
+  if (!query.ok()) return query.status();
+  std::vector<core::DeliveryAttempt> out;
+  absl::Status status = (*query)->Bind(1, notification_id).ForEachRow([&](Statement& r) {
+    core::DeliveryAttempt a;
+    a.number = static_cast<int>(r.ColumnInt(0));
+    auto channel = core::ParseChannel(r.ColumnText(1));
+    if (!channel) return absl::DataLossError("a stored attempt's channel is not understood");
+    a.channel = *channel;
+    a.start_time = FromMicros(r.ColumnInt(2));
+    a.end_time = OptionalTime(r, 3);
+    if (!r.ColumnIsNull(4)) {
+      a.result = core::ParseAttemptResult(r.ColumnText(4));
+      if (!a.result) return absl::DataLossError("a stored attempt's result is not understood");
+    }
+    a.detail = r.ColumnText(5);
+    a.provider_message_id = r.ColumnText(6);
+    out.push_back(std::move(a));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<std::vector<core::StateChange>> SelectStateChanges(
+    Db& db, std::string_view notification_id) {
+  auto query = db.Prepare(
+      "SELECT change_time_us, state, detail FROM state_changes WHERE notification_id = ?1"
+      " ORDER BY change_time_us, rowid");
+  if (!query.ok()) return query.status();
+  std::vector<core::StateChange> out;
+  absl::Status status = (*query)->Bind(1, notification_id).ForEachRow([&](Statement& r) {
+    auto state = core::ParseNotificationState(r.ColumnText(1));
+    if (!state) return absl::DataLossError("a stored state change is not understood");
+    out.push_back({*state, FromMicros(r.ColumnInt(0)), r.ColumnText(2)});
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

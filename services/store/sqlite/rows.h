@@ -71,6 +71,23 @@ absl::Status WriteMessages(Db& db, std::string_view notification_id,
 absl::StatusOr<std::vector<core::RenderedMessage>> SelectMessages(Db& db,
                                                                   std::string_view notification_id);
 
+/// Dispatch: claim due QUEUED notifications (SENDING, a new attempt), the SENDING ones,
+/// a hand-off's result, the next due time, and a notification's attempts and later
+/// state changes.
+absl::StatusOr<std::vector<DispatchItem>> ClaimDispatch(Db& db, core::Time now,
+                                                        const std::vector<core::Channel>& channels,
+                                                        int limit);
+absl::StatusOr<std::vector<DispatchItem>> SelectInFlight(Db& db);
+absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& update);
+absl::StatusOr<std::optional<core::Time>> SelectNextDispatchTime(
+    Db& db, const std::vector<core::Channel>& channels);
+absl::StatusOr<std::vector<core::DeliveryAttempt>> SelectAttempts(Db& db,
+                                                                  std::string_view notification_id);
+absl::StatusOr<std::vector<core::StateChange>> SelectStateChanges(Db& db,
+                                                                  std::string_view notification_id);
+absl::Status InsertStateChange(Db& db, std::string_view notification_id, core::Time at,
+                               core::NotificationState state, std::string_view detail);
+
 absl::StatusOr<std::optional<core::Snippet>> ReadSnippet(Db& db, std::string_view name);
 absl::StatusOr<std::vector<core::Snippet>> SelectSnippets(Db& db);
 absl::Status WriteSnippet(Db& db, const core::Snippet& snippet);

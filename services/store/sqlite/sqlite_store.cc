@@ -1,5 +1,6 @@
 #include "services/store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "services/core/strings.h"
@@ -481,6 +482,53 @@ absl::StatusOr<std::vector<bool>> SqliteStore::RecordDecisions(
   return applied;
 }
 
+absl::StatusOr<std::vector<DispatchItem>> SqliteStore::ClaimDispatchWork(
+    core::Time now, const std::vector<core::Channel>& channels, int limit) {
+  absl::StatusOr<std::vector<DispatchItem>> items;
+  absl::Status status = Write([&](Db& db) {
+    items = ClaimDispatch(db, now, channels, limit);
+    return items.status();
+  });
+  if (!status.ok()) return status;
+  return items;
+}
+
+absl::StatusOr<std::vector<DispatchItem>> SqliteStore::ListInFlight() {
+  absl::StatusOr<std::vector<DispatchItem>> items;
+  absl::Status status = Read([&](Db& db) {
+    items = SelectInFlight(db);
+    return items.status();
+  });
+  if (!status.ok()) return status;
+  return items;
+}
+
+absl::StatusOr<std::vector<bool>> SqliteStore::RecordAttempts(
+    const std::vector<AttemptUpdate>& updates) {
+  std::vector<bool> applied(updates.size());
+  absl::Status status = Write([&](Db& db) -> absl::Status {
+    for (size_t i = 0; i < updates.size(); ++i) {
+      absl::StatusOr<bool> done = ApplyAttempt(db, updates[i]);
+      if (!done.ok()) return done.status();
+      applied[i] = *done;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return applied;
+}
+
+absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDispatchTime(
+    const std::vector<core::Channel>& channels) {
+  absl::StatusOr<std::optional<core::Time>> next;
+  absl::Status status = Read([&](Db& db) {
+    next = SelectNextDispatchTime(db, channels);
+    return next.status();
+  });
+  if (!status.ok()) return status;
+  return next;
+}
+
 absl::StatusOr<std::vector<core::Decision>> SqliteStore::ListDecisions(
     std::string_view notification_id) {
   absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> rows;
@@ -498,13 +546,19 @@ absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view
   absl::StatusOr<std::optional<core::Notification>> n;
   absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> decisions;
   absl::StatusOr<std::vector<core::RenderedMessage>> messages;
+  absl::StatusOr<std::vector<core::DeliveryAttempt>> attempts;
+  absl::StatusOr<std::vector<core::StateChange>> changes;
   absl::Status status = Read([&](Db& db) -> absl::Status {
     n = ReadNotification(db, id);
     if (!n.ok() || !*n) return n.status();
     decisions = SelectDecisions(db, id);
     if (!decisions.ok()) return decisions.status();
     messages = SelectMessages(db, id);
-    return messages.status();
+    if (!messages.ok()) return messages.status();
+    attempts = SelectAttempts(db, id);
+    if (!attempts.ok()) return attempts.status();
+    changes = SelectStateChanges(db, id);
+    return changes.status();
   });
   if (!status.ok()) return status;
   if (!*n) return NotFound("notification", id);
@@ -516,7 +570,13 @@ absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view
                                       core::Name(decision.reason), ": ", decision.detail);
     found.history.push_back({state, decision.decide_time, std::move(detail)});
   }
+  for (core::StateChange& change : *changes) found.history.push_back(std::move(change));
+  std::stable_sort(found.history.begin(), found.history.end(),
+                   [](const core::StateChange& a, const core::StateChange& b) {
+                     return a.change_time < b.change_time;
+                   });
   found.messages = *std::move(messages);
+  found.attempts = *std::move(attempts);
   return std::move(found);
 }
 

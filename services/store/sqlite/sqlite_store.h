@@ -75,6 +75,13 @@ class SqliteStore final : public Store {
       const std::vector<DecisionUpdate>& updates) override;
   absl::StatusOr<std::vector<core::Decision>> ListDecisions(
       std::string_view notification_id) override;
+  absl::StatusOr<std::vector<DispatchItem>> ClaimDispatchWork(
+      core::Time now, const std::vector<core::Channel>& channels, int limit) override;
+  absl::StatusOr<std::vector<DispatchItem>> ListInFlight() override;
+  absl::StatusOr<std::vector<bool>> RecordAttempts(
+      const std::vector<AttemptUpdate>& updates) override;
+  absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
+      const std::vector<core::Channel>& channels) override;
   absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
   absl::StatusOr<Page<core::Notification>> ListNotifications(const NotificationFilter& filter,
                                                              std::string_view after,
