@@ -1,0 +1,334 @@
+// The dispatch stage over a real SQLite store, fed by the real intake and decider,
+// with scripted connectors and an injected clock: sends, retries with backoff and
+// Retry-After, the next channel after a permanent failure, bounces, the maximum age,
+// circuit breakers, rate limits, and what a crash leaves behind.
+#include "services/dispatch/dispatcher.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "services/ingest/intake.h"
+#include "services/policy/decider.h"
+#include "services/store/sqlite/sqlite_store.h"
+#include "tests/support/fake_clock.h"
+#include "tests/support/temp_dir.h"
+#include "tests/unit/ingest/event_fixtures.h"
+
+namespace herald::dispatch {
+namespace {
+
+using connectors::Delivery;
+using connectors::SendOutcome;
+using connectors::SendResult;
+using core::Channel;
+using core::NotificationState;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::Utc;
+
+// Answers from a script (then accepts), and remembers every delivery.
+class ScriptedConnector final : public connectors::Connector {
+ public:
+  explicit ScriptedConnector(Channel channel) : channel_(channel) {}
+  Channel channel() const override { return channel_; }
+  SendResult Send(const Delivery& d) override {
+    std::lock_guard lock(mu_);
+    seen_.push_back(d);
+    if (script_.empty()) {
+      SendResult ok;
+      ok.outcome = SendOutcome::kAccepted;
+      ok.detail = "250 ok";
+      ok.provider_message_id = "p-" + std::to_string(seen_.size());
+      return ok;
+    }
+    SendResult r = script_.front();
+    script_.pop_front();
+    return r;
+  }
+  void Then(SendOutcome outcome, std::string detail, bool rejected = false,
+            std::optional<std::chrono::seconds> retry_after = std::nullopt) {
+    SendResult r;
+    r.outcome = outcome;
+    r.detail = std::move(detail);
+    r.address_rejected = rejected;
+    r.retry_after = retry_after;
+    std::lock_guard lock(mu_);
+    script_.push_back(r);
+  }
+  std::vector<Delivery> seen() {
+    std::lock_guard lock(mu_);
+    return seen_;
+  }
+
+ private:
+  const Channel channel_;
+  std::mutex mu_;
+  std::deque<SendResult> script_;
+  std::vector<Delivery> seen_;
+};
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::sqlite::SqliteStore::Open({.path = dir_.File("herald.db")});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    intake_ = std::make_unique<ingest::Intake>(*store_, *store_, *store_, clock_,
+                                               ingest::EventLimits{}, registry_);
+    policy::PolicyConfig rules = policy::PolicyConfig::Defaults();
+    rules.default_quiet_hours = core::QuietHours{0, 0};  // none: sent whenever decided
+    decider_ = std::make_unique<policy::Decider>(*store_, rules, ingest::ReadStoredEvent, clock_,
+                                                 registry_, policy::Decider::Options{});
+    auto stored = store_->AddTemplateVersion(
+        "order-shipped",
+        [&](const core::Template*) -> absl::StatusOr<std::optional<core::Template>> {
+          core::Template t;
+          t.name = "order-shipped";
+          t.category = core::Category::kOrderUpdate;
+          t.event_types = {"order.shipped"};
+          t.default_locale = "en";
+          t.contents = {{"en", core::EmailContent{"Shipped {{order.order_id}}", "On its way", ""},
+                         core::SmsContent{"Order {{order.order_id}} shipped"}}};
+          t.update_time = clock_.Now();
+          return t;
+        });
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    auto profile =
+        store_->MutateProfile("anna", [&](const core::Profile*) -> absl::StatusOr<core::Profile> {
+          core::Profile p;
+          p.customer_id = "anna";
+          p.email = "anna@example.nl";
+          p.phone = "+31612345678";
+          p.time_zone = "Europe/Amsterdam";
+          p.preferred_channels = {Channel::kSms, Channel::kEmail};
+          return p;
+        });
+    ASSERT_TRUE(profile.ok()) << profile.status();
+  }
+
+  std::unique_ptr<Dispatcher> Make(std::map<Channel, ChannelPolicy> policies = {}) {
+    return std::make_unique<Dispatcher>(*store_,
+                                        std::map<Channel, connectors::Connector*>{
+                                            {Channel::kSms, &sms_}, {Channel::kEmail, &email_}},
+                                        std::move(policies), clock_, registry_,
+                                        Dispatcher::Options{.max_batch = 10,
+                                                            .idle_wait = std::chrono::hours(1),
+                                                            .retry_wait = std::chrono::hours(1),
+                                                            .unsubscribe_base_url = "",
+                                                            .jitter_seed = 7});
+  }
+
+  // Orders shipped for anna, decided: QUEUED on SMS with EMAIL as the fallback.
+  std::vector<std::string> Queue(int count) {
+    std::vector<v1::Event> events;
+    std::vector<std::string> ids;
+    for (int i = 0; i < count; ++i) {
+      const std::string id = "e-" + std::to_string(next_event_++);
+      events.push_back(testing::OrderShipped(id, "anna", clock_.Now()));
+      events.back().mutable_order()->set_order_id("o-" + id);
+      ids.push_back(core::NotificationId(id, "anna", "order-shipped"));
+    }
+    std::vector<const v1::Event*> batch;
+    for (const v1::Event& e : events) batch.push_back(&e);
+    EXPECT_TRUE(intake_->ProcessParsed(batch, "grpc").ok());
+    EXPECT_EQ(*decider_->RunOnce(), count);
+    return ids;
+  }
+
+  core::Notification Get(const std::string& id) {
+    auto n = store_->GetNotification(id);
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.ok() ? *n : core::Notification{};
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_{Utc(2026, 11, 22, 12)};
+  prometheus::Registry registry_;
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<ingest::Intake> intake_;
+  std::unique_ptr<policy::Decider> decider_;
+  ScriptedConnector sms_{Channel::kSms};
+  ScriptedConnector email_{Channel::kEmail};
+  int next_event_ = 1;
+};
+
+TEST_F(DispatcherTest, AQueuedNotificationIsSentAndEveryStepIsRecorded) {
+  const std::string id = Queue(1)[0];
+  auto dispatcher = Make();
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  EXPECT_EQ(*dispatcher->RunOnce(), 0);
+
+  const std::vector<Delivery> seen = sms_.seen();
+  ASSERT_EQ(seen.size(), 1u);
+  const Delivery& d = seen[0];
+  EXPECT_EQ(d.notification_id, id);
+  EXPECT_EQ(d.attempt, 1);
+  EXPECT_EQ(d.address, "+31612345678");
+  EXPECT_EQ(d.message.sms_text, "Order o-e-1 shipped");
+  core::Notification n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kSent);
+  ASSERT_EQ(n.attempts.size(), 1u);
+  EXPECT_EQ(n.attempts[0].channel, Channel::kSms);
+  EXPECT_EQ(n.attempts[0].result, core::AttemptResult::kAccepted);
+  EXPECT_EQ(n.attempts[0].provider_message_id, "p-1");
+  EXPECT_EQ(n.attempts[0].start_time, clock_.Now());
+  std::vector<NotificationState> states;
+  for (const auto& h : n.history) states.push_back(h.state);
+  EXPECT_THAT(states, ElementsAre(NotificationState::kPending, NotificationState::kQueued,
+                                  NotificationState::kSending, NotificationState::kSent));
+  EXPECT_EQ(n.history.back().detail, "accepted on SMS as p-1");
+}
+
+TEST_F(DispatcherTest, ARetryWaitsForItsBackoffOrTheProvidersRetryAfter) {
+  const std::string id = Queue(1)[0];
+  auto dispatcher = Make();
+  sms_.Then(SendOutcome::kRetryable, "HTTP 503: unavailable");
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  core::Notification n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kQueued);
+  ASSERT_TRUE(n.next_attempt_time);
+  // 30 s, with jitter: between 15 and 30 s.
+  EXPECT_GE(*n.next_attempt_time, clock_.Now() + std::chrono::seconds(15));
+  EXPECT_LE(*n.next_attempt_time, clock_.Now() + std::chrono::seconds(30));
+  EXPECT_EQ(*dispatcher->RunOnce(), 0);  // not due yet
+
+  sms_.Then(SendOutcome::kRetryable, "HTTP 429", false, std::chrono::seconds(600));
+  clock_.Set(*n.next_attempt_time);
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  n = Get(id);
+  EXPECT_EQ(*n.next_attempt_time, clock_.Now() + std::chrono::seconds(600));
+
+  clock_.Set(*n.next_attempt_time);
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kSent);
+  ASSERT_EQ(n.attempts.size(), 3u);
+  EXPECT_EQ(n.attempts[0].result, core::AttemptResult::kRetryableFailure);
+  EXPECT_EQ(n.attempts[0].detail, "HTTP 503: unavailable");
+  // The same notification id on every attempt: the provider's idempotency key.
+  const std::vector<Delivery> seen = sms_.seen();
+  for (const Delivery& d : seen) EXPECT_EQ(d.notification_id, id);
+  EXPECT_EQ(seen[2].attempt, 3);
+}
+
+TEST_F(DispatcherTest, APermanentFailureMovesToTheNextChannelThenFails) {
+  const std::string id = Queue(1)[0];
+  auto dispatcher = Make();
+  sms_.Then(SendOutcome::kPermanent, "HTTP 401: unauthorized");
+  email_.Then(SendOutcome::kPermanent, "554 5.7.1 rejected (to DATA)");
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);  // SMS refused: QUEUED on EMAIL at once
+  EXPECT_EQ(Get(id).state, NotificationState::kQueued);
+  EXPECT_EQ(Get(id).channel, Channel::kEmail);
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  core::Notification n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kFailed);
+  ASSERT_EQ(n.attempts.size(), 2u);
+  EXPECT_EQ(n.attempts[0].channel, Channel::kSms);
+  EXPECT_EQ(n.attempts[1].channel, Channel::kEmail);
+  EXPECT_EQ(n.history.back().detail,
+            "refused on EMAIL: 554 5.7.1 rejected (to DATA); no channel left");
+  const std::vector<Delivery> emails = email_.seen();
+  ASSERT_EQ(emails.size(), 1u);
+  EXPECT_EQ(emails[0].address, "anna@example.nl");
+  EXPECT_EQ(emails[0].message.subject, "Shipped o-e-1");
+}
+
+TEST_F(DispatcherTest, AHardBounceSuppressesTheChannelForTheCustomer) {
+  const std::string id = Queue(1)[0];
+  auto dispatcher = Make();
+  sms_.Then(SendOutcome::kPermanent, "HTTP 400: invalid_number", /*rejected=*/true);
+  email_.Then(SendOutcome::kPermanent, "550 5.1.1 user unknown (to RCPT)", /*rejected=*/true);
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  EXPECT_EQ(Get(id).state, NotificationState::kBounced);
+  absl::StatusOr<core::Profile> anna = store_->GetProfile("anna");
+  ASSERT_TRUE(anna.ok());
+  ASSERT_EQ(anna->suppressions.size(), 2u);
+  EXPECT_EQ(anna->suppressions[0].reason, core::SuppressionReason::kHardBounce);
+  // The next order is not even attempted: both channels are suppressed.
+  const std::string next = Queue(1)[0];
+  EXPECT_EQ(Get(next).state, NotificationState::kSuppressed);
+  EXPECT_EQ(Get(next).decision->reason, core::DecisionReason::kChannelSuppressed);
+}
+
+TEST_F(DispatcherTest, RetriesStopAtTheMaximumAgeAndTheNextChannelTakesOver) {
+  const std::string id = Queue(1)[0];
+  auto dispatcher =
+      Make({{Channel::kSms,
+             {.initial_backoff = std::chrono::seconds(40), .max_age = std::chrono::seconds(60)}}});
+  sms_.Then(SendOutcome::kRetryable, "timeout");
+  sms_.Then(SendOutcome::kRetryable, "timeout");
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  core::Notification n = Get(id);
+  ASSERT_EQ(n.state, NotificationState::kQueued);
+  clock_.Set(*n.next_attempt_time);
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);  // SMS gives up: the next retry would be too late
+  n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kQueued);
+  EXPECT_EQ(n.channel, Channel::kEmail);
+  EXPECT_THAT(n.history.back().detail,
+              HasSubstr("SMS still failing after 60s: timeout; next: EMAIL"));
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  EXPECT_EQ(Get(id).state, NotificationState::kSent);
+}
+
+TEST_F(DispatcherTest, TheBreakerHoldsAChannelBackAndTheBucketPacesIt) {
+  Queue(4);
+  auto dispatcher = Make({{Channel::kSms,
+                           {.rate_per_second = 1,
+                            .burst = 2,
+                            .breaker_failures = 2,
+                            .breaker_open_for = std::chrono::seconds(30)}},
+                          {Channel::kEmail, {.rate_per_second = 0.001, .burst = 1}}});
+  sms_.Then(SendOutcome::kRetryable, "connection refused");
+  sms_.Then(SendOutcome::kRetryable, "connection refused");
+  EXPECT_EQ(*dispatcher->RunOnce(), 2);  // the burst: two, both failing
+  clock_.Advance(std::chrono::seconds(5));
+  EXPECT_EQ(*dispatcher->RunOnce(), 0);  // open: the two others wait
+  EXPECT_EQ(sms_.seen().size(), 2u);
+  clock_.Advance(std::chrono::seconds(26));
+  EXPECT_EQ(*dispatcher->RunOnce(), 2);  // closed again; tokens for two
+  EXPECT_EQ(*dispatcher->RunOnce(), 0);  // no token left
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);  // one second, one token: a retried one
+}
+
+TEST_F(DispatcherTest, SendsInFlightAtACrashAreResentOrLeftForAnOperator) {
+  const std::vector<std::string> ids = Queue(2);
+  // A crash right after the hand-offs began: both SENDING in the store.
+  ASSERT_EQ(store_->ClaimDispatchWork(clock_.Now(), {Channel::kSms}, 2)->size(), 2u);
+  // This SMS provider honours the idempotency key: both are sent again.
+  auto dispatcher = Make({{Channel::kSms, {.resend_after_crash = true}}});
+  EXPECT_EQ(*dispatcher->Recover(), 2);
+  EXPECT_EQ(Get(ids[0]).state, NotificationState::kQueued);
+  EXPECT_EQ(Get(ids[0]).attempts[0].result, core::AttemptResult::kInterrupted);
+  EXPECT_EQ(*dispatcher->RunOnce(), 2);
+  EXPECT_EQ(Get(ids[0]).state, NotificationState::kSent);
+  EXPECT_EQ(Get(ids[0]).attempts.size(), 2u);
+
+  // By default (email, or a provider without idempotency keys): UNKNOWN, for an operator.
+  auto cautious = Make();
+  const std::string third = Queue(1)[0];
+  ASSERT_EQ(store_->ClaimDispatchWork(clock_.Now(), {Channel::kSms}, 1)->size(), 1u);
+  EXPECT_EQ(*cautious->Recover(), 1);
+  core::Notification n = Get(third);
+  EXPECT_EQ(n.state, NotificationState::kUnknown);
+  EXPECT_THAT(n.history.back().detail, HasSubstr("an operator must check"));
+}
+
+TEST(TokenBucket, RefillsAtItsRateUpToTheBurst) {
+  const core::Time t0 = Utc(2026, 1, 1, 0);
+  TokenBucket bucket(2, 3, t0);
+  EXPECT_EQ(bucket.Available(t0), 3);
+  bucket.Take(3);
+  EXPECT_EQ(bucket.Available(t0), 0);
+  EXPECT_EQ(bucket.NextToken(t0), t0 + std::chrono::milliseconds(500));
+  EXPECT_EQ(bucket.Available(t0 + std::chrono::seconds(1)), 2);
+  EXPECT_EQ(bucket.Available(t0 + std::chrono::seconds(60)), 3);
+}
+
+}  // namespace
+}  // namespace herald::dispatch
