@@ -42,6 +42,31 @@ v1::Notification NotificationToProto(const core::Notification& n) {
   for (core::Channel c : n.fallback_channels) proto.add_fallback_channels(ToProto(c));
   proto.set_state(ToProto(n.state));
   if (n.decision) *proto.mutable_decision() = DecisionToProto(*n.decision);
+  for (const core::DeliveryAttempt& a : n.attempts) {
+    v1::DeliveryAttempt* out = proto.add_attempts();
+    out->set_attempt_number(a.number);
+    out->set_channel(ToProto(a.channel));
+    *out->mutable_start_time() = ToProto(a.start_time);
+    if (a.end_time) *out->mutable_end_time() = ToProto(*a.end_time);
+    if (a.result) {
+      switch (*a.result) {
+        case core::AttemptResult::kAccepted:
+          out->set_result(v1::ATTEMPT_RESULT_ACCEPTED);
+          break;
+        case core::AttemptResult::kRetryableFailure:
+          out->set_result(v1::ATTEMPT_RESULT_RETRYABLE_FAILURE);
+          break;
+        case core::AttemptResult::kPermanentFailure:
+          out->set_result(v1::ATTEMPT_RESULT_PERMANENT_FAILURE);
+          break;
+        case core::AttemptResult::kInterrupted:
+          out->set_result(v1::ATTEMPT_RESULT_INTERRUPTED);
+          break;
+      }
+    }
+    out->set_detail(a.detail);
+    out->set_provider_message_id(a.provider_message_id);
+  }
   for (const core::StateChange& change : n.history) {
     v1::StateChange* out = proto.add_history();
     out->set_state(ToProto(change.state));

@@ -55,6 +55,12 @@ class MapReader {
     }
   }
 
+  // Whether the key is given at all (and counts it as known).
+  bool Has(const std::string& key) {
+    YAML::Node value = Lookup(key);
+    return value.IsDefined() && !value.IsNull();
+  }
+
   MapReader Section(const std::string& key) {
     return MapReader(Lookup(key), Path(key), source_, errors_);
   }
@@ -333,6 +339,76 @@ absl::StatusOr<core::Channel> ParseChannelName(std::string_view text) {
   return *channel;
 }
 
+void ReadChannelPolicy(MapReader& section, dispatch::ChannelPolicy& out) {
+  int rate = static_cast<int>(out.rate_per_second);
+  section.Get("rate_per_second", rate, 1, 1'000'000);
+  out.rate_per_second = rate;
+  section.Get("burst", out.burst, 1, 1'000'000);
+  section.Get("concurrency", out.concurrency, 1, 1024);
+  auto seconds = [&](const std::string& key, std::chrono::seconds& value) {
+    std::chrono::milliseconds ms = value;
+    section.Get(key, ms);
+    value = std::chrono::duration_cast<std::chrono::seconds>(ms);
+  };
+  seconds("initial_backoff", out.initial_backoff);
+  seconds("max_backoff", out.max_backoff);
+  seconds("max_age", out.max_age);
+  section.Get("breaker_failures", out.breaker_failures, 1, 1'000'000);
+  seconds("breaker_open_for", out.breaker_open_for);
+  section.Get("resend_after_crash", out.resend_after_crash);
+}
+
+void ReadEmail(MapReader& section, Config::Email& out) {
+  out.enabled = true;
+  connectors::email::SmtpOptions& o = out.smtp;
+  section.Get("url", o.url);
+  section.GetChoice<connectors::email::StartTls>(
+      "starttls", o.starttls,
+      {{"off", connectors::email::StartTls::kOff},
+       {"opportunistic", connectors::email::StartTls::kOpportunistic},
+       {"required", connectors::email::StartTls::kRequired}});
+  section.Get("username", o.username);
+  section.Get("password", o.password);
+  section.Get("ca_file", o.ca_file);
+  section.Get("verify_peer", o.verify_peer);
+  section.Get("from_address", o.from_address);
+  section.Get("from_name", o.from_name);
+  section.Get("pool_size", o.pool_size, 1, 256);
+  section.Get("connect_timeout", o.connect_timeout);
+  section.Get("timeout", o.timeout);
+  if (o.url.empty()) section.KeyError("url", "must be set, e.g. smtp://127.0.0.1:2525");
+  if (o.from_address.empty()) {
+    section.KeyError("from_address", "must be set, e.g. noreply@bank.example");
+  }
+  ReadChannelPolicy(section, out.dispatch);
+}
+
+void ReadSms(MapReader& section, Config::Sms& out) {
+  out.enabled = true;
+  section.GetChoice<std::string>("provider", out.provider,
+                                 {{"generic_json", "generic_json"}, {"twilio", "twilio"}});
+  section.Get("url", out.generic.url);
+  section.Get("token", out.generic.token);
+  section.Get("sender", out.generic.sender);
+  section.Get("base_url", out.twilio.base_url);
+  section.Get("account_sid", out.twilio.account_sid);
+  section.Get("auth_token", out.twilio.auth_token);
+  section.Get("from", out.twilio.from);
+  section.Get("status_callback", out.twilio.status_callback);
+  section.Get("max_in_flight", out.http.max_in_flight, 1, 1024);
+  section.Get("connect_timeout", out.http.connect_timeout);
+  section.Get("timeout", out.http.timeout);
+  section.Get("ca_file", out.http.ca_file);
+  if (out.provider == "generic_json" && out.generic.url.empty()) {
+    section.KeyError("url", "must be set for the generic_json provider");
+  }
+  if (out.provider == "twilio" &&
+      (out.twilio.base_url.empty() || out.twilio.account_sid.empty() || out.twilio.from.empty())) {
+    section.KeyError("provider", "twilio needs base_url, account_sid, auth_token and from");
+  }
+  ReadChannelPolicy(section, out.dispatch);
+}
+
 void ReadPolicy(MapReader& section, Config::Policy& out, std::string_view source,
                 std::vector<std::string>& errors) {
   policy::PolicyConfig& rules = out.rules;
@@ -488,6 +564,22 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
   {
     MapReader policy = top.Section("policy");
     ReadPolicy(policy, config.policy, source, errors);
+  }
+  if (top.Has("email")) {
+    MapReader email = top.Section("email");
+    ReadEmail(email, config.email);
+    email.Finish();
+  }
+  if (top.Has("sms")) {
+    MapReader sms = top.Section("sms");
+    ReadSms(sms, config.sms);
+    sms.Finish();
+  }
+  {
+    MapReader dispatch = top.Section("dispatch");
+    dispatch.Get("max_batch", config.dispatch.max_batch, 1, 100'000);
+    dispatch.Get("unsubscribe_base_url", config.dispatch.unsubscribe_base_url);
+    dispatch.Finish();
   }
   {
     MapReader compose = top.Section("compose");

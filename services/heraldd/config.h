@@ -9,6 +9,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "connectors/email/smtp_connector.h"
+#include "connectors/sms/sms_connector.h"
+#include "services/dispatch/dispatcher.h"
 #include "services/policy/contact_policy.h"
 
 namespace herald::heraldd {
@@ -85,6 +88,25 @@ struct Config {
     /// Most SMS parts a rendered SMS may take, for templates that set no maximum.
     int max_sms_segments = 3;
   };
+  /// Dispatch: connectors and how each channel is paced and retried. A channel
+  /// without a connector keeps its notifications QUEUED.
+  struct Email {
+    bool enabled = false;  // an email section is given
+    connectors::email::SmtpOptions smtp;
+    dispatch::ChannelPolicy dispatch;
+  };
+  struct Sms {
+    bool enabled = false;
+    std::string provider = "generic_json";  // or "twilio"
+    connectors::sms::GenericJsonOptions generic;
+    connectors::sms::TwilioOptions twilio;
+    connectors::sms::SmsOptions http;
+    dispatch::ChannelPolicy dispatch;
+  };
+  struct Dispatch {
+    int max_batch = 100;
+    std::string unsubscribe_base_url;
+  };
   struct Log {
     spdlog::level::level_enum level = spdlog::level::info;
   };
@@ -95,6 +117,9 @@ struct Config {
   Ingest ingest;
   Policy policy;
   Compose compose;
+  Email email;
+  Sms sms;
+  Dispatch dispatch;
   Log log;
 };
 

@@ -72,6 +72,8 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       policy::Decider::Options{.max_batch = config.policy.max_batch,
                                .default_max_sms_segments = config.compose.max_sms_segments});
   d->intake_->SetOnRecorded([decider = d->decider_.get()] { decider->Wake(); });
+  absl::Status dispatch = d->StartDispatch();
+  if (!dispatch.ok()) return dispatch;
   d->decider_->Start();
 
   auto http = api::AdminHttpServer::Start(config.server.http_listen.host,
@@ -91,6 +93,47 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   d->http_->SetReady(true);
   spdlog::info("msg=\"ready\" version={}", HERALD_VERSION);
   return d;
+}
+
+absl::Status Heraldd::StartDispatch() {
+  std::map<core::Channel, connectors::Connector*> connectors;
+  std::map<core::Channel, dispatch::ChannelPolicy> policies;
+  if (config_.email.enabled) {
+    auto email = connectors::email::SmtpConnector::Create(config_.email.smtp, clock_);
+    if (!email.ok()) return email.status();
+    email_ = std::move(*email);
+    connectors[core::Channel::kEmail] = email_.get();
+    policies[core::Channel::kEmail] = config_.email.dispatch;
+    spdlog::info("msg=\"email connector\" url={} from={}", config_.email.smtp.url,
+                 config_.email.smtp.from_address);
+  }
+  if (config_.sms.enabled) {
+    std::unique_ptr<connectors::sms::Provider> provider =
+        config_.sms.provider == "twilio"
+            ? connectors::sms::MakeTwilioProvider(config_.sms.twilio)
+            : connectors::sms::MakeGenericJsonProvider(config_.sms.generic);
+    auto sms = connectors::sms::SmsConnector::Create(std::move(provider), config_.sms.http, clock_);
+    if (!sms.ok()) return sms.status();
+    sms_ = std::move(*sms);
+    connectors[core::Channel::kSms] = sms_.get();
+    policies[core::Channel::kSms] = config_.sms.dispatch;
+    spdlog::info("msg=\"sms connector\" provider={}", config_.sms.provider);
+  }
+  if (connectors.empty()) {
+    spdlog::warn("msg=\"no connectors configured: notifications stay QUEUED\"");
+  }
+  dispatcher_ = std::make_unique<dispatch::Dispatcher>(
+      *store_, connectors, policies, clock_, *registry_,
+      dispatch::Dispatcher::Options{.max_batch = config_.dispatch.max_batch,
+                                    .unsubscribe_base_url = config_.dispatch.unsubscribe_base_url});
+  absl::StatusOr<int> recovered = dispatcher_->Recover();
+  if (!recovered.ok()) return recovered.status();
+  if (*recovered > 0) {
+    spdlog::warn("msg=\"sends in flight at the last stop resolved\" count={}", *recovered);
+  }
+  decider_->SetOnQueued([dispatcher = dispatcher_.get()] { dispatcher->Wake(); });
+  dispatcher_->Start();
+  return absl::OkStatus();
 }
 
 absl::Status Heraldd::StartGrpc() {
@@ -188,7 +231,8 @@ void Heraldd::Shutdown() {
     spdlog::debug("msg=\"grpc stopped\"");
   }
   if (executor_ != nullptr) executor_->Shutdown();
-  if (decider_ != nullptr) decider_->Stop();  // after the last intake
+  if (decider_ != nullptr) decider_->Stop();        // after the last intake
+  if (dispatcher_ != nullptr) dispatcher_->Stop();  // after the last decision
   if (http_ != nullptr) http_->Stop();
   spdlog::debug("msg=\"http stopped\"");
   store_.reset();  // after the last queued write is committed

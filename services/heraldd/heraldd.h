@@ -43,6 +43,7 @@ class Heraldd {
   explicit Heraldd(const Config& config) : config_(config) {}
   absl::Status StartGrpc();
   absl::Status StartKafka();
+  absl::Status StartDispatch();
 
   const Config config_;
   core::SystemClock clock_;
@@ -50,6 +51,9 @@ class Heraldd {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ingest::Intake> intake_;
   std::unique_ptr<policy::Decider> decider_;
+  std::unique_ptr<connectors::Connector> email_;
+  std::unique_ptr<connectors::Connector> sms_;
+  std::unique_ptr<dispatch::Dispatcher> dispatcher_;
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
   std::unique_ptr<api::BlockingExecutor> executor_;

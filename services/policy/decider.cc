@@ -189,9 +189,11 @@ absl::StatusOr<int> Decider::RunOnce() {
   if (!applied.ok()) return applied.status();
   std::map<std::pair<core::DecisionOutcome, core::DecisionReason>, int> tally;
   int decided = 0;
+  bool queued = false;
   for (size_t i = 0; i < updates.size(); ++i) {
     if (!(*applied)[i]) continue;  // someone else changed it meanwhile
     ++decided;
+    queued = queued || updates[i].state == core::NotificationState::kQueued;
     ++tally[{updates[i].decision.outcome, updates[i].decision.reason}];
     spdlog::debug(
         "msg=\"decided\" notification_id={} customer_id={} outcome={} reason={} rule=\"{}\"",
@@ -204,6 +206,7 @@ absl::StatusOr<int> Decider::RunOnce() {
               {"reason", std::string(core::Name(key.second))}})
         .Increment(count);
   }
+  if (queued && on_queued_) on_queued_();
   return decided;
 }
 

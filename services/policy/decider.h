@@ -67,6 +67,9 @@ class Decider {
   void Stop();
   /// There may be new work (called by intake after it recorded something).
   void Wake();
+  /// Called after a batch that queued something (e.g. to wake the dispatcher). Set
+  /// before Start.
+  void SetOnQueued(std::function<void()> on_queued) { on_queued_ = std::move(on_queued); }
 
   const PolicyConfig& config() const { return config_; }
 
@@ -95,6 +98,7 @@ class Decider {
   bool woken_ = false;
   bool stopping_ = false;
   std::thread worker_;
+  std::function<void()> on_queued_;
 };
 
 }  // namespace herald::policy

@@ -6,99 +6,17 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 
 #include <set>
 #include <thread>
 
+#include "tests/integration/sms_sink.h"
 #include "tests/support/fake_clock.h"
 
 namespace herald::connectors::sms {
 namespace {
 
 using ::testing::HasSubstr;
-
-// A provider: answers by the number it is sent to, and remembers every request.
-class FakeProviderServer {
- public:
-  struct Seen {
-    std::string path;
-    std::string body;
-    std::string content_type;
-    std::string authorization;
-    std::string idempotency_key;
-    int remote_port = 0;
-  };
-
-  FakeProviderServer() {
-    auto handle = [this](const httplib::Request& req, httplib::Response& res, bool twilio) {
-      std::string to;
-      if (twilio) {
-        to = req.get_param_value("To");
-      } else {
-        google::protobuf::Struct body;
-        if (google::protobuf::util::JsonStringToMessage(req.body, &body).ok()) {
-          to = body.fields().at("to").string_value();
-        }
-      }
-      int n = 0;
-      {
-        std::lock_guard lock(mu_);
-        seen_.push_back({req.path, req.body, req.get_header_value("Content-Type"),
-                         req.get_header_value("Authorization"),
-                         req.get_header_value("Idempotency-Key"), req.remote_port});
-        n = static_cast<int>(seen_.size());
-      }
-      if (to == "+31600000429") {
-        res.status = 429;
-        res.set_header("Retry-After", "7");
-        res.set_content(R"({"error": {"code": "rate_limited"}})", "application/json");
-      } else if (to == "+31600000500") {
-        res.status = 503;
-        res.set_content("unavailable", "text/plain");
-      } else if (to == "+31600000400") {
-        res.status = 400;
-        res.set_content(twilio ? R"({"code": 21211, "message": "Invalid 'To' Phone Number"})"
-                               : R"({"error": {"code": "invalid_number"}})",
-                        "application/json");
-      } else if (to == "+31600000401") {
-        res.status = 401;
-        res.set_content(R"({"error": {"code": "unauthorized"}})", "application/json");
-      } else {
-        res.status = twilio ? 201 : 200;
-        res.set_content(twilio ? "{\"sid\": \"SM" + std::to_string(n) + "\"}"
-                               : "{\"id\": \"m-" + std::to_string(n) + "\"}",
-                        "application/json");
-      }
-    };
-    server_.Post("/send", [=](const auto& req, auto& res) { handle(req, res, false); });
-    server_.Post("/2010-04-01/Accounts/AC1/Messages.json",
-                 [=](const auto& req, auto& res) { handle(req, res, true); });
-    server_.set_keep_alive_max_count(1000);  // the default closes after 5 requests
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    // Bound and listening already: connections wait in the backlog until it accepts.
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~FakeProviderServer() {
-    server_.stop();
-    thread_.join();
-  }
-
-  std::string url(const std::string& path = "") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  std::vector<Seen> seen() {
-    std::lock_guard lock(mu_);
-    return seen_;
-  }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<Seen> seen_;
-};
 
 Delivery Sms(const std::string& id, const std::string& to,
              const std::string& text = "Je pakket is onderweg: €12,50 & meer") {
@@ -121,7 +39,7 @@ class SmsConnectorTest : public ::testing::Test {
     return std::move(*c);
   }
 
-  FakeProviderServer server_;
+  testing::SmsSink server_;
   testing::FakeClock clock_{testing::Utc(2026, 11, 22, 12)};
 };
 
@@ -149,21 +67,21 @@ TEST_F(SmsConnectorTest, GenericJsonCarriesTheTextTheKeyAndTheToken) {
 
 TEST_F(SmsConnectorTest, AnswersAreClassifiedAndRetryAfterIsHonoured) {
   auto connector = Generic();
-  SendResult limited = connector->Send(Sms("n-1", "+31600000429"));
+  SendResult limited = connector->Send(Sms("n-1", "+31611111429"));
   EXPECT_EQ(limited.outcome, SendOutcome::kRetryable);
   ASSERT_TRUE(limited.retry_after.has_value());
   EXPECT_EQ(*limited.retry_after, std::chrono::seconds(7));
   EXPECT_THAT(limited.detail, HasSubstr("HTTP 429"));
 
-  SendResult down = connector->Send(Sms("n-2", "+31600000500"));
+  SendResult down = connector->Send(Sms("n-2", "+31611111500"));
   EXPECT_EQ(down.outcome, SendOutcome::kRetryable);
   EXPECT_EQ(down.detail, "HTTP 503: unavailable");
 
-  SendResult invalid = connector->Send(Sms("n-3", "+31600000400"));
+  SendResult invalid = connector->Send(Sms("n-3", "+31611111400"));
   EXPECT_EQ(invalid.outcome, SendOutcome::kPermanent);
   EXPECT_TRUE(invalid.address_rejected);
 
-  SendResult unauthorized = connector->Send(Sms("n-4", "+31600000401"));
+  SendResult unauthorized = connector->Send(Sms("n-4", "+31611111401"));
   EXPECT_EQ(unauthorized.outcome, SendOutcome::kPermanent);
   EXPECT_FALSE(unauthorized.address_rejected);
 
@@ -192,7 +110,7 @@ TEST_F(SmsConnectorTest, TwilioFormIsFormEncodedWithBasicAuth) {
   EXPECT_EQ(seen[0].body,
             "To=%2B31612345678&From=%2B3197010000000&Body=Je+pakket+is+onderweg%3A+%E2%82%AC12%"
             "2C50+%26+meer&StatusCallback=http%3A%2F%2F127.0.0.1%3A1%2Fr");
-  SendResult invalid = (*c)->Send(Sms("n-2", "+31600000400"));
+  SendResult invalid = (*c)->Send(Sms("n-2", "+31611111400"));
   EXPECT_EQ(invalid.outcome, SendOutcome::kPermanent);
   EXPECT_TRUE(invalid.address_rejected);
 }

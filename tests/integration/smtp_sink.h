@@ -15,7 +15,8 @@ namespace herald::testing {
 /// kernel picks, keeping what it accepts in `dir`. Stopped on destruction.
 class SmtpSink {
  public:
-  /// Extra arguments: --auth USER:PASSWORD, --tls CERT KEY, --require-tls.
+  /// Extra arguments: --auth USER:PASSWORD, --tls CERT KEY, --require-tls, --port N
+  /// (to come back on the port of a stopped sink).
   SmtpSink(const std::string& dir, std::vector<std::string> extra = {});
   ~SmtpSink();
 

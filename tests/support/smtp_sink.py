@@ -46,7 +46,8 @@ def describe(part):
 class Handler:
     def __init__(self, directory):
         self.directory = directory
-        self.count = 0
+        # Numbering goes on after a restart on the same directory.
+        self.count = len([n for n in os.listdir(directory) if n.endswith(".eml")])
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0]
@@ -86,6 +87,8 @@ def main():
     parser.add_argument("--auth")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--require-tls", action="store_true")
+    parser.add_argument("--port", type=int, default=0,
+                        help="0 (default): one the kernel picks; a restart reuses the old one")
     args = parser.parse_args()
 
     handler = Handler(args.dir)
@@ -112,7 +115,8 @@ def main():
                     auth_require_tls=False)
 
     loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(loop.create_server(factory, "127.0.0.1", 0))
+    server = loop.run_until_complete(
+        loop.create_server(factory, "127.0.0.1", args.port, reuse_address=True))
     port = server.sockets[0].getsockname()[1]
     print("listening 127.0.0.1:%d" % port, file=sys.stderr, flush=True)
     loop.add_signal_handler(signal.SIGTERM, loop.stop)

@@ -1,0 +1,224 @@
+// The whole path in one heraldd process: events in over gRPC, the contact policy,
+// rendering, and delivery by email to a real SMTP server (aiosmtpd) and by SMS to a
+// real HTTP server; the SMTP server down for a while; a bounced number falling back to
+// email.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "herald/v1/event_service.grpc.pb.h"
+#include "herald/v1/notification_service.grpc.pb.h"
+#include "herald/v1/profile_service.grpc.pb.h"
+#include "herald/v1/template_service.grpc.pb.h"
+#include "tests/integration/heraldd_process.h"
+#include "tests/integration/sms_sink.h"
+#include "tests/integration/smtp_sink.h"
+#include "tests/support/temp_dir.h"
+
+namespace herald::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  return context;
+}
+
+template <typename F>
+bool WaitFor(F&& done, std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    smtp_ = std::make_unique<SmtpSink>(dir_.File("mail"));
+    ASSERT_TRUE(smtp_->ready()) << smtp_->Stderr();
+    const std::string yaml = core_yaml();
+    heraldd_ = std::make_unique<HeralddProcess>(dir_.path().string(), dir_.File("herald.db"), yaml);
+    ASSERT_TRUE(heraldd_->ready()) << heraldd_->process().Stderr();
+    CreateTemplate();
+  }
+  void TearDown() override {
+    if (heraldd_ != nullptr) {
+      EXPECT_EQ(heraldd_->Stop(), 0);
+    }
+  }
+
+  std::string core_yaml() const {
+    return "policy:\n  quiet_hours: \"off\"\n"
+           "email:\n  url: " +
+           smtp_->url() +
+           "\n  from_address: noreply@herald.example\n  from_name: Herald Bank\n"
+           "  initial_backoff: 1s\n  max_backoff: 1s\n  breaker_failures: 100\n"
+           "sms:\n  provider: generic_json\n  url: " +
+           sms_.url("/send") + "\n  token: t0k\n";
+  }
+
+  void CreateTemplate() {
+    auto stub = v1::TemplateService::NewStub(heraldd_->Channel());
+    v1::CreateTemplateRequest request;
+    v1::Template* t = request.mutable_template_();
+    t->set_name("order-shipped");
+    t->set_category(v1::CATEGORY_ORDER_UPDATE);
+    t->add_event_types("order.shipped");
+    t->set_default_locale("nl");
+    v1::LocalizedContent* nl = t->add_contents();
+    nl->set_locale("nl");
+    nl->mutable_email()->set_subject("Bestelling {{order.order_id}} is onderweg");
+    nl->mutable_email()->set_text_body("Hallo {{customer.name}}, je pakket is onderweg.");
+    nl->mutable_email()->set_html_body("<p>Hallo {{customer.name}}</p>");
+    nl->mutable_sms()->set_text("Bestelling {{order.order_id}} is onderweg");
+    v1::CreateTemplateResponse response;
+    grpc::Status status = stub->CreateTemplate(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  void Customer(const std::string& id, const std::string& email, const std::string& phone,
+                std::vector<v1::Channel> channels) {
+    auto stub = v1::ProfileService::NewStub(heraldd_->Channel());
+    v1::CreateProfileRequest request;
+    v1::CustomerProfile* p = request.mutable_profile();
+    p->set_customer_id(id);
+    p->set_display_name(id);
+    if (!email.empty()) p->set_email(email);
+    if (!phone.empty()) p->set_phone(phone);
+    p->set_locale("nl-NL");
+    p->set_time_zone("Europe/Amsterdam");
+    for (v1::Channel c : channels) p->add_preferred_channels(c);
+    v1::CreateProfileResponse response;
+    grpc::Status status = stub->CreateProfile(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  void Ship(const std::string& event_id, const std::string& customer) {
+    auto stub = v1::EventService::NewStub(heraldd_->Channel());
+    v1::PublishEventRequest request;
+    v1::Event* e = request.mutable_event();
+    e->set_event_id(event_id);
+    e->set_event_type("order.shipped");
+    *e->mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    e->set_customer_id(customer);
+    e->mutable_order()->set_order_id(event_id);
+    v1::PublishEventResponse response;
+    grpc::Status status = stub->PublishEvent(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  v1::Notification Get(const std::string& event_id, const std::string& customer) {
+    auto stub = v1::NotificationService::NewStub(heraldd_->Channel());
+    v1::ListNotificationsRequest list;
+    list.mutable_filter()->set_event_id(event_id);
+    list.mutable_filter()->set_customer_id(customer);
+    v1::ListNotificationsResponse found;
+    if (!stub->ListNotifications(Context().get(), list, &found).ok() ||
+        found.notifications_size() == 0) {
+      return {};
+    }
+    v1::GetNotificationRequest get;
+    get.set_notification_id(found.notifications(0).notification_id());
+    v1::GetNotificationResponse response;
+    if (!stub->GetNotification(Context().get(), get, &response).ok()) return {};
+    return response.notification();
+  }
+
+  bool Reaches(const std::string& event_id, const std::string& customer,
+               v1::NotificationState state) {
+    return WaitFor([&] { return Get(event_id, customer).state() == state; });
+  }
+
+  TempDir dir_;
+  SmsSink sms_;
+  std::unique_ptr<SmtpSink> smtp_;
+  std::unique_ptr<HeralddProcess> heraldd_;
+};
+
+TEST_F(DeliveryTest, EmailAndSmsArriveAndTheNotificationSaysSo) {
+  Customer("alice", "alice@example.nl", "+31612345678", {v1::CHANNEL_SMS, v1::CHANNEL_EMAIL});
+  Customer("bob", "bob@example.nl", "", {v1::CHANNEL_EMAIL});
+  Ship("ord-1", "alice");
+  Ship("ord-2", "bob");
+
+  ASSERT_TRUE(Reaches("ord-1", "alice", v1::NOTIFICATION_STATE_SENT))
+      << heraldd_->process().Stderr();
+  ASSERT_TRUE(Reaches("ord-2", "bob", v1::NOTIFICATION_STATE_SENT)) << heraldd_->process().Stderr();
+  const auto texts = sms_.seen();
+  ASSERT_EQ(texts.size(), 1u);
+  EXPECT_THAT(texts[0].body, HasSubstr("\"text\":\"Bestelling ord-1 is onderweg\""));
+  EXPECT_EQ(texts[0].idempotency_key, Get("ord-1", "alice").notification_id());
+
+  std::vector<google::protobuf::Struct> mail = smtp_->WaitForMessages(1);
+  ASSERT_EQ(mail.size(), 1u);
+  const auto& headers = mail[0].fields().at("headers").struct_value().fields();
+  EXPECT_EQ(headers.at("Subject").string_value(), "Bestelling ord-2 is onderweg");
+  EXPECT_EQ(headers.at("To").string_value(), "bob@example.nl");
+  EXPECT_EQ(headers.at("Message-ID").string_value(),
+            "<" + Get("ord-2", "bob").notification_id() + "@herald.example>");
+
+  const v1::Notification bob = Get("ord-2", "bob");
+  ASSERT_EQ(bob.attempts_size(), 1);
+  EXPECT_EQ(bob.attempts(0).result(), v1::ATTEMPT_RESULT_ACCEPTED);
+  EXPECT_EQ(bob.attempts(0).provider_message_id(), "H0001");
+  EXPECT_EQ(Get("ord-1", "alice").attempts(0).provider_message_id(), "m-1");
+}
+
+TEST_F(DeliveryTest, WhileTheSmtpServerIsDownNothingIsLostAndEachIsSentOnce) {
+  Customer("bob", "bob@example.nl", "", {v1::CHANNEL_EMAIL});
+  const int port = smtp_->port();
+  smtp_->Stop();
+  Ship("ord-1", "bob");
+  Ship("ord-2", "bob");
+  // Tried, refused at the door, waiting for a retry.
+  ASSERT_TRUE(WaitFor([&] { return Get("ord-1", "bob").attempts_size() >= 2; }))
+      << heraldd_->process().Stderr();
+  EXPECT_EQ(Get("ord-1", "bob").state(), v1::NOTIFICATION_STATE_QUEUED);
+  EXPECT_EQ(Get("ord-1", "bob").attempts(0).result(), v1::ATTEMPT_RESULT_RETRYABLE_FAILURE);
+
+  smtp_ = std::make_unique<SmtpSink>(dir_.File("mail"),
+                                     std::vector<std::string>{"--port", std::to_string(port)});
+  ASSERT_TRUE(smtp_->ready()) << smtp_->Stderr();
+  ASSERT_TRUE(Reaches("ord-1", "bob", v1::NOTIFICATION_STATE_SENT));
+  ASSERT_TRUE(Reaches("ord-2", "bob", v1::NOTIFICATION_STATE_SENT));
+  std::vector<google::protobuf::Struct> mail = smtp_->WaitForMessages(2);
+  ASSERT_EQ(mail.size(), 2u);  // both, once each
+  std::set<std::string> subjects;
+  for (const auto& m : mail) {
+    subjects.insert(m.fields().at("headers").struct_value().fields().at("Subject").string_value());
+  }
+  EXPECT_EQ(subjects, (std::set<std::string>{"Bestelling ord-1 is onderweg",
+                                             "Bestelling ord-2 is onderweg"}));
+}
+
+TEST_F(DeliveryTest, ABouncedNumberFallsBackToEmailAndIsSuppressed) {
+  Customer("carol", "carol@example.nl", "+31611111400", {v1::CHANNEL_SMS, v1::CHANNEL_EMAIL});
+  Ship("ord-1", "carol");
+  ASSERT_TRUE(Reaches("ord-1", "carol", v1::NOTIFICATION_STATE_SENT))
+      << heraldd_->process().Stderr();
+  const v1::Notification n = Get("ord-1", "carol");
+  EXPECT_EQ(n.channel(), v1::CHANNEL_EMAIL);
+  ASSERT_EQ(n.attempts_size(), 2);
+  EXPECT_EQ(n.attempts(0).channel(), v1::CHANNEL_SMS);
+  EXPECT_EQ(n.attempts(0).result(), v1::ATTEMPT_RESULT_PERMANENT_FAILURE);
+  EXPECT_EQ(n.attempts(1).channel(), v1::CHANNEL_EMAIL);
+  EXPECT_EQ(smtp_->WaitForMessages(1).size(), 1u);
+
+  auto profiles = v1::ProfileService::NewStub(heraldd_->Channel());
+  v1::GetProfileRequest get;
+  get.set_customer_id("carol");
+  v1::GetProfileResponse carol;
+  ASSERT_TRUE(profiles->GetProfile(Context().get(), get, &carol).ok());
+  ASSERT_EQ(carol.profile().suppressions_size(), 1);
+  EXPECT_EQ(carol.profile().suppressions(0).channel(), v1::CHANNEL_SMS);
+}
+
+}  // namespace
+}  // namespace herald::testing
