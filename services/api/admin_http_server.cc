@@ -8,7 +8,8 @@
 namespace herald::api {
 
 absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
-    const std::string& host, int port, std::shared_ptr<prometheus::Registry> registry) {
+    const std::string& host, int port, std::shared_ptr<prometheus::Registry> registry,
+    std::vector<PostRoute> routes) {
   std::unique_ptr<AdminHttpServer> admin(new AdminHttpServer());
   admin->registry_ = std::move(registry);
   admin->server_ = std::make_unique<httplib::Server>();
@@ -31,6 +32,22 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
     res.set_content(serializer.Serialize(self->registry_->Collect()),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
+
+  for (PostRoute& route : routes) {
+    server.Post(route.path, [handle = std::move(route.handle)](const httplib::Request& req,
+                                                               httplib::Response& res) {
+      tracking::ReceiptRequest request;
+      request.body = req.body;
+      for (const auto& [name, value] : req.headers) {
+        std::string lower = name;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        request.headers[lower] = value;
+      }
+      tracking::ReceiptReply reply = handle(request);
+      res.status = reply.status;
+      res.set_content(reply.body, "text/plain");
+    });
+  }
 
   if (port == 0) {
     admin->port_ = server.bind_to_any_port(host);

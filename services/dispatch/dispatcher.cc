@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "services/core/strings.h"
+#include "services/tracking/bounces.h"
 
 namespace herald::dispatch {
 namespace {
@@ -60,27 +61,12 @@ std::chrono::milliseconds Dispatcher::Backoff(const ChannelPolicy& policy, int a
 
 void Dispatcher::SuppressChannel(const core::Notification& n, core::Channel channel,
                                  const std::string& detail, core::Time now) {
-  absl::StatusOr<core::Profile> updated = store_.MutateProfile(
-      n.customer_id, [&](const core::Profile* current) -> absl::StatusOr<core::Profile> {
-        if (current == nullptr) {
-          return absl::NotFoundError("no profile to suppress the channel in");
-        }
-        core::Profile p = *current;
-        for (const core::Suppression& s : p.suppressions) {
-          if (s.channel == channel && !s.category &&
-              s.reason == core::SuppressionReason::kHardBounce) {
-            return p;  // already
-          }
-        }
-        p.suppressions.push_back({channel, std::nullopt, core::SuppressionReason::kHardBounce,
-                                  core::StrCat("hard bounce of ", n.notification_id, ": ", detail),
-                                  now, std::nullopt});
-        p.update_time = now;
-        return p;
-      });
-  if (!updated.ok() && !absl::IsNotFound(updated.status())) {
+  absl::Status suppressed = tracking::SuppressBouncedChannel(
+      store_, n.customer_id, channel,
+      core::StrCat("hard bounce of ", n.notification_id, ": ", detail), now);
+  if (!suppressed.ok()) {
     spdlog::warn("msg=\"cannot suppress a bounced channel\" customer_id={} channel={} error=\"{}\"",
-                 n.customer_id, core::Name(channel), updated.status().ToString());
+                 n.customer_id, core::Name(channel), suppressed.ToString());
   }
 }
 

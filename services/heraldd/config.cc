@@ -582,6 +582,12 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     dispatch.Finish();
   }
   {
+    MapReader receipts = top.Section("receipts");
+    receipts.Get("generic_secret", config.receipts.generic_secret);
+    receipts.Get("twilio_public_url", config.receipts.twilio_public_url);
+    receipts.Finish();
+  }
+  {
     MapReader compose = top.Section("compose");
     compose.Get("max_sms_segments", config.compose.max_sms_segments, 1, 10);
     compose.Finish();

@@ -76,8 +76,20 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   if (!dispatch.ok()) return dispatch;
   d->decider_->Start();
 
-  auto http = api::AdminHttpServer::Start(config.server.http_listen.host,
-                                          config.server.http_listen.port, d->registry_);
+  d->receipts_ = std::make_unique<tracking::ReceiptHandler>(
+      *d->store_, d->clock_, *d->registry_,
+      tracking::ReceiptHandler::Options{.generic_secret = config.receipts.generic_secret,
+                                        .twilio_auth_token = config.sms.twilio.auth_token,
+                                        .twilio_public_url = config.receipts.twilio_public_url});
+  std::vector<api::PostRoute> routes = {
+      {"/receipts/sms",
+       [r = d->receipts_.get()](const tracking::ReceiptRequest& q) { return r->Generic(q); }},
+      {"/receipts/twilio",
+       [r = d->receipts_.get()](const tracking::ReceiptRequest& q) { return r->Twilio(q); }},
+  };
+  auto http =
+      api::AdminHttpServer::Start(config.server.http_listen.host, config.server.http_listen.port,
+                                  d->registry_, std::move(routes));
   if (!http.ok()) return http.status();
   d->http_ = std::move(*http);
 

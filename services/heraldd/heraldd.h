@@ -54,6 +54,7 @@ class Heraldd {
   std::unique_ptr<connectors::Connector> email_;
   std::unique_ptr<connectors::Connector> sms_;
   std::unique_ptr<dispatch::Dispatcher> dispatcher_;
+  std::unique_ptr<tracking::ReceiptHandler> receipts_;
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
   std::unique_ptr<api::BlockingExecutor> executor_;

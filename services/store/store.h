@@ -192,6 +192,29 @@ struct AttemptUpdate {
   std::string state_detail;
 };
 
+/// A provider's word on a message it accepted: delivered, or not after all.
+struct Receipt {
+  core::Channel channel = core::Channel::kSms;
+  std::string provider_message_id;
+  /// SENT, DELIVERED, FAILED or BOUNCED.
+  core::NotificationState state = core::NotificationState::kDelivered;
+  core::Time time;
+  std::string detail;  // e.g. "twilio: undelivered (30003)"
+};
+
+/// What a receipt did.
+struct ReceiptResult {
+  enum class Outcome {
+    kApplied,         // the notification moved on
+    kIgnored,         // already as far or further (a repeat, or late)
+    kUnknownMessage,  // no attempt has that provider id (yet)
+  };
+  Outcome outcome = Outcome::kUnknownMessage;
+  std::string notification_id;
+  std::string customer_id;
+  core::NotificationState state = core::NotificationState::kSent;
+};
+
 /// Accepted events and the notifications they lead to.
 class NotificationStore {
  public:
@@ -253,6 +276,12 @@ class NotificationStore {
   /// Records hand-off results in one durable transaction; for each, whether it applied.
   virtual absl::StatusOr<std::vector<bool>> RecordAttempts(
       const std::vector<AttemptUpdate>& updates) = 0;
+
+  /// Applies a provider's receipt to the notification whose latest attempt has that
+  /// provider id, only forward (SENT, then DELIVERED, FAILED or BOUNCED; a late "sent"
+  /// never overwrites "delivered", and the same receipt twice changes nothing). A
+  /// failure with channels left queues the notification on the next one at once.
+  virtual absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) = 0;
 
   /// When the earliest QUEUED notification on `channels` is due; nullopt when none.
   virtual absl::StatusOr<std::optional<core::Time>> NextDispatchTime(

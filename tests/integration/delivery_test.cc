@@ -12,6 +12,7 @@
 #include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
+#include "services/tracking/receipts.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/sms_sink.h"
 #include "tests/integration/smtp_sink.h"
@@ -56,6 +57,7 @@ class DeliveryTest : public ::testing::Test {
 
   std::string core_yaml() const {
     return "policy:\n  quiet_hours: \"off\"\n"
+           "receipts:\n  generic_secret: s3cret\n"
            "email:\n  url: " +
            smtp_->url() +
            "\n  from_address: noreply@herald.example\n  from_name: Herald Bank\n"
@@ -169,6 +171,19 @@ TEST_F(DeliveryTest, EmailAndSmsArriveAndTheNotificationSaysSo) {
   EXPECT_EQ(bob.attempts(0).result(), v1::ATTEMPT_RESULT_ACCEPTED);
   EXPECT_EQ(bob.attempts(0).provider_message_id(), "H0001");
   EXPECT_EQ(Get("ord-1", "alice").attempts(0).provider_message_id(), "m-1");
+
+  // The provider's receipt, signed, on heraldd's HTTP port: DELIVERED.
+  httplib::Client http("127.0.0.1", heraldd_->http_port());
+  const std::string receipt = R"({"id": "m-1", "status": "delivered"})";
+  httplib::Headers signed_headers = {
+      {"X-Herald-Signature", "sha256=" + tracking::HmacSha256Hex("s3cret", receipt)}};
+  auto posted = http.Post("/receipts/sms", signed_headers, receipt, "application/json");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 200) << posted->body;
+  EXPECT_EQ(Get("ord-1", "alice").state(), v1::NOTIFICATION_STATE_DELIVERED);
+  auto forged = http.Post("/receipts/sms", receipt, "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
 }
 
 TEST_F(DeliveryTest, WhileTheSmtpServerIsDownNothingIsLostAndEachIsSentOnce) {

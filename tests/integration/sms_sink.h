@@ -78,6 +78,8 @@ class SmsSink {
     port_ = server_.bind_to_any_port("127.0.0.1");
     // Bound and listening already: connections wait in the backlog until it accepts.
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() before the accept loop runs would be lost, and the join would hang.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~SmsSink() {
     server_.stop();

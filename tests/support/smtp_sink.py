@@ -120,6 +120,16 @@ def main():
     port = server.sockets[0].getsockname()[1]
     print("listening 127.0.0.1:%d" % port, file=sys.stderr, flush=True)
     loop.add_signal_handler(signal.SIGTERM, loop.stop)
+    # A test that dies without stopping us leaves us to init: then stop too.
+    parent = os.getppid()
+
+    def watch_parent():
+        if os.getppid() != parent:
+            loop.stop()
+        else:
+            loop.call_later(0.5, watch_parent)
+
+    loop.call_later(0.5, watch_parent)
     loop.add_signal_handler(signal.SIGINT, loop.stop)
     loop.run_forever()
     server.close()

@@ -189,6 +189,9 @@ CREATE TABLE attempts (
   provider_message_id TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (notification_id, number)
 ) WITHOUT ROWID;
+-- Provider receipts name the message by the provider's id.
+CREATE INDEX attempts_by_provider_id ON attempts (provider_message_id)
+  WHERE provider_message_id != '';
 
 -- State changes after the policy's decisions (which the decisions table keeps).
 CREATE TABLE state_changes (

@@ -701,4 +701,86 @@ absl::StatusOr<std::vector<core::StateChange>> SelectStateChanges(
   return out;
 }
 
+namespace {
+
+// How far a notification has come after its hand-off; receipts only move it forward.
+int Progress(core::NotificationState state) {
+  switch (state) {
+    case core::NotificationState::kSent:
+      return 1;
+    case core::NotificationState::kDelivered:
+    case core::NotificationState::kFailed:
+    case core::NotificationState::kBounced:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt) {
+  ReceiptResult result;
+  auto find = db.Prepare(
+      "SELECT a.notification_id, a.number, n.attempt_count, n.state, n.fallback_channels,"
+      " n.customer_id"
+      " FROM attempts a JOIN notifications n ON n.notification_id = a.notification_id"
+      " WHERE a.provider_message_id = ?1 AND a.channel = ?2 ORDER BY a.number DESC LIMIT 1");
+  if (!find.ok()) return find.status();
+  absl::StatusOr<bool> found =
+      (*find)->Bind(1, receipt.provider_message_id).Bind(2, core::Name(receipt.channel)).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return result;  // unknown
+  const Statement& r = **find;
+  result.notification_id = r.ColumnText(0);
+  result.customer_id = r.ColumnText(5);
+  const int64_t number = r.ColumnInt(1);
+  const int64_t latest = r.ColumnInt(2);
+  auto current = core::ParseNotificationState(r.ColumnText(3));
+  std::vector<core::Channel> fallbacks;
+  for (absl::string_view name : absl::StrSplit(r.ColumnText(4), ',', absl::SkipEmpty())) {
+    if (auto c = core::ParseChannel(core::ToStd(name))) fallbacks.push_back(*c);
+  }
+  find->reset();
+  if (!current) return absl::DataLossError("a stored notification state is not understood");
+  result.state = *current;
+  // Only about the latest attempt, and only forward.
+  if (number != latest || Progress(receipt.state) <= Progress(*current) ||
+      Progress(*current) == 0) {
+    result.outcome = ReceiptResult::Outcome::kIgnored;
+    return result;
+  }
+  core::NotificationState next = receipt.state;
+  std::optional<core::Channel> channel;
+  std::string detail = core::StrCat("receipt: ", receipt.detail);
+  const bool failed = receipt.state == core::NotificationState::kFailed ||
+                      receipt.state == core::NotificationState::kBounced;
+  if (failed && !fallbacks.empty()) {
+    next = core::NotificationState::kQueued;
+    channel = fallbacks.front();
+    fallbacks.erase(fallbacks.begin());
+    core::StrAppend(detail, "; next: ", core::Name(*channel));
+  }
+  auto update = db.Prepare(
+      "UPDATE notifications SET state = ?2, update_time_us = ?3, channel = COALESCE(?4, channel),"
+      " fallback_channels = ?5, next_attempt_us = ?6 WHERE notification_id = ?1");
+  if (!update.ok()) return update.status();
+  Statement& s = **update;
+  BindName(s, 4, channel);
+  absl::Status status = s.Bind(1, result.notification_id)
+                            .Bind(2, core::Name(next))
+                            .Bind(3, ToMicros(receipt.time))
+                            .Bind(5, JoinChannels(fallbacks))
+                            .Bind(6, next == core::NotificationState::kQueued
+                                         ? std::optional<int64_t>(ToMicros(receipt.time))
+                                         : std::nullopt)
+                            .Run();
+  if (!status.ok()) return status;
+  status = InsertStateChange(db, result.notification_id, receipt.time, next, detail);
+  if (!status.ok()) return status;
+  result.outcome = ReceiptResult::Outcome::kApplied;
+  result.state = next;
+  return result;
+}
+
 }  // namespace herald::store::sqlite

@@ -85,6 +85,7 @@ absl::StatusOr<std::vector<core::DeliveryAttempt>> SelectAttempts(Db& db,
                                                                   std::string_view notification_id);
 absl::StatusOr<std::vector<core::StateChange>> SelectStateChanges(Db& db,
                                                                   std::string_view notification_id);
+absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt);
 absl::Status InsertStateChange(Db& db, std::string_view notification_id, core::Time at,
                                core::NotificationState state, std::string_view detail);
 

@@ -518,6 +518,16 @@ absl::StatusOr<std::vector<bool>> SqliteStore::RecordAttempts(
   return applied;
 }
 
+absl::StatusOr<ReceiptResult> SqliteStore::ApplyReceipt(const Receipt& receipt) {
+  absl::StatusOr<ReceiptResult> result;
+  absl::Status status = Write([&](Db& db) {
+    result = ApplyReceiptRow(db, receipt);
+    return result.status();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
 absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDispatchTime(
     const std::vector<core::Channel>& channels) {
   absl::StatusOr<std::optional<core::Time>> next;

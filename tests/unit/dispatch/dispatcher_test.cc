@@ -12,6 +12,7 @@
 #include "services/ingest/intake.h"
 #include "services/policy/decider.h"
 #include "services/store/sqlite/sqlite_store.h"
+#include "services/tracking/receipts.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/ingest/event_fixtures.h"
@@ -317,6 +318,91 @@ TEST_F(DispatcherTest, SendsInFlightAtACrashAreResentOrLeftForAnOperator) {
   core::Notification n = Get(third);
   EXPECT_EQ(n.state, NotificationState::kUnknown);
   EXPECT_THAT(n.history.back().detail, HasSubstr("an operator must check"));
+}
+
+// Provider receipts after the hand-off: signed, only forward, idempotent.
+class ReceiptsTest : public DispatcherTest {
+ protected:
+  tracking::ReceiptRequest Signed(const std::string& body) {
+    return {body, {{"x-herald-signature", "sha256=" + tracking::HmacSha256Hex("s3cret", body)}}};
+  }
+  void SetUp() override {
+    DispatcherTest::SetUp();
+    handler_ = std::make_unique<tracking::ReceiptHandler>(
+        *store_, clock_, registry_,
+        tracking::ReceiptHandler::Options{
+            .generic_secret = "s3cret",
+            .twilio_auth_token = "tw1l10",
+            .twilio_public_url = "https://herald.example/receipts/twilio"});
+  }
+  std::unique_ptr<tracking::ReceiptHandler> handler_;
+};
+
+TEST_F(ReceiptsTest, ReceiptsMoveANotificationForwardOnlyAndOnce) {
+  const std::string id = Queue(1)[0];
+  auto dispatcher = Make();
+  ASSERT_EQ(*dispatcher->RunOnce(), 1);  // SENT as p-1
+  clock_.Advance(std::chrono::seconds(5));
+
+  const std::string delivered = R"({"id": "p-1", "status": "delivered"})";
+  tracking::ReceiptReply reply = handler_->Generic(Signed(delivered));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.body, "applied: " + id + " is DELIVERED\n");
+  EXPECT_EQ(Get(id).state, NotificationState::kDelivered);
+  // The same again, and a late "sent": nothing changes.
+  EXPECT_EQ(handler_->Generic(Signed(delivered)).body,
+            "ignored: " + id + " is already DELIVERED\n");
+  EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "sent"})")).status, 200);
+  core::Notification n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kDelivered);
+  EXPECT_EQ(n.history.back().detail, "receipt: sms provider: delivered");
+  EXPECT_EQ(n.history.back().change_time, clock_.Now());
+
+  // Unsigned, wrongly signed, malformed, unknown: refused, and nothing changed.
+  tracking::ReceiptRequest unsigned_request{R"({"id": "p-1", "status": "failed"})", {}};
+  EXPECT_EQ(handler_->Generic(unsigned_request).status, 401);
+  tracking::ReceiptRequest forged = Signed(R"({"id": "p-1", "status": "delivered"})");
+  forged.body = R"({"id": "p-1", "status": "failed"})";
+  EXPECT_EQ(handler_->Generic(forged).status, 401);
+  EXPECT_EQ(handler_->Generic(Signed("not json")).status, 400);
+  EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "lost"})")).body,
+            "status: \"lost\" is not sent, delivered, undelivered or failed\n");
+  EXPECT_EQ(handler_->Generic(Signed(R"({"id": "nope", "status": "delivered"})")).status, 404);
+  EXPECT_EQ(Get(id).state, NotificationState::kDelivered);
+}
+
+TEST_F(ReceiptsTest, AnUndeliveredSmsGoesOnByEmailAndABouncedNumberIsSuppressed) {
+  std::vector<std::string> ids = Queue(2);
+  auto dispatcher = Make();
+  ASSERT_EQ(*dispatcher->RunOnce(), 2);
+  if (Get(ids[0]).attempts[0].provider_message_id != "p-1") std::swap(ids[0], ids[1]);
+
+  EXPECT_EQ(
+      handler_->Generic(Signed(R"({"id": "p-1", "status": "undelivered", "error": "x"})")).status,
+      200);
+  core::Notification n = Get(ids[0]);
+  EXPECT_EQ(n.state, NotificationState::kQueued);
+  EXPECT_EQ(n.channel, Channel::kEmail);
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  EXPECT_EQ(Get(ids[0]).state, NotificationState::kSent);
+  EXPECT_EQ(email_.seen().size(), 1u);
+
+  // Twilio's callback, signed over the URL and the parameters in name order.
+  const std::string form = "MessageSid=p-2&MessageStatus=undelivered&ErrorCode=30005";
+  const std::string text =
+      "https://herald.example/receipts/twilio"
+      "ErrorCode30005MessageSidp-2MessageStatusundelivered";
+  tracking::ReceiptRequest twilio{
+      form, {{"x-twilio-signature", tracking::HmacSha1Base64("tw1l10", text)}}};
+  tracking::ReceiptReply reply = handler_->Twilio(twilio);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(Get(ids[1]).channel, Channel::kEmail);  // next channel
+  absl::StatusOr<core::Profile> anna = store_->GetProfile("anna");
+  ASSERT_TRUE(anna.ok());
+  ASSERT_EQ(anna->suppressions.size(), 1u);
+  EXPECT_EQ(anna->suppressions[0].channel, Channel::kSms);
+  twilio.headers["x-twilio-signature"] = "AAAA";
+  EXPECT_EQ(handler_->Twilio(twilio).status, 401);
 }
 
 TEST(TokenBucket, RefillsAtItsRateUpToTheBurst) {

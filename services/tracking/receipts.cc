@@ -1,0 +1,215 @@
+#include "services/tracking/receipts.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <vector>
+
+#include "services/core/strings.h"
+#include "services/tracking/bounces.h"
+
+namespace herald::tracking {
+namespace {
+
+std::string Header(const ReceiptRequest& r, const std::string& name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? "" : it->second;
+}
+
+bool SameSecret(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(md, key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
+  return std::string(reinterpret_cast<char*>(out), length);
+}
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ParseForm(std::string_view body) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start <= body.size()) {
+    size_t end = body.find('&', start);
+    if (end == std::string_view::npos) end = body.size();
+    const std::string_view pair = body.substr(start, end - start);
+    if (!pair.empty()) {
+      const size_t eq = pair.find('=');
+      out[UrlDecode(pair.substr(0, eq))] =
+          eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+ReceiptReply Reply(int status, std::string body) { return ReceiptReply{status, std::move(body)}; }
+
+// The provider's status word as Herald's state; nullopt for in-between words
+// ("queued", "sending", "accepted") that say nothing new.
+std::optional<core::NotificationState> StateOf(std::string_view status) {
+  if (status == "sent") return core::NotificationState::kSent;
+  if (status == "delivered" || status == "read") return core::NotificationState::kDelivered;
+  if (status == "undelivered" || status == "failed") return core::NotificationState::kFailed;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : Hmac(EVP_sha256(), key, data)) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  }
+  return out;
+}
+
+std::string HmacSha1Base64(std::string_view key, std::string_view data) {
+  const std::string mac = Hmac(EVP_sha1(), key, data);
+  std::string out(4 * ((mac.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(mac.data()),
+                                static_cast<int>(mac.size()));
+  out.resize(n);
+  return out;
+}
+
+ReceiptHandler::ReceiptHandler(store::Store& store, const core::Clock& clock,
+                               prometheus::Registry& registry, Options options)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      receipts_(prometheus::BuildCounter()
+                    .Name("herald_receipts_total")
+                    .Help("Provider delivery receipts, by form and result")
+                    .Register(registry)) {}
+
+ReceiptReply ReceiptHandler::Apply(std::string_view form, const store::Receipt& receipt) {
+  absl::StatusOr<store::ReceiptResult> result = store_.ApplyReceipt(receipt);
+  if (!result.ok()) {
+    receipts_.Add({{"form", std::string(form)}, {"result", "error"}}).Increment();
+    return Reply(503,
+                 core::StrCat("cannot record the receipt now: ", result.status().message(), "\n"));
+  }
+  switch (result->outcome) {
+    case store::ReceiptResult::Outcome::kApplied:
+      if (receipt.state == core::NotificationState::kBounced) {
+        absl::Status suppressed = SuppressBouncedChannel(
+            store_, result->customer_id, receipt.channel,
+            core::StrCat("hard bounce of ", result->notification_id, ": ", receipt.detail),
+            receipt.time);
+        if (!suppressed.ok()) {
+          return Reply(503,
+                       core::StrCat("cannot record the bounce now: ", suppressed.message(), "\n"));
+        }
+      }
+      receipts_.Add({{"form", std::string(form)}, {"result", "applied"}}).Increment();
+      return Reply(200, core::StrCat("applied: ", result->notification_id, " is ",
+                                     core::Name(result->state), "\n"));
+    case store::ReceiptResult::Outcome::kIgnored:
+      receipts_.Add({{"form", std::string(form)}, {"result", "ignored"}}).Increment();
+      return Reply(200, core::StrCat("ignored: ", result->notification_id, " is already ",
+                                     core::Name(result->state), "\n"));
+    case store::ReceiptResult::Outcome::kUnknownMessage:
+      break;
+  }
+  receipts_.Add({{"form", std::string(form)}, {"result", "unknown"}}).Increment();
+  return Reply(404, core::StrCat("no message with id \"", receipt.provider_message_id, "\"\n"));
+}
+
+ReceiptReply ReceiptHandler::Generic(const ReceiptRequest& request) {
+  const std::string signature = Header(request, "x-herald-signature");
+  if (options_.generic_secret.empty() || signature.empty() ||
+      !SameSecret(signature, "sha256=" + HmacSha256Hex(options_.generic_secret, request.body))) {
+    receipts_.Add({{"form", "generic"}, {"result", "unauthenticated"}}).Increment();
+    return Reply(401, "missing or wrong X-Herald-Signature\n");
+  }
+  google::protobuf::Struct body;
+  if (!google::protobuf::util::JsonStringToMessage(request.body, &body).ok()) {
+    return Reply(400, "the body is not a JSON object\n");
+  }
+  auto text = [&](const std::string& name) -> std::string {
+    auto it = body.fields().find(name);
+    return it != body.fields().end() && it->second.has_string_value() ? it->second.string_value()
+                                                                      : "";
+  };
+  store::Receipt receipt;
+  receipt.channel = core::Channel::kSms;
+  receipt.provider_message_id = text("id");
+  if (receipt.provider_message_id.empty()) return Reply(400, "id: must be set\n");
+  const std::string status = text("status");
+  std::optional<core::NotificationState> state = StateOf(status);
+  if (!state) {
+    if (status == "queued" || status == "accepted" || status == "sending") {
+      return Reply(200, "ignored: nothing new\n");
+    }
+    return Reply(400, core::StrCat("status: \"", status,
+                                   "\" is not sent, delivered, undelivered or failed\n"));
+  }
+  receipt.state = *state;
+  receipt.time = clock_.Now();
+  receipt.detail =
+      core::StrCat("sms provider: ", status,
+                   text("error").empty() ? "" : core::StrCat(" (", text("error"), ")"));
+  return Apply("generic", receipt);
+}
+
+ReceiptReply ReceiptHandler::Twilio(const ReceiptRequest& request) {
+  const std::map<std::string, std::string> form = ParseForm(request.body);
+  std::string signed_text = options_.twilio_public_url;
+  for (const auto& [name, value] : form) signed_text += name + value;  // name order
+  const std::string signature = Header(request, "x-twilio-signature");
+  if (options_.twilio_auth_token.empty() || signature.empty() ||
+      !SameSecret(signature, HmacSha1Base64(options_.twilio_auth_token, signed_text))) {
+    receipts_.Add({{"form", "twilio"}, {"result", "unauthenticated"}}).Increment();
+    return Reply(401, "missing or wrong X-Twilio-Signature\n");
+  }
+  auto field = [&](const std::string& name) {
+    auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+  };
+  store::Receipt receipt;
+  receipt.channel = core::Channel::kSms;
+  receipt.provider_message_id = field("MessageSid");
+  if (receipt.provider_message_id.empty()) return Reply(400, "MessageSid: must be set\n");
+  const std::string status = field("MessageStatus");
+  std::optional<core::NotificationState> state = StateOf(status);
+  if (!state) return Reply(200, "ignored: nothing new\n");
+  receipt.state = *state;
+  // Unknown destination, landline or unreachable number: the number is wrong.
+  const std::string code = field("ErrorCode");
+  if (*state == core::NotificationState::kFailed &&
+      (code == "30003" || code == "30005" || code == "30006")) {
+    receipt.state = core::NotificationState::kBounced;
+  }
+  receipt.time = clock_.Now();
+  receipt.detail =
+      core::StrCat("twilio: ", status, code.empty() ? "" : core::StrCat(" (", code, ")"));
+  return Apply("twilio", receipt);
+}
+
+}  // namespace herald::tracking
