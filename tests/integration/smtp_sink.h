@@ -11,7 +11,7 @@
 
 namespace herald::testing {
 
-/// tests/support/smtp_sink.py (aiosmtpd, a real SMTP server) on a loopback port the
+/// tools/demo/smtp_sink.py (aiosmtpd, a real SMTP server) on a loopback port the
 /// kernel picks, keeping what it accepts in `dir`. Stopped on destruction.
 class SmtpSink {
  public:

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "herald/v1/event_service.grpc.pb.h"
 #include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
@@ -129,6 +130,14 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->callback([this] { TemplateDelete(); })
       ->add_option("name", key_, "Template name")
       ->required();
+
+  CLI::App* event =
+      app.add_subcommand("event", "Events, as a backend system sends them")->require_subcommand(1);
+  add_file(event
+               ->add_subcommand("publish",
+                                "Publish events from a file: one herald.v1.Event JSON object "
+                                "per line (or one object); each is validated as Kafka's are")
+               ->callback([this] { EventPublish(); }));
 
   CLI::App* snippet =
       app.add_subcommand("snippet",
@@ -394,6 +403,54 @@ void Heraldctl::TemplateDelete() {
   auto stub = v1::TemplateService::NewStub(Channel());
   if (Check(stub->DeleteTemplate(Context().get(), request, &response))) {
     out_ << "deleted template " << key_ << "\n";
+  }
+}
+
+void Heraldctl::EventPublish() {
+  std::optional<std::string> text;
+  if (file_ == "-") {
+    std::stringstream in;
+    in << std::cin.rdbuf();
+    text = in.str();
+  } else {
+    text = ReadFile(file_);
+  }
+  if (!text) return (void)BadInput("cannot open " + file_);
+  // One object per line; a file holding a single (possibly multi-line) object works too.
+  std::vector<std::string> lines;
+  {
+    std::stringstream in(*text);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
+    }
+  }
+  v1::Event probe;
+  if (!lines.empty() && !google::protobuf::util::JsonStringToMessage(lines[0], &probe).ok()) {
+    lines = {*text};
+  }
+  auto stub = v1::EventService::NewStub(Channel());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    v1::PublishEventRequest request;
+    if (!google::protobuf::util::JsonStringToMessage(lines[i], request.mutable_event()).ok()) {
+      BadInput(file_ + ":" + std::to_string(i + 1) + ": not a herald.v1.Event JSON object");
+      continue;
+    }
+    v1::PublishEventResponse response;
+    grpc::Status status = stub->PublishEvent(Context().get(), request, &response);
+    if (!status.ok()) {
+      err_ << "heraldctl: " << request.event().event_id() << ": " << CodeName(status.error_code())
+           << ": " << status.error_message() << "\n";
+      exit_code_ =
+          status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+      continue;
+    }
+    out_ << response.event_id() << ": "
+         << (response.duplicate()
+                 ? "already published; nothing new"
+                 : "accepted for " + std::to_string(response.customer_count()) +
+                       (response.customer_count() == 1 ? " customer" : " customers"))
+         << "\n";
   }
 }
 

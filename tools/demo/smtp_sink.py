@@ -1,4 +1,4 @@
-"""A real SMTP server for tests: aiosmtpd on a loopback port the kernel picks.
+"""A real SMTP server for tests and the demo: aiosmtpd on a loopback port.
 
 Every accepted message is kept twice in --dir: NNNN.eml, the bytes as received, and
 NNNN.json, what Python's own email parser makes of it (envelope, decoded headers, the
@@ -78,6 +78,9 @@ class Handler:
         with open(base + ".json.tmp", "w", encoding="utf-8") as f:
             json.dump(summary, f, ensure_ascii=False, indent=1)
         os.rename(base + ".json.tmp", base + ".json")
+        print("mail %04d to %s: %s" % (self.count, ", ".join(envelope.rcpt_tos),
+                                       summary["headers"].get("Subject", "")),
+              file=sys.stderr, flush=True)
         return "250 2.0.0 Ok: queued as H%04d" % self.count
 
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The embedded default with the whole path: a real local SMTP server (aiosmtpd) and a
+# local SMS provider (HTTP) start, heraldd starts on deploy/local/heraldd.yaml, the
+# example templates and three customers go in, and order, service and fraud events
+# follow; the delivery log is printed, and heraldd runs until Ctrl-C.
+# Called by `tools/dev run` after the release build.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+R=build/release
+H="$R/tools/heraldctl/heraldctl"
+demo=var/demo
+mkdir -p "$demo/mail" "$demo/sms"
+
+pids=()
+cleanup() {
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+/usr/bin/python3 tools/demo/smtp_sink.py --dir "$demo/mail" --port 2525 &
+pids+=($!)
+/usr/bin/python3 tools/demo/sms_sink.py --dir "$demo/sms" --port 8025 &
+pids+=($!)
+$R/services/heraldd/heraldd --config deploy/local/heraldd.yaml &
+heraldd=$!
+pids+=($heraldd)
+
+for _ in $(seq 100); do
+  [[ $($H health 2>/dev/null) == SERVING ]] && break
+  sleep 0.2
+done
+echo "== the example templates (deploy/templates)"
+$H template apply deploy/templates
+echo "== three customers (deploy/demo/profiles.jsonl)"
+while read -r profile; do
+  echo "$profile" | $H profile update --allow-missing --file - > /dev/null
+done < deploy/demo/profiles.jsonl
+echo "anna (nl, SMS then email), james (en, email), lena (de, email then SMS)"
+echo "== order, service and fraud events (deploy/demo/events.jsonl)"
+run=$(date -u +%Y%m%d%H%M%S)
+sed -e "s/RUN-/demo-$run-/" -e "s/\"NOW\"/\"$(date -u +%FT%TZ)\"/g" \
+    -e "s/\"LATER\"/\"$(date -u -d '+3 hours' +%FT%TZ)\"/g" \
+    -e "s/\"TOMORROW\"/\"$(date -u -d '+1 day' +%FT%TZ)\"/g" deploy/demo/events.jsonl |
+  $H event publish --file -
+sleep 3  # the policy, rendering and delivery take a moment
+echo "== the delivery log (heraldctl deliveries list)"
+$H deliveries list --page-size 20 | /usr/bin/python3 -c '
+import json, sys
+for n in json.load(sys.stdin).get("notifications", []):
+    state = n["state"].replace("NOTIFICATION_STATE_", "")
+    channel = n.get("channel", "").replace("CHANNEL_", "")
+    print("%-6s %-22s %-6s %-10s %s" % (n["customer_id"], n.get("template_name", "-"), channel,
+                                       state, n.get("decision", {}).get("reason", "")))'
+echo "== mail is in $demo/mail (.eml and parsed .json), SMS in $demo/sms"
+echo "   $H explain NOTIFICATION_ID, $H deliveries get NOTIFICATION_ID --part text"
+echo "== heraldd runs; Ctrl-C stops it"
+wait "$heraldd"
