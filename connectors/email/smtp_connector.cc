@@ -13,28 +13,51 @@ namespace {
 
 // What one transfer said and heard, from libcurl's debug callback.
 struct Transcript {
-  std::string last_command;  // e.g. "RCPT TO:<x@example.nl>"
+  std::string last_command;  // e.g. "RCPT TO:<x@example.nl>"; "AUTH" for every AUTH line
   std::string last_reply;    // e.g. "250 2.0.0 Ok: queued as 4Fk2x"
-  // The first refusal (4xx or 5xx) and the command it answered: what a failure is
-  // about, not the QUIT that follows it.
+  // The last refusal (4xx or 5xx) to MAIL, RCPT, DATA or AUTH and the command it
+  // answered: what a failure is about (not an EHLO fallback, a declined STARTTLS, or
+  // the QUIT after it). `first_refusal` is the fallback when none of those was refused.
   std::string refusal;
   std::string refused_command;
+  std::string first_refusal;
+  std::string first_refused_command;
+  // Inside an AUTH exchange: the client's lines are credentials and are never kept.
+  bool in_auth = false;
 };
+
+bool IsRefusal(std::string_view line) {
+  return line.size() >= 3 && (line[0] == '4' || line[0] == '5') &&
+         std::isdigit(static_cast<unsigned char>(line[1])) &&
+         std::isdigit(static_cast<unsigned char>(line[2]));
+}
+
+std::string Verb(std::string_view command) {
+  const size_t end = command.find_first_of(" :");
+  return std::string(command.substr(0, end));
+}
 
 int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
   auto* t = static_cast<Transcript*>(user);
   std::string_view line(data, size);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (type == CURLINFO_HEADER_OUT) {
-    // AUTH lines carry credentials: keep only the verb.
-    t->last_command = line.starts_with("AUTH") ? "AUTH" : std::string(line);
+    if (line.starts_with("AUTH")) t->in_auth = true;
+    // AUTH and what follows it (base64 user names and passwords) are kept as "AUTH".
+    t->last_command = t->in_auth ? "AUTH" : std::string(line);
   } else if (type == CURLINFO_HEADER_IN) {
     t->last_reply = std::string(line);
-    if (t->refusal.empty() && line.size() >= 3 && (line[0] == '4' || line[0] == '5') &&
-        std::isdigit(static_cast<unsigned char>(line[1])) &&
-        std::isdigit(static_cast<unsigned char>(line[2]))) {
-      t->refusal = std::string(line);
-      t->refused_command = t->last_command;
+    if (t->in_auth && !line.starts_with("334")) t->in_auth = false;  // the exchange ended
+    if (IsRefusal(line)) {
+      if (t->first_refusal.empty()) {
+        t->first_refusal = std::string(line);
+        t->first_refused_command = t->last_command;
+      }
+      const std::string verb = Verb(t->last_command);
+      if (verb == "MAIL" || verb == "RCPT" || verb == "DATA" || verb == "AUTH") {
+        t->refusal = std::string(line);
+        t->refused_command = t->last_command;
+      }
     }
   }
   return 0;
@@ -69,11 +92,6 @@ SendResult Failed(SendOutcome outcome, std::string detail) {
   return r;
 }
 
-std::string Verb(std::string_view command) {
-  const size_t end = command.find_first_of(" :");
-  return std::string(command.substr(0, end));
-}
-
 }  // namespace
 
 SendResult ClassifySmtp(int curl_code, long reply_code, std::string_view reply,
@@ -90,15 +108,32 @@ SendResult ClassifySmtp(int curl_code, long reply_code, std::string_view reply,
                                : core::StrCat(curl_easy_strerror(static_cast<CURLcode>(curl_code)),
                                               curl_error.empty() ? "" : ": ", curl_error);
   r.detail = what;
-  if (curl_code == CURLE_LOGIN_DENIED) {
-    // The server refused our credentials: nothing is wrong with the message, and an
-    // operator can fix the account; it is tried again.
+  // "550 5.1.1 ..." -> "5.1.1"; empty without an enhanced status code.
+  std::string enhanced;
+  if (reply.size() > 4) {
+    const std::string_view rest = reply.substr(4);
+    const size_t end = rest.find(' ');
+    const std::string_view code = rest.substr(0, end);
+    if (code.size() >= 5 && code[1] == '.' && std::isdigit(static_cast<unsigned char>(code[0]))) {
+      enhanced = std::string(code);
+    }
+  }
+  const std::string verb = Verb(command);
+  if (curl_code == CURLE_LOGIN_DENIED || verb == "AUTH" || reply_code == 530 ||
+      (enhanced.starts_with("5.7.") && verb != "DATA")) {
+    // Our account or our relay, not the message: credentials refused, authentication
+    // required, relaying denied (5.7.x to MAIL or RCPT; to DATA it is the content).
+    // An operator can fix it; it is tried again.
     r.outcome = SendOutcome::kRetryable;
     return r;
   }
   if (reply_code >= 500 && reply_code < 600) {
     r.outcome = SendOutcome::kPermanent;
-    r.address_rejected = Verb(command) == "RCPT";
+    // The address itself does not exist: 5.1.x, or a plain 550/551/553 to RCPT.
+    r.address_rejected =
+        verb == "RCPT" &&
+        (enhanced.starts_with("5.1.") ||
+         (enhanced.empty() && (reply_code == 550 || reply_code == 551 || reply_code == 553)));
     return r;
   }
   // 4xx, connection and TLS problems, timeouts, anything unexpected: later.
@@ -147,7 +182,14 @@ void* SmtpConnector::Borrow() {
     return handle;
   }
   ++created_;
-  return curl_easy_init();
+  lock.unlock();
+  void* handle = curl_easy_init();
+  if (handle == nullptr) {  // give the slot back, or the pool shrinks for good
+    std::lock_guard relock(mu_);
+    --created_;
+    available_.notify_one();
+  }
+  return handle;
 }
 
 void SmtpConnector::Return(void* handle) {
@@ -225,9 +267,12 @@ SendResult SmtpConnector::Send(const Delivery& d) {
   curl_easy_setopt(curl, CURLOPT_READDATA, nullptr);
   curl_slist_free_all(recipients);
   Return(curl);
-  if (code != CURLE_OK && !transcript.refusal.empty()) {
-    return ClassifySmtp(code, std::stol(transcript.refusal.substr(0, 3)), transcript.refusal,
-                        transcript.refused_command, error);
+  if (code != CURLE_OK && (!transcript.refusal.empty() || !transcript.first_refusal.empty())) {
+    const bool about_mail = !transcript.refusal.empty();
+    const std::string& refusal = about_mail ? transcript.refusal : transcript.first_refusal;
+    return ClassifySmtp(code, std::stol(refusal.substr(0, 3)), refusal,
+                        about_mail ? transcript.refused_command : transcript.first_refused_command,
+                        error);
   }
   return ClassifySmtp(code, reply_code, transcript.last_reply, transcript.last_command, error);
 }

@@ -42,8 +42,9 @@ struct SmtpOptions {
 
 /// Email over SMTP with libcurl. The Message-ID is derived from the notification id,
 /// so a retry after a crash carries the same one. SMTP 4xx, connection problems,
-/// timeouts and refused credentials are retryable; other SMTP 5xx are permanent, and
-/// a 5xx to RCPT means the address does not exist (a hard bounce).
+/// timeouts, and refusals of our account or relay (AUTH, 530, 5.7.x) are retryable;
+/// other SMTP 5xx are permanent, and a 5.1.x (or plain 550/551/553) to RCPT means the
+/// address does not exist (a hard bounce). Credentials never appear in a detail.
 class SmtpConnector final : public Connector {
  public:
   /// INVALID_ARGUMENT names a bad option (URL scheme, from address, pool size).

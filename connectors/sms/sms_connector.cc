@@ -188,9 +188,11 @@ SendResult ClassifyHttp(int curl_code, long status, std::string_view retry_after
   std::string detail = core::StrCat("HTTP ", status);
   if (!body.empty()) core::StrAppend(detail, ": ", body.substr(0, 300));
   if (status >= 200 && status < 300) return Result(SendOutcome::kAccepted, std::move(detail));
+  // 429 and 5xx: later. 401 and 403: our account, not the message; an operator can
+  // fix it, so later too. Any other 4xx: this message will never be taken.
+  const bool later = status == 429 || status >= 500 || status == 401 || status == 403;
   SendResult r =
-      Result(status == 429 || status >= 500 ? SendOutcome::kRetryable : SendOutcome::kPermanent,
-             std::move(detail));
+      Result(later ? SendOutcome::kRetryable : SendOutcome::kPermanent, std::move(detail));
   if (!retry_after.empty()) {
     int64_t seconds = -1;
     if (std::all_of(retry_after.begin(), retry_after.end(),

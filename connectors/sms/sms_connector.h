@@ -73,8 +73,9 @@ struct SmsOptions {
 
 /// SMS over an HTTP provider API with libcurl multi on one thread of its own. Every
 /// request carries "Idempotency-Key: {notification id}", the same on a retry.
-/// E.164 numbers only. 2xx accepted; 429 and 5xx retryable (with Retry-After);
-/// other 4xx permanent; connection problems and timeouts retryable.
+/// E.164 numbers only. 2xx accepted; 429 and 5xx retryable (with Retry-After), and
+/// 401/403 (our credentials) too; other 4xx permanent; connection problems and
+/// timeouts retryable.
 class SmsConnector final : public Connector {
  public:
   static absl::StatusOr<std::unique_ptr<SmsConnector>> Create(std::unique_ptr<Provider> provider,

@@ -175,6 +175,11 @@ absl::StatusOr<int> Dispatcher::Recover() {
 }
 
 absl::StatusOr<int> Dispatcher::RunOnce() {
+  if (!unrecorded_.empty()) {
+    absl::StatusOr<std::vector<bool>> applied = store_.RecordAttempts(unrecorded_);
+    if (!applied.ok()) return applied.status();
+    unrecorded_.clear();
+  }
   int handed = 0;
   for (auto& [channel, lane] : lanes_) {
     const core::Time now = clock_.Now();
@@ -242,8 +247,13 @@ absl::StatusOr<int> Dispatcher::RunOnce() {
                     core::Name(updates.back().result), updates.back().detail);
     }
     absl::StatusOr<std::vector<bool>> applied = store_.RecordAttempts(updates);
-    if (!applied.ok()) return applied.status();
     handed += static_cast<int>(items->size());
+    if (!applied.ok()) {
+      spdlog::error("msg=\"cannot record hand-offs; kept to record again\" count={} error=\"{}\"",
+                    updates.size(), applied.status().ToString());
+      unrecorded_ = std::move(updates);
+      return applied.status();
+    }
   }
   return handed;
 }

@@ -102,6 +102,9 @@ class Dispatcher {
   const core::Clock& clock_;
   const Options options_;
   std::map<core::Channel, Lane> lanes_;
+  /// Outcomes the store did not take yet (it failed): recorded before anything new is
+  /// claimed, so a hand-off that happened is never left SENDING.
+  std::vector<store::AttemptUpdate> unrecorded_;
   std::mt19937_64 jitter_;
 
   prometheus::Family<prometheus::Counter>& attempts_;

@@ -200,10 +200,10 @@ ReceiptReply ReceiptHandler::Twilio(const ReceiptRequest& request) {
   std::optional<core::NotificationState> state = StateOf(status);
   if (!state) return Reply(200, "ignored: nothing new\n");
   receipt.state = *state;
-  // Unknown destination, landline or unreachable number: the number is wrong.
+  // Unknown destination or a landline: the number is wrong. (30003, a handset off or
+  // out of reach, is a failure for now, not a wrong number.)
   const std::string code = field("ErrorCode");
-  if (*state == core::NotificationState::kFailed &&
-      (code == "30003" || code == "30005" || code == "30006")) {
+  if (*state == core::NotificationState::kFailed && (code == "30005" || code == "30006")) {
     receipt.state = core::NotificationState::kBounced;
   }
   receipt.time = clock_.Now();

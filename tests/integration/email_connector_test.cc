@@ -206,6 +206,11 @@ TEST_F(EmailConnectorTest, AuthAndStartTls) {
   SendResult denied = wrong->Send(Mail("n-2", "anna@example.nl"));
   EXPECT_EQ(denied.outcome, SendOutcome::kRetryable);
   EXPECT_THAT(denied.detail, HasSubstr("535"));
+  EXPECT_THAT(denied.detail, HasSubstr("(to AUTH)"));
+  // The credentials go over the wire base64-encoded; they never reach a detail.
+  for (const char* secret : {"nope", "bm9wZQ", "aGVyYWxk", "AGhlcmFsZABub3Bl"}) {
+    EXPECT_THAT(denied.detail, ::testing::Not(HasSubstr(secret))) << denied.detail;
+  }
 
   // A certificate nobody vouches for is refused when verifying.
   auto untrusting = Connector(

@@ -81,8 +81,9 @@ TEST_F(SmsConnectorTest, AnswersAreClassifiedAndRetryAfterIsHonoured) {
   EXPECT_EQ(invalid.outcome, SendOutcome::kPermanent);
   EXPECT_TRUE(invalid.address_rejected);
 
+  // Our token refused: the account, not the message; tried again once fixed.
   SendResult unauthorized = connector->Send(Sms("n-4", "+31611111401"));
-  EXPECT_EQ(unauthorized.outcome, SendOutcome::kPermanent);
+  EXPECT_EQ(unauthorized.outcome, SendOutcome::kRetryable);
   EXPECT_FALSE(unauthorized.address_rejected);
 
   // Not E.164: never sent.

@@ -725,7 +725,8 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt) {
       "SELECT a.notification_id, a.number, n.attempt_count, n.state, n.fallback_channels,"
       " n.customer_id"
       " FROM attempts a JOIN notifications n ON n.notification_id = a.notification_id"
-      " WHERE a.provider_message_id = ?1 AND a.channel = ?2 ORDER BY a.number DESC LIMIT 1");
+      " WHERE a.provider_message_id = ?1 AND a.channel = ?2"
+      " ORDER BY a.start_time_us DESC LIMIT 1");  // a provider that reuses ids: the latest
   if (!find.ok()) return find.status();
   absl::StatusOr<bool> found =
       (*find)->Bind(1, receipt.provider_message_id).Bind(2, core::Name(receipt.channel)).Step();

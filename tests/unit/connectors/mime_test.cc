@@ -127,6 +127,19 @@ TEST(ClassifySmtp, OneFunctionDecidesWhatIsTriedAgain) {
             SendOutcome::kRetryable);
   EXPECT_EQ(ClassifySmtp(67, 535, "535 5.7.8 invalid", "AUTH", "").outcome,
             SendOutcome::kRetryable);  // our account, not the message
+  // A relay that refuses us is not the customer's address.
+  const SendResult relay =
+      ClassifySmtp(55, 554, "554 5.7.1 <x@y>: Relay access denied", "RCPT TO:<x@y>", "");
+  EXPECT_EQ(relay.outcome, SendOutcome::kRetryable);
+  EXPECT_FALSE(relay.address_rejected);
+  EXPECT_EQ(
+      ClassifySmtp(55, 530, "530 5.7.0 Authentication required", "MAIL FROM:<a@b>", "").outcome,
+      SendOutcome::kRetryable);
+  // A full mailbox is refused for good, but the address exists.
+  const SendResult full = ClassifySmtp(55, 552, "552 5.2.2 mailbox full", "RCPT TO:<x@y>", "");
+  EXPECT_EQ(full.outcome, SendOutcome::kPermanent);
+  EXPECT_FALSE(full.address_rejected);
+  EXPECT_TRUE(ClassifySmtp(55, 550, "550 no such user", "RCPT TO:<x@y>", "").address_rejected);
   EXPECT_EQ(ClassifySmtp(7, 0, "", "", "Connection refused").outcome, SendOutcome::kRetryable);
   EXPECT_EQ(ClassifySmtp(28, 0, "", "", "timed out").outcome, SendOutcome::kRetryable);
 }

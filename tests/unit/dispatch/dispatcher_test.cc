@@ -372,37 +372,45 @@ TEST_F(ReceiptsTest, ReceiptsMoveANotificationForwardOnlyAndOnce) {
 }
 
 TEST_F(ReceiptsTest, AnUndeliveredSmsGoesOnByEmailAndABouncedNumberIsSuppressed) {
-  std::vector<std::string> ids = Queue(2);
+  const std::vector<std::string> queued = Queue(3);
   auto dispatcher = Make();
-  ASSERT_EQ(*dispatcher->RunOnce(), 2);
-  if (Get(ids[0]).attempts[0].provider_message_id != "p-1") std::swap(ids[0], ids[1]);
+  ASSERT_EQ(*dispatcher->RunOnce(), 3);
+  std::map<std::string, std::string> by_provider_id;  // p-1.. in the order they were sent
+  for (const std::string& id : queued) by_provider_id[Get(id).attempts[0].provider_message_id] = id;
 
   EXPECT_EQ(
       handler_->Generic(Signed(R"({"id": "p-1", "status": "undelivered", "error": "x"})")).status,
       200);
-  core::Notification n = Get(ids[0]);
+  core::Notification n = Get(by_provider_id["p-1"]);
   EXPECT_EQ(n.state, NotificationState::kQueued);
   EXPECT_EQ(n.channel, Channel::kEmail);
   EXPECT_EQ(*dispatcher->RunOnce(), 1);
-  EXPECT_EQ(Get(ids[0]).state, NotificationState::kSent);
+  EXPECT_EQ(Get(by_provider_id["p-1"]).state, NotificationState::kSent);
   EXPECT_EQ(email_.seen().size(), 1u);
 
   // Twilio's callback, signed over the URL and the parameters in name order.
-  const std::string form = "MessageSid=p-2&MessageStatus=undelivered&ErrorCode=30005";
-  const std::string text =
-      "https://herald.example/receipts/twilio"
-      "ErrorCode30005MessageSidp-2MessageStatusundelivered";
-  tracking::ReceiptRequest twilio{
-      form, {{"x-twilio-signature", tracking::HmacSha1Base64("tw1l10", text)}}};
-  tracking::ReceiptReply reply = handler_->Twilio(twilio);
+  auto twilio = [&](const std::string& sid, const std::string& code) {
+    const std::string form = "MessageSid=" + sid + "&MessageStatus=undelivered&ErrorCode=" + code;
+    const std::string text = "https://herald.example/receipts/twilioErrorCode" + code +
+                             "MessageSid" + sid + "MessageStatusundelivered";
+    return tracking::ReceiptRequest{
+        form, {{"x-twilio-signature", tracking::HmacSha1Base64("tw1l10", text)}}};
+  };
+  // 30003, a handset off or out of reach: a failure (the next channel), not a wrong number.
+  EXPECT_EQ(handler_->Twilio(twilio("p-2", "30003")).status, 200);
+  EXPECT_EQ(Get(by_provider_id["p-2"]).channel, Channel::kEmail);
+  EXPECT_TRUE(store_->GetProfile("anna")->suppressions.empty());
+  // 30005, an unknown number: bounced, and SMS suppressed for the customer.
+  tracking::ReceiptRequest unknown = twilio("p-3", "30005");
+  tracking::ReceiptReply reply = handler_->Twilio(unknown);
   EXPECT_EQ(reply.status, 200) << reply.body;
-  EXPECT_EQ(Get(ids[1]).channel, Channel::kEmail);  // next channel
+  EXPECT_EQ(Get(by_provider_id["p-3"]).channel, Channel::kEmail);  // next channel
   absl::StatusOr<core::Profile> anna = store_->GetProfile("anna");
   ASSERT_TRUE(anna.ok());
   ASSERT_EQ(anna->suppressions.size(), 1u);
   EXPECT_EQ(anna->suppressions[0].channel, Channel::kSms);
-  twilio.headers["x-twilio-signature"] = "AAAA";
-  EXPECT_EQ(handler_->Twilio(twilio).status, 401);
+  unknown.headers["x-twilio-signature"] = "AAAA";
+  EXPECT_EQ(handler_->Twilio(unknown).status, 401);
 }
 
 TEST(TokenBucket, RefillsAtItsRateUpToTheBurst) {
