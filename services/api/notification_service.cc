@@ -1,5 +1,8 @@
 #include "services/api/notification_service.h"
 
+#include <condition_variable>
+#include <thread>
+
 #include "services/api/notification_mapping.h"
 #include "services/api/page_token.h"
 #include "services/api/status.h"
@@ -168,6 +171,122 @@ absl::Status NotificationService::List(const v1::ListNotificationsRequest& reque
   }
   if (page->next_after) response.set_next_page_token(EncodePageToken(kListing, *page->next_after));
   return absl::OkStatus();
+}
+
+// One watch: a thread that polls the store for changes matching the filter and writes
+// each notification after its change, one write at a time.
+class NotificationService::Watcher final
+    : public grpc::ServerWriteReactor<v1::WatchNotificationsResponse> {
+ public:
+  Watcher(NotificationService& service, store::NotificationFilter filter)
+      : service_(service), filter_(std::move(filter)) {
+    const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    cursor_ = core::StrCat(now, "/");  // changes from now on
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    writing_ = false;
+    if (!ok) ended_ = true;
+    cv_.notify_all();
+  }
+  void OnCancel() override { End(); }
+  void OnDone() override {
+    {
+      std::lock_guard lock(service_.watchers_mu_);
+      service_.watchers_.erase(this);
+    }
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();
+    } else {
+      thread_.join();
+    }
+    delete this;
+  }
+  void End() {
+    std::lock_guard lock(mu_);
+    ended_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  void Run() {
+    grpc::Status result = grpc::Status::OK;
+    while (true) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return ended_; });
+        if (ended_) break;
+      }
+      absl::StatusOr<store::Page<core::Notification>> page =
+          service_.store_.ListChangedNotifications(filter_, cursor_, 100);
+      if (!page.ok()) {
+        result = grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(page.status().message()));
+        break;
+      }
+      bool ended = false;
+      for (const core::Notification& n : page->items) {
+        *response_.mutable_notification() = NotificationToProto(n);
+        {
+          std::lock_guard lock(mu_);
+          if (ended_) break;
+          writing_ = true;
+        }
+        StartWrite(&response_);
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return !writing_ || ended_; });
+        if (ended_) {
+          // Wait for the write in flight before the reactor may finish.
+          cv_.wait(lock, [this] { return !writing_; });
+          ended = true;
+          break;
+        }
+      }
+      if (ended) break;
+      if (page->next_after) cursor_ = *page->next_after;
+    }
+    Finish(result);
+  }
+
+  NotificationService& service_;
+  const store::NotificationFilter filter_;
+  std::string cursor_;
+  v1::WatchNotificationsResponse response_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool writing_ = false;
+  bool ended_ = false;
+  std::thread thread_;
+};
+
+grpc::ServerWriteReactor<v1::WatchNotificationsResponse>* NotificationService::WatchNotifications(
+    grpc::CallbackServerContext*, const v1::WatchNotificationsRequest* request) {
+  absl::StatusOr<store::NotificationFilter> filter = FilterFromProto(request->filter());
+  auto refuse = [](grpc::Status status) {
+    class Refused final : public grpc::ServerWriteReactor<v1::WatchNotificationsResponse> {
+     public:
+      explicit Refused(grpc::Status status) { Finish(std::move(status)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refused(std::move(status));
+  };
+  if (!filter.ok()) return refuse(ToGrpcStatus(InField("filter", filter.status())));
+  std::lock_guard lock(watchers_mu_);
+  if (static_cast<int>(watchers_.size()) >= kMaxWatchers) {
+    return refuse(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               core::StrCat("at most ", kMaxWatchers, " watches at once")));
+  }
+  auto* watcher = new Watcher(*this, *std::move(filter));
+  watchers_.insert(watcher);
+  return watcher;
+}
+
+void NotificationService::EndWatches() {
+  std::lock_guard lock(watchers_mu_);
+  for (Watcher* w : watchers_) w->End();
 }
 
 }  // namespace herald::api

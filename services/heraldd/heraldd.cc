@@ -156,7 +156,9 @@ absl::Status Heraldd::StartGrpc() {
   services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
                                                              config_.compose.max_sms_segments));
   services_.push_back(std::make_unique<api::EventService>(*intake_, *runner_));
-  services_.push_back(std::make_unique<api::NotificationService>(*store_, *runner_));
+  auto notifications = std::make_unique<api::NotificationService>(*store_, *runner_);
+  notifications_ = notifications.get();
+  services_.push_back(std::move(notifications));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -238,6 +240,7 @@ void Heraldd::Shutdown() {
   if (consumer_ != nullptr) consumer_->Stop();  // intake stops first
   if (grpc_ != nullptr) {
     grpc_->GetHealthCheckService()->Shutdown();  // every service now reports NOT_SERVING
+    if (notifications_ != nullptr) notifications_->EndWatches();  // streams end at once
     grpc_->Shutdown(std::chrono::system_clock::now() + config_.server.shutdown_grace);
     grpc_->Wait();
     spdlog::debug("msg=\"grpc stopped\"");

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "services/api/admin_http_server.h"
 #include "services/api/blocking_executor.h"
+#include "services/api/notification_service.h"
 #include "services/api/rpc_runner.h"
 #include "services/core/clock.h"
 #include "services/heraldd/config.h"
@@ -60,6 +61,7 @@ class Heraldd {
   std::unique_ptr<api::BlockingExecutor> executor_;
   std::unique_ptr<api::RpcRunner> runner_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
+  api::NotificationService* notifications_ = nullptr;  // one of services_
   std::unique_ptr<grpc::Server> grpc_;
   int grpc_port_ = 0;
   std::unique_ptr<api::AdminHttpServer> http_;

@@ -277,6 +277,12 @@ class NotificationStore {
   virtual absl::StatusOr<std::vector<bool>> RecordAttempts(
       const std::vector<AttemptUpdate>& updates) = 0;
 
+  /// Notifications matching `filter` that changed after the change key `after`
+  /// ("UPDATE_TIME_US/ID"; "NOW_US/" for changes from a moment on), oldest change
+  /// first, up to `limit`, with the key to continue after.
+  virtual absl::StatusOr<Page<core::Notification>> ListChangedNotifications(
+      const NotificationFilter& filter, std::string_view after, int limit) = 0;
+
   /// Applies a provider's receipt to the notification whose latest attempt has that
   /// provider id, only forward (SENT, then DELIVERED, FAILED or BOUNCED; a late "sent"
   /// never overwrites "delivered", and the same receipt twice changes nothing). A

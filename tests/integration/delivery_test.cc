@@ -186,6 +186,40 @@ TEST_F(DeliveryTest, EmailAndSmsArriveAndTheNotificationSaysSo) {
   EXPECT_EQ(forged->status, 401);
 }
 
+TEST_F(DeliveryTest, OperationsWatchEveryChangeAsItHappens) {
+  Customer("bob", "bob@example.nl", "", {v1::CHANNEL_EMAIL});
+  auto stub = v1::NotificationService::NewStub(heraldd_->Channel());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::WatchNotificationsRequest request;
+  request.mutable_filter()->set_customer_id("bob");
+  auto reader = stub->WatchNotifications(&context, request);
+  // The watch sees changes from when heraldd took the call; the order below is decided
+  // and sent later than that in any case, so at least its SENT is seen.
+  Ship("ord-1", "bob");
+  std::vector<v1::NotificationState> seen;
+  v1::WatchNotificationsResponse change;
+  while (reader->Read(&change)) {
+    EXPECT_EQ(change.notification().customer_id(), "bob");
+    seen.push_back(change.notification().state());
+    if (seen.back() == v1::NOTIFICATION_STATE_SENT) break;
+  }
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), v1::NOTIFICATION_STATE_SENT);
+  context.TryCancel();
+  reader->Finish();
+
+  // A bad filter is refused naming it.
+  grpc::ClientContext bad_context;
+  v1::WatchNotificationsRequest bad;
+  bad.mutable_filter()->set_customer_id("not a customer id!");
+  auto refused = stub->WatchNotifications(&bad_context, bad);
+  EXPECT_FALSE(refused->Read(&change));
+  grpc::Status status = refused->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("filter"));
+}
+
 TEST_F(DeliveryTest, WhileTheSmtpServerIsDownNothingIsLostAndEachIsSentOnce) {
   Customer("bob", "bob@example.nl", "", {v1::CHANNEL_EMAIL});
   const int port = smtp_->port();

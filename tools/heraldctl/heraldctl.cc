@@ -225,6 +225,15 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   list->add_option("--event", event_, "Only this event's");
   list->add_option("--state", states_, "Only these states (e.g. DEFERRED); repeatable");
   add_paging(list);
+  CLI::App* watch =
+      deliveries
+          ->add_subcommand("watch",
+                           "Every notification change from now on, a line each, until Ctrl-C")
+          ->callback([this] { DeliveriesWatch(); });
+  watch->add_option("--customer", customer_, "Only this customer's");
+  watch->add_option("--state", states_, "Only these states; repeatable");
+  watch->add_flag("--json", json_, "Each change as JSON");
+
   CLI::App* get_one =
       deliveries
           ->add_subcommand("get",
@@ -734,6 +743,43 @@ void Heraldctl::Explain() {
     out_ << "  " << (e.passed() ? "pass" : "FAIL") << "  " << e.rule() << ": " << e.detail()
          << "\n";
   }
+}
+
+void Heraldctl::DeliveriesWatch() {
+  v1::WatchNotificationsRequest request;
+  request.mutable_filter()->set_customer_id(customer_);
+  for (const std::string& name : states_) {
+    v1::NotificationState state;
+    if (!v1::NotificationState_Parse("NOTIFICATION_STATE_" + name, &state) &&
+        !v1::NotificationState_Parse(name, &state)) {
+      return (void)BadInput("--state " + name + ": not a state (QUEUED, SENT, DELIVERED, ...)");
+    }
+    request.mutable_filter()->add_states(state);
+  }
+  auto stub = v1::NotificationService::NewStub(Channel());
+  grpc::ClientContext context;  // no deadline: it runs until stopped
+  std::unique_ptr<grpc::ClientReader<v1::WatchNotificationsResponse>> reader =
+      stub->WatchNotifications(&context, request);
+  v1::WatchNotificationsResponse change;
+  while (reader->Read(&change)) {
+    const v1::Notification& n = change.notification();
+    if (json_) {
+      PrintJson(n);
+    } else {
+      auto bare = [](const std::string& name, std::string_view prefix) {
+        return name.starts_with(prefix) ? name.substr(prefix.size()) : name;
+      };
+      out_ << google::protobuf::util::TimeUtil::ToString(n.update_time()) << " "
+           << n.notification_id() << " " << n.customer_id() << " "
+           << (n.template_name().empty() ? "-" : n.template_name()) << " "
+           << (n.channel() == v1::CHANNEL_UNSPECIFIED
+                   ? "-"
+                   : bare(v1::Channel_Name(n.channel()), "CHANNEL_"))
+           << " " << bare(v1::NotificationState_Name(n.state()), "NOTIFICATION_STATE_") << " "
+           << n.decision().reason() << std::endl;
+    }
+  }
+  Check(reader->Finish());
 }
 
 void Heraldctl::DeliveriesGet() {

@@ -56,6 +56,7 @@ class Heraldctl {
   void Explain();
   void DeliveriesList();
   void DeliveriesGet();
+  void DeliveriesWatch();
   void EventPublish();
   void SnippetList();
   void SnippetGet();

@@ -177,6 +177,8 @@ ALTER TABLE notifications ADD COLUMN attempt_count INTEGER NOT NULL DEFAULT 0;
 UPDATE notifications SET next_attempt_us = COALESCE(send_time_us, update_time_us)
   WHERE state = 'QUEUED';
 CREATE INDEX notifications_to_dispatch ON notifications (next_attempt_us) WHERE state = 'QUEUED';
+-- Watching: notifications in the order they change.
+CREATE INDEX notifications_by_change ON notifications (update_time_us, notification_id);
 
 CREATE TABLE attempts (
   notification_id     TEXT NOT NULL,

@@ -262,8 +262,13 @@ std::string NotificationPageKey(const core::Notification& n) {
   return core::StrCat(ToMicros(n.create_time), "/", n.notification_id);
 }
 
+std::string NotificationChangeKey(const core::Notification& n) {
+  return core::StrCat(ToMicros(n.update_time), "/", n.notification_id);
+}
+
 absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
-    Db& db, const NotificationFilter& filter, std::string_view after, int limit) {
+    Db& db, const NotificationFilter& filter, std::string_view after, int limit,
+    bool change_order) {
   // Parameters are numbered by purpose, so the SQL text (and its cached statement)
   // depends only on which filters are set.
   std::string sql = core::StrCat("SELECT ", Columns(), kFrom, " WHERE 1");
@@ -289,9 +294,13 @@ absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
       return absl::InvalidArgumentError("is not a notification page key");
     }
     after_id = after.substr(slash + 1);
-    sql += " AND (n.create_time_us < ?6 OR (n.create_time_us = ?6 AND n.notification_id < ?7))";
+    sql +=
+        change_order
+            ? " AND (n.update_time_us > ?6 OR (n.update_time_us = ?6 AND n.notification_id > ?7))"
+            : " AND (n.create_time_us < ?6 OR (n.create_time_us = ?6 AND n.notification_id < ?7))";
   }
-  sql += " ORDER BY n.create_time_us DESC, n.notification_id DESC LIMIT ?8";
+  sql += change_order ? " ORDER BY n.update_time_us, n.notification_id LIMIT ?8"
+                      : " ORDER BY n.create_time_us DESC, n.notification_id DESC LIMIT ?8";
 
   auto query = db.Prepare(sql);
   if (!query.ok()) return query.status();

@@ -40,10 +40,14 @@ absl::StatusOr<std::optional<EventRecord>> ReadEvent(Db& db, std::string_view ev
 absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n);
 absl::StatusOr<std::optional<core::Notification>> ReadNotification(Db& db, std::string_view id);
 /// Newest first, after the page key `after` ("" for the first page).
+/// With change_order: oldest change first, after the change key `after`.
 absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
-    Db& db, const NotificationFilter& filter, std::string_view after, int limit);
+    Db& db, const NotificationFilter& filter, std::string_view after, int limit,
+    bool change_order = false);
 /// The page key of a notification: continue after it.
 std::string NotificationPageKey(const core::Notification& n);
+/// The change key of a notification: changes after it come later.
+std::string NotificationChangeKey(const core::Notification& n);
 /// PENDING, then DEFERRED due at `now`, merged oldest first, at most `limit`.
 absl::StatusOr<std::vector<core::Notification>> SelectDecisionWork(Db& db, core::Time now,
                                                                    int limit);

@@ -518,6 +518,21 @@ absl::StatusOr<std::vector<bool>> SqliteStore::RecordAttempts(
   return applied;
 }
 
+absl::StatusOr<Page<core::Notification>> SqliteStore::ListChangedNotifications(
+    const NotificationFilter& filter, std::string_view after, int limit) {
+  absl::StatusOr<std::vector<core::Notification>> rows;
+  absl::Status status = Read([&](Db& db) {
+    rows = SelectNotifications(db, filter, after, limit, /*change_order=*/true);
+    return rows.status();
+  });
+  if (!status.ok()) return status;
+  Page<core::Notification> page;
+  page.items = *std::move(rows);
+  page.next_after =
+      page.items.empty() ? std::string(after) : NotificationChangeKey(page.items.back());
+  return page;
+}
+
 absl::StatusOr<ReceiptResult> SqliteStore::ApplyReceipt(const Receipt& receipt) {
   absl::StatusOr<ReceiptResult> result;
   absl::Status status = Write([&](Db& db) {

@@ -83,6 +83,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
       const std::vector<core::Channel>& channels) override;
   absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) override;
+  absl::StatusOr<Page<core::Notification>> ListChangedNotifications(
+      const NotificationFilter& filter, std::string_view after, int limit) override;
   absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
   absl::StatusOr<Page<core::Notification>> ListNotifications(const NotificationFilter& filter,
                                                              std::string_view after,
