@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "services/core/strings.h"
-#include "services/tracking/bounces.h"
 
 namespace herald::dispatch {
 namespace {
@@ -57,17 +56,6 @@ std::chrono::milliseconds Dispatcher::Backoff(const ChannelPolicy& policy, int a
   // Between half and all of it, so that many retries do not come back at once.
   std::uniform_real_distribution<double> share(0.5, 1.0);
   return std::chrono::milliseconds(static_cast<int64_t>(full * share(jitter_) * 1000));
-}
-
-void Dispatcher::SuppressChannel(const core::Notification& n, core::Channel channel,
-                                 const std::string& detail, core::Time now) {
-  absl::Status suppressed = tracking::SuppressBouncedChannel(
-      store_, n.customer_id, channel,
-      core::StrCat("hard bounce of ", n.notification_id, ": ", detail), now);
-  if (!suppressed.ok()) {
-    spdlog::warn("msg=\"cannot suppress a bounced channel\" customer_id={} channel={} error=\"{}\"",
-                 n.customer_id, core::Name(channel), suppressed.ToString());
-  }
 }
 
 store::AttemptUpdate Dispatcher::Handle(const store::DispatchItem& item, Lane& lane,
@@ -127,7 +115,7 @@ store::AttemptUpdate Dispatcher::Handle(const store::DispatchItem& item, Lane& l
     case SendOutcome::kPermanent:
       lane.breaker.Succeeded();  // the server answered
       u.result = core::AttemptResult::kPermanentFailure;
-      if (r.address_rejected) SuppressChannel(n, channel, r.detail, now);
+      u.address_rejected = r.address_rejected;  // suppressed with the outcome, atomically
       next_channel_or_fail(core::StrCat(r.address_rejected ? "bounced on " : "refused on ",
                                         core::Name(channel), ": ", r.detail),
                            r.address_rejected);

@@ -93,8 +93,6 @@ class Dispatcher {
 
   store::AttemptUpdate Handle(const store::DispatchItem& item, Lane& lane,
                               const connectors::SendResult& result, core::Time now);
-  void SuppressChannel(const core::Notification& n, core::Channel channel,
-                       const std::string& detail, core::Time now);
   std::chrono::milliseconds Backoff(const ChannelPolicy& policy, int attempt);
   void Loop();
 

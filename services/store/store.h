@@ -190,6 +190,9 @@ struct AttemptUpdate {
   std::optional<core::Time> next_attempt_time;
   /// For the history, e.g. "retry 2 at T: 451 4.3.0 ...".
   std::string state_detail;
+  /// A hard bounce: the attempt's channel is suppressed in the customer's profile, in
+  /// the same transaction (nothing later goes to an address that does not exist).
+  bool address_rejected = false;
 };
 
 /// A provider's word on a message it accepted: delivered, or not after all.
@@ -286,7 +289,9 @@ class NotificationStore {
   /// Applies a provider's receipt to the notification whose latest attempt has that
   /// provider id, only forward (SENT, then DELIVERED, FAILED or BOUNCED; a late "sent"
   /// never overwrites "delivered", and the same receipt twice changes nothing). A
-  /// failure with channels left queues the notification on the next one at once.
+  /// failure with channels left queues the notification on the next one at once; a
+  /// BOUNCED receipt suppresses the channel in the customer's profile in the same
+  /// transaction.
   virtual absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) = 0;
 
   /// When the earliest QUEUED notification on `channels` is due; nullopt when none.

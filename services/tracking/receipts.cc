@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "services/core/strings.h"
-#include "services/tracking/bounces.h"
 
 namespace herald::tracking {
 namespace {
@@ -117,16 +116,6 @@ ReceiptReply ReceiptHandler::Apply(std::string_view form, const store::Receipt& 
   }
   switch (result->outcome) {
     case store::ReceiptResult::Outcome::kApplied:
-      if (receipt.state == core::NotificationState::kBounced) {
-        absl::Status suppressed = SuppressBouncedChannel(
-            store_, result->customer_id, receipt.channel,
-            core::StrCat("hard bounce of ", result->notification_id, ": ", receipt.detail),
-            receipt.time);
-        if (!suppressed.ok()) {
-          return Reply(503,
-                       core::StrCat("cannot record the bounce now: ", suppressed.message(), "\n"));
-        }
-      }
       receipts_.Add({{"form", std::string(form)}, {"result", "applied"}}).Increment();
       return Reply(200, core::StrCat("applied: ", result->notification_id, " is ",
                                      core::Name(result->state), "\n"));

@@ -619,7 +619,8 @@ absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u) {
   auto update = db.Prepare(
       "UPDATE notifications SET state = ?3, update_time_us = ?4, channel = COALESCE(?5, channel),"
       " fallback_channels = ?6, next_attempt_us = ?7"
-      " WHERE notification_id = ?1 AND state = 'SENDING' AND attempt_count = ?2 RETURNING 1");
+      " WHERE notification_id = ?1 AND state = 'SENDING' AND attempt_count = ?2"
+      " RETURNING customer_id, channel");
   if (!update.ok()) return update.status();
   Statement& s = **update;
   BindName(s, 5, u.channel);
@@ -633,6 +634,7 @@ absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u) {
                                        : std::nullopt)
           .Step();
   if (!applied.ok() || !*applied) return applied;
+  const std::string customer_id = s.ColumnText(0);
   update->reset();
   auto attempt = db.Prepare(
       "UPDATE attempts SET end_time_us = ?3, result = ?4, detail = ?5, provider_message_id = ?6"
@@ -649,6 +651,24 @@ absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u) {
   if (!status.ok()) return status;
   status = InsertStateChange(db, u.notification_id, u.end_time, u.state, u.state_detail);
   if (!status.ok()) return status;
+  if (u.address_rejected) {
+    // The attempt's channel: the one it was on, not the next one it may move to.
+    auto channel =
+        db.Prepare("SELECT channel FROM attempts WHERE notification_id = ?1 AND number = ?2");
+    if (!channel.ok()) return channel.status();
+    absl::StatusOr<bool> found =
+        (*channel)->Bind(1, u.notification_id).Bind(2, static_cast<int64_t>(u.attempt)).Step();
+    if (!found.ok()) return found.status();
+    std::optional<core::Channel> bounced =
+        *found ? core::ParseChannel((*channel)->ColumnText(0)) : std::nullopt;
+    channel->reset();
+    if (bounced) {
+      status = SuppressBouncedChannel(
+          db, customer_id, *bounced,
+          core::StrCat("hard bounce of ", u.notification_id, ": ", u.detail), u.end_time);
+      if (!status.ok()) return status;
+    }
+  }
   return true;
 }
 
@@ -788,6 +808,13 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt) {
   if (!status.ok()) return status;
   status = InsertStateChange(db, result.notification_id, receipt.time, next, detail);
   if (!status.ok()) return status;
+  if (receipt.state == core::NotificationState::kBounced) {
+    status = SuppressBouncedChannel(
+        db, result.customer_id, receipt.channel,
+        core::StrCat("hard bounce of ", result.notification_id, ": ", receipt.detail),
+        receipt.time);
+    if (!status.ok()) return status;
+  }
   result.outcome = ReceiptResult::Outcome::kApplied;
   result.state = next;
   return result;

@@ -171,4 +171,21 @@ absl::Status WriteProfile(Db& db, const core::Profile& p) {
   return absl::OkStatus();
 }
 
+absl::Status SuppressBouncedChannel(Db& db, std::string_view customer_id, core::Channel channel,
+                                    std::string_view detail, core::Time at) {
+  absl::StatusOr<std::optional<core::Profile>> profile = ReadProfile(db, customer_id);
+  if (!profile.ok()) return profile.status();
+  if (!*profile) return absl::OkStatus();
+  core::Profile& p = **profile;
+  for (const core::Suppression& s : p.suppressions) {
+    if (s.channel == channel && !s.category && s.reason == core::SuppressionReason::kHardBounce) {
+      return absl::OkStatus();  // once is enough
+    }
+  }
+  p.suppressions.push_back({channel, std::nullopt, core::SuppressionReason::kHardBounce,
+                            std::string(detail), at, std::nullopt});
+  p.update_time = at;
+  return WriteProfile(db, p);
+}
+
 }  // namespace herald::store::sqlite

@@ -23,6 +23,10 @@ inline core::Time FromMicros(int64_t us) { return core::Time(std::chrono::micros
 absl::StatusOr<std::optional<core::Profile>> ReadProfile(Db& db, std::string_view customer_id);
 /// Inserts or replaces the profile with its consents and suppressions.
 absl::Status WriteProfile(Db& db, const core::Profile& profile);
+/// Adds a hard-bounce suppression of `channel` to the customer's profile (none yet);
+/// a customer without a profile has nothing to suppress.
+absl::Status SuppressBouncedChannel(Db& db, std::string_view customer_id, core::Channel channel,
+                                    std::string_view detail, core::Time at);
 
 /// Version 0 means the latest, TemplateStore::kActiveVersion the active one.
 absl::StatusOr<std::optional<core::Template>> ReadTemplate(Db& db, std::string_view name,
