@@ -1,5 +1,6 @@
 #include "services/api/template_service.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_join.h"
@@ -391,9 +392,12 @@ absl::Status TemplateService::DeleteSnippet(const v1::DeleteSnippetRequest& requ
   std::vector<std::string> includers;  // snippets that include it
   for (const auto& [name, text] : *snippets) {
     if (name == request.name()) continue;
-    core::Template probe;
-    probe.contents.push_back({"", core::EmailContent{"", text, ""}, std::nullopt});
-    if (IncludesPartial(probe, request.name())) includers.push_back(name);
+    absl::StatusOr<std::vector<compose::MustacheTag>> tags = compose::ParseMustacheTags(text);
+    if (tags.ok() && std::any_of(tags->begin(), tags->end(), [&](const compose::MustacheTag& t) {
+          return t.kind == compose::MustacheTag::Kind::kPartial && t.name == request.name();
+        })) {
+      includers.push_back(name);
+    }
   }
   if (!users.empty()) {
     return absl::FailedPreconditionError(core::StrCat(

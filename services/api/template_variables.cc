@@ -13,6 +13,21 @@
 namespace herald::api {
 namespace {
 
+// Calls `f(name, source)` for every Mustache part of the template, e.g.
+// ("contents[nl].email.subject", "...").
+template <typename F>
+void ForEachPart(const core::Template& tmpl, F&& f) {
+  for (const core::LocalizedContent& c : tmpl.contents) {
+    const std::string at = core::StrCat("contents[", c.locale, "].");
+    if (c.email) {
+      f(at + "email.subject", c.email->subject);
+      f(at + "email.text_body", c.email->text_body);
+      f(at + "email.html_body", c.email->html_body);
+    }
+    if (c.sms) f(at + "sms.text", c.sms->text);
+  }
+}
+
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 
@@ -124,21 +139,10 @@ void Check(std::string_view part, const std::string& source, std::vector<std::st
 
 std::vector<std::string> UnknownVariables(const core::Template& tmpl) {
   std::vector<std::string> out;
-  for (const core::LocalizedContent& c : tmpl.contents) {
-    const std::string at = core::StrCat("contents[", c.locale, "].");
-    if (c.email) {
-      Check(at + "email.subject", c.email->subject, out);
-      Check(at + "email.text_body", c.email->text_body, out);
-      Check(at + "email.html_body", c.email->html_body, out);
-    }
-    if (c.sms) Check(at + "sms.text", c.sms->text, out);
-  }
+  ForEachPart(
+      tmpl, [&](const std::string& part, const std::string& source) { Check(part, source, out); });
   return out;
 }
-
-}  // namespace herald::api
-
-namespace herald::api {
 
 std::vector<std::string> MissingPartials(const core::Template& tmpl,
                                          const std::set<std::string>& snippets) {
@@ -155,15 +159,7 @@ std::vector<std::string> MissingPartials(const core::Template& tmpl,
                                  "\"; messages using it fail until one is created"));
     }
   };
-  for (const core::LocalizedContent& c : tmpl.contents) {
-    const std::string at = core::StrCat("contents[", c.locale, "].");
-    if (c.email) {
-      check(at + "email.subject", c.email->subject);
-      check(at + "email.text_body", c.email->text_body);
-      check(at + "email.html_body", c.email->html_body);
-    }
-    if (c.sms) check(at + "sms.text", c.sms->text);
-  }
+  ForEachPart(tmpl, check);
   return out;
 }
 
@@ -171,11 +167,8 @@ std::set<std::string> IncludedSnippets(const core::Template& tmpl,
                                        const std::map<std::string, std::string>& snippets) {
   std::set<std::string> out;
   std::vector<std::string_view> pending;
-  for (const core::LocalizedContent& c : tmpl.contents) {
-    if (c.email)
-      pending.insert(pending.end(), {c.email->subject, c.email->text_body, c.email->html_body});
-    if (c.sms) pending.push_back(c.sms->text);
-  }
+  ForEachPart(tmpl,
+              [&](const std::string&, const std::string& source) { pending.push_back(source); });
   while (!pending.empty()) {
     const std::string_view source = pending.back();
     pending.pop_back();
@@ -190,25 +183,6 @@ std::set<std::string> IncludedSnippets(const core::Template& tmpl,
     }
   }
   return out;
-}
-
-bool IncludesPartial(const core::Template& tmpl, std::string_view name) {
-  auto includes = [&](const std::string& source) {
-    absl::StatusOr<std::vector<compose::MustacheTag>> tags = compose::ParseMustacheTags(source);
-    if (!tags.ok()) return false;
-    for (const compose::MustacheTag& tag : *tags) {
-      if (tag.kind == compose::MustacheTag::Kind::kPartial && tag.name == name) return true;
-    }
-    return false;
-  };
-  for (const core::LocalizedContent& c : tmpl.contents) {
-    if (c.email && (includes(c.email->subject) || includes(c.email->text_body) ||
-                    includes(c.email->html_body))) {
-      return true;
-    }
-    if (c.sms && includes(c.sms->text)) return true;
-  }
-  return false;
 }
 
 }  // namespace herald::api

@@ -26,7 +26,4 @@ std::vector<std::string> MissingPartials(const core::Template& tmpl,
 std::set<std::string> IncludedSnippets(const core::Template& tmpl,
                                        const std::map<std::string, std::string>& snippets);
 
-/// Whether any part of the template includes the partial `name` directly.
-bool IncludesPartial(const core::Template& tmpl, std::string_view name);
-
 }  // namespace herald::api

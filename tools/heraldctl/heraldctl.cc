@@ -267,9 +267,10 @@ std::unique_ptr<grpc::ClientContext> Heraldctl::Context() const {
   return context;
 }
 
-bool Heraldctl::Check(const grpc::Status& status) {
+bool Heraldctl::Check(const grpc::Status& status, std::string_view what) {
   if (status.ok()) return true;
-  err_ << "heraldctl: " << CodeName(status.error_code()) << ": " << status.error_message() << "\n";
+  err_ << "heraldctl: " << what << (what.empty() ? "" : ": ") << CodeName(status.error_code())
+       << ": " << status.error_message() << "\n";
   const bool unreachable = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                            status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
   exit_code_ = unreachable ? kExitUnreachable : kExitRefused;
@@ -289,15 +290,15 @@ void Heraldctl::PrintJson(const google::protobuf::Message& message) {
   out_ << json << "\n";
 }
 
+std::optional<std::string> Heraldctl::ReadInput() const {
+  if (file_ != "-") return ReadFile(file_);
+  std::stringstream in;
+  in << std::cin.rdbuf();
+  return in.str();
+}
+
 bool Heraldctl::ReadJson(google::protobuf::Message& message) {
-  std::optional<std::string> text;
-  if (file_ == "-") {
-    std::stringstream in;
-    in << std::cin.rdbuf();
-    text = in.str();
-  } else {
-    text = ReadFile(file_);
-  }
+  std::optional<std::string> text = ReadInput();
   if (!text) return BadInput("cannot open " + file_);
   auto status = google::protobuf::util::JsonStringToMessage(*text, &message);
   if (!status.ok()) {
@@ -416,14 +417,7 @@ void Heraldctl::TemplateDelete() {
 }
 
 void Heraldctl::EventPublish() {
-  std::optional<std::string> text;
-  if (file_ == "-") {
-    std::stringstream in;
-    in << std::cin.rdbuf();
-    text = in.str();
-  } else {
-    text = ReadFile(file_);
-  }
+  std::optional<std::string> text = ReadInput();
   if (!text) return (void)BadInput("cannot open " + file_);
   // One object per line; a file holding a single (possibly multi-line) object works too.
   std::vector<std::string> lines;
@@ -447,13 +441,7 @@ void Heraldctl::EventPublish() {
     }
     v1::PublishEventResponse response;
     grpc::Status status = stub->PublishEvent(Context().get(), request, &response);
-    if (!status.ok()) {
-      err_ << "heraldctl: " << request.event().event_id() << ": " << CodeName(status.error_code())
-           << ": " << status.error_message() << "\n";
-      exit_code_ =
-          status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
-      continue;
-    }
+    if (!Check(status, request.event().event_id())) continue;
     out_ << response.event_id() << ": "
          << (response.duplicate()
                  ? "already published; nothing new"
@@ -612,13 +600,7 @@ void Heraldctl::TemplateApply() {
       status = stub->UpdateSnippet(Context().get(), update, &updated);
       what = "updated";
     }
-    if (!status.ok()) {
-      err_ << "heraldctl: " << path.string() << ": " << CodeName(status.error_code()) << ": "
-           << status.error_message() << "\n";
-      exit_code_ =
-          status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
-      continue;
-    }
+    if (!Check(status, path.string())) continue;
     out_ << "snippet " << snippet.name() << ": " << what << "\n";
   }
   for (const auto& manifest : manifests) {
@@ -652,13 +634,7 @@ void Heraldctl::TemplateApply() {
       warnings = updated.warnings();
       what = stored->version() == before.template_().version() ? "unchanged" : "updated";
     }
-    if (!status.ok()) {
-      err_ << "heraldctl: " << manifest.string() << ": " << CodeName(status.error_code()) << ": "
-           << status.error_message() << "\n";
-      exit_code_ =
-          status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
-      continue;
-    }
+    if (!Check(status, manifest.string())) continue;
     out_ << stored->name() << ": " << what << ", version " << stored->version() << " (active "
          << stored->active_version() << ")\n";
     for (const std::string& warning : warnings) {

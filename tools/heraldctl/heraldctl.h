@@ -29,9 +29,11 @@ class Heraldctl {
   std::shared_ptr<grpc::Channel> Channel() const;
   std::unique_ptr<grpc::ClientContext> Context() const;
   /// Prints a failed call; true when OK.
-  bool Check(const grpc::Status& status);
+  bool Check(const grpc::Status& status, std::string_view what = {});
   void PrintJson(const google::protobuf::Message& message);
   /// Reads file_ ("-" is stdin) as JSON into message.
+  /// --file: a file, or standard input for "-"; nullopt when it cannot be opened.
+  std::optional<std::string> ReadInput() const;
   bool ReadJson(google::protobuf::Message& message);
   /// Prints a bad-input message and sets exit code 2; returns false.
   bool BadInput(const std::string& message);
