@@ -1,7 +1,5 @@
 #pragma once
 
-#include <librdkafka/rdkafkacpp.h>
-
 #include <chrono>
 #include <map>
 #include <memory>
@@ -12,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "services/core/clock.h"
 #include "services/ingest/rejection.h"
+#include "services/ingest/topic_producer.h"
 
 namespace herald::ingest {
 
@@ -35,22 +34,18 @@ class DeadLetterProducer {
   static absl::StatusOr<std::unique_ptr<DeadLetterProducer>> Create(
       const std::map<std::string, std::string>& properties, std::string topic,
       const core::Clock& clock);
-  ~DeadLetterProducer();
 
   /// Produces every letter and waits for the broker to acknowledge all of them, up to
   /// `limit`. An error means some may be missing: send the batch again.
   absl::Status Send(const std::vector<DeadLetter>& letters, std::chrono::milliseconds limit);
 
-  const std::string& topic() const { return topic_; }
+  const std::string& topic() const { return producer_->topic(); }
 
  private:
-  class DeliveryReports;
   DeadLetterProducer() = default;
 
-  std::string topic_;
   const core::Clock* clock_ = nullptr;
-  std::unique_ptr<DeliveryReports> reports_;
-  std::unique_ptr<RdKafka::Producer> producer_;
+  std::unique_ptr<TopicProducer> producer_;
 };
 
 }  // namespace herald::ingest
