@@ -97,6 +97,27 @@ v1::Notification NotificationToProto(const core::Notification& n) {
   return proto;
 }
 
+v1::DeliveryStatusChange StatusChangeToProto(const store::StatusChange& c) {
+  v1::DeliveryStatusChange proto;
+  proto.set_sequence(c.sequence);
+  proto.set_notification_id(c.notification_id);
+  proto.set_customer_id(c.customer_id);
+  proto.set_event_id(c.event_id);
+  proto.set_event_type(c.event_type);
+  proto.set_template_name(c.template_name);
+  proto.set_template_version(c.template_version);
+  if (c.category) proto.set_category(ToProto(*c.category));
+  proto.set_previous_state(ToProto(c.previous_state));
+  proto.set_state(ToProto(c.state));
+  if (c.channel) proto.set_channel(ToProto(*c.channel));
+  *proto.mutable_change_time() = ToProto(c.change_time);
+  proto.set_reason(c.reason);
+  proto.set_detail(c.detail);
+  proto.set_attempt_number(c.attempt);
+  proto.set_provider_message_id(c.provider_message_id);
+  return proto;
+}
+
 absl::StatusOr<store::NotificationFilter> FilterFromProto(const v1::NotificationFilter& in) {
   store::NotificationFilter out;
   if (!in.customer_id().empty()) {

@@ -529,6 +529,8 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     kafka.Get("topics", k.topics);
     kafka.Get("profiles_topic", k.profiles_topic);
     kafka.Get("dead_letter_topic", k.dead_letter_topic);
+    kafka.Get("status_topic", k.status_topic);
+    kafka.GetChoice<bool>("status_format", k.status_json, {{"protobuf", false}, {"json", true}});
     kafka.Get("max_batch", k.max_batch, 1, 100'000);
     kafka.Get("max_batch_wait", k.max_batch_wait);
     kafka.Get("properties", k.properties);
@@ -542,6 +544,12 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     }
     if (k.topics.empty())
       errors.push_back(core::StrCat(source, ": kafka.topics: must not be empty"));
+    if (!k.status_topic.empty() &&
+        (std::find(k.topics.begin(), k.topics.end(), k.status_topic) != k.topics.end() ||
+         k.status_topic == k.profiles_topic || k.status_topic == k.dead_letter_topic)) {
+      errors.push_back(core::StrCat(source, ": kafka.status_topic: ", k.status_topic,
+                                    " is also consumed or the dead-letter topic; give it its own"));
+    }
     for (const auto& [section, map] : {std::pair{"properties", &k.properties},
                                        std::pair{"consumer_properties", &k.consumer_properties},
                                        std::pair{"producer_properties", &k.producer_properties}}) {

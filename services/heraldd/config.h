@@ -59,10 +59,16 @@ struct Config {
     /// Profile and consent changes from a CRM; empty: not consumed.
     std::string profiles_topic = "herald.profiles";
     std::string dead_letter_topic = "herald.dlq";
+    /// Every state change of every notification, keyed by customer id; empty: none
+    /// published (and none kept for it).
+    std::string status_topic = "herald.delivery-status";
+    /// How status changes are encoded: herald.v1.DeliveryStatusChange as protobuf, or
+    /// as its JSON mapping.
+    bool status_json = false;
     int max_batch = 500;
     std::chrono::milliseconds max_batch_wait{20};
     /// librdkafka properties passed through unchanged: for every client (TLS, SASL),
-    /// for the consumer only, and for the dead-letter producer only.
+    /// for the consumer only, and for the producers (dead letters, status) only.
     std::map<std::string, std::string> properties;
     std::map<std::string, std::string> consumer_properties;
     std::map<std::string, std::string> producer_properties;

@@ -1,6 +1,7 @@
 #include "services/heraldd/heraldd.h"
 
 #include <fmt/ranges.h>
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <prometheus/gauge.h>
@@ -9,11 +10,13 @@
 #include <filesystem>
 
 #include "services/api/event_service.h"
+#include "services/api/notification_mapping.h"
 #include "services/api/notification_service.h"
 #include "services/api/profile_service.h"
 #include "services/api/profile_updates.h"
 #include "services/api/template_service.h"
 #include "services/core/strings.h"
+#include "services/ingest/topic_producer.h"
 #include "services/store/sqlite/sqlite_store.h"
 
 namespace herald::heraldd {
@@ -26,7 +29,27 @@ const char* const kServiceNames[] = {
     "herald.v1.NotificationService",
 };
 
-absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config::Sqlite& c) {
+// One state change as the status topic carries it, keyed by customer id.
+ingest::TopicRecord StatusRecord(const store::StatusChange& change, bool json) {
+  const v1::DeliveryStatusChange proto = api::StatusChangeToProto(change);
+  ingest::TopicRecord record;
+  record.key = change.customer_id;
+  if (json) {
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    (void)google::protobuf::util::MessageToJsonString(proto, &record.value, options);
+  } else {
+    record.value = proto.SerializeAsString();
+  }
+  record.headers = {
+      {"content-type", json ? "application/json" : "application/x-protobuf"},
+      {"herald-message-type", std::string(v1::DeliveryStatusChange::descriptor()->full_name())},
+  };
+  return record;
+}
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config::Sqlite& c,
+                                                        bool status_outbox) {
   const std::filesystem::path dir = std::filesystem::path(c.path).parent_path();
   if (!dir.empty()) {
     std::error_code error;
@@ -39,7 +62,8 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config::Sqlite& c)
   auto opened = store::sqlite::SqliteStore::Open({.path = c.path,
                                                   .busy_timeout = c.busy_timeout,
                                                   .synchronous_full = c.synchronous_full,
-                                                  .max_batch = c.max_batch});
+                                                  .max_batch = c.max_batch,
+                                                  .status_outbox = status_outbox});
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<store::Store>(std::move(*opened));
 }
@@ -56,7 +80,7 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       .Add({{"version", HERALD_VERSION}})
       .Set(1);
 
-  auto store = OpenStore(config.store.sqlite);
+  auto store = OpenStore(config.store.sqlite, !config.kafka.status_topic.empty());
   if (!store.ok()) return store.status();
   d->store_ = std::move(*store);
   spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
@@ -188,6 +212,7 @@ absl::Status Heraldd::StartKafka() {
     std::vector<std::string> topics = k.topics;
     if (!k.profiles_topic.empty()) topics.push_back(k.profiles_topic);
     topics.push_back(k.dead_letter_topic);
+    if (!k.status_topic.empty()) topics.push_back(k.status_topic);
     auto broker = ingest::EmbeddedBroker::Start(1, topics, k.embedded_partitions);
     if (!broker.ok()) return broker.status();
     broker_ = std::move(*broker);
@@ -223,6 +248,26 @@ absl::Status Heraldd::StartKafka() {
         {core::NotificationState::kPending, core::NotificationState::kQueued});
   };
   options.max_backlog = config_.ingest.max_backlog;
+  if (!k.status_topic.empty()) {
+    std::map<std::string, std::string> producer_properties = options.properties;
+    for (const auto& [key, value] : k.producer_properties) producer_properties[key] = value;
+    auto producer =
+        ingest::TopicProducer::Create(producer_properties, k.status_topic, "status topic");
+    if (!producer.ok()) return producer.status();
+    status_ = std::make_unique<tracking::StatusPublisher>(
+        *store_,
+        [producer = std::shared_ptr<ingest::TopicProducer>(std::move(*producer)),
+         json = k.status_json](const std::vector<store::StatusChange>& changes) {
+          std::vector<ingest::TopicRecord> records;
+          records.reserve(changes.size());
+          for (const store::StatusChange& c : changes) records.push_back(StatusRecord(c, json));
+          return producer->Send(records, std::chrono::seconds(10));
+        },
+        *registry_, tracking::StatusPublisher::Options{});
+    status_->Start();
+    spdlog::info("msg=\"publishing state changes\" status_topic={} format={}", k.status_topic,
+                 k.status_json ? "json" : "protobuf");
+  }
   auto consumer = ingest::EventConsumer::Start(std::move(options), *intake_,
                                                std::move(profile_changes), clock_, *registry_);
   if (!consumer.ok()) return consumer.status();
@@ -248,9 +293,10 @@ void Heraldd::Shutdown() {
   if (executor_ != nullptr) executor_->Shutdown();
   if (decider_ != nullptr) decider_->Stop();        // after the last intake
   if (dispatcher_ != nullptr) dispatcher_->Stop();  // after the last decision
-  if (http_ != nullptr) http_->Stop();
+  if (http_ != nullptr) http_->Stop();              // no receipt changes anything after this
   spdlog::debug("msg=\"http stopped\"");
-  store_.reset();  // after the last queued write is committed
+  status_.reset();  // publishes what the last state changes left, before the broker goes
+  store_.reset();   // after the last queued write is committed
   consumer_.reset();
   broker_.reset();
   spdlog::info("msg=\"stopped\"");

@@ -19,6 +19,7 @@
 #include "services/ingest/intake.h"
 #include "services/policy/decider.h"
 #include "services/store/store.h"
+#include "services/tracking/status_publisher.h"
 
 namespace herald::heraldd {
 
@@ -58,6 +59,7 @@ class Heraldd {
   std::unique_ptr<tracking::ReceiptHandler> receipts_;
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
+  std::unique_ptr<tracking::StatusPublisher> status_;
   std::unique_ptr<api::BlockingExecutor> executor_;
   std::unique_ptr<api::RpcRunner> runner_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

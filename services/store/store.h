@@ -218,6 +218,33 @@ struct ReceiptResult {
   core::NotificationState state = core::NotificationState::kSent;
 };
 
+/// A state change waiting for the status topic: what the notification became, from
+/// what, and why.
+struct StatusChange {
+  /// Increases with every change stored; never repeats.
+  int64_t sequence = 0;
+  std::string notification_id = {};
+  std::string customer_id = {};
+  std::string event_id = {};
+  std::string event_type = {};
+  std::string template_name = {};
+  int64_t template_version = 0;
+  std::optional<core::Category> category = {};
+  core::NotificationState previous_state = core::NotificationState::kPending;
+  core::NotificationState state = core::NotificationState::kPending;
+  /// The channel after the change (the one a hand-off or receipt is about).
+  std::optional<core::Channel> channel = {};
+  core::Time change_time = {};
+  /// For a decision: its reason (e.g. NO_CONSENT); empty for later changes.
+  std::string reason = {};
+  std::string detail = {};
+  /// The hand-off the change is about; 0 before the first.
+  int attempt = 0;
+  std::string provider_message_id = {};
+
+  bool operator==(const StatusChange&) const = default;
+};
+
 /// Accepted events and the notifications they lead to.
 class NotificationStore {
  public:
@@ -297,6 +324,13 @@ class NotificationStore {
   /// When the earliest QUEUED notification on `channels` is due; nullopt when none.
   virtual absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
       const std::vector<core::Channel>& channels) = 0;
+
+  /// State changes not yet acknowledged as published, oldest first, up to `limit`
+  /// (none when the store keeps no status outbox).
+  virtual absl::StatusOr<std::vector<StatusChange>> ListStatusOutbox(int limit) = 0;
+
+  /// Forgets the changes up to and including `sequence`: the status topic has them.
+  virtual absl::Status AckStatusOutbox(int64_t sequence) = 0;
 
   /// With their latest decisions, newest first; `after` is a key from a previous page's next_after
   /// ("" to start).

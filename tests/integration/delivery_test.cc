@@ -1,19 +1,23 @@
 // The whole path in one heraldd process: events in over gRPC, the contact policy,
 // rendering, and delivery by email to a real SMTP server (aiosmtpd) and by SMS to a
 // real HTTP server; the SMTP server down for a while; a bounced number falling back to
-// email.
+// email; every state change on the status topic.
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <regex>
 #include <thread>
 
+#include "herald/v1/delivery_status.pb.h"
 #include "herald/v1/event_service.grpc.pb.h"
 #include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
 #include "services/tracking/receipts.h"
 #include "tests/integration/heraldd_process.h"
+#include "tests/integration/kafka_clients.h"
 #include "tests/integration/sms_sink.h"
 #include "tests/integration/smtp_sink.h"
 #include "tests/support/temp_dir.h"
@@ -267,6 +271,78 @@ TEST_F(DeliveryTest, ABouncedNumberFallsBackToEmailAndIsSuppressed) {
   ASSERT_TRUE(profiles->GetProfile(Context().get(), get, &carol).ok());
   ASSERT_EQ(carol.profile().suppressions_size(), 1);
   EXPECT_EQ(carol.profile().suppressions(0).channel(), v1::CHANNEL_SMS);
+}
+
+TEST_F(DeliveryTest, EveryStateChangeIsPublishedOnTheStatusTopicOnce) {
+  Customer("alice", "alice@example.nl", "+31612345678", {v1::CHANNEL_SMS, v1::CHANNEL_EMAIL});
+  Customer("carol", "carol@example.nl", "+31611111400", {v1::CHANNEL_SMS, v1::CHANNEL_EMAIL});
+  Ship("ord-1", "alice");
+  Ship("ord-2", "carol");
+  ASSERT_TRUE(Reaches("ord-1", "alice", v1::NOTIFICATION_STATE_SENT))
+      << heraldd_->process().Stderr();
+  ASSERT_TRUE(Reaches("ord-2", "carol", v1::NOTIFICATION_STATE_SENT))
+      << heraldd_->process().Stderr();
+  httplib::Client http("127.0.0.1", heraldd_->http_port());
+  const std::string receipt = R"({"id": "m-1", "status": "delivered"})";
+  auto posted =
+      http.Post("/receipts/sms",
+                {{"X-Herald-Signature", "sha256=" + tracking::HmacSha256Hex("s3cret", receipt)}},
+                receipt, "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+
+  std::smatch match;
+  const std::string log = heraldd_->process().Stderr();
+  ASSERT_TRUE(std::regex_search(log, match, std::regex("bootstrap=([^ ]+)"))) << log;
+  // One more than expected: the wait shows that nothing came twice.
+  const std::vector<ReadMessage> messages =
+      ReadTopic(match[1], "herald.delivery-status", 10, std::chrono::seconds(5));
+  ASSERT_EQ(messages.size(), 9u);
+
+  std::map<std::string, std::vector<v1::DeliveryStatusChange>> by_customer;
+  int64_t last_sequence = 0;
+  for (const ReadMessage& m : messages) {
+    v1::DeliveryStatusChange change;
+    ASSERT_TRUE(change.ParseFromString(m.value));
+    EXPECT_EQ(m.key, change.customer_id());
+    EXPECT_EQ(m.headers.at("content-type"), "application/x-protobuf");
+    EXPECT_EQ(m.headers.at("herald-message-type"), "herald.v1.DeliveryStatusChange");
+    EXPECT_EQ(change.template_name(), "order-shipped");
+    EXPECT_EQ(change.category(), v1::CATEGORY_ORDER_UPDATE);
+    EXPECT_TRUE(change.has_change_time());
+    if (change.customer_id() == "alice") {  // one partition: in order
+      EXPECT_GT(change.sequence(), last_sequence);
+      last_sequence = change.sequence();
+    }
+    by_customer[change.customer_id()].push_back(change);
+  }
+  auto steps = [](const std::vector<v1::DeliveryStatusChange>& changes) {
+    std::vector<std::string> out;
+    for (const auto& c : changes) {
+      out.push_back(v1::NotificationState_Name(c.previous_state()) + " > " +
+                    v1::NotificationState_Name(c.state()) + " " + v1::Channel_Name(c.channel()) +
+                    " #" + std::to_string(c.attempt_number()) + " " + c.provider_message_id());
+    }
+    return out;
+  };
+  EXPECT_THAT(steps(by_customer["alice"]),
+              ::testing::ElementsAre(
+                  "NOTIFICATION_STATE_PENDING > NOTIFICATION_STATE_QUEUED CHANNEL_SMS #0 ",
+                  "NOTIFICATION_STATE_QUEUED > NOTIFICATION_STATE_SENDING CHANNEL_SMS #1 ",
+                  "NOTIFICATION_STATE_SENDING > NOTIFICATION_STATE_SENT CHANNEL_SMS #1 m-1",
+                  "NOTIFICATION_STATE_SENT > NOTIFICATION_STATE_DELIVERED CHANNEL_SMS #1 m-1"));
+  EXPECT_THAT(steps(by_customer["carol"]),
+              ::testing::ElementsAre(
+                  "NOTIFICATION_STATE_PENDING > NOTIFICATION_STATE_QUEUED CHANNEL_SMS #0 ",
+                  "NOTIFICATION_STATE_QUEUED > NOTIFICATION_STATE_SENDING CHANNEL_SMS #1 ",
+                  "NOTIFICATION_STATE_SENDING > NOTIFICATION_STATE_QUEUED CHANNEL_EMAIL #1 ",
+                  "NOTIFICATION_STATE_QUEUED > NOTIFICATION_STATE_SENDING CHANNEL_EMAIL #2 ",
+                  "NOTIFICATION_STATE_SENDING > NOTIFICATION_STATE_SENT CHANNEL_EMAIL #2 H0001"));
+  EXPECT_EQ(by_customer["alice"][0].reason(), "ALLOWED");
+  EXPECT_EQ(by_customer["alice"][0].event_id(), "ord-1");
+  EXPECT_EQ(by_customer["alice"][0].event_type(), "order.shipped");
+  EXPECT_EQ(by_customer["alice"][0].notification_id(), Get("ord-1", "alice").notification_id());
+  EXPECT_THAT(by_customer["carol"][2].detail(), HasSubstr("invalid_number"));
 }
 
 }  // namespace

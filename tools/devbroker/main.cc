@@ -13,8 +13,8 @@ int main(int argc, char** argv) {
   CLI::App app{"herald-devbroker: a Kafka broker for one machine (librdkafka's mock cluster)"};
   int brokers = 1;
   int partitions = 4;
-  std::vector<std::string> topics = {"herald.orders", "herald.service", "herald.fraud",
-                                     "herald.profiles", "herald.dlq"};
+  std::vector<std::string> topics = {"herald.orders",   "herald.service", "herald.fraud",
+                                     "herald.profiles", "herald.dlq",     "herald.delivery-status"};
   app.add_option("--brokers", brokers, "Number of brokers (3 or more for cooperative-sticky)")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();

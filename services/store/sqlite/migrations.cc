@@ -204,6 +204,22 @@ CREATE TABLE state_changes (
 );
 CREATE INDEX state_changes_by_notification ON state_changes (notification_id, change_time_us);
 )sql"},
+      {5, "status outbox: state changes waiting for the status topic", R"sql(
+-- Every state change from the policy's decision on, in the order it was stored, until
+-- the status topic has it (then the row is deleted). seq never repeats.
+CREATE TABLE status_outbox (
+  seq                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  notification_id     TEXT NOT NULL,
+  previous_state      TEXT NOT NULL,
+  state               TEXT NOT NULL,
+  channel             TEXT,               -- NULL: none chosen
+  change_time_us      INTEGER NOT NULL,
+  reason              TEXT NOT NULL,      -- a decision's reason; '' for later changes
+  detail              TEXT NOT NULL,
+  attempt             INTEGER NOT NULL,   -- 0: before the first hand-off
+  provider_message_id TEXT NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

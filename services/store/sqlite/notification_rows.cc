@@ -407,13 +407,66 @@ absl::StatusOr<std::vector<std::pair<std::string, core::Time>>> SelectCustomerEv
   return out;
 }
 
-absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time update_time) {
+namespace {
+
+// One change of a notification's state, as the store records it.
+struct ChangeRow {
+  std::string_view notification_id;
+  core::NotificationState previous_state = core::NotificationState::kPending;
+  core::NotificationState state = core::NotificationState::kPending;
+  std::optional<core::Channel> channel;
+  core::Time time;
+  std::string_view reason;
+  std::string_view detail;
+  int64_t attempt = 0;
+  std::string_view provider_message_id;
+};
+
+// Into the history (state_changes: the changes after a decision; decisions keep
+// their own) and, with `outbox`, into the status outbox.
+absl::Status RecordChange(Db& db, const ChangeRow& c, bool history, bool outbox) {
+  if (history) {
+    auto insert = db.Prepare(
+        "INSERT INTO state_changes (notification_id, change_time_us, state, detail)"
+        " VALUES (?1, ?2, ?3, ?4)");
+    if (!insert.ok()) return insert.status();
+    absl::Status status = (*insert)
+                              ->Bind(1, c.notification_id)
+                              .Bind(2, ToMicros(c.time))
+                              .Bind(3, core::Name(c.state))
+                              .Bind(4, c.detail)
+                              .Run();
+    if (!status.ok()) return status;
+  }
+  if (!outbox) return absl::OkStatus();
+  auto insert = db.Prepare(
+      "INSERT INTO status_outbox (notification_id, previous_state, state, channel,"
+      " change_time_us, reason, detail, attempt, provider_message_id)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!insert.ok()) return insert.status();
+  Statement& s = **insert;
+  BindName(s, 4, c.channel);
+  return s.Bind(1, c.notification_id)
+      .Bind(2, core::Name(c.previous_state))
+      .Bind(3, core::Name(c.state))
+      .Bind(5, ToMicros(c.time))
+      .Bind(6, c.reason)
+      .Bind(7, c.detail)
+      .Bind(8, c.attempt)
+      .Bind(9, c.provider_message_id)
+      .Run();
+}
+
+}  // namespace
+
+absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time update_time,
+                                   bool outbox) {
   auto update = db.Prepare(
       "UPDATE notifications SET state = ?2, update_time_us = ?3, template_version = ?4,"
       " category = ?5, channel = ?6, fallback_channels = ?7, send_time_us = ?8,"
       " defer_until_us = ?9, decision_count = decision_count + 1, next_attempt_us = ?12"
       " WHERE notification_id = ?1 AND state = ?10 AND update_time_us = ?11"
-      " RETURNING decision_count");
+      " RETURNING decision_count, attempt_count");
   if (!update.ok()) return update.status();
   Statement& s = **update;
   BindName(s, 5, u.category);
@@ -437,6 +490,7 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
           .Step();
   if (!applied.ok() || !*applied) return applied;
   const int64_t seq = s.ColumnInt(0);
+  const int64_t attempt_count = s.ColumnInt(1);
   update->reset();
 
   auto insert = db.Prepare(
@@ -457,6 +511,18 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
                               .Bind(9, core::Name(u.state))
                               .Bind(10, EncodeEvaluations(d.evaluations))
                               .Run();
+  if (!inserted.ok()) return inserted;
+  inserted = RecordChange(db,
+                          {.notification_id = u.notification_id,
+                           .previous_state = u.expected_state,
+                           .state = u.state,
+                           .channel = u.channel,
+                           .time = d.decide_time,
+                           .reason = core::Name(d.reason),
+                           .detail = d.detail,
+                           .attempt = attempt_count,
+                           .provider_message_id = {}},
+                          /*history=*/false, outbox);
   if (!inserted.ok()) return inserted;
   if (!u.messages.empty()) {
     absl::Status written = WriteMessages(db, u.notification_id, u.messages);
@@ -532,23 +598,9 @@ std::string ChannelList(const std::vector<core::Channel>& channels) {
 
 }  // namespace
 
-absl::Status InsertStateChange(Db& db, std::string_view notification_id, core::Time at,
-                               core::NotificationState state, std::string_view detail) {
-  auto insert = db.Prepare(
-      "INSERT INTO state_changes (notification_id, change_time_us, state, detail)"
-      " VALUES (?1, ?2, ?3, ?4)");
-  if (!insert.ok()) return insert.status();
-  return (*insert)
-      ->Bind(1, notification_id)
-      .Bind(2, ToMicros(at))
-      .Bind(3, core::Name(state))
-      .Bind(4, detail)
-      .Run();
-}
-
 absl::StatusOr<std::vector<DispatchItem>> ClaimDispatch(Db& db, core::Time now,
                                                         const std::vector<core::Channel>& channels,
-                                                        int limit) {
+                                                        int limit, bool outbox) {
   if (channels.empty()) return std::vector<DispatchItem>();
   // Channel names are ours (an enum), so they go into the SQL text as literals.
   auto claim = db.Prepare(core::StrCat(
@@ -587,8 +639,17 @@ absl::StatusOr<std::vector<DispatchItem>> ClaimDispatch(Db& db, core::Time now,
                  .Bind(4, ToMicros(now))
                  .Run();
     if (!status.ok()) return status;
-    status = InsertStateChange(db, c.id, now, core::NotificationState::kSending,
-                               core::StrCat("attempt ", c.attempt, " on ", c.channel));
+    status = RecordChange(db,
+                          {.notification_id = c.id,
+                           .previous_state = core::NotificationState::kQueued,
+                           .state = core::NotificationState::kSending,
+                           .channel = core::ParseChannel(c.channel),
+                           .time = now,
+                           .reason = {},
+                           .detail = core::StrCat("attempt ", c.attempt, " on ", c.channel),
+                           .attempt = c.attempt,
+                           .provider_message_id = {}},
+                          /*history=*/true, outbox);
     if (!status.ok()) return status;
     absl::StatusOr<DispatchItem> item = ReadDispatchItem(db, c.id);
     if (!item.ok()) return item.status();
@@ -615,7 +676,7 @@ absl::StatusOr<std::vector<DispatchItem>> SelectInFlight(Db& db) {
   return out;
 }
 
-absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u) {
+absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u, bool outbox) {
   auto update = db.Prepare(
       "UPDATE notifications SET state = ?3, update_time_us = ?4, channel = COALESCE(?5, channel),"
       " fallback_channels = ?6, next_attempt_us = ?7"
@@ -635,6 +696,7 @@ absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u) {
           .Step();
   if (!applied.ok() || !*applied) return applied;
   const std::string customer_id = s.ColumnText(0);
+  const std::optional<core::Channel> channel_after = core::ParseChannel(s.ColumnText(1));
   update->reset();
   auto attempt = db.Prepare(
       "UPDATE attempts SET end_time_us = ?3, result = ?4, detail = ?5, provider_message_id = ?6"
@@ -649,7 +711,17 @@ absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u) {
                             .Bind(6, u.provider_message_id)
                             .Run();
   if (!status.ok()) return status;
-  status = InsertStateChange(db, u.notification_id, u.end_time, u.state, u.state_detail);
+  status = RecordChange(db,
+                        {.notification_id = u.notification_id,
+                         .previous_state = core::NotificationState::kSending,
+                         .state = u.state,
+                         .channel = channel_after,
+                         .time = u.end_time,
+                         .reason = {},
+                         .detail = u.state_detail,
+                         .attempt = u.attempt,
+                         .provider_message_id = u.provider_message_id},
+                        /*history=*/true, outbox);
   if (!status.ok()) return status;
   if (u.address_rejected) {
     // The attempt's channel: the one it was on, not the next one it may move to.
@@ -748,7 +820,7 @@ int Progress(core::NotificationState state) {
 
 }  // namespace
 
-absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt) {
+absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bool outbox) {
   ReceiptResult result;
   auto find = db.Prepare(
       "SELECT a.notification_id, a.number, n.attempt_count, n.state, n.fallback_channels,"
@@ -806,7 +878,17 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt) {
                                          : std::nullopt)
                             .Run();
   if (!status.ok()) return status;
-  status = InsertStateChange(db, result.notification_id, receipt.time, next, detail);
+  status = RecordChange(db,
+                        {.notification_id = result.notification_id,
+                         .previous_state = *current,
+                         .state = next,
+                         .channel = channel.value_or(receipt.channel),
+                         .time = receipt.time,
+                         .reason = {},
+                         .detail = detail,
+                         .attempt = number,
+                         .provider_message_id = receipt.provider_message_id},
+                        /*history=*/true, outbox);
   if (!status.ok()) return status;
   if (receipt.state == core::NotificationState::kBounced) {
     status = SuppressBouncedChannel(
@@ -818,6 +900,53 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt) {
   result.outcome = ReceiptResult::Outcome::kApplied;
   result.state = next;
   return result;
+}
+
+absl::StatusOr<std::vector<StatusChange>> SelectStatusOutbox(Db& db, int limit) {
+  auto query = db.Prepare(
+      "SELECT o.seq, o.notification_id, n.customer_id, n.event_id, n.event_type,"
+      " n.template_name, n.template_version, n.category, o.previous_state, o.state, o.channel,"
+      " o.change_time_us, o.reason, o.detail, o.attempt, o.provider_message_id"
+      " FROM status_outbox o JOIN notifications n ON n.notification_id = o.notification_id"
+      " ORDER BY o.seq LIMIT ?1");
+  if (!query.ok()) return query.status();
+  std::vector<StatusChange> out;
+  absl::Status status =
+      (*query)->Bind(1, static_cast<int64_t>(limit)).ForEachRow([&](Statement& r) {
+        StatusChange c;
+        c.sequence = r.ColumnInt(0);
+        c.notification_id = r.ColumnText(1);
+        c.customer_id = r.ColumnText(2);
+        c.event_id = r.ColumnText(3);
+        c.event_type = r.ColumnText(4);
+        c.template_name = r.ColumnText(5);
+        c.template_version = r.ColumnInt(6);
+        if (!r.ColumnIsNull(7)) c.category = core::ParseCategory(r.ColumnText(7));
+        auto previous = core::ParseNotificationState(r.ColumnText(8));
+        auto state = core::ParseNotificationState(r.ColumnText(9));
+        if (!previous || !state) {
+          return absl::DataLossError(
+              core::StrCat("status outbox row ", c.sequence, ": a state is not understood"));
+        }
+        c.previous_state = *previous;
+        c.state = *state;
+        if (!r.ColumnIsNull(10)) c.channel = core::ParseChannel(r.ColumnText(10));
+        c.change_time = FromMicros(r.ColumnInt(11));
+        c.reason = r.ColumnText(12);
+        c.detail = r.ColumnText(13);
+        c.attempt = static_cast<int>(r.ColumnInt(14));
+        c.provider_message_id = r.ColumnText(15);
+        out.push_back(std::move(c));
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::Status DeleteStatusOutbox(Db& db, int64_t through_sequence) {
+  auto remove = db.Prepare("DELETE FROM status_outbox WHERE seq <= ?1");
+  if (!remove.ok()) return remove.status();
+  return (*remove)->Bind(1, through_sequence).Run();
 }
 
 }  // namespace herald::store::sqlite

@@ -64,7 +64,10 @@ absl::StatusOr<std::vector<core::Notification>> SelectContactHistory(Db& db,
 absl::StatusOr<std::vector<std::pair<std::string, core::Time>>> SelectCustomerEvents(
     Db& db, std::string_view customer_id, std::string_view event_type, core::Time since);
 /// Applies one decision if the notification is still in its expected state; false if not.
-absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& update, core::Time update_time);
+/// `outbox`: the state change also goes to the status outbox (so with the functions
+/// below that change a notification's state).
+absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& update, core::Time update_time,
+                                   bool outbox);
 /// Every decision of a notification, oldest first, with the state each led to.
 absl::StatusOr<std::vector<std::pair<core::Decision, core::NotificationState>>> SelectDecisions(
     Db& db, std::string_view notification_id);
@@ -84,18 +87,20 @@ absl::StatusOr<std::vector<core::RenderedMessage>> SelectMessages(Db& db,
 /// state changes.
 absl::StatusOr<std::vector<DispatchItem>> ClaimDispatch(Db& db, core::Time now,
                                                         const std::vector<core::Channel>& channels,
-                                                        int limit);
+                                                        int limit, bool outbox);
 absl::StatusOr<std::vector<DispatchItem>> SelectInFlight(Db& db);
-absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& update);
+absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& update, bool outbox);
 absl::StatusOr<std::optional<core::Time>> SelectNextDispatchTime(
     Db& db, const std::vector<core::Channel>& channels);
 absl::StatusOr<std::vector<core::DeliveryAttempt>> SelectAttempts(Db& db,
                                                                   std::string_view notification_id);
 absl::StatusOr<std::vector<core::StateChange>> SelectStateChanges(Db& db,
                                                                   std::string_view notification_id);
-absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt);
-absl::Status InsertStateChange(Db& db, std::string_view notification_id, core::Time at,
-                               core::NotificationState state, std::string_view detail);
+absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bool outbox);
+
+/// The status outbox: oldest first, and forgetting what the topic has.
+absl::StatusOr<std::vector<StatusChange>> SelectStatusOutbox(Db& db, int limit);
+absl::Status DeleteStatusOutbox(Db& db, int64_t through_sequence);
 
 absl::StatusOr<std::optional<core::Snippet>> ReadSnippet(Db& db, std::string_view name);
 absl::StatusOr<std::vector<core::Snippet>> SelectSnippets(Db& db);

@@ -472,7 +472,8 @@ absl::StatusOr<std::vector<bool>> SqliteStore::RecordDecisions(
   std::vector<bool> applied(updates.size());
   absl::Status status = Write([&](Db& db) -> absl::Status {
     for (size_t i = 0; i < updates.size(); ++i) {
-      absl::StatusOr<bool> done = ApplyDecision(db, updates[i], updates[i].decision.decide_time);
+      absl::StatusOr<bool> done =
+          ApplyDecision(db, updates[i], updates[i].decision.decide_time, options_.status_outbox);
       if (!done.ok()) return done.status();
       applied[i] = *done;
     }
@@ -486,7 +487,7 @@ absl::StatusOr<std::vector<DispatchItem>> SqliteStore::ClaimDispatchWork(
     core::Time now, const std::vector<core::Channel>& channels, int limit) {
   absl::StatusOr<std::vector<DispatchItem>> items;
   absl::Status status = Write([&](Db& db) {
-    items = ClaimDispatch(db, now, channels, limit);
+    items = ClaimDispatch(db, now, channels, limit, options_.status_outbox);
     return items.status();
   });
   if (!status.ok()) return status;
@@ -508,7 +509,7 @@ absl::StatusOr<std::vector<bool>> SqliteStore::RecordAttempts(
   std::vector<bool> applied(updates.size());
   absl::Status status = Write([&](Db& db) -> absl::Status {
     for (size_t i = 0; i < updates.size(); ++i) {
-      absl::StatusOr<bool> done = ApplyAttempt(db, updates[i]);
+      absl::StatusOr<bool> done = ApplyAttempt(db, updates[i], options_.status_outbox);
       if (!done.ok()) return done.status();
       applied[i] = *done;
     }
@@ -536,11 +537,25 @@ absl::StatusOr<Page<core::Notification>> SqliteStore::ListChangedNotifications(
 absl::StatusOr<ReceiptResult> SqliteStore::ApplyReceipt(const Receipt& receipt) {
   absl::StatusOr<ReceiptResult> result;
   absl::Status status = Write([&](Db& db) {
-    result = ApplyReceiptRow(db, receipt);
+    result = ApplyReceiptRow(db, receipt, options_.status_outbox);
     return result.status();
   });
   if (!status.ok()) return status;
   return result;
+}
+
+absl::StatusOr<std::vector<StatusChange>> SqliteStore::ListStatusOutbox(int limit) {
+  absl::StatusOr<std::vector<StatusChange>> changes;
+  absl::Status status = Read([&](Db& db) {
+    changes = SelectStatusOutbox(db, limit);
+    return changes.status();
+  });
+  if (!status.ok()) return status;
+  return changes;
+}
+
+absl::Status SqliteStore::AckStatusOutbox(int64_t sequence) {
+  return Write([&](Db& db) { return DeleteStatusOutbox(db, sequence); });
 }
 
 absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDispatchTime(

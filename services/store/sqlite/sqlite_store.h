@@ -26,6 +26,9 @@ class SqliteStore final : public Store {
     std::chrono::milliseconds busy_timeout{5000};
     bool synchronous_full = true;
     int max_batch = 256;
+    /// Keep every state change in the status outbox until AckStatusOutbox (for the
+    /// status topic); false: keep none.
+    bool status_outbox = false;
   };
 
   /// Opens (creating if needed) the database and applies pending schema migrations.
@@ -86,6 +89,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<Page<core::Notification>> ListChangedNotifications(
       const NotificationFilter& filter, std::string_view after, int limit) override;
   absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
+  absl::StatusOr<std::vector<StatusChange>> ListStatusOutbox(int limit) override;
+  absl::Status AckStatusOutbox(int64_t sequence) override;
   absl::StatusOr<Page<core::Notification>> ListNotifications(const NotificationFilter& filter,
                                                              std::string_view after,
                                                              int limit) override;

@@ -152,6 +152,25 @@ TEST(Config, TheComposeSectionSetsTheSmsLimit) {
               HasSubstr("compose.max_segments: unknown key"));
 }
 
+TEST(Config, TheStatusTopicIsOnByDefaultAndCanBeJsonOrOff) {
+  auto defaults = ParseConfig("", "heraldd.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->kafka.status_topic, "herald.delivery-status");
+  EXPECT_FALSE(defaults->kafka.status_json);
+  auto json = ParseConfig("kafka:\n  status_topic: analytics.herald\n  status_format: json\n",
+                          "heraldd.yaml");
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_EQ(json->kafka.status_topic, "analytics.herald");
+  EXPECT_TRUE(json->kafka.status_json);
+  EXPECT_EQ(ParseConfig("kafka:\n  status_topic: \"\"\n", "heraldd.yaml")->kafka.status_topic, "");
+  EXPECT_THAT(ErrorOf("kafka:\n  status_format: avro\n"),
+              HasSubstr("kafka.status_format: \"avro\" is not one of: protobuf, json"));
+  EXPECT_THAT(ErrorOf("kafka:\n  status_topic: herald.orders\n"),
+              HasSubstr("kafka.status_topic: herald.orders is also consumed"));
+  EXPECT_THAT(ErrorOf("kafka:\n  status_topic: herald.dlq\n"),
+              HasSubstr("kafka.status_topic: herald.dlq is also consumed or the dead-letter"));
+}
+
 TEST(ParseDuration, UnderstandsTheUnits) {
   EXPECT_EQ(*ParseDuration("250ms"), std::chrono::milliseconds(250));
   EXPECT_EQ(*ParseDuration("14d"), std::chrono::hours(24 * 14));

@@ -1,0 +1,97 @@
+#include "services/tracking/status_publisher.h"
+
+#include <prometheus/family.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace herald::tracking {
+
+StatusPublisher::StatusPublisher(store::NotificationStore& store, Publish publish,
+                                 prometheus::Registry& registry, Options options)
+    : store_(store),
+      publish_(std::move(publish)),
+      options_(options),
+      published_(prometheus::BuildCounter()
+                     .Name("herald_status_changes_published_total")
+                     .Help("State changes put on the status topic (again after a failure)")
+                     .Register(registry)
+                     .Add({})),
+      failures_(prometheus::BuildCounter()
+                    .Name("herald_status_publish_failures_total")
+                    .Help("Batches of state changes that could not be published or "
+                          "acknowledged and wait to be published again")
+                    .Register(registry)
+                    .Add({})) {}
+
+StatusPublisher::~StatusPublisher() { Stop(); }
+
+absl::StatusOr<int> StatusPublisher::PublishOnce() {
+  absl::StatusOr<std::vector<store::StatusChange>> changes =
+      store_.ListStatusOutbox(options_.max_batch);
+  if (!changes.ok()) return changes.status();
+  if (changes->empty()) return 0;
+  absl::Status status = publish_(*changes);
+  if (status.ok()) status = store_.AckStatusOutbox(changes->back().sequence);
+  if (!status.ok()) {
+    failures_.Increment();
+    return status;
+  }
+  published_.Increment(static_cast<double>(changes->size()));
+  return static_cast<int>(changes->size());
+}
+
+void StatusPublisher::Start() {
+  std::lock_guard lock(mu_);
+  if (worker_.joinable() || stopping_) return;
+  worker_ = std::thread([this] { Loop(); });
+}
+
+void StatusPublisher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+  // What the last moments changed; a failure leaves it for the next start.
+  const auto deadline = std::chrono::steady_clock::now() + options_.stop_drain;
+  while (std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<int> sent = PublishOnce();
+    if (!sent.ok()) {
+      spdlog::warn(
+          "msg=\"state changes left in the status outbox; published at the next start\" "
+          "error=\"{}\"",
+          sent.status().ToString());
+      return;
+    }
+    if (*sent == 0) return;
+  }
+}
+
+void StatusPublisher::Loop() {
+  std::chrono::milliseconds backoff = options_.retry_wait;
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+    }
+    absl::StatusOr<int> sent = PublishOnce();
+    std::chrono::milliseconds wait = options_.idle_wait;
+    if (!sent.ok()) {
+      spdlog::warn("msg=\"publishing state changes failed; will retry\" wait_ms={} error=\"{}\"",
+                   backoff.count(), sent.status().ToString());
+      wait = backoff;
+      backoff = std::min(backoff * 2, options_.max_retry_wait);
+    } else {
+      backoff = options_.retry_wait;
+      if (*sent == options_.max_batch) continue;  // more may be waiting
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, wait, [this] { return stopping_; });
+  }
+}
+
+}  // namespace herald::tracking

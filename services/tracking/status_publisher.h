@@ -1,0 +1,71 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/store/store.h"
+
+namespace herald::tracking {
+
+/// Puts every state change in the store's status outbox on the status topic, in the
+/// order they were stored, at least once: a batch is acknowledged to the store (and
+/// forgotten there) only after `publish` said the topic has all of it. A crash or a
+/// broker outage means the batch is published again later, never that a change is
+/// lost.
+class StatusPublisher {
+ public:
+  /// Returns OK only when every change is durably on the topic.
+  using Publish = std::function<absl::Status(const std::vector<store::StatusChange>&)>;
+
+  struct Options {
+    /// Changes per publish.
+    int max_batch = 500;
+    /// How long the worker sleeps when the outbox was empty and nobody woke it.
+    std::chrono::milliseconds idle_wait{200};
+    /// After a failure; doubles with each further failure, up to max_retry_wait.
+    std::chrono::milliseconds retry_wait{500};
+    std::chrono::milliseconds max_retry_wait{30'000};
+    /// How long Stop may go on publishing the last changes.
+    std::chrono::milliseconds stop_drain{5'000};
+  };
+
+  StatusPublisher(store::NotificationStore& store, Publish publish, prometheus::Registry& registry,
+                  Options options);
+  StatusPublisher(const StatusPublisher&) = delete;
+  StatusPublisher& operator=(const StatusPublisher&) = delete;
+  ~StatusPublisher();
+
+  /// Publishes one batch from the outbox and acknowledges it; returns how many
+  /// changes went out (0: the outbox is empty).
+  absl::StatusOr<int> PublishOnce();
+
+  void Start();
+  /// Joins the worker, then publishes what the outbox holds for up to stop_drain;
+  /// what is left stays in the outbox for the next start. Idempotent.
+  void Stop();
+
+ private:
+  void Loop();
+
+  store::NotificationStore& store_;
+  const Publish publish_;
+  const Options options_;
+  prometheus::Counter& published_;
+  prometheus::Counter& failures_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace herald::tracking
