@@ -208,11 +208,11 @@ struct Receipt {
 /// What a receipt did.
 struct ReceiptResult {
   enum class Outcome {
-    kApplied,         // the notification moved on
-    kIgnored,         // already as far or further (a repeat, or late)
-    kUnknownMessage,  // no attempt has that provider id (yet)
+    kApplied,  // the notification moved on
+    kIgnored,  // already as far or further (a repeat, or late)
+    kHeld,     // no attempt has that provider id yet: applied when one does
   };
-  Outcome outcome = Outcome::kUnknownMessage;
+  Outcome outcome = Outcome::kHeld;
   std::string notification_id;
   std::string customer_id;
   core::NotificationState state = core::NotificationState::kSent;
@@ -318,7 +318,9 @@ class NotificationStore {
   /// never overwrites "delivered", and the same receipt twice changes nothing). A
   /// failure with channels left queues the notification on the next one at once; a
   /// BOUNCED receipt suppresses the channel in the customer's profile in the same
-  /// transaction.
+  /// transaction. A receipt for a provider id no attempt has yet (the provider called
+  /// back before the hand-off's result was recorded) is held for a day and applied
+  /// when RecordAttempts records that id.
   virtual absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) = 0;
 
   /// When the earliest QUEUED notification on `channels` is due; nullopt when none.

@@ -123,11 +123,13 @@ ReceiptReply ReceiptHandler::Apply(std::string_view form, const store::Receipt& 
       receipts_.Add({{"form", std::string(form)}, {"result", "ignored"}}).Increment();
       return Reply(200, core::StrCat("ignored: ", result->notification_id, " is already ",
                                      core::Name(result->state), "\n"));
-    case store::ReceiptResult::Outcome::kUnknownMessage:
+    case store::ReceiptResult::Outcome::kHeld:
       break;
   }
-  receipts_.Add({{"form", std::string(form)}, {"result", "unknown"}}).Increment();
-  return Reply(404, core::StrCat("no message with id \"", receipt.provider_message_id, "\"\n"));
+  // Most likely the provider called back before the hand-off's result was recorded.
+  receipts_.Add({{"form", std::string(form)}, {"result", "held"}}).Increment();
+  return Reply(202, core::StrCat("held: no message has id \"", receipt.provider_message_id,
+                                 "\" yet; applied when its hand-off is recorded (kept 24h)\n"));
 }
 
 ReceiptReply ReceiptHandler::Generic(const ReceiptRequest& request) {

@@ -204,7 +204,10 @@ CREATE TABLE state_changes (
 );
 CREATE INDEX state_changes_by_notification ON state_changes (notification_id, change_time_us);
 )sql"},
-      {5, "status outbox: state changes waiting for the status topic", R"sql(
+      {5,
+       "status outbox: state changes waiting for the status topic; receipts that came before "
+       "their hand-off was recorded",
+       R"sql(
 -- Every state change from the policy's decision on, in the order it was stored, until
 -- the status topic has it (then the row is deleted). seq never repeats.
 CREATE TABLE status_outbox (
@@ -219,6 +222,18 @@ CREATE TABLE status_outbox (
   attempt             INTEGER NOT NULL,   -- 0: before the first hand-off
   provider_message_id TEXT NOT NULL
 );
+
+-- A provider may call back before the hand-off's result (with the provider's id) is
+-- recorded: such a receipt is held here and applied when it is; kept for a day.
+CREATE TABLE early_receipts (
+  channel             TEXT NOT NULL,
+  provider_message_id TEXT NOT NULL,
+  state               TEXT NOT NULL,
+  receipt_time_us     INTEGER NOT NULL,
+  detail              TEXT NOT NULL
+);
+CREATE INDEX early_receipts_by_provider_id ON early_receipts (provider_message_id);
+CREATE INDEX early_receipts_by_time ON early_receipts (receipt_time_us);
 )sql"},
   };
   return kMigrations;

@@ -457,6 +457,11 @@ absl::Status RecordChange(Db& db, const ChangeRow& c, bool history, bool outbox)
       .Run();
 }
 
+// Applies the receipts held for a provider id, now that an attempt has it; a held
+// receipt counts from `recorded` at the earliest, so the history stays in order.
+absl::Status ApplyEarlyReceipts(Db& db, core::Channel channel, std::string_view provider_id,
+                                core::Time recorded, bool outbox);
+
 }  // namespace
 
 absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time update_time,
@@ -723,23 +728,27 @@ absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u, bool outbox) {
                          .provider_message_id = u.provider_message_id},
                         /*history=*/true, outbox);
   if (!status.ok()) return status;
+  if (!u.address_rejected && u.provider_message_id.empty()) return true;
+  // The attempt's channel: the one it was on, not the next one it may move to.
+  auto channel =
+      db.Prepare("SELECT channel FROM attempts WHERE notification_id = ?1 AND number = ?2");
+  if (!channel.ok()) return channel.status();
+  absl::StatusOr<bool> found =
+      (*channel)->Bind(1, u.notification_id).Bind(2, static_cast<int64_t>(u.attempt)).Step();
+  if (!found.ok()) return found.status();
+  const std::optional<core::Channel> attempt_channel =
+      *found ? core::ParseChannel((*channel)->ColumnText(0)) : std::nullopt;
+  channel->reset();
+  if (!attempt_channel) return absl::DataLossError("a stored attempt's channel is not understood");
   if (u.address_rejected) {
-    // The attempt's channel: the one it was on, not the next one it may move to.
-    auto channel =
-        db.Prepare("SELECT channel FROM attempts WHERE notification_id = ?1 AND number = ?2");
-    if (!channel.ok()) return channel.status();
-    absl::StatusOr<bool> found =
-        (*channel)->Bind(1, u.notification_id).Bind(2, static_cast<int64_t>(u.attempt)).Step();
-    if (!found.ok()) return found.status();
-    std::optional<core::Channel> bounced =
-        *found ? core::ParseChannel((*channel)->ColumnText(0)) : std::nullopt;
-    channel->reset();
-    if (bounced) {
-      status = SuppressBouncedChannel(
-          db, customer_id, *bounced,
-          core::StrCat("hard bounce of ", u.notification_id, ": ", u.detail), u.end_time);
-      if (!status.ok()) return status;
-    }
+    status = SuppressBouncedChannel(
+        db, customer_id, *attempt_channel,
+        core::StrCat("hard bounce of ", u.notification_id, ": ", u.detail), u.end_time);
+    if (!status.ok()) return status;
+  }
+  if (!u.provider_message_id.empty()) {
+    status = ApplyEarlyReceipts(db, *attempt_channel, u.provider_message_id, u.end_time, outbox);
+    if (!status.ok()) return status;
   }
   return true;
 }
@@ -804,6 +813,26 @@ absl::StatusOr<std::vector<core::StateChange>> SelectStateChanges(
 
 namespace {
 
+constexpr std::chrono::hours kHoldReceiptsFor{24};
+
+absl::Status HoldReceipt(Db& db, const Receipt& receipt) {
+  auto prune = db.Prepare("DELETE FROM early_receipts WHERE receipt_time_us < ?1");
+  if (!prune.ok()) return prune.status();
+  absl::Status status = (*prune)->Bind(1, ToMicros(receipt.time - kHoldReceiptsFor)).Run();
+  if (!status.ok()) return status;
+  auto insert = db.Prepare(
+      "INSERT INTO early_receipts (channel, provider_message_id, state, receipt_time_us, detail)"
+      " VALUES (?1, ?2, ?3, ?4, ?5)");
+  if (!insert.ok()) return insert.status();
+  return (*insert)
+      ->Bind(1, core::Name(receipt.channel))
+      .Bind(2, receipt.provider_message_id)
+      .Bind(3, core::Name(receipt.state))
+      .Bind(4, ToMicros(receipt.time))
+      .Bind(5, receipt.detail)
+      .Run();
+}
+
 // How far a notification has come after its hand-off; receipts only move it forward.
 int Progress(core::NotificationState state) {
   switch (state) {
@@ -832,7 +861,12 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bo
   absl::StatusOr<bool> found =
       (*find)->Bind(1, receipt.provider_message_id).Bind(2, core::Name(receipt.channel)).Step();
   if (!found.ok()) return found.status();
-  if (!*found) return result;  // unknown
+  if (!*found) {
+    find->reset();
+    absl::Status held = HoldReceipt(db, receipt);
+    if (!held.ok()) return held;
+    return result;  // held
+  }
   const Statement& r = **find;
   result.notification_id = r.ColumnText(0);
   result.customer_id = r.ColumnText(5);
@@ -901,6 +935,42 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bo
   result.state = next;
   return result;
 }
+
+namespace {
+
+absl::Status ApplyEarlyReceipts(Db& db, core::Channel channel, std::string_view provider_id,
+                                core::Time recorded, bool outbox) {
+  auto query = db.Prepare(
+      "DELETE FROM early_receipts WHERE provider_message_id = ?1 AND channel = ?2"
+      " RETURNING state, receipt_time_us, detail");
+  if (!query.ok()) return query.status();
+  std::vector<Receipt> held;
+  absl::Status status =
+      (*query)->Bind(1, provider_id).Bind(2, core::Name(channel)).ForEachRow([&](Statement& r) {
+        auto state = core::ParseNotificationState(r.ColumnText(0));
+        if (!state) {
+          return absl::DataLossError("a held receipt is not understood");
+        }
+        held.push_back({.channel = channel,
+                        .provider_message_id = std::string(provider_id),
+                        .state = *state,
+                        .time = FromMicros(r.ColumnInt(1)),
+                        .detail = r.ColumnText(2)});
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  std::stable_sort(held.begin(), held.end(),
+                   [](const Receipt& a, const Receipt& b) { return a.time < b.time; });
+  for (Receipt& receipt : held) {
+    receipt.time = std::max(receipt.time, recorded);
+    receipt.detail = core::StrCat(receipt.detail, " (held until the hand-off was recorded)");
+    absl::StatusOr<ReceiptResult> applied = ApplyReceiptRow(db, receipt, outbox);
+    if (!applied.ok()) return applied.status();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<StatusChange>> SelectStatusOutbox(Db& db, int limit) {
   auto query = db.Prepare(

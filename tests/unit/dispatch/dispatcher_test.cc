@@ -36,6 +36,7 @@ class ScriptedConnector final : public connectors::Connector {
   explicit ScriptedConnector(Channel channel) : channel_(channel) {}
   Channel channel() const override { return channel_; }
   SendResult Send(const Delivery& d) override {
+    if (during_send) during_send(d);
     std::lock_guard lock(mu_);
     seen_.push_back(d);
     if (script_.empty()) {
@@ -63,6 +64,8 @@ class ScriptedConnector final : public connectors::Connector {
     std::lock_guard lock(mu_);
     return seen_;
   }
+  /// Runs inside Send, before it answers (e.g. a provider calling back early).
+  std::function<void(const Delivery&)> during_send;
 
  private:
   const Channel channel_;
@@ -370,8 +373,36 @@ TEST_F(ReceiptsTest, ReceiptsMoveANotificationForwardOnlyAndOnce) {
   EXPECT_EQ(handler_->Generic(Signed("not json")).status, 400);
   EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "lost"})")).body,
             "status: \"lost\" is not sent, delivered, undelivered or failed\n");
-  EXPECT_EQ(handler_->Generic(Signed(R"({"id": "nope", "status": "delivered"})")).status, 404);
+  tracking::ReceiptReply held = handler_->Generic(Signed(R"({"id": "nope", "status": "failed"})"));
+  EXPECT_EQ(held.status, 202);
+  EXPECT_EQ(held.body,
+            "held: no message has id \"nope\" yet; applied when its hand-off is recorded (kept "
+            "24h)\n");
   EXPECT_EQ(Get(id).state, NotificationState::kDelivered);
+}
+
+TEST_F(ReceiptsTest, AReceiptBeforeTheHandOffIsRecordedIsHeldAndThenApplied) {
+  const std::string id = Queue(1)[0];
+  auto dispatcher = Make();
+  // The provider calls back while the send is still in hand: first "delivered", then
+  // "sent" (out of order), both before the dispatcher has recorded the id p-1.
+  sms_.during_send = [&](const Delivery&) {
+    EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "delivered"})")).status, 202);
+    EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "sent"})")).status, 202);
+  };
+  ASSERT_EQ(*dispatcher->RunOnce(), 1);
+  const core::Notification n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kDelivered);
+  ASSERT_GE(n.history.size(), 2u);
+  EXPECT_EQ(n.history[n.history.size() - 2].state, NotificationState::kSent);
+  EXPECT_EQ(n.history.back().state, NotificationState::kDelivered);
+  EXPECT_EQ(n.history.back().detail,
+            "receipt: sms provider: delivered (held until the hand-off was recorded)");
+  EXPECT_GE(n.history.back().change_time, n.history[n.history.size() - 2].change_time);
+
+  // Applied once: the held receipts are gone, and a repeat now is just a repeat.
+  EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "delivered"})")).body,
+            "ignored: " + id + " is already DELIVERED\n");
 }
 
 TEST_F(ReceiptsTest, AnUndeliveredSmsGoesOnByEmailAndABouncedNumberIsSuppressed) {
