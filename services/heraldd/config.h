@@ -113,9 +113,9 @@ struct Config {
     int max_batch = 100;
     std::string unsubscribe_base_url;
   };
-  /// Provider delivery receipts on the HTTP port: /receipts/sms (generic JSON, signed
-  /// with generic_secret) and /receipts/twilio (signed with the Twilio auth token, for
-  /// the callback URL as the provider calls it).
+  /// Delivery receipts on the HTTP port: /receipts/sms and /receipts/email (generic
+  /// JSON, signed with generic_secret) and /receipts/twilio (signed with the Twilio auth
+  /// token, for the callback URL as the provider calls it).
   struct Receipts {
     std::string generic_secret;
     std::string twilio_public_url;

@@ -110,6 +110,8 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
        [r = d->receipts_.get()](const tracking::ReceiptRequest& q) { return r->Generic(q); }},
       {"/receipts/twilio",
        [r = d->receipts_.get()](const tracking::ReceiptRequest& q) { return r->Twilio(q); }},
+      {"/receipts/email",
+       [r = d->receipts_.get()](const tracking::ReceiptRequest& q) { return r->Email(q); }},
   };
   auto http =
       api::AdminHttpServer::Start(config.server.http_listen.host, config.server.http_listen.port,

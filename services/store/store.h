@@ -198,7 +198,10 @@ struct AttemptUpdate {
 /// A provider's word on a message it accepted: delivered, or not after all.
 struct Receipt {
   core::Channel channel = core::Channel::kSms;
+  /// Which message: the provider's id for it, or (when set) the notification's id,
+  /// meaning its latest attempt on `channel` (an email bounce names the Message-ID).
   std::string provider_message_id;
+  std::string notification_id = {};
   /// SENT, DELIVERED, FAILED or BOUNCED.
   core::NotificationState state = core::NotificationState::kDelivered;
   core::Time time;
@@ -208,9 +211,11 @@ struct Receipt {
 /// What a receipt did.
 struct ReceiptResult {
   enum class Outcome {
-    kApplied,  // the notification moved on
-    kIgnored,  // already as far or further (a repeat, or late)
-    kHeld,     // no attempt has that provider id yet: applied when one does
+    kApplied,         // the notification moved on
+    kIgnored,         // already as far or further (a repeat, or late)
+    kHeld,            // no attempt has that provider id yet: applied when one does
+    kInFlight,        // by notification id: its attempt is still in hand; try later
+    kUnknownMessage,  // by notification id: no attempt on that channel
   };
   Outcome outcome = Outcome::kHeld;
   std::string notification_id;
@@ -320,7 +325,8 @@ class NotificationStore {
   /// BOUNCED receipt suppresses the channel in the customer's profile in the same
   /// transaction. A receipt for a provider id no attempt has yet (the provider called
   /// back before the hand-off's result was recorded) is held for a day and applied
-  /// when RecordAttempts records that id.
+  /// when RecordAttempts records that id. A receipt by notification id applies to its
+  /// latest attempt on the receipt's channel.
   virtual absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) = 0;
 
   /// When the earliest QUEUED notification on `channels` is due; nullopt when none.

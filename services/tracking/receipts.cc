@@ -1,6 +1,5 @@
 #include "services/tracking/receipts.h"
 
-#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -123,6 +122,15 @@ ReceiptReply ReceiptHandler::Apply(std::string_view form, const store::Receipt& 
       receipts_.Add({{"form", std::string(form)}, {"result", "ignored"}}).Increment();
       return Reply(200, core::StrCat("ignored: ", result->notification_id, " is already ",
                                      core::Name(result->state), "\n"));
+    case store::ReceiptResult::Outcome::kInFlight:
+      receipts_.Add({{"form", std::string(form)}, {"result", "in_flight"}}).Increment();
+      return Reply(503,
+                   core::StrCat(result->notification_id,
+                                " is still being handed off; send the receipt again shortly\n"));
+    case store::ReceiptResult::Outcome::kUnknownMessage:
+      receipts_.Add({{"form", std::string(form)}, {"result", "unknown"}}).Increment();
+      return Reply(404, core::StrCat("no ", core::Name(receipt.channel), " message for \"",
+                                     receipt.notification_id, "\"\n"));
     case store::ReceiptResult::Outcome::kHeld:
       break;
   }
@@ -132,27 +140,39 @@ ReceiptReply ReceiptHandler::Apply(std::string_view form, const store::Receipt& 
                                  "\" yet; applied when its hand-off is recorded (kept 24h)\n"));
 }
 
-ReceiptReply ReceiptHandler::Generic(const ReceiptRequest& request) {
+std::optional<ReceiptReply> ReceiptHandler::ReadSignedJson(std::string_view form,
+                                                           const ReceiptRequest& request,
+                                                           google::protobuf::Struct& body) {
   const std::string signature = Header(request, "x-herald-signature");
   if (options_.generic_secret.empty() || signature.empty() ||
       !SameSecret(signature, "sha256=" + HmacSha256Hex(options_.generic_secret, request.body))) {
-    receipts_.Add({{"form", "generic"}, {"result", "unauthenticated"}}).Increment();
+    receipts_.Add({{"form", std::string(form)}, {"result", "unauthenticated"}}).Increment();
     return Reply(401, "missing or wrong X-Herald-Signature\n");
   }
-  google::protobuf::Struct body;
   if (!google::protobuf::util::JsonStringToMessage(request.body, &body).ok()) {
     return Reply(400, "the body is not a JSON object\n");
   }
-  auto text = [&](const std::string& name) -> std::string {
-    auto it = body.fields().find(name);
-    return it != body.fields().end() && it->second.has_string_value() ? it->second.string_value()
-                                                                      : "";
-  };
+  return std::nullopt;
+}
+
+namespace {
+
+std::string TextField(const google::protobuf::Struct& body, const std::string& name) {
+  auto it = body.fields().find(name);
+  return it != body.fields().end() && it->second.has_string_value() ? it->second.string_value()
+                                                                    : "";
+}
+
+}  // namespace
+
+ReceiptReply ReceiptHandler::Generic(const ReceiptRequest& request) {
+  google::protobuf::Struct body;
+  if (auto refused = ReadSignedJson("generic", request, body)) return *refused;
   store::Receipt receipt;
   receipt.channel = core::Channel::kSms;
-  receipt.provider_message_id = text("id");
+  receipt.provider_message_id = TextField(body, "id");
   if (receipt.provider_message_id.empty()) return Reply(400, "id: must be set\n");
-  const std::string status = text("status");
+  const std::string status = TextField(body, "status");
   std::optional<core::NotificationState> state = StateOf(status);
   if (!state) {
     if (status == "queued" || status == "accepted" || status == "sending") {
@@ -163,10 +183,47 @@ ReceiptReply ReceiptHandler::Generic(const ReceiptRequest& request) {
   }
   receipt.state = *state;
   receipt.time = clock_.Now();
+  const std::string error = TextField(body, "error");
   receipt.detail =
-      core::StrCat("sms provider: ", status,
-                   text("error").empty() ? "" : core::StrCat(" (", text("error"), ")"));
+      core::StrCat("sms provider: ", status, error.empty() ? "" : core::StrCat(" (", error, ")"));
   return Apply("generic", receipt);
+}
+
+ReceiptReply ReceiptHandler::Email(const ReceiptRequest& request) {
+  google::protobuf::Struct body;
+  if (auto refused = ReadSignedJson("email", request, body)) return *refused;
+  // <NOTIFICATION_ID@domain>, as the email connector sets it.
+  const std::string given = TextField(body, "message_id");
+  std::string_view message_id = given;
+  if (message_id.size() >= 2 && message_id.front() == '<' && message_id.back() == '>') {
+    message_id = message_id.substr(1, message_id.size() - 2);
+  }
+  const size_t at = message_id.find('@');
+  if (at == 0 || at == std::string_view::npos) {
+    return Reply(400, core::StrCat("message_id: \"", given,
+                                   "\" is not a Message-ID (<NOTIFICATION_ID@domain>)\n"));
+  }
+  store::Receipt receipt;
+  receipt.channel = core::Channel::kEmail;
+  receipt.notification_id = std::string(message_id.substr(0, at));
+  const std::string status = TextField(body, "status");
+  if (status == "bounced") {
+    receipt.state = core::NotificationState::kBounced;  // the address does not exist
+  } else if (status == "delivered") {
+    receipt.state = core::NotificationState::kDelivered;
+  } else if (status == "failed") {
+    receipt.state = core::NotificationState::kFailed;  // e.g. a full mailbox, refused content
+  } else if (status == "delayed") {
+    return Reply(200, "ignored: nothing new\n");
+  } else {
+    return Reply(400, core::StrCat("status: \"", status,
+                                   "\" is not delivered, delayed, failed or bounced\n"));
+  }
+  receipt.time = clock_.Now();
+  const std::string error = TextField(body, "error");
+  receipt.detail =
+      core::StrCat("email: ", status, error.empty() ? "" : core::StrCat(" (", error, ")"));
+  return Apply("email", receipt);
 }
 
 ReceiptReply ReceiptHandler::Twilio(const ReceiptRequest& request) {

@@ -1,11 +1,14 @@
 #pragma once
 
+#include <google/protobuf/struct.pb.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "services/core/clock.h"
 #include "services/store/store.h"
@@ -24,17 +27,23 @@ struct ReceiptReply {
   std::string body;
 };
 
-/// Delivery receipts from SMS providers, in two forms:
-///  - generic JSON (POST /receipts/sms): {"id": provider message id, "status":
+/// Delivery receipts, in three forms:
+///  - generic JSON for SMS (POST /receipts/sms): {"id": provider message id, "status":
 ///    "sent" | "delivered" | "undelivered" | "failed", "error": "..."}, signed with
 ///    "X-Herald-Signature: sha256=HEX" = HMAC-SHA256(secret, body);
 ///  - Twilio's status callback (POST /receipts/twilio): form MessageSid, MessageStatus,
 ///    ErrorCode, signed with X-Twilio-Signature = base64(HMAC-SHA1(auth token, the
-///    public URL followed by every parameter name and value in name order)).
+///    public URL followed by every parameter name and value in name order));
+///  - generic JSON for email (POST /receipts/email), e.g. from a bounce processor or an
+///    email provider's webhook: {"message_id": "<NOTIFICATION_ID@domain>", "status":
+///    "delivered" | "delayed" | "failed" | "bounced", "error": "..."}, signed as the
+///    SMS form. "bounced" (the address does not exist) suppresses email for the
+///    customer; "failed" moves on to the next channel.
 /// Unsigned or wrongly signed receipts get 401 and change nothing; malformed ones 400
-/// naming what is wrong; an id no attempt has 404 (the provider may retry).
-/// Receipts only move a notification forward, so a repeat or a late one is harmless
-/// (200, "ignored").
+/// naming what is wrong. A provider id no attempt has yet is held (202) and applied
+/// when the hand-off's result records it; an email whose hand-off is still in hand gets
+/// 503 (send again), one never attempted 404. Receipts only move a notification
+/// forward, so a repeat or a late one is harmless (200, "ignored").
 class ReceiptHandler {
  public:
   struct Options {
@@ -48,8 +57,12 @@ class ReceiptHandler {
 
   ReceiptReply Generic(const ReceiptRequest& request);
   ReceiptReply Twilio(const ReceiptRequest& request);
+  ReceiptReply Email(const ReceiptRequest& request);
 
  private:
+  /// A reply when the request is not signed with the generic secret or not JSON.
+  std::optional<ReceiptReply> ReadSignedJson(std::string_view form, const ReceiptRequest& request,
+                                             google::protobuf::Struct& body);
   ReceiptReply Apply(std::string_view form, const store::Receipt& receipt);
 
   store::Store& store_;

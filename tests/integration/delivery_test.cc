@@ -188,6 +188,17 @@ TEST_F(DeliveryTest, EmailAndSmsArriveAndTheNotificationSaysSo) {
   auto forged = http.Post("/receipts/sms", receipt, "application/json");
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 401);
+
+  // A bounce processor reports bob's mailbox gone, naming the Message-ID: BOUNCED.
+  const std::string bounce = R"({"message_id": ")" + headers.at("Message-ID").string_value() +
+                             R"(", "status": "bounced", "error": "5.1.1 user unknown"})";
+  auto bounced =
+      http.Post("/receipts/email",
+                {{"X-Herald-Signature", "sha256=" + tracking::HmacSha256Hex("s3cret", bounce)}},
+                bounce, "application/json");
+  ASSERT_TRUE(bounced);
+  EXPECT_EQ(bounced->status, 200) << bounced->body;
+  EXPECT_EQ(Get("ord-2", "bob").state(), v1::NOTIFICATION_STATE_BOUNCED);
 }
 
 TEST_F(DeliveryTest, OperationsWatchEveryChangeAsItHappens) {

@@ -851,18 +851,28 @@ int Progress(core::NotificationState state) {
 
 absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bool outbox) {
   ReceiptResult result;
-  auto find = db.Prepare(
+  const bool by_notification = !receipt.notification_id.empty();
+  auto find = db.Prepare(core::StrCat(
       "SELECT a.notification_id, a.number, n.attempt_count, n.state, n.fallback_channels,"
-      " n.customer_id"
-      " FROM attempts a JOIN notifications n ON n.notification_id = a.notification_id"
-      " WHERE a.provider_message_id = ?1 AND a.channel = ?2"
-      " ORDER BY a.start_time_us DESC LIMIT 1");  // a provider that reuses ids: the latest
+      " n.customer_id, a.provider_message_id"
+      " FROM attempts a JOIN notifications n ON n.notification_id = a.notification_id WHERE ",
+      by_notification ? "a.notification_id = ?1" : "a.provider_message_id = ?1",
+      " AND a.channel = ?2",
+      // By provider id: a provider that reuses ids means the latest.
+      by_notification ? " ORDER BY a.number DESC" : " ORDER BY a.start_time_us DESC", " LIMIT 1"));
   if (!find.ok()) return find.status();
   absl::StatusOr<bool> found =
-      (*find)->Bind(1, receipt.provider_message_id).Bind(2, core::Name(receipt.channel)).Step();
+      (*find)
+          ->Bind(1, by_notification ? receipt.notification_id : receipt.provider_message_id)
+          .Bind(2, core::Name(receipt.channel))
+          .Step();
   if (!found.ok()) return found.status();
   if (!*found) {
     find->reset();
+    if (by_notification) {
+      result.outcome = ReceiptResult::Outcome::kUnknownMessage;
+      return result;
+    }
     absl::Status held = HoldReceipt(db, receipt);
     if (!held.ok()) return held;
     return result;  // held
@@ -870,6 +880,7 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bo
   const Statement& r = **find;
   result.notification_id = r.ColumnText(0);
   result.customer_id = r.ColumnText(5);
+  const std::string provider_message_id = r.ColumnText(6);
   const int64_t number = r.ColumnInt(1);
   const int64_t latest = r.ColumnInt(2);
   auto current = core::ParseNotificationState(r.ColumnText(3));
@@ -880,6 +891,10 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bo
   find->reset();
   if (!current) return absl::DataLossError("a stored notification state is not understood");
   result.state = *current;
+  if (number == latest && *current == core::NotificationState::kSending) {
+    result.outcome = ReceiptResult::Outcome::kInFlight;
+    return result;
+  }
   // Only about the latest attempt, and only forward.
   if (number != latest || Progress(receipt.state) <= Progress(*current) ||
       Progress(*current) == 0) {
@@ -921,7 +936,7 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bo
                          .reason = {},
                          .detail = detail,
                          .attempt = number,
-                         .provider_message_id = receipt.provider_message_id},
+                         .provider_message_id = provider_message_id},
                         /*history=*/true, outbox);
   if (!status.ok()) return status;
   if (receipt.state == core::NotificationState::kBounced) {

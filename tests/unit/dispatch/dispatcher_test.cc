@@ -447,6 +447,54 @@ TEST_F(ReceiptsTest, AnUndeliveredSmsGoesOnByEmailAndABouncedNumberIsSuppressed)
   EXPECT_EQ(handler_->Twilio(unknown).status, 401);
 }
 
+TEST_F(ReceiptsTest, AnEmailBounceNamesTheMessageIdAndSuppressesEmail) {
+  const std::string id = Queue(1)[0];
+  auto dispatcher = Make();
+  sms_.Then(SendOutcome::kPermanent, "HTTP 400: no SMS for this number");
+  const std::string message_id = "<" + id + "@herald.example>";
+  auto receipt = [&](const std::string& status) {
+    return Signed(R"({"message_id": ")" + message_id + R"(", "status": ")" + status +
+                  R"(", "error": "550 5.1.1 no such user"})");
+  };
+  // While the email is in hand, the receipt is too early: try again.
+  email_.during_send = [&](const Delivery&) {
+    tracking::ReceiptReply early = handler_->Email(receipt("delivered"));
+    EXPECT_EQ(early.status, 503);
+    EXPECT_EQ(early.body, id + " is still being handed off; send the receipt again shortly\n");
+  };
+  ASSERT_EQ(*dispatcher->RunOnce(), 1);  // SMS refused: QUEUED on EMAIL
+  ASSERT_EQ(*dispatcher->RunOnce(), 1);
+  ASSERT_EQ(Get(id).state, NotificationState::kSent);
+  email_.during_send = nullptr;
+
+  tracking::ReceiptReply bounced = handler_->Email(receipt("bounced"));
+  EXPECT_EQ(bounced.status, 200) << bounced.body;
+  EXPECT_EQ(bounced.body, "applied: " + id + " is BOUNCED\n");
+  const core::Notification n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kBounced);
+  EXPECT_EQ(n.history.back().detail, "receipt: email: bounced (550 5.1.1 no such user)");
+  absl::StatusOr<core::Profile> anna = store_->GetProfile("anna");
+  ASSERT_TRUE(anna.ok());
+  ASSERT_EQ(anna->suppressions.size(), 1u);
+  EXPECT_EQ(anna->suppressions[0].channel, Channel::kEmail);
+  EXPECT_EQ(anna->suppressions[0].reason, core::SuppressionReason::kHardBounce);
+  EXPECT_EQ(handler_->Email(receipt("delivered")).body, "ignored: " + id + " is already BOUNCED\n");
+
+  // Refused, and nothing changed: unsigned, not a Message-ID, a status it does not
+  // know, a notification never sent by email.
+  tracking::ReceiptRequest unsigned_request = receipt("delivered");
+  unsigned_request.headers.clear();
+  EXPECT_EQ(handler_->Email(unsigned_request).status, 401);
+  EXPECT_EQ(handler_->Email(Signed(R"({"message_id": "n-1", "status": "delivered"})")).body,
+            "message_id: \"n-1\" is not a Message-ID (<NOTIFICATION_ID@domain>)\n");
+  EXPECT_EQ(handler_->Email(receipt("opened")).status, 400);
+  tracking::ReceiptReply unknown =
+      handler_->Email(Signed(R"({"message_id": "<n-0@herald.example>", "status": "delivered"})"));
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, "no EMAIL message for \"n-0\"\n");
+  EXPECT_EQ(Get(id).state, NotificationState::kBounced);
+}
+
 class StatusOutboxTest : public DispatcherTest {
  protected:
   StatusOutboxTest() { status_outbox_ = true; }
