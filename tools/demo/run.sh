@@ -22,7 +22,8 @@ trap cleanup EXIT
 pids+=($!)
 /usr/bin/python3 tools/demo/sms_sink.py --dir "$demo/sms" --port 8025 &
 pids+=($!)
-$R/services/heraldd/heraldd --config deploy/local/heraldd.yaml &
+# Its log goes to the terminal and to a file, for the embedded broker's address.
+$R/services/heraldd/heraldd --config deploy/local/heraldd.yaml 2> >(tee "$demo/heraldd.log" >&2) &
 heraldd=$!
 pids+=($heraldd)
 
@@ -52,6 +53,17 @@ for n in json.load(sys.stdin).get("notifications", []):
     channel = n.get("channel", "").replace("CHANNEL_", "")
     print("%-6s %-22s %-6s %-10s %s" % (n["customer_id"], n.get("template_name", "-"), channel,
                                        state, n.get("decision", {}).get("reason", "")))'
+bootstrap=$(grep -o 'bootstrap=[^ ]*' "$demo/heraldd.log" | head -1 | cut -d= -f2)
+echo "== every state change on the status topic (kcat -b $bootstrap -C -t herald.delivery-status)"
+kcat -b "$bootstrap" -C -t herald.delivery-status -e -q -f '%s\n' | /usr/bin/python3 -c '
+import json, sys
+changes = sorted((json.loads(line) for line in sys.stdin if line.strip()),
+                 key=lambda c: int(c["sequence"]))
+for c in changes:
+    name = lambda s: c.get(s, "").replace("NOTIFICATION_STATE_", "")
+    print("%4s %-6s %-22s %-9s > %-9s %-6s %s" % (c["sequence"], c["customer_id"], c["template_name"],
+          name("previous_state"), name("state"), c.get("channel", "").replace("CHANNEL_", ""),
+          c.get("detail", "")[:60]))'
 echo "== mail is in $demo/mail (.eml and parsed .json), SMS in $demo/sms"
 echo "   $H explain NOTIFICATION_ID, $H deliveries get NOTIFICATION_ID --part text"
 echo "== heraldd runs; Ctrl-C stops it"

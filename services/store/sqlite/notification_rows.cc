@@ -736,18 +736,19 @@ absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u, bool outbox) {
   absl::StatusOr<bool> found =
       (*channel)->Bind(1, u.notification_id).Bind(2, static_cast<int64_t>(u.attempt)).Step();
   if (!found.ok()) return found.status();
-  const std::optional<core::Channel> attempt_channel =
+  const std::optional<core::Channel> parsed =
       *found ? core::ParseChannel((*channel)->ColumnText(0)) : std::nullopt;
   channel->reset();
-  if (!attempt_channel) return absl::DataLossError("a stored attempt's channel is not understood");
+  if (!parsed) return absl::DataLossError("a stored attempt's channel is not understood");
+  const core::Channel attempt_channel = *parsed;
   if (u.address_rejected) {
     status = SuppressBouncedChannel(
-        db, customer_id, *attempt_channel,
+        db, customer_id, attempt_channel,
         core::StrCat("hard bounce of ", u.notification_id, ": ", u.detail), u.end_time);
     if (!status.ok()) return status;
   }
   if (!u.provider_message_id.empty()) {
-    status = ApplyEarlyReceipts(db, *attempt_channel, u.provider_message_id, u.end_time, outbox);
+    status = ApplyEarlyReceipts(db, attempt_channel, u.provider_message_id, u.end_time, outbox);
     if (!status.ok()) return status;
   }
   return true;
