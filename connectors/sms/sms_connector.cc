@@ -186,7 +186,7 @@ SendResult ClassifyHttp(int curl_code, long status, std::string_view retry_after
                                curl_error.empty() ? "" : ": ", curl_error));
   }
   std::string detail = core::StrCat("HTTP ", status);
-  if (!body.empty()) core::StrAppend(detail, ": ", body.substr(0, 300));
+  if (!body.empty()) core::StrAppend(detail, ": ", core::ToValidUtf8(body, 300));
   if (status >= 200 && status < 300) return Result(SendOutcome::kAccepted, std::move(detail));
   // 429 and 5xx: later. 401 and 403: our account, not the message; an operator can
   // fix it, so later too. Any other 4xx: this message will never be taken.

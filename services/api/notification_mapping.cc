@@ -64,14 +64,15 @@ v1::Notification NotificationToProto(const core::Notification& n) {
           break;
       }
     }
-    out->set_detail(a.detail);
-    out->set_provider_message_id(a.provider_message_id);
+    // From outside (a provider's answer): never let ill-formed UTF-8 into a message.
+    out->set_detail(core::ToValidUtf8(a.detail));
+    out->set_provider_message_id(core::ToValidUtf8(a.provider_message_id));
   }
   for (const core::StateChange& change : n.history) {
     v1::StateChange* out = proto.add_history();
     out->set_state(ToProto(change.state));
     *out->mutable_change_time() = ToProto(change.change_time);
-    out->set_detail(change.detail);
+    out->set_detail(core::ToValidUtf8(change.detail));
   }
   *proto.mutable_create_time() = ToProto(n.create_time);
   *proto.mutable_update_time() = ToProto(n.update_time);
@@ -112,9 +113,9 @@ v1::DeliveryStatusChange StatusChangeToProto(const store::StatusChange& c) {
   if (c.channel) proto.set_channel(ToProto(*c.channel));
   *proto.mutable_change_time() = ToProto(c.change_time);
   proto.set_reason(c.reason);
-  proto.set_detail(c.detail);
+  proto.set_detail(core::ToValidUtf8(c.detail));
   proto.set_attempt_number(c.attempt);
-  proto.set_provider_message_id(c.provider_message_id);
+  proto.set_provider_message_id(core::ToValidUtf8(c.provider_message_id));
   return proto;
 }
 

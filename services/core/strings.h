@@ -46,6 +46,11 @@ size_t EditDistance(std::string_view a, std::string_view b);
 /// Whether s is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
 bool IsValidUtf8(std::string_view s);
 
+/// At most `max_bytes` of s as well-formed UTF-8, cut on a character boundary, with each
+/// ill-formed sequence replaced by U+FFFD (for text from outside, e.g. a provider's
+/// answer, that goes into a detail).
+std::string ToValidUtf8(std::string_view s, size_t max_bytes = std::string_view::npos);
+
 /// A std::string_view of an absl::string_view (e.g. absl::Status::message()).
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
 inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }

@@ -30,16 +30,21 @@ const char* const kServiceNames[] = {
 };
 
 // One state change as the status topic carries it, keyed by customer id.
-ingest::TopicRecord StatusRecord(const store::StatusChange& change, bool json) {
+absl::StatusOr<ingest::TopicRecord> StatusRecord(const store::StatusChange& change, bool json) {
   const v1::DeliveryStatusChange proto = api::StatusChangeToProto(change);
   ingest::TopicRecord record;
   record.key = change.customer_id;
   if (json) {
     google::protobuf::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(proto, &record.value, options);
-  } else {
-    record.value = proto.SerializeAsString();
+    auto printed = google::protobuf::util::MessageToJsonString(proto, &record.value, options);
+    if (!printed.ok()) {
+      return absl::InternalError(core::StrCat("status change ", change.sequence,
+                                              " does not print as JSON: ", printed.ToString()));
+    }
+  } else if (!proto.SerializeToString(&record.value)) {
+    return absl::InternalError(
+        core::StrCat("status change ", change.sequence, " does not serialize"));
   }
   record.headers = {
       {"content-type", json ? "application/json" : "application/x-protobuf"},
@@ -253,22 +258,36 @@ absl::Status Heraldd::StartKafka() {
   if (!k.status_topic.empty()) {
     std::map<std::string, std::string> producer_properties = options.properties;
     for (const auto& [key, value] : k.producer_properties) producer_properties[key] = value;
-    auto producer =
-        ingest::TopicProducer::Create(producer_properties, k.status_topic, "status topic");
+    const tracking::StatusPublisher::Options publisher_options;
+    auto producer = ingest::TopicProducer::Create(producer_properties, k.status_topic,
+                                                  "status topic", publisher_options.publish_limit);
     if (!producer.ok()) return producer.status();
     status_ = std::make_unique<tracking::StatusPublisher>(
         *store_,
         [producer = std::shared_ptr<ingest::TopicProducer>(std::move(*producer)),
-         json = k.status_json](const std::vector<store::StatusChange>& changes) {
+         json = k.status_json](const std::vector<store::StatusChange>& changes,
+                               std::chrono::milliseconds limit) -> absl::Status {
           std::vector<ingest::TopicRecord> records;
           records.reserve(changes.size());
-          for (const store::StatusChange& c : changes) records.push_back(StatusRecord(c, json));
-          return producer->Send(records, std::chrono::seconds(10));
+          for (const store::StatusChange& c : changes) {
+            absl::StatusOr<ingest::TopicRecord> record = StatusRecord(c, json);
+            if (!record.ok()) return record.status();
+            records.push_back(*std::move(record));
+          }
+          return producer->Send(records, limit);
         },
-        *registry_, tracking::StatusPublisher::Options{});
+        clock_, *registry_, publisher_options);
     status_->Start();
     spdlog::info("msg=\"publishing state changes\" status_topic={} format={}", k.status_topic,
                  k.status_json ? "json" : "protobuf");
+  }
+  if (k.status_topic.empty()) {
+    absl::StatusOr<std::vector<store::StatusChange>> left = store_->ListStatusOutbox(1);
+    if (left.ok() && !left->empty()) {
+      spdlog::warn(
+          "msg=\"state changes from when kafka.status_topic was set wait in the status outbox; "
+          "they are published when it is set again\"");
+    }
   }
   auto consumer = ingest::EventConsumer::Start(std::move(options), *intake_,
                                                std::move(profile_changes), clock_, *registry_);

@@ -1,6 +1,7 @@
 #include "services/tracking/status_publisher.h"
 
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -9,9 +10,11 @@
 namespace herald::tracking {
 
 StatusPublisher::StatusPublisher(store::NotificationStore& store, Publish publish,
-                                 prometheus::Registry& registry, Options options)
+                                 const core::Clock& clock, prometheus::Registry& registry,
+                                 Options options)
     : store_(store),
       publish_(std::move(publish)),
+      clock_(clock),
       options_(options),
       published_(prometheus::BuildCounter()
                      .Name("herald_status_changes_published_total")
@@ -23,16 +26,27 @@ StatusPublisher::StatusPublisher(store::NotificationStore& store, Publish publis
                     .Help("Batches of state changes that could not be published or "
                           "acknowledged and wait to be published again")
                     .Register(registry)
-                    .Add({})) {}
+                    .Add({})),
+      oldest_age_(prometheus::BuildGauge()
+                      .Name("herald_status_outbox_oldest_seconds")
+                      .Help("Age of the oldest state change not yet on the status topic "
+                            "(0: none waits); grows while the topic cannot be reached")
+                      .Register(registry)
+                      .Add({})) {}
 
 StatusPublisher::~StatusPublisher() { Stop(); }
 
-absl::StatusOr<int> StatusPublisher::PublishOnce() {
+absl::StatusOr<int> StatusPublisher::PublishOnce(std::chrono::milliseconds limit) {
   absl::StatusOr<std::vector<store::StatusChange>> changes =
       store_.ListStatusOutbox(options_.max_batch);
   if (!changes.ok()) return changes.status();
-  if (changes->empty()) return 0;
-  absl::Status status = publish_(*changes);
+  if (changes->empty()) {
+    oldest_age_.Set(0);
+    return 0;
+  }
+  oldest_age_.Set(std::max(
+      0.0, std::chrono::duration<double>(clock_.Now() - changes->front().change_time).count()));
+  absl::Status status = publish_(*changes, limit);
   if (status.ok()) status = store_.AckStatusOutbox(changes->back().sequence);
   if (!status.ok()) {
     failures_.Increment();
@@ -58,8 +72,11 @@ void StatusPublisher::Stop() {
   if (worker_.joinable()) worker_.join();
   // What the last moments changed; a failure leaves it for the next start.
   const auto deadline = std::chrono::steady_clock::now() + options_.stop_drain;
-  while (std::chrono::steady_clock::now() < deadline) {
-    absl::StatusOr<int> sent = PublishOnce();
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left <= std::chrono::milliseconds(0)) return;
+    absl::StatusOr<int> sent = PublishOnce(std::min(left, options_.publish_limit));
     if (!sent.ok()) {
       spdlog::warn(
           "msg=\"state changes left in the status outbox; published at the next start\" "

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/core/clock.h"
 #include "services/store/store.h"
 
 namespace herald::tracking {
@@ -23,12 +25,14 @@ namespace herald::tracking {
 /// lost.
 class StatusPublisher {
  public:
-  /// Returns OK only when every change is durably on the topic.
-  using Publish = std::function<absl::Status(const std::vector<store::StatusChange>&)>;
+  /// Returns OK only when every change is durably on the topic, within `limit`.
+  using Publish = std::function<absl::Status(const std::vector<store::StatusChange>&,
+                                             std::chrono::milliseconds limit)>;
 
   struct Options {
-    /// Changes per publish.
+    /// Changes per publish, and how long one may take.
     int max_batch = 500;
+    std::chrono::milliseconds publish_limit{5'000};
     /// How long the worker sleeps when the outbox was empty and nobody woke it.
     std::chrono::milliseconds idle_wait{200};
     /// After a failure; doubles with each further failure, up to max_retry_wait.
@@ -38,15 +42,15 @@ class StatusPublisher {
     std::chrono::milliseconds stop_drain{5'000};
   };
 
-  StatusPublisher(store::NotificationStore& store, Publish publish, prometheus::Registry& registry,
-                  Options options);
+  StatusPublisher(store::NotificationStore& store, Publish publish, const core::Clock& clock,
+                  prometheus::Registry& registry, Options options);
   StatusPublisher(const StatusPublisher&) = delete;
   StatusPublisher& operator=(const StatusPublisher&) = delete;
   ~StatusPublisher();
 
   /// Publishes one batch from the outbox and acknowledges it; returns how many
   /// changes went out (0: the outbox is empty).
-  absl::StatusOr<int> PublishOnce();
+  absl::StatusOr<int> PublishOnce() { return PublishOnce(options_.publish_limit); }
 
   void Start();
   /// Joins the worker, then publishes what the outbox holds for up to stop_drain;
@@ -54,13 +58,17 @@ class StatusPublisher {
   void Stop();
 
  private:
+  absl::StatusOr<int> PublishOnce(std::chrono::milliseconds limit);
   void Loop();
 
   store::NotificationStore& store_;
   const Publish publish_;
+  const core::Clock& clock_;
   const Options options_;
   prometheus::Counter& published_;
   prometheus::Counter& failures_;
+  /// How old the oldest change waiting in the outbox is (0: none waits).
+  prometheus::Gauge& oldest_age_;
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -149,6 +149,16 @@ class DispatcherTest : public ::testing::Test {
     return n.ok() ? *n : core::Notification{};
   }
 
+  // The value of a metric without labels (or the first series), -1 when absent.
+  double Metric(const std::string& name) {
+    for (const prometheus::MetricFamily& family : registry_.Collect()) {
+      if (family.name != name || family.metric.empty()) continue;
+      const prometheus::ClientMetric& m = family.metric[0];
+      return family.type == prometheus::MetricType::Gauge ? m.gauge.value : m.counter.value;
+    }
+    return -1;
+  }
+
   bool status_outbox_ = false;
   testing::TempDir dir_;
   testing::FakeClock clock_{Utc(2026, 11, 22, 12)};
@@ -329,6 +339,7 @@ TEST_F(DispatcherTest, SendsInFlightAtACrashAreResentOrLeftForAnOperator) {
 // Provider receipts after the hand-off: signed, only forward, idempotent.
 class ReceiptsTest : public DispatcherTest {
  protected:
+  ReceiptsTest() { status_outbox_ = true; }
   tracking::ReceiptRequest Signed(const std::string& body) {
     return {body, {{"x-herald-signature", "sha256=" + tracking::HmacSha256Hex("s3cret", body)}}};
   }
@@ -386,19 +397,31 @@ TEST_F(ReceiptsTest, AReceiptBeforeTheHandOffIsRecordedIsHeldAndThenApplied) {
   auto dispatcher = Make();
   // The provider calls back while the send is still in hand: first "delivered", then
   // "sent" (out of order), both before the dispatcher has recorded the id p-1.
+  // The hand-off's result is recorded two seconds after the receipts came.
   sms_.during_send = [&](const Delivery&) {
     EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "delivered"})")).status, 202);
+    clock_.Advance(std::chrono::seconds(1));
     EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "sent"})")).status, 202);
+    clock_.Advance(std::chrono::seconds(1));
   };
   ASSERT_EQ(*dispatcher->RunOnce(), 1);
   const core::Notification n = Get(id);
   EXPECT_EQ(n.state, NotificationState::kDelivered);
   ASSERT_GE(n.history.size(), 2u);
+  // In the history after SENT, at the time it was recorded, not before it.
   EXPECT_EQ(n.history[n.history.size() - 2].state, NotificationState::kSent);
   EXPECT_EQ(n.history.back().state, NotificationState::kDelivered);
   EXPECT_EQ(n.history.back().detail,
             "receipt: sms provider: delivered (held until the hand-off was recorded)");
-  EXPECT_GE(n.history.back().change_time, n.history[n.history.size() - 2].change_time);
+  EXPECT_EQ(n.history.back().change_time, clock_.Now());
+  // And on the status topic in that order.
+  auto changes = store_->ListStatusOutbox(100);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_GE(changes->size(), 2u);
+  EXPECT_EQ(changes->at(changes->size() - 2).state, NotificationState::kSent);
+  EXPECT_EQ(changes->back().previous_state, NotificationState::kSent);
+  EXPECT_EQ(changes->back().state, NotificationState::kDelivered);
+  EXPECT_EQ(changes->back().provider_message_id, "p-1");
 
   // Applied once: the held receipts are gone, and a repeat now is just a repeat.
   EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "delivered"})")).body,
@@ -445,6 +468,30 @@ TEST_F(ReceiptsTest, AnUndeliveredSmsGoesOnByEmailAndABouncedNumberIsSuppressed)
   EXPECT_EQ(anna->suppressions[0].channel, Channel::kSms);
   unknown.headers["x-twilio-signature"] = "AAAA";
   EXPECT_EQ(handler_->Twilio(unknown).status, 401);
+}
+
+TEST_F(ReceiptsTest, AHeldFailureMovesToTheNextChannelAndOldHeldReceiptsAreDropped) {
+  // A receipt for an id nobody records within a day is dropped when the next is held.
+  EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-2", "status": "failed"})")).status, 202);
+  clock_.Advance(std::chrono::hours(25));
+  EXPECT_EQ(handler_->Generic(Signed(R"({"id": "other", "status": "delivered"})")).status, 202);
+
+  // p-1's failure comes before anything has that id.
+  EXPECT_EQ(
+      handler_->Generic(Signed(R"({"id": "p-1", "status": "undelivered", "error": "x"})")).status,
+      202);
+  const std::vector<std::string> ids = Queue(2);
+  auto dispatcher = Make();
+  ASSERT_EQ(*dispatcher->RunOnce(), 2);
+  const bool first_is_p1 = Get(ids[0]).attempts[0].provider_message_id == "p-1";
+  const std::string p1 = first_is_p1 ? ids[0] : ids[1];
+  const std::string p2 = first_is_p1 ? ids[1] : ids[0];
+  // p-1: undelivered by SMS, so at once QUEUED on email.
+  EXPECT_EQ(Get(p1).state, NotificationState::kQueued);
+  EXPECT_EQ(Get(p1).channel, Channel::kEmail);
+  // p-2's day-old failure was dropped: still SENT.
+  EXPECT_EQ(Get(p2).attempts[0].provider_message_id, "p-2");
+  EXPECT_EQ(Get(p2).state, NotificationState::kSent);
 }
 
 TEST_F(ReceiptsTest, AnEmailBounceNamesTheMessageIdAndSuppressesEmail) {
@@ -605,16 +652,19 @@ TEST_F(StatusOutboxTest, ThePublisherForgetsOnlyWhatTheTopicHas) {
   absl::Status answer = absl::UnavailableError("broker down");
   tracking::StatusPublisher publisher(
       *store_,
-      [&](const std::vector<store::StatusChange>& changes) {
+      [&](const std::vector<store::StatusChange>& changes, std::chrono::milliseconds) {
         std::vector<int64_t> sequences;
         for (const auto& c : changes) sequences.push_back(c.sequence);
         published.push_back(sequences);
         return answer;
       },
-      registry_, tracking::StatusPublisher::Options{.max_batch = 2});
+      clock_, registry_, tracking::StatusPublisher::Options{.max_batch = 2});
 
+  clock_.Advance(std::chrono::seconds(90));
   EXPECT_EQ(publisher.PublishOnce().status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Outbox().size(), 3u);  // nothing lost
+  EXPECT_EQ(Metric("herald_status_outbox_oldest_seconds"), 90);
+  EXPECT_EQ(Metric("herald_status_publish_failures_total"), 1);
 
   answer = absl::OkStatus();
   EXPECT_EQ(*publisher.PublishOnce(), 2);  // the same two again: at least once
@@ -626,11 +676,34 @@ TEST_F(StatusOutboxTest, ThePublisherForgetsOnlyWhatTheTopicHas) {
   ASSERT_EQ(published[2].size(), 1u);
   EXPECT_GT(published[2][0], published[1][1]);
   EXPECT_TRUE(Outbox().empty());
+  EXPECT_EQ(Metric("herald_status_outbox_oldest_seconds"), 0);
+  EXPECT_EQ(Metric("herald_status_changes_published_total"), 3);
 
   // Later changes are published from where it left off.
   Queue(1);
   EXPECT_EQ(*publisher.PublishOnce(), 1);
   EXPECT_GT(published.back()[0], published[2][0]);
+}
+
+TEST_F(StatusOutboxTest, StoppingPublishesWhatIsLeftAndAFailureKeepsItForTheNextStart) {
+  Queue(3);
+  int calls = 0;
+  auto make = [&](absl::Status answer) {
+    return std::make_unique<tracking::StatusPublisher>(
+        *store_,
+        [&calls, answer](const std::vector<store::StatusChange>&, std::chrono::milliseconds) {
+          ++calls;
+          return answer;
+        },
+        clock_, registry_, tracking::StatusPublisher::Options{.max_batch = 2});
+  };
+  make(absl::UnavailableError("broker down"))->Stop();  // one try, then give up
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(Outbox().size(), 3u);
+  calls = 0;
+  make(absl::OkStatus())->Stop();  // two batches
+  EXPECT_EQ(calls, 2);
+  EXPECT_TRUE(Outbox().empty());
 }
 
 TEST(TokenBucket, RefillsAtItsRateUpToTheBurst) {

@@ -167,6 +167,8 @@ TEST(Config, TheStatusTopicIsOnByDefaultAndCanBeJsonOrOff) {
               HasSubstr("kafka.status_format: \"avro\" is not one of: protobuf, json"));
   EXPECT_THAT(ErrorOf("kafka:\n  status_topic: herald.orders\n"),
               HasSubstr("kafka.status_topic: herald.orders is also consumed"));
+  EXPECT_THAT(ErrorOf("kafka:\n  status_topic: herald.profiles\n"),
+              HasSubstr("kafka.status_topic: herald.profiles is also consumed"));
   EXPECT_THAT(ErrorOf("kafka:\n  status_topic: herald.dlq\n"),
               HasSubstr("kafka.status_topic: herald.dlq is also consumed or the dead-letter"));
 }
