@@ -1,0 +1,474 @@
+// herald-bench: what heraldd does on this machine, against the raw Kafka consume rate
+// of the same messages in the same run. It starts an embedded broker, loads customer
+// profiles (through the profiles topic) and the example templates, produces N mixed
+// order, service and fraud events (protobuf, keyed by customer), reads them back with
+// a plain librdkafka consumer, then lets a heraldd process consume them and times it
+// from the first event recorded to the last notification decided and durable. The
+// report is JSON (stdout, or --out). Loopback only.
+#include <fcntl.h>
+#include <google/protobuf/util/json_util.h>
+#include <httplib.h>
+#include <librdkafka/rdkafkacpp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "herald/v1/event.pb.h"
+#include "herald/v1/profile_service.pb.h"
+#include "services/ingest/embedded_broker.h"
+
+extern char** environ;
+
+namespace herald::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::cerr << "herald-bench: " << what << "\n";
+  std::exit(1);
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// A child process with its stderr in a file; SIGKILLed if still running at the end.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::string& log) : log_(log) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 1, (log + ".out").c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) {
+      Fail("cannot start " + argv[0]);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  std::string Log() const {
+    std::ifstream in(log_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  /// The first match of `pattern`'s group 1 in the log, waiting up to `limit`.
+  std::string WaitFor(const std::string& pattern, std::chrono::seconds limit) const {
+    const std::regex re(pattern);
+    const auto give_up = Clock::now() + limit;
+    while (Clock::now() < give_up) {
+      std::smatch m;
+      const std::string log = Log();
+      if (std::regex_search(log, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    Fail("no \"" + pattern + "\" in " + log_ + ":\n" + Log());
+  }
+  /// SIGTERM, then the exit code.
+  int Stop() {
+    kill(pid_, SIGTERM);
+    return Wait();
+  }
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  /// Peak resident memory so far (VmHWM), in KiB.
+  long PeakRssKib() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return -1;
+  }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+// heraldd as a process, with its ports read from its log.
+class Heraldd {
+ public:
+  Heraldd(const std::string& binary, const std::string& config, const std::string& log)
+      : child_({binary, "--config", config}, log) {
+    child_.WaitFor("msg=\"ready\"", std::chrono::seconds(60));
+    http_port_ = std::stoi(
+        child_.WaitFor("protocol=http address=127.0.0.1:([0-9]+)", std::chrono::seconds(1)));
+    grpc_ = "127.0.0.1:" +
+            child_.WaitFor("protocol=grpc address=127.0.0.1:([0-9]+)", std::chrono::seconds(1));
+  }
+
+  const std::string& grpc() const { return grpc_; }
+  Child& child() { return child_; }
+
+  /// The sum of every series of a metric whose labels contain `labels`.
+  double Metric(const std::string& name, const std::string& labels = "") {
+    httplib::Client http("127.0.0.1", http_port_);
+    auto response = http.Get("/metrics");
+    if (!response || response->status != 200) Fail("heraldd's /metrics does not answer");
+    double sum = 0;
+    std::istringstream lines(response->body);
+    for (std::string line; std::getline(lines, line);) {
+      if ((line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) &&
+          line.find(labels) != std::string::npos) {
+        sum += std::stod(line.substr(line.rfind(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
+ private:
+  Child child_;
+  int http_port_ = 0;
+  std::string grpc_;
+};
+
+std::unique_ptr<RdKafka::Conf> Conf(const std::map<std::string, std::string>& properties) {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  for (const auto& [k, v] : properties) {
+    if (conf->set(k, v, error) != RdKafka::Conf::CONF_OK) Fail("kafka " + k + ": " + error);
+  }
+  return conf;
+}
+
+struct Message {
+  std::string topic;
+  std::string key;
+  std::string value;
+};
+
+// Produces every message (protobuf, content-type header) and waits for the broker.
+double Produce(const std::string& bootstrap, const std::vector<Message>& messages) {
+  auto conf = Conf({{"bootstrap.servers", bootstrap},
+                    {"linger.ms", "5"},
+                    {"queue.buffering.max.messages", "1000000"}});
+  std::string error;
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
+  if (producer == nullptr) Fail("producer: " + error);
+  const auto start = Clock::now();
+  for (const Message& m : messages) {
+    RdKafka::Headers* headers = RdKafka::Headers::create();
+    headers->add("content-type", "application/x-protobuf");
+    while (true) {
+      RdKafka::ErrorCode err =
+          producer->produce(m.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                            const_cast<char*>(m.value.data()), m.value.size(), m.key.data(),
+                            m.key.size(), 0, headers, nullptr);
+      if (err == RdKafka::ERR_NO_ERROR) break;
+      if (err != RdKafka::ERR__QUEUE_FULL) Fail("produce: " + RdKafka::err2str(err));
+      producer->poll(10);
+    }
+  }
+  if (producer->flush(120'000) != RdKafka::ERR_NO_ERROR) Fail("produce: not all acknowledged");
+  return Seconds(Clock::now() - start);
+}
+
+// Reads `count` messages of `topics` with a plain consumer of its own group; the rate
+// from the first message to the last.
+double RawConsumeRate(const std::string& bootstrap, const std::vector<std::string>& topics,
+                      size_t count) {
+  auto conf = Conf({{"bootstrap.servers", bootstrap},
+                    {"group.id", "herald-bench-raw"},
+                    {"auto.offset.reset", "earliest"},
+                    {"enable.auto.commit", "false"},
+                    // As heraldd's consumer: librdkafka 2.0.2 stalls fetching without these.
+                    {"queued.min.messages", "1000000"},
+                    {"queued.max.messages.kbytes", "65536"},
+                    {"fetch.wait.max.ms", "10"}});
+  std::string error;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (consumer == nullptr) Fail("consumer: " + error);
+  consumer->subscribe(topics);
+  size_t seen = 0;
+  Clock::time_point first;
+  Clock::time_point last;
+  const auto give_up = Clock::now() + std::chrono::minutes(10);
+  while (seen < count && Clock::now() < give_up) {
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
+    if (m->err() != RdKafka::ERR_NO_ERROR) continue;
+    if (seen == 0) first = Clock::now();
+    last = Clock::now();
+    ++seen;
+  }
+  consumer->close();
+  if (seen < count) Fail("the raw consumer read only " + std::to_string(seen));
+  return count / std::max(Seconds(last - first), 1e-6);
+}
+
+std::string Iso(std::chrono::system_clock::time_point t) {
+  const std::time_t s = std::chrono::system_clock::to_time_t(t);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%FT%TZ", std::gmtime(&s));
+  return buffer;
+}
+
+std::string Serialize(const std::string& json, google::protobuf::Message& message) {
+  if (!google::protobuf::util::JsonStringToMessage(json, &message).ok()) {
+    Fail("bad generated JSON: " + json);
+  }
+  return message.SerializeAsString();
+}
+
+// Customer i: Dutch or English, email and phone, SMS or email first.
+Message Profile(int i) {
+  const std::string id = "cust-" + std::to_string(i);
+  const bool dutch = i % 3 != 0;
+  char phone[32];
+  std::snprintf(phone, sizeof phone, "+3161%07d", i % 10'000'000);
+  std::ostringstream json;
+  json << R"({"profile": {"customer_id": ")" << id << R"(", "display_name": "Customer )" << i
+       << R"(", "email": ")" << id << R"(@example.nl", "phone": ")" << phone << R"(", "locale": ")"
+       << (dutch ? "nl-NL" : "en-GB") << R"(", "time_zone": ")"
+       << (dutch ? "Europe/Amsterdam" : "Europe/London") << R"(", "preferred_channels": [)"
+       << (i % 2 == 0 ? R"("CHANNEL_SMS", "CHANNEL_EMAIL")" : R"("CHANNEL_EMAIL", "CHANNEL_SMS")")
+       << R"(]}, "allow_missing": true})";
+  v1::UpdateProfileRequest request;
+  return {"herald.profiles", id, Serialize(json.str(), request)};
+}
+
+// Event n for a customer: 60% orders shipped, 25% appointment reminders, 15% suspicious
+// logins.
+Message Event(int n, int customer, const std::string& now, const std::string& tomorrow) {
+  const std::string id = "cust-" + std::to_string(customer);
+  const std::string event_id = "bench-" + std::to_string(n);
+  std::ostringstream json;
+  std::string topic;
+  const int kind = n % 20;
+  json << R"({"event_id": ")" << event_id << R"(", "occur_time": ")" << now
+       << R"(", "customer_id": ")" << id << R"(", )";
+  if (kind < 12) {
+    topic = "herald.orders";
+    json << R"("event_type": "order.shipped", "source": "webshop", "order": {"order_id": ")" << n
+         << R"(", "carrier": "PostNL", "tracking_url": "https://track.example/)" << n
+         << R"(", "expected_delivery_time": ")" << tomorrow
+         << R"(", "items": [{"name": "Rooibos tea", "quantity": 2}]}})";
+  } else if (kind < 17) {
+    topic = "herald.service";
+    json << R"("event_type": "service.appointment_reminder", "source": "agenda", )"
+         << R"("service": {"appointment": {"appointment_id": "APT-)" << n << R"(", "start_time": ")"
+         << tomorrow << R"(", "location": "Neude 11, Utrecht", "purpose": "mortgage advice"}}})";
+  } else {
+    topic = "herald.fraud";
+    json << R"("event_type": "fraud.suspicious_login", "source": "fraud-engine", )"
+         << R"("fraud": {"alert_id": "ALERT-)" << n
+         << R"(", "action_url": "https://herald.example/block", "login": {"login_time": ")" << now
+         << R"(", "location": "Lagos, NG", "device": "Chrome on Windows"}}})";
+  }
+  v1::Event event;
+  return {topic, id, Serialize(json.str(), event)};
+}
+
+void WaitUntil(const std::function<bool()>& done, std::chrono::seconds limit,
+               const std::string& what) {
+  const auto give_up = Clock::now() + limit;
+  while (!done()) {
+    if (Clock::now() > give_up) Fail("timed out waiting for " + what);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string MachineModel() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  const std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
+  const std::filesystem::path build = self.parent_path().parent_path().parent_path();
+  int events = 100'000;
+  int customers = 100'000;
+  int partitions = 16;
+  std::string heraldd_path = (build / "services/heraldd/heraldd").string();
+  std::string heraldctl_path = (build / "tools/heraldctl/heraldctl").string();
+  std::string templates = HERALD_SOURCE_DIR "/deploy/templates";
+  std::string out;
+  bool keep = false;
+  CLI::App app{"herald-bench: heraldd's pipeline against the raw Kafka consume rate"};
+  app.add_option("--events", events, "Events to produce")->capture_default_str();
+  app.add_option("--customers", customers, "Customer profiles to load")->capture_default_str();
+  app.add_option("--partitions", partitions, "Partitions per topic")->capture_default_str();
+  app.add_option("--heraldd", heraldd_path, "heraldd binary")->capture_default_str();
+  app.add_option("--heraldctl", heraldctl_path, "heraldctl binary")->capture_default_str();
+  app.add_option("--templates", templates, "Templates to apply")->capture_default_str();
+  app.add_option("--out", out, "Write the JSON report here (default: stdout)");
+  app.add_flag("--keep", keep, "Keep the working directory");
+  CLI11_PARSE(app, argc, argv);
+  if (events < 1 || customers < 1) Fail("--events and --customers must be at least 1");
+
+  char dir_template[] = "/tmp/herald-bench-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) Fail("cannot make a working directory");
+  const std::string dir = dir_template;
+
+  const std::vector<std::string> event_topics = {"herald.orders", "herald.service", "herald.fraud"};
+  auto broker = ingest::EmbeddedBroker::Start(
+      1,
+      {"herald.orders", "herald.service", "herald.fraud", "herald.profiles", "herald.dlq",
+       "herald.delivery-status", "herald.bench-idle"},
+      partitions);
+  if (!broker.ok()) Fail(broker.status().ToString());
+  const std::string bootstrap = (*broker)->bootstrap_servers();
+
+  // Each heraldd in a group of its own: the mock cluster takes tens of seconds to
+  // let a new member into a group another one just left.
+  auto config = [&](const std::string& name, const std::string& topics) {
+    const std::string path = dir + "/" + name + ".yaml";
+    std::ofstream yaml(path);
+    yaml << "server: {grpc_listen: 127.0.0.1:0, http_listen: 127.0.0.1:0}\n"
+         << "store: {sqlite: {path: " << dir << "/herald.db}}\n"
+         << "kafka: {embedded: false, bootstrap_servers: \"" << bootstrap << "\", group_id: "
+         << "heraldd-" << name << ", topics: [" << topics << "]}\n"
+         << "ingest: {max_backlog: 0}\n"
+         << "policy: {quiet_hours: \"off\", global_cap: \"off\"}\n";
+    return path;
+  };
+
+  // 1. Profiles and templates, with heraldd reading only the profiles topic.
+  std::cerr << "herald-bench: loading " << customers << " profiles and the templates\n";
+  double profiles_seconds = 0;
+  {
+    Heraldd heraldd(heraldd_path, config("setup", "herald.bench-idle"), dir + "/setup.log");
+    Child apply({heraldctl_path, "-a", heraldd.grpc(), "template", "apply", templates},
+                dir + "/apply.log");
+    if (apply.Wait() != 0) Fail("template apply failed:\n" + apply.Log());
+    std::vector<Message> profiles;
+    profiles.reserve(customers);
+    for (int i = 0; i < customers; ++i) profiles.push_back(Profile(i));
+    const auto start = Clock::now();
+    Produce(bootstrap, profiles);
+    WaitUntil(
+        [&] {
+          if (heraldd.Metric("herald_dead_letters_total") > 0) {
+            Fail("heraldd refused a profile:\n" + heraldd.child().Log());
+          }
+          return heraldd.Metric("herald_profile_changes_total", "result=\"applied\"") >= customers;
+        },
+        std::chrono::minutes(30), "the profiles");
+    profiles_seconds = Seconds(Clock::now() - start);
+    if (heraldd.child().Stop() != 0) Fail("heraldd (setup) did not stop cleanly");
+  }
+
+  // 2. The events, on the broker before heraldd reads them.
+  std::cerr << "herald-bench: producing " << events << " events\n";
+  const auto now = std::chrono::system_clock::now();
+  const std::string now_iso = Iso(now);
+  const std::string tomorrow_iso = Iso(now + std::chrono::hours(24));
+  std::vector<Message> batch;
+  batch.reserve(events);
+  size_t bytes = 0;
+  for (int n = 0; n < events; ++n) {
+    batch.push_back(Event(n, n % customers, now_iso, tomorrow_iso));
+    bytes += batch.back().value.size();
+  }
+  const double produce_seconds = Produce(bootstrap, batch);
+  batch.clear();
+  batch.shrink_to_fit();
+
+  // 3. The raw consume rate of the same messages.
+  std::cerr << "herald-bench: reading them with a plain consumer\n";
+  const double raw_rate = RawConsumeRate(bootstrap, event_topics, events);
+
+  // 4. heraldd consumes them: from the first recorded to the last decided.
+  std::cerr << "herald-bench: heraldd's pipeline\n";
+  Heraldd heraldd(heraldd_path, config("run", "herald.orders, herald.service, herald.fraud"),
+                  dir + "/run.log");
+  Clock::time_point first;
+  WaitUntil([&] { return heraldd.Metric("herald_events_total", "recorded") > 0; },
+            std::chrono::minutes(2), "the first event");
+  first = Clock::now();
+  Clock::time_point recorded_at;
+  double created = 0;
+  WaitUntil(
+      [&] {
+        if (heraldd.Metric("herald_dead_letters_total") > 0) {
+          Fail("heraldd refused an event:\n" + heraldd.child().Log());
+        }
+        if (heraldd.Metric("herald_events_total", "recorded") < events) return false;
+        if (recorded_at == Clock::time_point()) {
+          recorded_at = Clock::now();
+          created = heraldd.Metric("herald_notifications_created_total");
+        }
+        return heraldd.Metric("herald_decisions_total") >= created;
+      },
+      std::chrono::minutes(60), "every decision");
+  const Clock::time_point decided_at = Clock::now();
+  const long peak_rss_kib = heraldd.child().PeakRssKib();
+  const double send = heraldd.Metric("herald_decisions_total", "outcome=\"SEND\"");
+  const int stopped = heraldd.child().Stop();
+
+  const double recorded_rate = events / std::max(Seconds(recorded_at - first), 1e-6);
+  const double decided_rate = events / std::max(Seconds(decided_at - first), 1e-6);
+  std::ostringstream report;
+  report << std::fixed << std::setprecision(1);
+  report << "{\n"
+         << "  \"machine\": {\"cpus\": " << std::thread::hardware_concurrency() << ", \"model\": \""
+         << MachineModel() << "\"},\n"
+         << "  \"events\": " << events << ",\n"
+         << "  \"customers\": " << customers << ",\n"
+         << "  \"partitions\": " << partitions << ",\n"
+         << "  \"event_bytes_avg\": " << bytes / events << ",\n"
+         << "  \"profiles_loaded_per_second\": " << customers / profiles_seconds << ",\n"
+         << "  \"produced_per_second\": " << events / produce_seconds << ",\n"
+         << "  \"raw_consume_per_second\": " << raw_rate << ",\n"
+         << "  \"notifications\": " << static_cast<long long>(created) << ",\n"
+         << "  \"notifications_send\": " << static_cast<long long>(send) << ",\n"
+         << "  \"pipeline_recorded_per_second\": " << recorded_rate << ",\n"
+         << "  \"pipeline_decided_per_second\": " << decided_rate << ",\n"
+         << "  \"decided_to_raw_ratio\": " << std::setprecision(5) << decided_rate / raw_rate
+         << std::setprecision(1) << ",\n"
+         << "  \"heraldd_peak_rss_mib\": " << peak_rss_kib / 1024.0 << ",\n"
+         << "  \"heraldd_exit\": " << stopped << "\n"
+         << "}\n";
+  if (out.empty()) {
+    std::cout << report.str();
+  } else {
+    std::ofstream(out) << report.str();
+    std::cerr << report.str();
+  }
+  if (!keep) std::filesystem::remove_all(dir);
+  return stopped == 0 ? 0 : 1;
+}
+
+}  // namespace herald::bench
+
+int main(int argc, char** argv) { return herald::bench::Main(argc, argv); }
