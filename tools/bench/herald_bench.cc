@@ -3,8 +3,9 @@
 // profiles (through the profiles topic) and the example templates, produces N mixed
 // order, service and fraud events (protobuf, keyed by customer), reads them back with
 // a plain librdkafka consumer, then lets a heraldd process consume them and times it
-// from the first event recorded to the last notification decided and durable. The
-// report is JSON (stdout, or --out). Loopback only.
+// from the first event recorded to the last notification decided and durable; then
+// one outage event addressing every customer, timed until all are decided. The report
+// is JSON (stdout, or --out). Loopback only.
 #include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
@@ -358,7 +359,7 @@ int Main(int argc, char** argv) {
          << "store: {sqlite: {path: " << dir << "/herald.db}}\n"
          << "kafka: {embedded: false, bootstrap_servers: \"" << bootstrap << "\", group_id: "
          << "heraldd-" << name << ", topics: [" << topics << "]}\n"
-         << "ingest: {max_backlog: 0}\n"
+         << "ingest: {max_backlog: 0, max_event_bytes: 16777216}\n"
          << "policy: {quiet_hours: \"off\", global_cap: \"off\"}\n";
     return path;
   };
@@ -432,8 +433,33 @@ int Main(int argc, char** argv) {
       },
       std::chrono::minutes(60), "every decision");
   const Clock::time_point decided_at = Clock::now();
-  const long peak_rss_kib = heraldd.child().PeakRssKib();
   const double send = heraldd.Metric("herald_decisions_total", "outcome=\"SEND\"");
+
+  // 5. Fan-out: one outage for every customer, over gRPC (one message of ~12 bytes per
+  // customer would pass Kafka's default message size), until all are decided.
+  std::cerr << "herald-bench: one outage for " << customers << " customers\n";
+  const std::string outage = dir + "/outage.json";
+  {
+    std::ofstream json(outage);
+    json << R"({"event_id": "bench-outage", "event_type": "service.outage_started", )"
+         << R"("occur_time": ")" << now_iso
+         << R"(", "source": "noc", "audience": {"customer_ids": [)";
+    for (int i = 0; i < customers; ++i) json << (i == 0 ? "" : ",") << "\"cust-" << i << "\"";
+    json << R"(]}, "service": {"outage": {"incident_id": "INC-1", "service_name": "Internet )"
+         << R"(banking", "area": "Utrecht", "start_time": ")" << now_iso
+         << R"(", "estimated_end_time": ")" << tomorrow_iso << R"("}}})"
+         << "\n";
+  }
+  const double decided_before = heraldd.Metric("herald_decisions_total");
+  const auto fanout_start = Clock::now();
+  Child publish({heraldctl_path, "-a", heraldd.grpc(), "event", "publish", "--file", outage},
+                dir + "/publish.log");
+  if (publish.Wait() != 0) Fail("publishing the outage failed:\n" + publish.Log());
+  WaitUntil([&] { return heraldd.Metric("herald_decisions_total") >= decided_before + customers; },
+            std::chrono::minutes(30), "the outage's decisions");
+  const double fanout_seconds = Seconds(Clock::now() - fanout_start);
+
+  const long peak_rss_kib = heraldd.child().PeakRssKib();
   const int stopped = heraldd.child().Stop();
 
   const double recorded_rate = events / std::max(Seconds(recorded_at - first), 1e-6);
@@ -455,6 +481,9 @@ int Main(int argc, char** argv) {
          << "  \"pipeline_recorded_per_second\": " << recorded_rate << ",\n"
          << "  \"pipeline_decided_per_second\": " << decided_rate << ",\n"
          << "  \"decided_to_raw_ratio\": " << std::setprecision(5) << decided_rate / raw_rate
+         << std::setprecision(1) << ",\n"
+         << "  \"fanout_customers\": " << customers << ",\n"
+         << "  \"fanout_decided_seconds\": " << std::setprecision(3) << fanout_seconds
          << std::setprecision(1) << ",\n"
          << "  \"heraldd_peak_rss_mib\": " << peak_rss_kib / 1024.0 << ",\n"
          << "  \"heraldd_exit\": " << stopped << "\n"
