@@ -1,6 +1,8 @@
 // herald-bench: what heraldd does on this machine, against the raw Kafka consume rate
 // of the same messages in the same run. It starts an embedded broker, loads customer
-// profiles (through the profiles topic) and the example templates, produces N mixed
+// profiles (through the profiles topic) and the example templates, offers events at a
+// fixed rate to a heraldd with an SMS connector and times each from its produce call
+// to the SMS provider's door (p50/p95/p99), then produces N mixed
 // order, service and fraud events (protobuf, keyed by customer), reads them back with
 // a plain librdkafka consumer, then lets a heraldd process consume them and times it
 // from the first event recorded to the last notification decided and durable; then
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +29,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -35,6 +39,7 @@
 
 #include "herald/v1/event.pb.h"
 #include "herald/v1/profile_service.pb.h"
+#include "services/core/notification.h"
 #include "services/ingest/embedded_broker.h"
 
 extern char** environ;
@@ -265,9 +270,10 @@ Message Profile(int i) {
 
 // Event n for a customer: 60% orders shipped, 25% appointment reminders, 15% suspicious
 // logins.
-Message Event(int n, int customer, const std::string& now, const std::string& tomorrow) {
+Message Event(int n, int customer, const std::string& now, const std::string& tomorrow,
+              const std::string& prefix = "bench-") {
   const std::string id = "cust-" + std::to_string(customer);
-  const std::string event_id = "bench-" + std::to_string(n);
+  const std::string event_id = prefix + std::to_string(n);
   std::ostringstream json;
   std::string topic;
   const int kind = n % 20;
@@ -293,6 +299,52 @@ Message Event(int n, int customer, const std::string& now, const std::string& to
   }
   v1::Event event;
   return {topic, id, Serialize(json.str(), event)};
+}
+
+// A local SMS provider (the generic JSON API): takes every message at once and notes
+// when each notification (its Idempotency-Key) arrived.
+class SmsSink {
+ public:
+  SmsSink() {
+    // A thread per kept-alive connection: more than heraldd opens.
+    server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    server_.Post("/send", [this](const httplib::Request& request, httplib::Response& response) {
+      const auto now = std::chrono::system_clock::now();
+      std::lock_guard lock(mu_);
+      arrived_.emplace(request.get_header_value("Idempotency-Key"), now);
+      response.set_content("{\"id\": \"s-" + std::to_string(arrived_.size()) + "\"}",
+                           "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~SmsSink() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/send"; }
+  std::map<std::string, std::chrono::system_clock::time_point> arrived() {
+    std::lock_guard lock(mu_);
+    return arrived_;
+  }
+  size_t count() {
+    std::lock_guard lock(mu_);
+    return arrived_.size();
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::map<std::string, std::chrono::system_clock::time_point> arrived_;
+};
+
+double Percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t i = std::min(values.size() - 1, static_cast<size_t>(p * values.size()));
+  return values[i];
 }
 
 void WaitUntil(const std::function<bool()>& done, std::chrono::seconds limit,
@@ -324,6 +376,8 @@ int Main(int argc, char** argv) {
   std::string heraldctl_path = (build / "tools/heraldctl/heraldctl").string();
   std::string templates = HERALD_SOURCE_DIR "/deploy/templates";
   std::string out;
+  int rate = 10'000;
+  double latency_seconds = 3;
   bool keep = false;
   CLI::App app{"herald-bench: heraldd's pipeline against the raw Kafka consume rate"};
   app.add_option("--events", events, "Events to produce")->capture_default_str();
@@ -332,6 +386,10 @@ int Main(int argc, char** argv) {
   app.add_option("--heraldd", heraldd_path, "heraldd binary")->capture_default_str();
   app.add_option("--heraldctl", heraldctl_path, "heraldctl binary")->capture_default_str();
   app.add_option("--templates", templates, "Templates to apply")->capture_default_str();
+  app.add_option("--rate", rate, "Events per second offered for the latency")
+      ->capture_default_str();
+  app.add_option("--latency-seconds", latency_seconds, "How long that rate is offered")
+      ->capture_default_str();
   app.add_option("--out", out, "Write the JSON report here (default: stdout)");
   app.add_flag("--keep", keep, "Keep the working directory");
   CLI11_PARSE(app, argc, argv);
@@ -345,16 +403,18 @@ int Main(int argc, char** argv) {
   auto broker = ingest::EmbeddedBroker::Start(
       1,
       {"herald.orders", "herald.service", "herald.fraud", "herald.profiles", "herald.dlq",
-       "herald.delivery-status", "herald.bench-idle"},
+       "herald.delivery-status", "herald.bench-idle", "herald.latency"},
       partitions);
   if (!broker.ok()) Fail(broker.status().ToString());
   const std::string bootstrap = (*broker)->bootstrap_servers();
 
   // Each heraldd in a group of its own: the mock cluster takes tens of seconds to
   // let a new member into a group another one just left.
-  auto config = [&](const std::string& name, const std::string& topics) {
+  auto config = [&](const std::string& name, const std::string& topics,
+                    const std::string& extra = "") {
     const std::string path = dir + "/" + name + ".yaml";
     std::ofstream yaml(path);
+    yaml << extra;
     yaml << "server: {grpc_listen: 127.0.0.1:0, http_listen: 127.0.0.1:0}\n"
          << "store: {sqlite: {path: " << dir << "/herald.db}}\n"
          << "kafka: {embedded: false, bootstrap_servers: \"" << bootstrap << "\", group_id: "
@@ -389,7 +449,69 @@ int Main(int argc, char** argv) {
     if (heraldd.child().Stop() != 0) Fail("heraldd (setup) did not stop cleanly");
   }
 
-  // 2. The events, on the broker before heraldd reads them.
+  // 2. Latency at a fixed offered rate, from the produce call to the SMS provider's
+  // door, for customers whose first channel is SMS (the even ones).
+  const int latency_events = std::max(1, static_cast<int>(rate * latency_seconds));
+  std::cerr << "herald-bench: " << latency_events << " events at " << rate
+            << "/s to an SMS provider\n";
+  std::vector<double> latencies_ms;
+  double latency_delivered = 0;
+  {
+    SmsSink sink;
+    Heraldd heraldd(heraldd_path,
+                    config("latency", "herald.latency",
+                           "sms: {provider: generic_json, url: \"" + sink.url() +
+                               "\", token: bench, rate_per_second: 1000000, burst: 1000000, "
+                               "concurrency: 32, max_in_flight: 32}\n"),
+                    dir + "/latency.log");
+    // Offered once heraldd consumes: the group's first rebalance is not latency.
+    heraldd.child().WaitFor("msg=\"partitions assigned\"", std::chrono::seconds(60));
+    auto conf = Conf({{"bootstrap.servers", bootstrap}, {"linger.ms", "1"}});
+    std::string error;
+    std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
+    if (producer == nullptr) Fail("producer: " + error);
+    const auto wall = std::chrono::system_clock::now();
+    const std::string now_iso = Iso(wall);
+    const std::string tomorrow_iso = Iso(wall + std::chrono::hours(24));
+    std::map<std::string, std::chrono::system_clock::time_point> produced;  // by notification
+    const int even = std::max(1, customers / 2);
+    const auto start = Clock::now();
+    for (int n = 0; n < latency_events; ++n) {
+      // Paced: event n goes at start + n / rate.
+      const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(static_cast<double>(n) / rate));
+      while (Clock::now() < due) producer->poll(0);
+      const int customer = 2 * (n % even);
+      Message m = Event(n, customer, now_iso, tomorrow_iso, "lat-");
+      v1::Event event;
+      event.ParseFromString(m.value);
+      const int kind = n % 20;  // as Event() chooses
+      const char* template_name = kind < 12   ? "order-shipped"
+                                  : kind < 17 ? "appointment-reminder"
+                                              : "suspicious-login";
+      produced[core::NotificationId(event.event_id(), m.key, template_name)] =
+          std::chrono::system_clock::now();
+      RdKafka::Headers* headers = RdKafka::Headers::create();
+      headers->add("content-type", "application/x-protobuf");
+      RdKafka::ErrorCode err =
+          producer->produce("herald.latency", RdKafka::Topic::PARTITION_UA,
+                            RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(m.value.data()),
+                            m.value.size(), m.key.data(), m.key.size(), 0, headers, nullptr);
+      if (err != RdKafka::ERR_NO_ERROR) Fail("produce: " + RdKafka::err2str(err));
+    }
+    producer->flush(60'000);
+    WaitUntil([&] { return sink.count() >= produced.size(); }, std::chrono::minutes(30),
+              "every SMS at the provider");
+    for (const auto& [id, at] : sink.arrived()) {
+      auto it = produced.find(id);
+      if (it == produced.end()) continue;
+      latencies_ms.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
+    }
+    latency_delivered = static_cast<double>(latencies_ms.size());
+    if (heraldd.child().Stop() != 0) Fail("heraldd (latency) did not stop cleanly");
+  }
+
+  // 3. The events, on the broker before heraldd reads them.
   std::cerr << "herald-bench: producing " << events << " events\n";
   const auto now = std::chrono::system_clock::now();
   const std::string now_iso = Iso(now);
@@ -405,11 +527,11 @@ int Main(int argc, char** argv) {
   batch.clear();
   batch.shrink_to_fit();
 
-  // 3. The raw consume rate of the same messages.
+  // 4. The raw consume rate of the same messages.
   std::cerr << "herald-bench: reading them with a plain consumer\n";
   const double raw_rate = RawConsumeRate(bootstrap, event_topics, events);
 
-  // 4. heraldd consumes them: from the first recorded to the last decided.
+  // 5. heraldd consumes them: from the first recorded to the last decided.
   std::cerr << "herald-bench: heraldd's pipeline\n";
   Heraldd heraldd(heraldd_path, config("run", "herald.orders, herald.service, herald.fraud"),
                   dir + "/run.log");
@@ -435,7 +557,7 @@ int Main(int argc, char** argv) {
   const Clock::time_point decided_at = Clock::now();
   const double send = heraldd.Metric("herald_decisions_total", "outcome=\"SEND\"");
 
-  // 5. Fan-out: one outage for every customer, over gRPC (one message of ~12 bytes per
+  // 6. Fan-out: one outage for every customer, over gRPC (one message of ~12 bytes per
   // customer would pass Kafka's default message size), until all are decided.
   std::cerr << "herald-bench: one outage for " << customers << " customers\n";
   const std::string outage = dir + "/outage.json";
@@ -482,6 +604,12 @@ int Main(int argc, char** argv) {
          << "  \"pipeline_decided_per_second\": " << decided_rate << ",\n"
          << "  \"decided_to_raw_ratio\": " << std::setprecision(5) << decided_rate / raw_rate
          << std::setprecision(1) << ",\n"
+         << "  \"latency_offered_per_second\": " << rate << ",\n"
+         << "  \"latency_events\": " << static_cast<long long>(latency_delivered) << ",\n"
+         << "  \"latency_ms\": {\"p50\": " << Percentile(latencies_ms, 0.50)
+         << ", \"p95\": " << Percentile(latencies_ms, 0.95)
+         << ", \"p99\": " << Percentile(latencies_ms, 0.99)
+         << ", \"max\": " << Percentile(latencies_ms, 1.0) << "},\n"
          << "  \"fanout_customers\": " << customers << ",\n"
          << "  \"fanout_decided_seconds\": " << std::setprecision(3) << fanout_seconds
          << std::setprecision(1) << ",\n"
