@@ -308,6 +308,8 @@ class SmsSink {
   SmsSink() {
     // A thread per kept-alive connection: more than heraldd opens.
     server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    // Without it each answer's second write waits for the client's delayed ACK (40 ms).
+    server_.set_tcp_nodelay(true);
     server_.Post("/send", [this](const httplib::Request& request, httplib::Response& response) {
       const auto now = std::chrono::system_clock::now();
       std::lock_guard lock(mu_);
