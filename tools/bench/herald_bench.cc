@@ -19,6 +19,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,8 +38,10 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/sms/sms_connector.h"
 #include "herald/v1/event.pb.h"
 #include "herald/v1/profile_service.pb.h"
+#include "services/core/clock.h"
 #include "services/core/notification.h"
 #include "services/ingest/embedded_broker.h"
 
@@ -366,6 +369,37 @@ std::string MachineModel() {
   return "unknown";
 }
 
+// SMS/s through the SMS connector (libcurl multi, kept-alive connections) into the
+// local provider: `count` sends from as many threads as the connector takes at once.
+double SmsConnectorRate(int count, int in_flight) {
+  SmsSink sink;
+  core::SystemClock clock;
+  auto connector = connectors::sms::SmsConnector::Create(
+      connectors::sms::MakeGenericJsonProvider({.url = sink.url(), .token = "bench"}),
+      {.max_in_flight = in_flight}, clock);
+  if (!connector.ok()) Fail(connector.status().ToString());
+  std::atomic<int> next{0};
+  std::atomic<int> refused{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> senders;
+  for (int t = 0; t < in_flight; ++t) {
+    senders.emplace_back([&] {
+      for (int n = next++; n < count; n = next++) {
+        connectors::Delivery d;
+        d.notification_id = "n-sms-" + std::to_string(n);
+        d.address = "+31612345678";
+        d.message.channel = core::Channel::kSms;
+        d.message.sms_text = "Je bestelling " + std::to_string(n) + " is onderweg met PostNL.";
+        if ((*connector)->Send(d).outcome != connectors::SendOutcome::kAccepted) ++refused;
+      }
+    });
+  }
+  for (std::thread& t : senders) t.join();
+  const double seconds = Seconds(Clock::now() - start);
+  if (refused > 0) Fail(std::to_string(refused) + " SMS were not accepted by the local provider");
+  return count / seconds;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -450,6 +484,11 @@ int Main(int argc, char** argv) {
     profiles_seconds = Seconds(Clock::now() - start);
     if (heraldd.child().Stop() != 0) Fail("heraldd (setup) did not stop cleanly");
   }
+
+  // Connectors on their own.
+  std::cerr << "herald-bench: the SMS connector into a local provider\n";
+  const int sms_count = std::min(20'000, std::max(200, events));
+  const double sms_rate = SmsConnectorRate(sms_count, 32);
 
   // 2. Latency at a fixed offered rate, from the produce call to the SMS provider's
   // door, for customers whose first channel is SMS (the even ones).
@@ -606,6 +645,7 @@ int Main(int argc, char** argv) {
          << "  \"pipeline_decided_per_second\": " << decided_rate << ",\n"
          << "  \"decided_to_raw_ratio\": " << std::setprecision(5) << decided_rate / raw_rate
          << std::setprecision(1) << ",\n"
+         << "  \"sms_connector_per_second\": " << sms_rate << ",\n"
          << "  \"latency_offered_per_second\": " << rate << ",\n"
          << "  \"latency_events\": " << static_cast<long long>(latency_delivered) << ",\n"
          << "  \"latency_ms\": {\"p50\": " << Percentile(latencies_ms, 0.50)
