@@ -541,8 +541,13 @@ int Main(int argc, char** argv) {
       if (err != RdKafka::ERR_NO_ERROR) Fail("produce: " + RdKafka::err2str(err));
     }
     producer->flush(60'000);
-    WaitUntil([&] { return sink.count() >= produced.size(); }, std::chrono::minutes(30),
-              "every SMS at the provider");
+    // Every event decided, then every notification let through at the provider (a cap
+    // may defer some; those are not waited for).
+    WaitUntil([&] { return heraldd.Metric("herald_decisions_total") >= produced.size(); },
+              std::chrono::minutes(30), "every decision");
+    const double to_send = heraldd.Metric("herald_decisions_total", "outcome=\"SEND\"");
+    WaitUntil([&] { return static_cast<double>(sink.count()) >= to_send; },
+              std::chrono::minutes(30), "every SMS at the provider");
     for (const auto& [id, at] : sink.arrived()) {
       auto it = produced.find(id);
       if (it == produced.end()) continue;
