@@ -280,8 +280,7 @@ absl::Status Heraldd::StartKafka() {
     status_->Start();
     spdlog::info("msg=\"publishing state changes\" status_topic={} format={}", k.status_topic,
                  k.status_json ? "json" : "protobuf");
-  }
-  if (k.status_topic.empty()) {
+  } else {
     absl::StatusOr<std::vector<store::StatusChange>> left = store_->ListStatusOutbox(1);
     if (left.ok() && !left->empty()) {
       spdlog::warn(

@@ -65,6 +65,11 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
 
 ReceiptReply Reply(int status, std::string body) { return ReceiptReply{status, std::move(body)}; }
 
+// What a receipt says, for the history: "twilio: undelivered (30003)".
+std::string Detail(std::string_view source, std::string_view status, std::string_view reason) {
+  return core::StrCat(source, ": ", status, reason.empty() ? "" : core::StrCat(" (", reason, ")"));
+}
+
 // The provider's status word as Herald's state; nullopt for in-between words
 // ("queued", "sending", "accepted") that say nothing new.
 std::optional<core::NotificationState> StateOf(std::string_view status) {
@@ -106,7 +111,8 @@ ReceiptHandler::ReceiptHandler(store::Store& store, const core::Clock& clock,
                     .Help("Provider delivery receipts, by form and result")
                     .Register(registry)) {}
 
-ReceiptReply ReceiptHandler::Apply(std::string_view form, const store::Receipt& receipt) {
+ReceiptReply ReceiptHandler::Apply(std::string_view form, store::Receipt receipt) {
+  receipt.time = clock_.Now();
   absl::StatusOr<store::ReceiptResult> result = store_.ApplyReceipt(receipt);
   if (!result.ok()) {
     receipts_.Add({{"form", std::string(form)}, {"result", "error"}}).Increment();
@@ -182,11 +188,8 @@ ReceiptReply ReceiptHandler::Generic(const ReceiptRequest& request) {
                                    "\" is not sent, delivered, undelivered or failed\n"));
   }
   receipt.state = *state;
-  receipt.time = clock_.Now();
-  const std::string error = TextField(body, "error");
-  receipt.detail =
-      core::StrCat("sms provider: ", status, error.empty() ? "" : core::StrCat(" (", error, ")"));
-  return Apply("generic", receipt);
+  receipt.detail = Detail("sms provider", status, TextField(body, "error"));
+  return Apply("generic", std::move(receipt));
 }
 
 ReceiptReply ReceiptHandler::Email(const ReceiptRequest& request) {
@@ -219,11 +222,8 @@ ReceiptReply ReceiptHandler::Email(const ReceiptRequest& request) {
     return Reply(400, core::StrCat("status: \"", status,
                                    "\" is not delivered, delayed, failed or bounced\n"));
   }
-  receipt.time = clock_.Now();
-  const std::string error = TextField(body, "error");
-  receipt.detail =
-      core::StrCat("email: ", status, error.empty() ? "" : core::StrCat(" (", error, ")"));
-  return Apply("email", receipt);
+  receipt.detail = Detail("email", status, TextField(body, "error"));
+  return Apply("email", std::move(receipt));
 }
 
 ReceiptReply ReceiptHandler::Twilio(const ReceiptRequest& request) {
@@ -254,10 +254,8 @@ ReceiptReply ReceiptHandler::Twilio(const ReceiptRequest& request) {
   if (*state == core::NotificationState::kFailed && (code == "30005" || code == "30006")) {
     receipt.state = core::NotificationState::kBounced;
   }
-  receipt.time = clock_.Now();
-  receipt.detail =
-      core::StrCat("twilio: ", status, code.empty() ? "" : core::StrCat(" (", code, ")"));
-  return Apply("twilio", receipt);
+  receipt.detail = Detail("twilio", status, code);
+  return Apply("twilio", std::move(receipt));
 }
 
 }  // namespace herald::tracking

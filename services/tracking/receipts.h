@@ -63,7 +63,8 @@ class ReceiptHandler {
   /// A reply when the request is not signed with the generic secret or not JSON.
   std::optional<ReceiptReply> ReadSignedJson(std::string_view form, const ReceiptRequest& request,
                                              google::protobuf::Struct& body);
-  ReceiptReply Apply(std::string_view form, const store::Receipt& receipt);
+  /// Stamps the receipt with now and applies it.
+  ReceiptReply Apply(std::string_view form, store::Receipt receipt);
 
   store::Store& store_;
   const core::Clock& clock_;

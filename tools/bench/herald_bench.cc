@@ -179,30 +179,42 @@ struct Message {
   std::string topic;
   std::string key;
   std::string value;
+  /// For an event: the notification its template makes for the customer.
+  std::string notification_id = {};
 };
 
-// Produces every message (protobuf, content-type header) and waits for the broker.
-double Produce(const std::string& bootstrap, const std::vector<Message>& messages) {
+std::unique_ptr<RdKafka::Producer> NewProducer(const std::string& bootstrap,
+                                               const std::string& linger_ms) {
   auto conf = Conf({{"bootstrap.servers", bootstrap},
-                    {"linger.ms", "5"},
+                    {"linger.ms", linger_ms},
                     {"queue.buffering.max.messages", "1000000"}});
   std::string error;
   std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
   if (producer == nullptr) Fail("producer: " + error);
-  const auto start = Clock::now();
-  for (const Message& m : messages) {
-    RdKafka::Headers* headers = RdKafka::Headers::create();
-    headers->add("content-type", "application/x-protobuf");
-    while (true) {
-      RdKafka::ErrorCode err =
-          producer->produce(m.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                            const_cast<char*>(m.value.data()), m.value.size(), m.key.data(),
-                            m.key.size(), 0, headers, nullptr);
-      if (err == RdKafka::ERR_NO_ERROR) break;
-      if (err != RdKafka::ERR__QUEUE_FULL) Fail("produce: " + RdKafka::err2str(err));
-      producer->poll(10);
-    }
+  return producer;
+}
+
+// Queues one message (protobuf, with its content-type header), waiting while the local
+// queue is full.
+void Send(RdKafka::Producer& producer, const Message& m) {
+  RdKafka::Headers* headers = RdKafka::Headers::create();
+  headers->add("content-type", "application/x-protobuf");
+  while (true) {
+    RdKafka::ErrorCode err =
+        producer.produce(m.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                         const_cast<char*>(m.value.data()), m.value.size(), m.key.data(),
+                         m.key.size(), 0, headers, nullptr);
+    if (err == RdKafka::ERR_NO_ERROR) return;
+    if (err != RdKafka::ERR__QUEUE_FULL) Fail("produce: " + RdKafka::err2str(err));
+    producer.poll(10);
   }
+}
+
+// Produces every message and waits for the broker.
+double Produce(const std::string& bootstrap, const std::vector<Message>& messages) {
+  std::unique_ptr<RdKafka::Producer> producer = NewProducer(bootstrap, "5");
+  const auto start = Clock::now();
+  for (const Message& m : messages) Send(*producer, m);
   if (producer->flush(120'000) != RdKafka::ERR_NO_ERROR) Fail("produce: not all acknowledged");
   return Seconds(Clock::now() - start);
 }
@@ -279,29 +291,34 @@ Message Event(int n, int customer, const std::string& now, const std::string& to
   const std::string event_id = prefix + std::to_string(n);
   std::ostringstream json;
   std::string topic;
+  std::string template_name;
   const int kind = n % 20;
   json << R"({"event_id": ")" << event_id << R"(", "occur_time": ")" << now
        << R"(", "customer_id": ")" << id << R"(", )";
   if (kind < 12) {
     topic = "herald.orders";
+    template_name = "order-shipped";
     json << R"("event_type": "order.shipped", "source": "webshop", "order": {"order_id": ")" << n
          << R"(", "carrier": "PostNL", "tracking_url": "https://track.example/)" << n
          << R"(", "expected_delivery_time": ")" << tomorrow
          << R"(", "items": [{"name": "Rooibos tea", "quantity": 2}]}})";
   } else if (kind < 17) {
     topic = "herald.service";
+    template_name = "appointment-reminder";
     json << R"("event_type": "service.appointment_reminder", "source": "agenda", )"
          << R"("service": {"appointment": {"appointment_id": "APT-)" << n << R"(", "start_time": ")"
          << tomorrow << R"(", "location": "Neude 11, Utrecht", "purpose": "mortgage advice"}}})";
   } else {
     topic = "herald.fraud";
+    template_name = "suspicious-login";
     json << R"("event_type": "fraud.suspicious_login", "source": "fraud-engine", )"
          << R"("fraud": {"alert_id": "ALERT-)" << n
          << R"(", "action_url": "https://herald.example/block", "login": {"login_time": ")" << now
          << R"(", "location": "Lagos, NG", "device": "Chrome on Windows"}}})";
   }
   v1::Event event;
-  return {topic, id, Serialize(json.str(), event)};
+  return {topic, id, Serialize(json.str(), event),
+          core::NotificationId(event_id, id, template_name)};
 }
 
 // A local SMS provider (the generic JSON API): takes every message at once and notes
@@ -507,10 +524,7 @@ int Main(int argc, char** argv) {
                     dir + "/latency.log");
     // Offered once heraldd consumes: the group's first rebalance is not latency.
     heraldd.child().WaitFor("msg=\"partitions assigned\"", std::chrono::seconds(60));
-    auto conf = Conf({{"bootstrap.servers", bootstrap}, {"linger.ms", "1"}});
-    std::string error;
-    std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), error));
-    if (producer == nullptr) Fail("producer: " + error);
+    std::unique_ptr<RdKafka::Producer> producer = NewProducer(bootstrap, "1");
     const auto wall = std::chrono::system_clock::now();
     const std::string now_iso = Iso(wall);
     const std::string tomorrow_iso = Iso(wall + std::chrono::hours(24));
@@ -524,21 +538,9 @@ int Main(int argc, char** argv) {
       while (Clock::now() < due) producer->poll(0);
       const int customer = 2 * (n % even);
       Message m = Event(n, customer, now_iso, tomorrow_iso, "lat-");
-      v1::Event event;
-      event.ParseFromString(m.value);
-      const int kind = n % 20;  // as Event() chooses
-      const char* template_name = kind < 12   ? "order-shipped"
-                                  : kind < 17 ? "appointment-reminder"
-                                              : "suspicious-login";
-      produced[core::NotificationId(event.event_id(), m.key, template_name)] =
-          std::chrono::system_clock::now();
-      RdKafka::Headers* headers = RdKafka::Headers::create();
-      headers->add("content-type", "application/x-protobuf");
-      RdKafka::ErrorCode err =
-          producer->produce("herald.latency", RdKafka::Topic::PARTITION_UA,
-                            RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(m.value.data()),
-                            m.value.size(), m.key.data(), m.key.size(), 0, headers, nullptr);
-      if (err != RdKafka::ERR_NO_ERROR) Fail("produce: " + RdKafka::err2str(err));
+      produced[m.notification_id] = std::chrono::system_clock::now();
+      m.topic = "herald.latency";
+      Send(*producer, m);
     }
     producer->flush(60'000);
     // Every event decided, then every notification let through at the provider (a cap

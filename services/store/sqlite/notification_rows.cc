@@ -703,44 +703,37 @@ absl::StatusOr<bool> ApplyAttempt(Db& db, const AttemptUpdate& u, bool outbox) {
   const std::string customer_id = s.ColumnText(0);
   const std::optional<core::Channel> channel_after = core::ParseChannel(s.ColumnText(1));
   update->reset();
+  // The attempt's channel: the one it was on, not the next one it may move to.
   auto attempt = db.Prepare(
       "UPDATE attempts SET end_time_us = ?3, result = ?4, detail = ?5, provider_message_id = ?6"
-      " WHERE notification_id = ?1 AND number = ?2");
+      " WHERE notification_id = ?1 AND number = ?2 RETURNING channel");
   if (!attempt.ok()) return attempt.status();
-  absl::Status status = (*attempt)
-                            ->Bind(1, u.notification_id)
-                            .Bind(2, static_cast<int64_t>(u.attempt))
-                            .Bind(3, ToMicros(u.end_time))
-                            .Bind(4, core::Name(u.result))
-                            .Bind(5, u.detail)
-                            .Bind(6, u.provider_message_id)
-                            .Run();
-  if (!status.ok()) return status;
-  status = RecordChange(db,
-                        {.notification_id = u.notification_id,
-                         .previous_state = core::NotificationState::kSending,
-                         .state = u.state,
-                         .channel = channel_after,
-                         .time = u.end_time,
-                         .reason = {},
-                         .detail = u.state_detail,
-                         .attempt = u.attempt,
-                         .provider_message_id = u.provider_message_id},
-                        /*history=*/true, outbox);
-  if (!status.ok()) return status;
-  if (!u.address_rejected && u.provider_message_id.empty()) return true;
-  // The attempt's channel: the one it was on, not the next one it may move to.
-  auto channel =
-      db.Prepare("SELECT channel FROM attempts WHERE notification_id = ?1 AND number = ?2");
-  if (!channel.ok()) return channel.status();
-  absl::StatusOr<bool> found =
-      (*channel)->Bind(1, u.notification_id).Bind(2, static_cast<int64_t>(u.attempt)).Step();
+  absl::StatusOr<bool> found = (*attempt)
+                                   ->Bind(1, u.notification_id)
+                                   .Bind(2, static_cast<int64_t>(u.attempt))
+                                   .Bind(3, ToMicros(u.end_time))
+                                   .Bind(4, core::Name(u.result))
+                                   .Bind(5, u.detail)
+                                   .Bind(6, u.provider_message_id)
+                                   .Step();
   if (!found.ok()) return found.status();
   const std::optional<core::Channel> parsed =
-      *found ? core::ParseChannel((*channel)->ColumnText(0)) : std::nullopt;
-  channel->reset();
+      *found ? core::ParseChannel((*attempt)->ColumnText(0)) : std::nullopt;
+  attempt->reset();
   if (!parsed) return absl::DataLossError("a stored attempt's channel is not understood");
   const core::Channel attempt_channel = *parsed;
+  absl::Status status = RecordChange(db,
+                                     {.notification_id = u.notification_id,
+                                      .previous_state = core::NotificationState::kSending,
+                                      .state = u.state,
+                                      .channel = channel_after,
+                                      .time = u.end_time,
+                                      .reason = {},
+                                      .detail = u.state_detail,
+                                      .attempt = u.attempt,
+                                      .provider_message_id = u.provider_message_id},
+                                     /*history=*/true, outbox);
+  if (!status.ok()) return status;
   if (u.address_rejected) {
     status = SuppressBouncedChannel(
         db, customer_id, attempt_channel,
@@ -876,7 +869,8 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(Db& db, const Receipt& receipt, bo
     }
     absl::Status held = HoldReceipt(db, receipt);
     if (!held.ok()) return held;
-    return result;  // held
+    result.outcome = ReceiptResult::Outcome::kHeld;
+    return result;
   }
   const Statement& r = **find;
   result.notification_id = r.ColumnText(0);

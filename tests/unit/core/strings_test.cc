@@ -14,7 +14,8 @@ TEST(ToValidUtf8, KeepsValidTextAndReplacesWhatIsNot) {
                         "b"),
             "a\xEF\xBF\xBD"
             "b");
-  EXPECT_EQ(ToValidUtf8("\xED\xA0\x80"), ToValidUtf8("\xED\xA0\x80"));  // a surrogate
+  // A surrogate: each byte that cannot start or continue a character is replaced.
+  EXPECT_EQ(ToValidUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_TRUE(IsValidUtf8(ToValidUtf8("\xED\xA0\x80")));
 }
 
