@@ -66,7 +66,7 @@ struct Config {
     /// as its JSON mapping.
     bool status_json = false;
     int max_batch = 500;
-    std::chrono::milliseconds max_batch_wait{20};
+    std::chrono::milliseconds max_batch_wait{0};
     /// librdkafka properties passed through unchanged: for every client (TLS, SASL),
     /// for the consumer only, and for the producers (dead letters, status) only.
     std::map<std::string, std::string> properties;

@@ -200,8 +200,10 @@ void EventConsumer::Loop() {
     }
     // Paused partitions deliver nothing; polling keeps the membership and rebalances.
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
+    bool got_one = false;
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
+        got_one = true;
         if (pending_.empty()) batch_start_ = std::chrono::steady_clock::now();
         MessagesOf(message->topic_name()).Increment();
         pending_.push_back(std::move(message));
@@ -215,8 +217,10 @@ void EventConsumer::Loop() {
         break;
     }
     now = std::chrono::steady_clock::now();
+    // Full, or nothing more is ready and the first message has lingered long enough:
+    // under load the prefetched messages fill a batch, while a lone event goes at once.
     const bool batch_due = static_cast<int>(pending_.size()) >= options_.max_batch ||
-                           now >= batch_start_ + options_.max_batch_wait;
+                           (!got_one && now >= batch_start_ + options_.max_batch_wait);
     if (!pending_.empty() && (retry_pending_ ? now >= retry_at_ : batch_due)) {
       retry_pending_ = !TryProcess();
       if (retry_pending_) retry_at_ = now + options_.retry_backoff;

@@ -42,8 +42,9 @@ struct ConsumerOptions {
   std::string dead_letter_topic = "herald.dlq";
   /// A batch is processed when it has this many messages...
   int max_batch = 500;
-  /// ...or its first message has waited this long.
-  std::chrono::milliseconds max_batch_wait{20};
+  /// ...or when no further message is ready and its first message has waited at least
+  /// this long (0: as soon as what was fetched is taken).
+  std::chrono::milliseconds max_batch_wait{0};
   /// Wait before retrying a batch the store or the dead-letter topic refused; the
   /// partitions are paused meanwhile.
   std::chrono::milliseconds retry_backoff{500};
