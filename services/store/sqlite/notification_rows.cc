@@ -186,7 +186,7 @@ absl::StatusOr<bool> InsertEvent(Db& db, const EventRecord& record) {
   auto insert = db.Prepare(
       "INSERT INTO events (event_id, event_type, occur_time_us, source, customer_count,"
       " content_type, body, origin, receive_time_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-      " ON CONFLICT (event_id) DO NOTHING RETURNING 1");
+      " ON CONFLICT (event_id) DO NOTHING");
   if (!insert.ok()) return insert.status();
   const core::Event& e = record.event;
   return (*insert)
@@ -199,7 +199,7 @@ absl::StatusOr<bool> InsertEvent(Db& db, const EventRecord& record) {
       .BindBlob(7, record.body)
       .Bind(8, record.origin)
       .Bind(9, ToMicros(record.receive_time))
-      .Step();
+      .RunChanged();
 }
 
 absl::StatusOr<std::optional<EventRecord>> ReadEvent(Db& db, std::string_view event_id) {
@@ -228,7 +228,7 @@ absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n) {
       "INSERT INTO notifications (notification_id, event_id, customer_id, event_type,"
       " template_name, state, create_time_us, update_time_us, channel, template_version,"
       " category, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-      " ON CONFLICT (notification_id) DO NOTHING RETURNING 1");
+      " ON CONFLICT (notification_id) DO NOTHING");
   if (!insert.ok()) return insert.status();
   Statement& s = **insert;
   BindName(s, 9, n.channel);
@@ -243,7 +243,7 @@ absl::StatusOr<bool> InsertNotification(Db& db, const core::Notification& n) {
       .Bind(8, ToMicros(n.update_time))
       .Bind(10, n.template_version)
       .Bind(12, n.subject)
-      .Step();
+      .RunChanged();
 }
 
 absl::StatusOr<std::optional<core::Notification>> ReadNotification(Db& db, std::string_view id) {
@@ -470,8 +470,7 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
       "UPDATE notifications SET state = ?2, update_time_us = ?3, template_version = ?4,"
       " category = ?5, channel = ?6, fallback_channels = ?7, send_time_us = ?8,"
       " defer_until_us = ?9, decision_count = decision_count + 1, next_attempt_us = ?12"
-      " WHERE notification_id = ?1 AND state = ?10 AND update_time_us = ?11"
-      " RETURNING decision_count, attempt_count");
+      " WHERE notification_id = ?1 AND state = ?10 AND update_time_us = ?11");
   if (!update.ok()) return update.status();
   Statement& s = **update;
   BindName(s, 5, u.category);
@@ -492,11 +491,17 @@ absl::StatusOr<bool> ApplyDecision(Db& db, const DecisionUpdate& u, core::Time u
           .Bind(11, ToMicros(u.expected_update_time))
           .Bind(12,
                 u.state == core::NotificationState::kQueued ? micros(u.send_time) : std::nullopt)
-          .Step();
+          .RunChanged();
   if (!applied.ok() || !*applied) return applied;
-  const int64_t seq = s.ColumnInt(0);
-  const int64_t attempt_count = s.ColumnInt(1);
-  update->reset();
+  auto counts = db.Prepare(
+      "SELECT decision_count, attempt_count FROM notifications WHERE notification_id = ?1");
+  if (!counts.ok()) return counts.status();
+  absl::StatusOr<bool> found = (*counts)->Bind(1, u.notification_id).Step();
+  if (!found.ok()) return found.status();
+  if (!*found)
+    return absl::InternalError(core::StrCat("notification ", u.notification_id, " vanished"));
+  const int64_t seq = (*counts)->ColumnInt(0);
+  const int64_t attempt_count = (*counts)->ColumnInt(1);
 
   auto insert = db.Prepare(
       "INSERT INTO decisions (notification_id, seq, decide_time_us, outcome, reason, rule,"

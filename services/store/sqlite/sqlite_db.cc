@@ -70,6 +70,12 @@ absl::Status Statement::Run() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<bool> Statement::RunChanged() {
+  absl::StatusOr<bool> row = Step();
+  if (!row.ok()) return row.status();
+  return sqlite3_changes64(db_) > 0;
+}
+
 std::string Statement::ColumnText(int index) const {
   const auto* text = sqlite3_column_text(stmt_, index);
   if (text == nullptr) return {};
@@ -100,6 +106,10 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const Opti
       db->Exec(core::StrCat("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=",
                             options.synchronous_full ? "FULL" : "NORMAL", ";"));
   if (!status.ok()) return status;
+  if (options.cache_kib > 0) {
+    status = db->Exec(core::StrCat("PRAGMA cache_size=-", options.cache_kib, ";"));
+    if (!status.ok()) return status;
+  }
   // journal_mode=WAL silently stays on the old mode when it cannot switch.
   auto mode = db->Prepare("PRAGMA journal_mode");
   if (!mode.ok()) return mode.status();

@@ -10,7 +10,7 @@
 namespace herald::store::sqlite {
 namespace {
 
-constexpr const char* kSavepoint = "herald_write";
+constexpr int kWriterCacheKib = 32 * 1024;
 
 absl::Status NotFound(std::string_view what, std::string_view key) {
   return absl::NotFoundError(core::StrCat(what, " \"", key, "\" not found"));
@@ -37,7 +37,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const Options& op
   if (options.max_batch < 1) {
     return absl::InvalidArgumentError("sqlite: max_batch must be at least 1");
   }
-  auto writer = Db::Open(options.path, {options.busy_timeout, options.synchronous_full});
+  // The writer's cache holds a batch's dirty pages; a smaller one spills them to the
+  // WAL before the commit, and the same pages are written again at the commit.
+  auto writer = Db::Open(options.path, {.busy_timeout = options.busy_timeout,
+                                        .synchronous_full = options.synchronous_full,
+                                        .cache_kib = kWriterCacheKib});
   if (!writer.ok()) return writer.status();
   absl::Status migrated = ApplyMigrations(**writer, Migrations());
   if (!migrated.ok()) return migrated;
@@ -88,41 +92,39 @@ void SqliteStore::WriterLoop() {
 }
 
 void SqliteStore::CommitBatch(std::vector<WriteJob>& batch) {
+  // The whole batch in one transaction, without a savepoint per write: SQLite copies
+  // every page a savepoint touches to a statement journal first, which cost more than
+  // the writes themselves. Should one write fail, the transaction is rolled back and
+  // each write runs again in a transaction of its own, so only the failed one is lost.
   std::vector<absl::Status> results(batch.size());
-  // Sets every result still OK to `error`: nothing of the batch was committed.
-  auto fail_all = [&](const absl::Status& error) {
-    for (absl::Status& r : results) {
-      if (r.ok()) r = error;
-    }
-  };
-  absl::Status begun = writer_->Exec("BEGIN IMMEDIATE");
-  if (!begun.ok()) fail_all(begun);
-  for (size_t i = 0; begun.ok() && i < batch.size(); ++i) {
-    absl::Status status = writer_->Exec(core::StrCat("SAVEPOINT ", kSavepoint));
-    if (status.ok()) status = batch[i].fn(*writer_);
-    if (!status.ok() && !writer_->InTransaction()) {
-      // SQLite rolled the whole transaction back (disk full, I/O error): every write
-      // of the batch is gone, not just this one.
-      fail_all(status);
-      break;
-    }
-    if (!status.ok()) {
-      // Undo only this write; the rest of the batch still commits.
-      writer_->Exec(core::StrCat("ROLLBACK TO ", kSavepoint)).IgnoreError();
-    }
-    writer_->Exec(core::StrCat("RELEASE ", kSavepoint)).IgnoreError();
-    results[i] = std::move(status);
+  absl::Status status = writer_->Exec("BEGIN IMMEDIATE");
+  size_t failed = batch.size();
+  for (size_t i = 0; status.ok() && failed == batch.size() && i < batch.size(); ++i) {
+    results[i] = batch[i].fn(*writer_);
+    if (!results[i].ok()) failed = i;
   }
-  if (begun.ok() && writer_->InTransaction()) {
-    absl::Status committed = writer_->Exec("COMMIT");
-    if (!committed.ok()) {
-      writer_->Exec("ROLLBACK").IgnoreError();
-      fail_all(committed);
+  if (status.ok() && failed == batch.size()) {
+    status = writer_->Exec("COMMIT");
+    if (status.ok()) {
+      for (WriteJob& job : batch) job.done.set_value(absl::OkStatus());
+      return;
     }
-  } else if (begun.ok()) {
-    fail_all(absl::UnavailableError("sqlite: the batch transaction ended early"));
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(results[i]));
+  if (writer_->InTransaction()) writer_->Exec("ROLLBACK").IgnoreError();
+  if (!status.ok() || batch.size() == 1) {
+    // BEGIN or COMMIT failed (I/O error, disk full), or the one write failed.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      batch[i].done.set_value(status.ok() ? results[i] : status);
+    }
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    absl::Status alone = writer_->Exec("BEGIN IMMEDIATE");
+    if (alone.ok()) alone = batch[i].fn(*writer_);
+    if (alone.ok()) alone = writer_->Exec("COMMIT");
+    if (writer_->InTransaction()) writer_->Exec("ROLLBACK").IgnoreError();
+    batch[i].done.set_value(std::move(alone));
+  }
 }
 
 absl::Status SqliteStore::Read(const ReadFn& fn) {
@@ -135,7 +137,8 @@ absl::Status SqliteStore::Read(const ReadFn& fn) {
     }
   }
   if (db == nullptr) {
-    auto opened = Db::Open(options_.path, {options_.busy_timeout, options_.synchronous_full});
+    auto opened = Db::Open(options_.path, {.busy_timeout = options_.busy_timeout,
+                                           .synchronous_full = options_.synchronous_full});
     if (!opened.ok()) return opened.status();
     db = std::move(*opened);
   }
@@ -359,8 +362,9 @@ absl::Status SqliteStore::DeleteSnippet(std::string_view name) {
 
 absl::StatusOr<std::vector<IntakeResult>> SqliteStore::RecordIntake(
     const std::vector<IntakeItem>& items) {
-  std::vector<IntakeResult> results(items.size());
+  std::vector<IntakeResult> results;
   absl::Status status = Write([&](Db& db) -> absl::Status {
+    results.assign(items.size(), IntakeResult{});
     for (size_t i = 0; i < items.size(); ++i) {
       absl::StatusOr<bool> inserted = InsertEvent(db, items[i].record);
       if (!inserted.ok()) return inserted.status();
