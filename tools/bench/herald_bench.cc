@@ -8,10 +8,12 @@
 // from the first event recorded to the last notification decided and durable; then
 // one outage event addressing every customer, timed until all are decided. The report
 // is JSON (stdout, or --out). Loopback only.
+#include <curl/curl.h>
 #include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 #include <librdkafka/rdkafkacpp.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -24,6 +26,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -40,6 +43,8 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/email/mime.h"
+#include "connectors/email/smtp_connector.h"
 #include "connectors/sms/sms_connector.h"
 #include "herald/v1/event.pb.h"
 #include "herald/v1/profile_service.pb.h"
@@ -441,6 +446,147 @@ double SmsConnectorRate(int count, int in_flight) {
   return count / seconds;
 }
 
+// A free loopback port, for a server that cannot be told to take port 0.
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    Fail("cannot find a free port");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool Accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return ok;
+}
+
+// Postfix's smtp-sink: an SMTP server that accepts every mail and keeps none.
+class SmtpSink {
+ public:
+  explicit SmtpSink(const std::string& log)
+      : port_(FreePort()),
+        child_({"/usr/sbin/smtp-sink", "-u", "nobody", "127.0.0.1:" + std::to_string(port_), "256"},
+               log) {
+    WaitUntil([&] { return Accepts(port_); }, std::chrono::seconds(10), "smtp-sink");
+  }
+  ~SmtpSink() { child_.Stop(); }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int port_;
+  Child child_;
+};
+
+connectors::Delivery Email(int n) {
+  connectors::Delivery d;
+  d.notification_id = "n-mail-" + std::to_string(n);
+  d.address = "cust-" + std::to_string(n) + "@example.nl";
+  d.message.channel = core::Channel::kEmail;
+  d.message.subject = "Je bestelling " + std::to_string(n) + " is onderweg";
+  d.message.text_body =
+      "Hallo,\n\nJe bestelling " + std::to_string(n) +
+      " is onderweg met PostNL. Volg je pakket met code 3SABCD1234567.\n\nGroet, Herald Bank\n";
+  d.message.html_body = "<p>Hallo,</p><p>Je bestelling <b>" + std::to_string(n) +
+                        "</b> is onderweg met PostNL.</p><p>Groet, Herald Bank</p>";
+  return d;
+}
+
+// Emails/s through the email connector (a pool of kept connections, MIME built per
+// mail) into `url`, from as many threads as the pool has connections.
+double EmailConnectorRate(const std::string& url, int count, int pool) {
+  core::SystemClock clock;
+  auto connector =
+      connectors::email::SmtpConnector::Create({.url = url,
+                                                .starttls = connectors::email::StartTls::kOff,
+                                                .from_address = "noreply@herald.example",
+                                                .from_name = "Herald Bank",
+                                                .pool_size = pool},
+                                               clock);
+  if (!connector.ok()) Fail(connector.status().ToString());
+  std::atomic<int> next{0};
+  std::atomic<int> refused{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> senders;
+  for (int t = 0; t < pool; ++t) {
+    senders.emplace_back([&] {
+      for (int n = next++; n < count; n = next++) {
+        if ((*connector)->Send(Email(n)).outcome != connectors::SendOutcome::kAccepted) ++refused;
+      }
+    });
+  }
+  for (std::thread& t : senders) t.join();
+  const double seconds = Seconds(Clock::now() - start);
+  if (refused > 0) Fail(std::to_string(refused) + " emails were not accepted by smtp-sink");
+  return count / seconds;
+}
+
+size_t ReadFrom(char* buffer, size_t size, size_t items, void* user) {
+  auto* source = static_cast<std::pair<const std::string*, size_t>*>(user);
+  const size_t n = std::min(size * items, source->first->size() - source->second);
+  std::memcpy(buffer, source->first->data() + source->second, n);
+  source->second += n;
+  return n;
+}
+
+// The same mails from a bare libcurl loop: one kept connection per thread, the message
+// built once beforehand. What the connector is compared with.
+double BareCurlEmailRate(const std::string& url, int count, int threads) {
+  connectors::Delivery d = Email(0);
+  auto message = connectors::email::BuildMessage(
+      {.from_name = "Herald Bank",
+       .from_address = "noreply@herald.example",
+       .to = d.address,
+       .subject = d.message.subject,
+       .message_id = "n-mail-0@herald.example",
+       .date = std::chrono::time_point_cast<std::chrono::microseconds>(
+           std::chrono::system_clock::now()),
+       .list_unsubscribe = {},
+       .one_click = false,
+       .extra = {}},
+      d.message.text_body, d.message.html_body);
+  if (!message.ok()) Fail(message.status().ToString());
+  std::atomic<int> next{0};
+  std::atomic<int> refused{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> senders;
+  for (int t = 0; t < threads; ++t) {
+    senders.emplace_back([&] {
+      CURL* easy = curl_easy_init();
+      curl_slist* to = curl_slist_append(nullptr, ("<" + d.address + ">").c_str());
+      std::pair<const std::string*, size_t> source{&*message, 0};
+      curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(easy, CURLOPT_MAIL_FROM, "<noreply@herald.example>");
+      curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, to);
+      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(easy, CURLOPT_READFUNCTION, ReadFrom);
+      curl_easy_setopt(easy, CURLOPT_READDATA, &source);
+      curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+      for (int n = next++; n < count; n = next++) {
+        source.second = 0;
+        if (curl_easy_perform(easy) != CURLE_OK) ++refused;
+      }
+      curl_slist_free_all(to);
+      curl_easy_cleanup(easy);
+    });
+  }
+  for (std::thread& t : senders) t.join();
+  const double seconds = Seconds(Clock::now() - start);
+  if (refused > 0) Fail(std::to_string(refused) + " bare libcurl mails were not accepted");
+  return count / seconds;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -533,6 +679,19 @@ int Main(int argc, char** argv) {
   std::cerr << "herald-bench: the SMS connector into a local provider\n";
   const int sms_count = std::min(20'000, std::max(200, events));
   const double sms_rate = SmsConnectorRate(sms_count, 32);
+  std::cerr << "herald-bench: the email connector and a bare libcurl loop into smtp-sink\n";
+  const int email_count = std::min(20'000, std::max(200, events / 5));
+  double email_rate = 0;
+  double bare_email_rate = 0;
+  {
+    SmtpSink smtp_sink(dir + "/smtp-sink.log");
+    // Each twice, alternating, and the better of each: the machine is noisy.
+    for (int round = 0; round < 2; ++round) {
+      bare_email_rate =
+          std::max(bare_email_rate, BareCurlEmailRate(smtp_sink.url(), email_count, 8));
+      email_rate = std::max(email_rate, EmailConnectorRate(smtp_sink.url(), email_count, 8));
+    }
+  }
 
   // 2. Latency at a fixed offered rate, from the produce call to the SMS provider's
   // door, for customers whose first channel is SMS (the even ones).
@@ -694,6 +853,10 @@ int Main(int argc, char** argv) {
          << "  \"decided_to_raw_ratio\": " << std::setprecision(5) << decided_rate / raw_rate
          << std::setprecision(1) << ",\n"
          << "  \"sms_connector_per_second\": " << sms_rate << ",\n"
+         << "  \"email_connector_per_second\": " << email_rate << ",\n"
+         << "  \"email_bare_libcurl_per_second\": " << bare_email_rate << ",\n"
+         << "  \"email_connector_to_bare_ratio\": " << email_rate / std::max(bare_email_rate, 1e-9)
+         << ",\n"
          << "  \"latency_offered_per_second\": " << rate << ",\n"
          << "  \"latency_events\": " << static_cast<long long>(latency_delivered) << ",\n"
          << "  \"latency_ms\": {\"p50\": " << Percentile(latencies_ms, 0.50)
