@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "services/compose/compose.h"
@@ -61,11 +63,28 @@ std::chrono::seconds Decider::HistoryWindow() const {
 }
 
 absl::StatusOr<int> Decider::RunOnce() {
+  absl::StatusOr<Batch> batch = DecideBatch();
+  if (!batch.ok()) return batch.status();
+  return RecordBatch(*batch);
+}
+
+absl::StatusOr<Decider::Batch> Decider::DecideBatch(const Batch* in_flight) {
   const core::Time now = clock_.Now();
-  absl::StatusOr<std::vector<core::Notification>> work =
-      store_.ListDecisionWork(now, options_.max_batch);
-  if (!work.ok()) return work.status();
-  if (work->empty()) return 0;
+  Batch batch;
+  // What is in flight may still be due in the store: asked for that much more, and
+  // skipped.
+  std::unordered_set<std::string> taken;
+  if (in_flight != nullptr) {
+    for (const core::Notification& n : in_flight->work) taken.insert(n.notification_id);
+  }
+  absl::StatusOr<std::vector<core::Notification>> listed =
+      store_.ListDecisionWork(now, options_.max_batch + static_cast<int>(taken.size()));
+  if (!listed.ok()) return listed.status();
+  for (core::Notification& n : *listed) {
+    if (static_cast<int>(batch.work.size()) >= options_.max_batch) break;
+    if (!taken.contains(n.notification_id)) batch.work.push_back(std::move(n));
+  }
+  if (batch.work.empty()) return batch;
 
   // What the batch needs, read once: events, templates, customers.
   std::unordered_map<std::string, std::unique_ptr<ingest::StoredEvent>> events;
@@ -74,7 +93,7 @@ absl::StatusOr<int> Decider::RunOnce() {
   std::vector<std::string> customers;
   std::unordered_map<std::string, size_t> customer_index;
   std::vector<const core::Notification*> first_of_event;
-  for (const core::Notification& n : *work) {
+  for (const core::Notification& n : batch.work) {
     if (events.emplace(n.event_id, nullptr).second) first_of_event.push_back(&n);
   }
   std::vector<std::string> event_ids;
@@ -105,7 +124,7 @@ absl::StatusOr<int> Decider::RunOnce() {
     }
     events[n.event_id] = std::make_unique<ingest::StoredEvent>(*std::move(event));
   }
-  for (const core::Notification& n : *work) {
+  for (const core::Notification& n : batch.work) {
     if (!n.template_name.empty() && !templates.contains(n.template_name)) {
       absl::StatusOr<core::Template> t =
           store_.GetTemplate(n.template_name, store::TemplateStore::kActiveVersion);
@@ -121,6 +140,19 @@ absl::StatusOr<int> Decider::RunOnce() {
       store_.LoadCustomerContexts(customers, now - HistoryWindow(), options_.complaint_event_type,
                                   now - config_.complaint_cooldown);
   if (!contexts.ok()) return contexts.status();
+  if (in_flight != nullptr) {
+    // Its decisions may not be in what was just read: caps see them all the same.
+    for (const auto& [customer, seen] : in_flight->seen) {
+      auto at = customer_index.find(customer);
+      if (at == customer_index.end()) continue;
+      std::vector<core::Notification>& history = (*contexts)[at->second].history;
+      for (const auto& [id, after] : seen) {
+        std::erase_if(history,
+                      [&](const core::Notification& h) { return h.notification_id == id; });
+        if (after) history.push_back(*after);
+      }
+    }
+  }
   absl::StatusOr<std::vector<core::Snippet>> stored_snippets = store_.ListSnippets();
   if (!stored_snippets.ok()) return stored_snippets.status();
   std::map<std::string, std::string> snippets;
@@ -128,9 +160,9 @@ absl::StatusOr<int> Decider::RunOnce() {
     snippets.emplace(std::move(snippet.name), std::move(snippet.text));
   }
 
-  std::vector<store::DecisionUpdate> updates;
-  updates.reserve(work->size());
-  for (const core::Notification& n : *work) {
+  std::vector<store::DecisionUpdate>& updates = batch.updates;
+  updates.reserve(batch.work.size());
+  for (const core::Notification& n : batch.work) {
     store::CustomerContext& context = (*contexts)[customer_index.at(n.customer_id)];
     PolicyInput input;
     input.notification = &n;
@@ -173,6 +205,7 @@ absl::StatusOr<int> Decider::RunOnce() {
     std::erase_if(context.history, [&](const core::Notification& h) {
       return h.notification_id == n.notification_id;
     });
+    std::optional<core::Notification> after;
     if (update.state != core::NotificationState::kSuppressed &&
         update.state != core::NotificationState::kFailed) {
       core::Notification seen = n;
@@ -180,10 +213,18 @@ absl::StatusOr<int> Decider::RunOnce() {
       seen.category = update.category;
       seen.send_time = update.send_time;
       seen.update_time = now;
-      context.history.push_back(std::move(seen));
+      context.history.push_back(seen);
+      after = std::move(seen);
     }
+    batch.seen[n.customer_id].emplace_back(n.notification_id, std::move(after));
     updates.push_back(std::move(update));
   }
+  return batch;
+}
+
+absl::StatusOr<int> Decider::RecordBatch(const Batch& batch) {
+  if (batch.work.empty()) return 0;
+  const std::vector<store::DecisionUpdate>& updates = batch.updates;
 
   absl::StatusOr<std::vector<bool>> applied = store_.RecordDecisions(updates);
   if (!applied.ok()) return applied.status();
@@ -197,8 +238,9 @@ absl::StatusOr<int> Decider::RunOnce() {
     ++tally[{updates[i].decision.outcome, updates[i].decision.reason}];
     spdlog::debug(
         "msg=\"decided\" notification_id={} customer_id={} outcome={} reason={} rule=\"{}\"",
-        updates[i].notification_id, (*work)[i].customer_id, core::Name(updates[i].decision.outcome),
-        core::Name(updates[i].decision.reason), updates[i].decision.rule);
+        updates[i].notification_id, batch.work[i].customer_id,
+        core::Name(updates[i].decision.outcome), core::Name(updates[i].decision.reason),
+        updates[i].decision.rule);
   }
   for (const auto& [key, count] : tally) {
     decisions_
@@ -294,36 +336,68 @@ void Decider::Wake() {
 
 void Decider::Loop() {
   auto next_gauge_update = std::chrono::steady_clock::now();
+  // The batch being recorded while the next one is decided.
+  std::unique_ptr<Batch> in_flight;
+  std::future<absl::StatusOr<int>> recording;
   while (true) {
     {
       std::lock_guard lock(mu_);
-      if (stopping_) return;
+      if (stopping_) break;
       woken_ = false;
     }
-    absl::StatusOr<int> decided = RunOnce();
-    std::chrono::milliseconds wait = options_.idle_wait;
-    if (!decided.ok()) {
-      spdlog::warn("msg=\"deciding failed; will retry\" error=\"{}\"", decided.status().ToString());
-      wait = options_.retry_wait;
-    } else if (*decided >= options_.max_batch) {
-      continue;  // more may be waiting
-    } else {
-      absl::StatusOr<std::optional<core::Time>> next = store_.NextDeferTime();
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= next_gauge_update) {  // a count over every deferred row: not every pass
-        next_gauge_update = now + std::chrono::seconds(10);
-        absl::StatusOr<int64_t> deferred =
-            store_.CountNotifications({core::NotificationState::kDeferred});
-        if (deferred.ok()) deferred_.Set(static_cast<double>(*deferred));
+    absl::StatusOr<Batch> next = DecideBatch(in_flight.get());
+    int recorded = 0;
+    if (in_flight != nullptr) {
+      absl::StatusOr<int> done = recording.get();
+      in_flight.reset();
+      if (!done.ok()) {
+        // `next` counted on it: decided again once the store is back.
+        spdlog::warn("msg=\"recording decisions failed; will retry\" error=\"{}\"",
+                     done.status().ToString());
+        Sleep(options_.retry_wait);
+        continue;
       }
-      if (next.ok() && next->has_value()) {
-        const auto until_due = std::chrono::ceil<std::chrono::milliseconds>(**next - clock_.Now());
-        wait = std::clamp(until_due, std::chrono::milliseconds(0), wait);
-      }
+      recorded = *done;
     }
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
+    if (!next.ok()) {
+      spdlog::warn("msg=\"deciding failed; will retry\" error=\"{}\"", next.status().ToString());
+      Sleep(options_.retry_wait);
+      continue;
+    }
+    if (!next->work.empty()) {
+      in_flight = std::make_unique<Batch>(*std::move(next));
+      recording = std::async(std::launch::async,
+                             [this, batch = in_flight.get()] { return RecordBatch(*batch); });
+      continue;
+    }
+    if (recorded >= options_.max_batch) continue;  // more may be waiting
+    std::chrono::milliseconds wait = options_.idle_wait;
+    absl::StatusOr<std::optional<core::Time>> due = store_.NextDeferTime();
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_gauge_update) {  // a count over every deferred row: not every pass
+      next_gauge_update = now + std::chrono::seconds(10);
+      absl::StatusOr<int64_t> deferred =
+          store_.CountNotifications({core::NotificationState::kDeferred});
+      if (deferred.ok()) deferred_.Set(static_cast<double>(*deferred));
+    }
+    if (due.ok() && due->has_value()) {
+      const auto until_due = std::chrono::ceil<std::chrono::milliseconds>(**due - clock_.Now());
+      wait = std::clamp(until_due, std::chrono::milliseconds(0), wait);
+    }
+    Sleep(wait);
   }
+  if (in_flight != nullptr) {
+    absl::StatusOr<int> done = recording.get();
+    if (!done.ok()) {
+      spdlog::warn("msg=\"recording decisions failed at stop\" error=\"{}\"",
+                   done.status().ToString());
+    }
+  }
+}
+
+void Decider::Sleep(std::chrono::milliseconds wait) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, wait, [this] { return stopping_ || woken_; });
 }
 
 }  // namespace herald::policy

@@ -10,7 +10,11 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "services/core/clock.h"
@@ -56,12 +60,31 @@ class Decider {
   Decider& operator=(const Decider&) = delete;
   ~Decider();
 
+  /// A batch decided and not yet recorded.
+  struct Batch {
+    std::vector<core::Notification> work;
+    std::vector<store::DecisionUpdate> updates;  // one per notification of work
+    /// By customer: each notification of the batch as caps count it once recorded
+    /// (nullopt: suppressed or failed, no longer counted).
+    std::unordered_map<std::string,
+                       std::vector<std::pair<std::string, std::optional<core::Notification>>>>
+        seen;
+  };
+
   /// Decides up to max_batch notifications due at the clock's now; returns how many
   /// it decided. An error means nothing of the batch was recorded.
   absl::StatusOr<int> RunOnce();
+  /// Decides up to max_batch notifications due at the clock's now without recording
+  /// them. `in_flight`: a batch decided before and perhaps not recorded yet; its
+  /// notifications are not taken again and caps see its decisions.
+  absl::StatusOr<Batch> DecideBatch(const Batch* in_flight = nullptr);
+  /// Records a decided batch; returns how many of its decisions were applied (a
+  /// notification changed meanwhile keeps its state). An error: none was.
+  absl::StatusOr<int> RecordBatch(const Batch& batch);
 
-  /// Runs RunOnce on a worker thread until Stop(): at once when woken, when a
-  /// deferred notification becomes due, or after idle_wait.
+  /// Decides on a worker thread until Stop(): at once when woken, when a deferred
+  /// notification becomes due, or after idle_wait. The next batch is decided while
+  /// the one before is being recorded.
   void Start();
   /// Finishes the batch in hand and joins the worker. Idempotent.
   void Stop();
@@ -75,6 +98,8 @@ class Decider {
 
  private:
   void Loop();
+  /// Until `wait` has passed, Wake() or Stop().
+  void Sleep(std::chrono::milliseconds wait);
   /// How far back history matters: the longest cap window or duplicate window.
   std::chrono::seconds HistoryWindow() const;
   /// Renders a SEND decision's channels into `update`, dropping those that fail.

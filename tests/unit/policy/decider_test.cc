@@ -303,6 +303,57 @@ TEST_F(DeciderTest, EventsUseTheActiveTemplateVersion) {
   EXPECT_EQ(Get("e-2", "ams", "").decision->reason, DecisionReason::kNoTemplate);
 }
 
+TEST_F(DeciderTest, ABatchDecidedWhileTheOneBeforeIsRecordedTakesNoneOfItAndCountsItsSends) {
+  clock_.Set(Utc(2026, 3, 2, 12));
+  Consent("ams", Category::kInformational, core::ConsentState::kGranted);
+  Publish({Event("e-1", "order.delivered", "ams"), Event("e-2", "order.delivered", "ams"),
+           Event("e-3", "order.delivered", "ams")});
+  Decider decider(*store_, config_, ingest::ReadStoredEvent, clock_, registry_,
+                  Decider::Options{.max_batch = 2, .idle_wait = std::chrono::hours(1)});
+  absl::StatusOr<Decider::Batch> first = decider.DecideBatch();
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->work.size(), 2u);
+  EXPECT_EQ(first->updates[0].state, NotificationState::kQueued);
+  EXPECT_EQ(first->updates[1].state, NotificationState::kQueued);
+
+  // Decided before the first is recorded: the store still has e-1 and e-2 PENDING and
+  // no sends, yet they are not taken again and the cap of 2 counts them.
+  absl::StatusOr<Decider::Batch> second = decider.DecideBatch(&*first);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->work.size(), 1u);
+  EXPECT_EQ(second->work[0].event_id, "e-3");
+  EXPECT_EQ(second->updates[0].state, NotificationState::kDeferred);
+  EXPECT_EQ(second->updates[0].decision.rule, "INFORMATIONAL cap 2/7d");
+
+  EXPECT_EQ(decider.RecordBatch(*first).value_or(-1), 2);
+  EXPECT_EQ(decider.RecordBatch(*second).value_or(-1), 1);
+  EXPECT_EQ(Get("e-1", "ams", "weekly-offer").state, NotificationState::kQueued);
+  EXPECT_EQ(Get("e-2", "ams", "weekly-offer").state, NotificationState::kQueued);
+  EXPECT_EQ(Get("e-3", "ams", "weekly-offer").state, NotificationState::kDeferred);
+}
+
+TEST_F(DeciderTest, TheWorkerKeepsCapsAcrossBatchesItDecidesWhileRecording) {
+  clock_.Set(Utc(2026, 3, 2, 12));
+  Consent("ams", Category::kInformational, core::ConsentState::kGranted);
+  std::vector<v1::Event> events;
+  for (int i = 0; i < 9; ++i)
+    events.push_back(Event("e-" + std::to_string(i), "order.delivered", "ams"));
+  Publish(events);
+  Decider decider(*store_, config_, ingest::ReadStoredEvent, clock_, registry_,
+                  Decider::Options{.max_batch = 2, .idle_wait = std::chrono::hours(1)});
+  decider.Start();
+  // Bounded for a broken build.
+  for (int i = 0; i < 500; ++i) {
+    auto pending = store_->CountNotifications({NotificationState::kPending});
+    ASSERT_TRUE(pending.ok());
+    if (*pending == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  decider.Stop();
+  EXPECT_EQ(store_->CountNotifications({NotificationState::kQueued}).value_or(-1), 2);
+  EXPECT_EQ(store_->CountNotifications({NotificationState::kDeferred}).value_or(-1), 7);
+}
+
 TEST_F(DeciderTest, ADecisionOnAStaleReadIsNotApplied) {
   clock_.Set(Utc(2026, 3, 2, 12));
   Publish({Event("e-1", "order.shipped", "ams")});
