@@ -87,14 +87,21 @@ absl::StatusOr<Decider::Batch> Decider::DecideBatch(const Batch* in_flight) {
   if (batch.work.empty()) return batch;
 
   // What the batch needs, read once: events, templates, customers.
-  std::unordered_map<std::string, std::unique_ptr<ingest::StoredEvent>> events;
+  std::unordered_map<std::string, std::shared_ptr<const ingest::StoredEvent>> events;
   std::unordered_map<std::string, absl::Status> unreadable;  // by event id
   std::map<std::string, std::unique_ptr<core::Template>> templates;
   std::vector<std::string> customers;
   std::unordered_map<std::string, size_t> customer_index;
   std::vector<const core::Notification*> first_of_event;
   for (const core::Notification& n : batch.work) {
-    if (events.emplace(n.event_id, nullptr).second) first_of_event.push_back(&n);
+    if (!events.emplace(n.event_id, nullptr).second) continue;
+    auto cached = std::find_if(audience_events_.begin(), audience_events_.end(),
+                               [&](const auto& e) { return e->event.event_id == n.event_id; });
+    if (cached != audience_events_.end()) {
+      events[n.event_id] = *cached;
+    } else {
+      first_of_event.push_back(&n);
+    }
   }
   std::vector<std::string> event_ids;
   for (const core::Notification* n : first_of_event) event_ids.push_back(n->event_id);
@@ -122,7 +129,14 @@ absl::StatusOr<Decider::Batch> Decider::DecideBatch(const Batch* in_flight) {
       minimal.message.set_customer_id(n.customer_id);
       event = std::move(minimal);
     }
-    events[n.event_id] = std::make_unique<ingest::StoredEvent>(*std::move(event));
+    auto stored = std::make_shared<const ingest::StoredEvent>(*std::move(event));
+    if (stored->event.customer_ids.size() > 1 && !unreadable.contains(n.event_id)) {
+      // An audience's notifications span many batches: decoded and checked once, not
+      // again for every batch (a 100,000-customer outage took 200 decodes).
+      if (audience_events_.size() >= kAudienceEventsKept) audience_events_.pop_front();
+      audience_events_.push_back(stored);
+    }
+    events[n.event_id] = std::move(stored);
   }
   for (const core::Notification& n : batch.work) {
     if (!n.template_name.empty() && !templates.contains(n.template_name)) {

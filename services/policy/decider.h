@@ -7,8 +7,10 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -108,6 +110,11 @@ class Decider {
                const core::Template& tmpl, const core::Profile* profile,
                const std::map<std::string, std::string>& snippets, core::Time now,
                PolicyResult& result, store::DecisionUpdate& update) const;
+
+  /// Audience events (more than one customer) read lately, newest last; only
+  /// DecideBatch, on one thread at a time, uses them. Stored events never change.
+  static constexpr size_t kAudienceEventsKept = 4;
+  std::deque<std::shared_ptr<const ingest::StoredEvent>> audience_events_;
 
   store::Store& store_;
   const PolicyConfig config_;

@@ -501,6 +501,24 @@ TEST_F(DeciderComposeTest, EveryChannelIsRenderedInTheCustomersLanguage) {
   EXPECT_EQ(fr.messages[1].text_body, "Dear Anke & Co, since Monday, March 2, 2026.");
 }
 
+TEST_F(DeciderComposeTest, AnAudienceSpreadOverBatchesIsRenderedFromTheSameEventInEach) {
+  v1::Event e = Delayed("d-all", "anke");
+  e.clear_customer_id();
+  e.mutable_audience()->add_customer_ids("anke");
+  e.mutable_audience()->add_customer_ids("bram");
+  Publish({e, Delayed("d-1", "anke")});
+  Decider decider(*store_, config_, ingest::ReadStoredEvent, clock_, registry_,
+                  Decider::Options{.max_batch = 1, .idle_wait = std::chrono::hours(1)});
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(decider.RunOnce().value_or(-1), 1);
+  EXPECT_EQ(decider.RunOnce().value_or(-1), 0);
+  for (const char* customer : {"anke", "bram"}) {
+    core::Notification n = Get("d-all", customer, "order-late");
+    ASSERT_EQ(n.messages.size(), 2u) << customer;
+    EXPECT_THAT(n.messages[1].subject, ::testing::HasSubstr("1001")) << customer;
+  }
+  EXPECT_EQ(Get("d-1", "anke", "order-late").state, NotificationState::kQueued);
+}
+
 TEST_F(DeciderComposeTest, AChannelThatDoesNotRenderIsDroppedAndNoneLeftIsFailed) {
   // An SMS over the template's one segment: the email alone goes.
   Publish({Delayed("d-1", "anke", std::string(160, 'x'))});
