@@ -706,7 +706,8 @@ int Main(int argc, char** argv) {
                     config("latency", "herald.latency",
                            "sms: {provider: generic_json, url: \"" + sink.url() +
                                "\", token: bench, rate_per_second: 1000000, burst: 1000000, "
-                               "concurrency: 32, max_in_flight: 32}\n"),
+                               "concurrency: 32, max_in_flight: 32}\n"
+                               "dispatch: {max_batch: 1000}\n"),
                     dir + "/latency.log");
     // Offered once heraldd consumes: the group's first rebalance is not latency.
     heraldd.child().WaitFor("msg=\"partitions assigned\"", std::chrono::seconds(60));
