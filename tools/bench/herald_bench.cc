@@ -856,8 +856,8 @@ int Main(int argc, char** argv) {
          << "  \"sms_connector_per_second\": " << sms_rate << ",\n"
          << "  \"email_connector_per_second\": " << email_rate << ",\n"
          << "  \"email_bare_libcurl_per_second\": " << bare_email_rate << ",\n"
-         << "  \"email_connector_to_bare_ratio\": " << email_rate / std::max(bare_email_rate, 1e-9)
-         << ",\n"
+         << "  \"email_connector_to_bare_ratio\": " << std::setprecision(3)
+         << email_rate / std::max(bare_email_rate, 1e-9) << std::setprecision(1) << ",\n"
          << "  \"latency_offered_per_second\": " << rate << ",\n"
          << "  \"latency_events\": " << static_cast<long long>(latency_delivered) << ",\n"
          << "  \"latency_ms\": {\"p50\": " << Percentile(latencies_ms, 0.50)
