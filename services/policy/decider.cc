@@ -6,6 +6,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <system_error>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -380,8 +381,15 @@ void Decider::Loop() {
     }
     if (!next->work.empty()) {
       in_flight = std::make_unique<Batch>(*std::move(next));
-      recording = std::async(std::launch::async,
-                             [this, batch = in_flight.get()] { return RecordBatch(*batch); });
+      try {
+        recording = std::async(std::launch::async,
+                               [this, batch = in_flight.get()] { return RecordBatch(*batch); });
+      } catch (const std::system_error& e) {  // no thread to be had: recorded here
+        spdlog::warn("msg=\"recording decisions on the worker\" error=\"{}\"", e.what());
+        std::promise<absl::StatusOr<int>> done;
+        done.set_value(RecordBatch(*in_flight));
+        recording = done.get_future();
+      }
       continue;
     }
     if (recorded >= options_.max_batch) continue;  // more may be waiting

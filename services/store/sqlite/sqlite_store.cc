@@ -1,6 +1,7 @@
 #include "services/store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "services/core/strings.h"
@@ -94,36 +95,36 @@ void SqliteStore::WriterLoop() {
 void SqliteStore::CommitBatch(std::vector<WriteJob>& batch) {
   // The whole batch in one transaction, without a savepoint per write: SQLite copies
   // every page a savepoint touches to a statement journal first, which cost more than
-  // the writes themselves. Should one write fail, the transaction is rolled back and
-  // each write runs again in a transaction of its own, so only the failed one is lost.
-  std::vector<absl::Status> results(batch.size());
-  absl::Status status = writer_->Exec("BEGIN IMMEDIATE");
-  size_t failed = batch.size();
-  for (size_t i = 0; status.ok() && failed == batch.size() && i < batch.size(); ++i) {
-    results[i] = batch[i].fn(*writer_);
-    if (!results[i].ok()) failed = i;
-  }
-  if (status.ok() && failed == batch.size()) {
-    status = writer_->Exec("COMMIT");
-    if (status.ok()) {
-      for (WriteJob& job : batch) job.done.set_value(absl::OkStatus());
-      return;
+  // the writes themselves. Should a write fail, the transaction is rolled back and the
+  // batch runs again without it, so only the failed write is lost.
+  std::vector<std::optional<absl::Status>> failed(batch.size());
+  while (true) {
+    absl::Status status = writer_->Exec("BEGIN IMMEDIATE");
+    bool clean = status.ok();
+    for (size_t i = 0; clean && i < batch.size(); ++i) {
+      if (failed[i]) continue;
+      absl::Status result = batch[i].fn(*writer_);
+      if (result.ok() && !writer_->InTransaction()) {
+        result = absl::InternalError("sqlite: the transaction ended during a write");
+      }
+      if (!result.ok()) {
+        failed[i] = std::move(result);
+        clean = false;
+      }
     }
-  }
-  if (writer_->InTransaction()) writer_->Exec("ROLLBACK").IgnoreError();
-  if (!status.ok() || batch.size() == 1) {
-    // BEGIN or COMMIT failed (I/O error, disk full), or the one write failed.
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].done.set_value(status.ok() ? results[i] : status);
+    if (clean) status = writer_->Exec("COMMIT");
+    if (clean && status.ok()) break;
+    if (writer_->InTransaction()) writer_->Exec("ROLLBACK").IgnoreError();
+    if (!status.ok()) {
+      // BEGIN or COMMIT failed (I/O error, disk full): none of the rest is written.
+      for (std::optional<absl::Status>& f : failed) {
+        if (!f) f = status;
+      }
+      break;
     }
-    return;
   }
   for (size_t i = 0; i < batch.size(); ++i) {
-    absl::Status alone = writer_->Exec("BEGIN IMMEDIATE");
-    if (alone.ok()) alone = batch[i].fn(*writer_);
-    if (alone.ok()) alone = writer_->Exec("COMMIT");
-    if (writer_->InTransaction()) writer_->Exec("ROLLBACK").IgnoreError();
-    batch[i].done.set_value(std::move(alone));
+    batch[i].done.set_value(failed[i] ? *std::move(failed[i]) : absl::OkStatus());
   }
 }
 

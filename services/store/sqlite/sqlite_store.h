@@ -107,8 +107,8 @@ class SqliteStore final : public Store {
 
   /// Runs fn on the writer connection inside a batch transaction; returns once the
   /// batch is committed (or failed). fn may run more than once: when another write of
-  /// its batch fails, the batch is rolled back and fn runs again in a transaction of
-  /// its own, so it must not accumulate into what it captures.
+  /// its batch fails, the batch is rolled back and runs again without that one, so fn
+  /// must not accumulate into what it captures.
   absl::Status Write(WriteFn fn);
   /// Runs fn on a reader connection inside a read transaction (one snapshot).
   absl::Status Read(const ReadFn& fn);
