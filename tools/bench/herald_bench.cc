@@ -415,6 +415,29 @@ std::string MachineModel() {
   return "unknown";
 }
 
+// Sends numbered messages 0..count-1 from `threads` threads, each with a sender of its
+// own from make_sender (true: accepted); messages per second. Fails if one is refused.
+using Sender = std::function<bool(int)>;
+double SendRate(int count, int threads, const std::function<Sender()>& make_sender,
+                const std::string& what) {
+  std::atomic<int> next{0};
+  std::atomic<int> refused{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> senders;
+  for (int t = 0; t < threads; ++t) {
+    senders.emplace_back([&] {
+      const Sender send = make_sender();
+      for (int n = next++; n < count; n = next++) {
+        if (!send(n)) ++refused;
+      }
+    });
+  }
+  for (std::thread& t : senders) t.join();
+  const double seconds = Seconds(Clock::now() - start);
+  if (refused > 0) Fail(std::to_string(refused) + " " + what + " were not accepted");
+  return count / seconds;
+}
+
 // SMS/s through the SMS connector (libcurl multi, kept-alive connections) into the
 // local provider: `count` sends from as many threads as the connector takes at once.
 double SmsConnectorRate(int count, int in_flight) {
@@ -424,26 +447,19 @@ double SmsConnectorRate(int count, int in_flight) {
       connectors::sms::MakeGenericJsonProvider({.url = sink.url(), .token = "bench"}),
       {.max_in_flight = in_flight}, clock);
   if (!connector.ok()) Fail(connector.status().ToString());
-  std::atomic<int> next{0};
-  std::atomic<int> refused{0};
-  const auto start = Clock::now();
-  std::vector<std::thread> senders;
-  for (int t = 0; t < in_flight; ++t) {
-    senders.emplace_back([&] {
-      for (int n = next++; n < count; n = next++) {
-        connectors::Delivery d;
-        d.notification_id = "n-sms-" + std::to_string(n);
-        d.address = "+31612345678";
-        d.message.channel = core::Channel::kSms;
-        d.message.sms_text = "Je bestelling " + std::to_string(n) + " is onderweg met PostNL.";
-        if ((*connector)->Send(d).outcome != connectors::SendOutcome::kAccepted) ++refused;
-      }
-    });
-  }
-  for (std::thread& t : senders) t.join();
-  const double seconds = Seconds(Clock::now() - start);
-  if (refused > 0) Fail(std::to_string(refused) + " SMS were not accepted by the local provider");
-  return count / seconds;
+  return SendRate(
+      count, in_flight,
+      [&]() -> Sender {
+        return [&](int n) {
+          connectors::Delivery d;
+          d.notification_id = "n-sms-" + std::to_string(n);
+          d.address = "+31612345678";
+          d.message.channel = core::Channel::kSms;
+          d.message.sms_text = "Je bestelling " + std::to_string(n) + " is onderweg met PostNL.";
+          return (*connector)->Send(d).outcome == connectors::SendOutcome::kAccepted;
+        };
+      },
+      "SMS");
 }
 
 // A free loopback port, for a server that cannot be told to take port 0.
@@ -515,30 +531,56 @@ double EmailConnectorRate(const std::string& url, int count, int pool) {
                                                 .pool_size = pool},
                                                clock);
   if (!connector.ok()) Fail(connector.status().ToString());
-  std::atomic<int> next{0};
-  std::atomic<int> refused{0};
-  const auto start = Clock::now();
-  std::vector<std::thread> senders;
-  for (int t = 0; t < pool; ++t) {
-    senders.emplace_back([&] {
-      for (int n = next++; n < count; n = next++) {
-        if ((*connector)->Send(Email(n)).outcome != connectors::SendOutcome::kAccepted) ++refused;
-      }
-    });
-  }
-  for (std::thread& t : senders) t.join();
-  const double seconds = Seconds(Clock::now() - start);
-  if (refused > 0) Fail(std::to_string(refused) + " emails were not accepted by smtp-sink");
-  return count / seconds;
+  return SendRate(
+      count, pool,
+      [&]() -> Sender {
+        return [&](int n) {
+          return (*connector)->Send(Email(n)).outcome == connectors::SendOutcome::kAccepted;
+        };
+      },
+      "emails");
 }
 
-size_t ReadFrom(char* buffer, size_t size, size_t items, void* user) {
-  auto* source = static_cast<std::pair<const std::string*, size_t>*>(user);
-  const size_t n = std::min(size * items, source->first->size() - source->second);
-  std::memcpy(buffer, source->first->data() + source->second, n);
-  source->second += n;
-  return n;
-}
+// One kept SMTP connection sending the same message again and again.
+class CurlMailer {
+ public:
+  CurlMailer(const std::string& url, const std::string& message, const std::string& to)
+      : easy_(curl_easy_init()),
+        to_(curl_slist_append(nullptr, ("<" + to + ">").c_str())),
+        message_(message) {
+    curl_easy_setopt(easy_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(easy_, CURLOPT_MAIL_FROM, "<noreply@herald.example>");
+    curl_easy_setopt(easy_, CURLOPT_MAIL_RCPT, to_);
+    curl_easy_setopt(easy_, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(easy_, CURLOPT_READFUNCTION, Read);
+    curl_easy_setopt(easy_, CURLOPT_READDATA, this);
+    curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
+  }
+  CurlMailer(const CurlMailer&) = delete;
+  CurlMailer& operator=(const CurlMailer&) = delete;
+  ~CurlMailer() {
+    curl_slist_free_all(to_);
+    curl_easy_cleanup(easy_);
+  }
+  bool Send() {
+    sent_ = 0;
+    return curl_easy_perform(easy_) == CURLE_OK;
+  }
+
+ private:
+  static size_t Read(char* buffer, size_t size, size_t items, void* self) {
+    auto* mailer = static_cast<CurlMailer*>(self);
+    const size_t n = std::min(size * items, mailer->message_.size() - mailer->sent_);
+    std::memcpy(buffer, mailer->message_.data() + mailer->sent_, n);
+    mailer->sent_ += n;
+    return n;
+  }
+
+  CURL* easy_;
+  curl_slist* to_;
+  const std::string& message_;
+  size_t sent_ = 0;
+};
 
 // The same mails from a bare libcurl loop: one kept connection per thread, the message
 // built once beforehand. What the connector is compared with.
@@ -557,34 +599,13 @@ double BareCurlEmailRate(const std::string& url, int count, int threads) {
        .extra = {}},
       d.message.text_body, d.message.html_body);
   if (!message.ok()) Fail(message.status().ToString());
-  std::atomic<int> next{0};
-  std::atomic<int> refused{0};
-  const auto start = Clock::now();
-  std::vector<std::thread> senders;
-  for (int t = 0; t < threads; ++t) {
-    senders.emplace_back([&] {
-      CURL* easy = curl_easy_init();
-      curl_slist* to = curl_slist_append(nullptr, ("<" + d.address + ">").c_str());
-      std::pair<const std::string*, size_t> source{&*message, 0};
-      curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
-      curl_easy_setopt(easy, CURLOPT_MAIL_FROM, "<noreply@herald.example>");
-      curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, to);
-      curl_easy_setopt(easy, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(easy, CURLOPT_READFUNCTION, ReadFrom);
-      curl_easy_setopt(easy, CURLOPT_READDATA, &source);
-      curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-      for (int n = next++; n < count; n = next++) {
-        source.second = 0;
-        if (curl_easy_perform(easy) != CURLE_OK) ++refused;
-      }
-      curl_slist_free_all(to);
-      curl_easy_cleanup(easy);
-    });
-  }
-  for (std::thread& t : senders) t.join();
-  const double seconds = Seconds(Clock::now() - start);
-  if (refused > 0) Fail(std::to_string(refused) + " bare libcurl mails were not accepted");
-  return count / seconds;
+  return SendRate(
+      count, threads,
+      [&]() -> Sender {
+        auto mailer = std::make_shared<CurlMailer>(url, *message, d.address);
+        return [mailer](int) { return mailer->Send(); };
+      },
+      "bare libcurl mails");
 }
 
 }  // namespace
