@@ -157,15 +157,10 @@ absl::StatusOr<Decider::Batch> Decider::DecideBatch(const Batch* in_flight) {
   if (!contexts.ok()) return contexts.status();
   if (in_flight != nullptr) {
     // Its decisions may not be in what was just read: caps see them all the same.
-    for (const auto& [customer, seen] : in_flight->seen) {
-      auto at = customer_index.find(customer);
+    for (size_t i = 0; i < in_flight->work.size(); ++i) {
+      auto at = customer_index.find(in_flight->work[i].customer_id);
       if (at == customer_index.end()) continue;
-      std::vector<core::Notification>& history = (*contexts)[at->second].history;
-      for (const auto& [id, after] : seen) {
-        std::erase_if(history,
-                      [&](const core::Notification& h) { return h.notification_id == id; });
-        if (after) history.push_back(*after);
-      }
+      SeeDecision(in_flight->work[i], in_flight->updates[i], (*contexts)[at->second].history);
     }
   }
   absl::StatusOr<std::vector<core::Snippet>> stored_snippets = store_.ListSnippets();
@@ -217,24 +212,26 @@ absl::StatusOr<Decider::Batch> Decider::DecideBatch(const Batch* in_flight) {
     update.decision = std::move(result.decision);
 
     // Later notifications of the same customer in this batch see this one.
-    std::erase_if(context.history, [&](const core::Notification& h) {
-      return h.notification_id == n.notification_id;
-    });
-    std::optional<core::Notification> after;
-    if (update.state != core::NotificationState::kSuppressed &&
-        update.state != core::NotificationState::kFailed) {
-      core::Notification seen = n;
-      seen.state = update.state;
-      seen.category = update.category;
-      seen.send_time = update.send_time;
-      seen.update_time = now;
-      context.history.push_back(seen);
-      after = std::move(seen);
-    }
-    batch.seen[n.customer_id].emplace_back(n.notification_id, std::move(after));
+    SeeDecision(n, update, context.history);
     updates.push_back(std::move(update));
   }
   return batch;
+}
+
+void Decider::SeeDecision(const core::Notification& n, const store::DecisionUpdate& update,
+                          std::vector<core::Notification>& history) {
+  std::erase_if(
+      history, [&](const core::Notification& h) { return h.notification_id == n.notification_id; });
+  if (update.state == core::NotificationState::kSuppressed ||
+      update.state == core::NotificationState::kFailed) {
+    return;  // not counted
+  }
+  core::Notification seen = n;
+  seen.state = update.state;
+  seen.category = update.category;
+  seen.send_time = update.send_time;
+  seen.update_time = update.decision.decide_time;
+  history.push_back(std::move(seen));
 }
 
 absl::StatusOr<int> Decider::RecordBatch(const Batch& batch) {

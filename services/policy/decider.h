@@ -66,11 +66,6 @@ class Decider {
   struct Batch {
     std::vector<core::Notification> work;
     std::vector<store::DecisionUpdate> updates;  // one per notification of work
-    /// By customer: each notification of the batch as caps count it once recorded
-    /// (nullopt: suppressed or failed, no longer counted).
-    std::unordered_map<std::string,
-                       std::vector<std::pair<std::string, std::optional<core::Notification>>>>
-        seen;
   };
 
   /// Decides up to max_batch notifications due at the clock's now; returns how many
@@ -100,6 +95,10 @@ class Decider {
 
  private:
   void Loop();
+  /// Puts a decided notification into a customer's history as caps count it (not at
+  /// all when suppressed or failed), in place of what the history had of it.
+  static void SeeDecision(const core::Notification& n, const store::DecisionUpdate& update,
+                          std::vector<core::Notification>& history);
   /// Until `wait` has passed, Wake() or Stop().
   void Sleep(std::chrono::milliseconds wait);
   /// How far back history matters: the longest cap window or duplicate window.

@@ -21,6 +21,7 @@
 #include "herald/v1/template_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/kafka_clients.h"
+#include "tests/support/metrics_text.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -153,15 +154,7 @@ class KafkaIntakeTest : public ::testing::Test {
     httplib::Client http("127.0.0.1", heraldd.http_port());
     auto response = http.Get("/metrics");
     if (!response) return -1;
-    double sum = 0;
-    std::istringstream lines(response->body);
-    for (std::string line; std::getline(lines, line);) {
-      if ((line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) &&
-          line.find(labels) != std::string::npos) {
-        sum += std::stod(line.substr(line.rfind(' ') + 1));
-      }
-    }
-    return sum;
+    return SumMetric(response->body, name, labels);
   }
 
   std::unique_ptr<Subprocess> broker_;

@@ -51,6 +51,7 @@
 #include "services/core/clock.h"
 #include "services/core/notification.h"
 #include "services/ingest/embedded_broker.h"
+#include "tests/support/metrics_text.h"
 
 extern char** environ;
 
@@ -170,15 +171,7 @@ class Heraldd {
     httplib::Client http("127.0.0.1", http_port_);
     auto response = http.Get("/metrics");
     if (!response || response->status != 200) Fail("heraldd's /metrics does not answer");
-    double sum = 0;
-    std::istringstream lines(response->body);
-    for (std::string line; std::getline(lines, line);) {
-      if ((line.rfind(name + "{", 0) == 0 || line.rfind(name + " ", 0) == 0) &&
-          line.find(labels) != std::string::npos) {
-        sum += std::stod(line.substr(line.rfind(' ') + 1));
-      }
-    }
-    return sum;
+    return testing::SumMetric(response->body, name, labels);
   }
 
  private:
@@ -462,12 +455,18 @@ double SmsConnectorRate(int count, int in_flight) {
       "SMS");
 }
 
-// A free loopback port, for a server that cannot be told to take port 0.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+sockaddr_in Loopback(int port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  return address;
+}
+
+// A free loopback port, for a server that cannot be told to take port 0.
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address = Loopback(0);
   socklen_t length = sizeof address;
   if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
@@ -479,11 +478,8 @@ int FreePort() {
 
 bool Accepts(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  const sockaddr_in address = Loopback(port);
+  const bool ok = connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
   close(fd);
   return ok;
 }
