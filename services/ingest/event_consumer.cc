@@ -44,14 +44,18 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
       spdlog::info("msg=\"partitions assigned\" protocol={} partitions={}",
                    cooperative ? "cooperative" : "eager", Describe(partitions));
+      // The pause flag stays with a partition across revocation: set it either way, and
+      // before the assignment. librdkafka drops a partition's pending start of fetching
+      // when a pause or resume comes after it (its op version is then outdated): that
+      // partition would never be read. A partition librdkafka does not know yet carries
+      // no flag; if it must be paused, the loop pauses it at its first message.
+      Check(owner_.paused_ ? consumer->pause(partitions) : consumer->resume(partitions),
+            owner_.paused_ ? "pause" : "resume");
       if (cooperative) {
         Check(consumer->incremental_assign(partitions), "assign");
       } else {
         Check(consumer->assign(partitions), "assign");
       }
-      // The pause flag stays with a partition across revocation: set it either way.
-      Check(owner_.paused_ ? consumer->pause(partitions) : consumer->resume(partitions),
-            owner_.paused_ ? "pause" : "resume");
       return;
     }
     if (consumer->assignment_lost()) {
@@ -206,6 +210,9 @@ void EventConsumer::Loop() {
         got_one = true;
         if (pending_.empty()) batch_start_ = std::chrono::steady_clock::now();
         MessagesOf(message->topic_name()).Increment();
+        // A partition assigned while paused that librdkafka did not know yet: pause it
+        // now that it is fetching. It resumes after this message, kept in the batch.
+        if (paused_) PausePartitionOf(*message);
         pending_.push_back(std::move(message));
         break;
       case RdKafka::ERR__TIMED_OUT:
@@ -274,6 +281,17 @@ size_t EventConsumer::DropPartitions(const std::vector<RdKafka::TopicPartition*>
   // Their profile changes may be among those dropped; apply what is left afresh.
   profiles_applied_ = false;
   return before - pending_.size();
+}
+
+void EventConsumer::PausePartitionOf(const RdKafka::Message& message) {
+  std::vector<RdKafka::TopicPartition*> one = {
+      RdKafka::TopicPartition::create(message.topic_name(), message.partition())};
+  RdKafka::ErrorCode err = consumer_->pause(one);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    spdlog::error("msg=\"pause failed\" partitions={} error=\"{}\"", Describe(one),
+                  RdKafka::err2str(err));
+  }
+  RdKafka::TopicPartition::destroy(one);
 }
 
 void EventConsumer::SetPaused(bool paused) {

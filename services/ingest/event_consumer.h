@@ -96,6 +96,8 @@ class EventConsumer {
   /// Drops the batch's messages of these partitions (unrecorded: their next owner reads
   /// them again); returns how many.
   size_t DropPartitions(const std::vector<RdKafka::TopicPartition*>& partitions);
+  /// Pauses the partition a message came from (one that escaped a pause).
+  void PausePartitionOf(const RdKafka::Message& message);
   /// Pauses or resumes every assigned partition.
   void SetPaused(bool paused);
   /// Re-reads the backlog from its source (the later stages take work away).
