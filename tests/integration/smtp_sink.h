@@ -23,7 +23,8 @@ class SmtpSink {
   bool ready() const { return port_ > 0; }
   int port() const { return port_; }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-  std::string Stderr() { return process_->Stderr(); }
+  /// What it printed: the start-up, then its log.
+  std::string Stderr();
 
   /// What Python's email parser made of each accepted message, oldest first, once
   /// at least `count` arrived (or after `limit`, a bound for a broken sink).

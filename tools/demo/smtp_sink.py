@@ -12,6 +12,8 @@ Anything else is accepted. --auth USER:PASSWORD requires AUTH (PLAIN or LOGIN);
 --tls CERT KEY offers STARTTLS (--require-tls: refuse mail without it).
 
 Prints "listening 127.0.0.1:PORT" on stderr once it accepts connections; stops on SIGTERM.
+--log FILE: everything after that line (a line per message, aiosmtpd's warnings) goes to
+FILE instead, so a parent that stops reading stderr never blocks the server.
 Run with /usr/bin/python3 (Debian's python3-aiosmtpd).
 """
 
@@ -92,6 +94,7 @@ def main():
     parser.add_argument("--require-tls", action="store_true")
     parser.add_argument("--port", type=int, default=0,
                         help="0 (default): one the kernel picks; a restart reuses the old one")
+    parser.add_argument("--log", help="stderr after the listening line goes here")
     args = parser.parse_args()
 
     handler = Handler(args.dir)
@@ -122,6 +125,10 @@ def main():
         loop.create_server(factory, "127.0.0.1", args.port, reuse_address=True))
     port = server.sockets[0].getsockname()[1]
     print("listening 127.0.0.1:%d" % port, file=sys.stderr, flush=True)
+    if args.log:
+        log = os.open(args.log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, sys.stderr.fileno())
+        os.close(log)
     loop.add_signal_handler(signal.SIGTERM, loop.stop)
     # A test that dies without stopping us leaves us to init: then stop too.
     parent = os.getppid()

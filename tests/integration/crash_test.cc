@@ -1,0 +1,391 @@
+// heraldd killed with SIGKILL at random moments while events flow, and restarted, many
+// times; at the end every event is accounted for at the sinks.
+//
+// HERALD_CRASH_CYCLES sets the number of kills (default 50, at most 1000) and
+// HERALD_CRASH_SEED the seed of the kill moments (default: from the clock; printed, so a
+// failing run can be repeated).
+#include <google/protobuf/util/time_util.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "herald/v1/event.pb.h"
+#include "herald/v1/template_service.grpc.pb.h"
+#include "tests/integration/heraldd_process.h"
+#include "tests/integration/kafka_clients.h"
+#include "tests/integration/sms_sink.h"
+#include "tests/integration/smtp_sink.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace herald::testing {
+namespace {
+
+// Bounds for a broken build, not timing expectations: the test waits for states.
+constexpr std::chrono::seconds kLimit{120};
+
+int EnvInt(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::atoi(value) : fallback;
+}
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit = kLimit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+// Event `i` goes to customer c<i>, by email for even i and by SMS for odd i.
+v1::Event Shipped(int i) {
+  v1::Event e;
+  e.set_event_id("e-" + std::to_string(i));
+  e.set_event_type("order.shipped");
+  *e.mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  e.set_customer_id("c" + std::to_string(i));
+  if (i % 2 == 0) {
+    e.mutable_contact_overrides()->set_email("c" + std::to_string(i) + "@example.nl");
+  } else {
+    e.mutable_contact_overrides()->set_phone("+316" + std::to_string(20'000'000 + i));
+  }
+  e.mutable_order()->set_order_id(std::to_string(i));
+  return e;
+}
+
+// A notification as the store holds it after the run.
+struct Stored {
+  std::string event_id;
+  std::string channel;
+  std::string state;
+  int interrupted = 0;  // attempts a kill cut short
+};
+
+std::map<std::string, Stored> ReadStore(const std::string& db_path) {
+  std::map<std::string, Stored> out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return out;
+  }
+  auto query = [&](const char* sql, const std::function<void(sqlite3_stmt*)>& row) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW) row(stmt);
+    }
+    sqlite3_finalize(stmt);
+  };
+  auto text = [](sqlite3_stmt* stmt, int column) {
+    const unsigned char* value = sqlite3_column_text(stmt, column);
+    return value == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value));
+  };
+  query("SELECT notification_id, event_id, channel, state FROM notifications", [&](auto* s) {
+    out[text(s, 0)] = {text(s, 1), text(s, 2), text(s, 3)};
+  });
+  query("SELECT notification_id FROM attempts WHERE result = 'INTERRUPTED'",
+        [&](auto* s) { ++out[text(s, 0)].interrupted; });
+  sqlite3_close(db);
+  return out;
+}
+
+// Notification ids of the mail the SMTP server accepted (each Message-ID is
+// <notification id>@domain), with how often each arrived.
+std::map<std::string, int> MailArrivals(const std::string& dir) {
+  std::map<std::string, int> out;
+  if (!std::filesystem::exists(dir)) return out;
+  const std::regex message_id(R"(^Message-ID: <([^@>]+)@)", std::regex::icase);
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".eml") continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line) && line != "\r" && !line.empty()) {
+      std::smatch match;
+      if (std::regex_search(line, match, message_id)) {
+        ++out[match[1]];
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+class CrashTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    broker_ =
+        std::make_unique<Subprocess>(std::vector<std::string>{DEVBROKER_PATH, "--partitions", "4"});
+    auto ready = broker_->WaitForLine("msg=\"ready\"", std::chrono::seconds(30));
+    ASSERT_TRUE(ready.has_value()) << broker_->Stderr();
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(*ready, match, std::regex("bootstrap=([^ ]+)")));
+    bootstrap_ = match[1];
+    smtp_ = std::make_unique<SmtpSink>(dir_.File("mail"));
+    ASSERT_TRUE(smtp_->ready()) << smtp_->Stderr();
+  }
+
+  void TearDown() override {
+    smtp_.reset();
+    broker_->Signal(SIGTERM);
+    broker_->Wait();
+  }
+
+  // Email is not sent again after a crash (UNKNOWN); SMS is, with the same idempotency
+  // key, to a provider that honours it. A short session timeout: the broker holds a
+  // killed member's partitions until its session expires, and every restart waits for
+  // that.
+  std::string Config() const {
+    return "kafka:\n  embedded: false\n  bootstrap_servers: " + bootstrap_ +
+           "\n  max_batch: 50\n"
+           "  consumer_properties:\n    session.timeout.ms: \"2500\"\n"
+           "    heartbeat.interval.ms: \"250\"\n"
+           "policy:\n  quiet_hours: \"off\"\n"
+           "email:\n  url: " +
+           smtp_->url() +
+           "\n  from_address: noreply@herald.example\n"
+           "  initial_backoff: 1s\n  max_backoff: 1s\n"
+           "sms:\n  provider: generic_json\n  url: " +
+           sms_.url("/send") +
+           "\n  token: t0k\n  resend_after_crash: true\n"
+           "  initial_backoff: 1s\n  max_backoff: 1s\n"
+           "dispatch:\n  max_batch: 20\n";
+  }
+
+  void CreateTemplate(HeralddProcess& heraldd) {
+    auto stub = v1::TemplateService::NewStub(heraldd.Channel());
+    v1::CreateTemplateRequest request;
+    v1::Template* t = request.mutable_template_();
+    t->set_name("order-shipped");
+    t->set_category(v1::CATEGORY_ORDER_UPDATE);
+    t->add_event_types("order.shipped");
+    t->set_default_locale("en");
+    v1::LocalizedContent* en = t->add_contents();
+    en->set_locale("en");
+    en->mutable_email()->set_subject("Order {{order.order_id}} is on its way");
+    en->mutable_email()->set_text_body("Hello {{customer.id}}, order {{order.order_id}} shipped.");
+    en->mutable_sms()->set_text("Order {{order.order_id}} shipped");
+    v1::CreateTemplateResponse response;
+    grpc::Status status = stub->CreateTemplate(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Subprocess> broker_;
+  std::string bootstrap_;
+  std::unique_ptr<SmtpSink> smtp_;
+  SmsSink sms_;
+};
+
+TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
+  const int cycles = std::clamp(EnvInt("HERALD_CRASH_CYCLES", 50), 1, 1000);
+  const auto seed = static_cast<uint64_t>(EnvInt(
+      "HERALD_CRASH_SEED",
+      static_cast<int>(std::chrono::system_clock::now().time_since_epoch().count() & 0x7fffffff)));
+  std::printf("crash test: %d cycles, HERALD_CRASH_SEED=%llu\n", cycles,
+              static_cast<unsigned long long>(seed));
+  std::fflush(stdout);
+  std::mt19937_64 random(seed);
+
+  const std::string db = dir_.File("herald.db");
+  const std::string config_path = dir_.File("heraldd.yaml");
+  {
+    HeralddProcess setup(dir_.path().string(), db, Config());
+    ASSERT_TRUE(setup.ready()) << setup.process().Stderr();
+    CreateTemplate(setup);
+    ASSERT_EQ(setup.Stop(), 0) << setup.process().Stderr();
+  }
+  // HeralddProcess wrote the config (listeners on port 0); every start below reuses it.
+  ASSERT_TRUE(std::filesystem::exists(config_path));
+
+  // The backend: events at a steady pace, some sent twice (a producer retrying), and
+  // some that cannot be processed.
+  std::atomic<bool> producing = true;
+  std::atomic<int> good = 0;
+  std::atomic<int> bad = 0;
+  std::atomic<int> retried = 0;
+  std::thread producer([&] {
+    TestProducer kafka(bootstrap_);
+    for (int i = 0; producing; ++i) {
+      const v1::Event e = Shipped(i);
+      kafka.Send("herald.orders", e.customer_id(), e.SerializeAsString());
+      good = i + 1;
+      if (i % 10 == 9) {
+        const v1::Event again = Shipped(i - 5);
+        kafka.Send("herald.orders", again.customer_id(), again.SerializeAsString());
+        ++retried;
+      }
+      if (i % 25 == 0) {
+        const int n = bad;
+        const std::string key = "bad-" + std::to_string(n);
+        v1::Event broken = Shipped(-1 - n);
+        if (n % 3 == 0) {
+          broken.clear_event_id();
+          kafka.Send("herald.orders", key, broken.SerializeAsString());
+        } else if (n % 3 == 1) {
+          broken.set_event_type("order.beamed");
+          kafka.Send("herald.orders", key, broken.SerializeAsString());
+        } else {
+          kafka.Send("herald.orders", key, R"({"event_id": 7})", "application/json");
+        }
+        ++bad;
+      }
+      // Pacing, not correctness: events keep arriving across the kills.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+
+  // Stops the backend however the test ends (an ASSERT returns early).
+  struct Join {
+    std::atomic<bool>& flag;
+    std::thread& thread;
+    ~Join() {
+      flag = false;
+      if (thread.joinable()) thread.join();
+    }
+  } join{producing, producer};
+
+  // Kill moments: mostly while events flow (after the consumer has its partitions),
+  // sometimes during start-up.
+  int killed_starting = 0;
+  for (int cycle = 0; cycle < cycles; ++cycle) {
+    const auto start = std::chrono::steady_clock::now();
+    Subprocess heraldd({HERALDD_PATH, "--config", config_path});
+    std::chrono::milliseconds delay;
+    const bool starting = random() % 8 == 0;
+    if (starting) {
+      delay = std::chrono::milliseconds(random() % 400);
+      ++killed_starting;
+    } else {
+      ASSERT_TRUE(heraldd.WaitForLine("msg=\"partitions assigned\"", kLimit).has_value())
+          << heraldd.Stderr();
+      delay = std::chrono::milliseconds(random() % 1500);
+    }
+    const std::string when =
+        starting ? "starting"
+                 : "partitions assigned after " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::steady_clock::now() - start)
+                                          .count()) +
+                       " ms";
+    std::printf("cycle %d: %s, killed %lld ms later\n", cycle + 1, when.c_str(),
+                static_cast<long long>(delay.count()));
+    std::fflush(stdout);
+    const auto kill_at = std::chrono::steady_clock::now() + delay;
+    while (std::chrono::steady_clock::now() < kill_at) {
+      (void)heraldd.Stderr();  // keeps its log pipe from filling
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    heraldd.Signal(SIGKILL);
+    EXPECT_EQ(heraldd.Wait(), 128 + SIGKILL) << heraldd.Stderr();
+  }
+  producing = false;
+  producer.join();
+  const int events = good.load();
+
+  // Once more, to the end: everything produced is decided and sent.
+  std::map<std::string, Stored> stored;
+  {
+    HeralddProcess last(dir_.path().string(), db, Config());
+    ASSERT_TRUE(last.ready()) << last.process().Stderr();
+    const bool settled = WaitFor([&] {
+      stored = ReadStore(db);
+      if (stored.size() < static_cast<size_t>(events)) return false;
+      return std::all_of(stored.begin(), stored.end(), [](const auto& entry) {
+        return entry.second.state == "SENT" || entry.second.state == "UNKNOWN";
+      });
+    });
+    EXPECT_EQ(last.Stop(), 0) << last.process().Stderr();
+    ASSERT_TRUE(settled) << stored.size() << " notifications of " << events << " events";
+  }
+  stored = ReadStore(db);
+
+  // None lost, none made twice: one notification per event, and for nothing else.
+  std::map<std::string, std::string> by_event;  // event id -> notification id
+  for (const auto& [id, n] : stored) {
+    EXPECT_TRUE(by_event.emplace(n.event_id, id).second) << "two notifications for " << n.event_id;
+  }
+  for (int i = 0; i < events; ++i) {
+    EXPECT_TRUE(by_event.contains("e-" + std::to_string(i))) << "lost: e-" << i;
+  }
+  EXPECT_EQ(stored.size(), static_cast<size_t>(events));
+
+  // Email: SENT arrived exactly once; UNKNOWN (in flight at a kill) at most once;
+  // nothing else arrived.
+  const std::map<std::string, int> mail = MailArrivals(dir_.File("mail"));
+  int unknown = 0, unknown_arrived = 0, emails = 0;
+  for (const auto& [id, n] : stored) {
+    if (n.channel != "EMAIL") continue;
+    ++emails;
+    const auto it = mail.find(id);
+    const int arrived = it == mail.end() ? 0 : it->second;
+    if (n.state == "UNKNOWN") {
+      ++unknown;
+      unknown_arrived += arrived;
+      EXPECT_LE(arrived, 1) << id;
+      EXPECT_EQ(n.interrupted, 1) << id;
+    } else {
+      EXPECT_EQ(n.state, "SENT") << id;
+      EXPECT_EQ(arrived, 1) << id;
+    }
+  }
+  for (const auto& [id, count] : mail) {
+    EXPECT_TRUE(stored.contains(id) && stored[id].channel == "EMAIL") << "unexpected mail " << id;
+  }
+
+  // SMS: every one SENT and delivered once (the provider keys on Idempotency-Key); a
+  // key is seen again only for a send a kill interrupted, once per interruption.
+  std::map<std::string, int> requests;
+  for (const SmsSink::Seen& seen : sms_.seen()) ++requests[seen.idempotency_key];
+  int sms = 0, resent = 0;
+  for (const auto& [id, n] : stored) {
+    if (n.channel != "SMS") continue;
+    ++sms;
+    EXPECT_EQ(n.state, "SENT") << id;
+    const int count = requests.contains(id) ? requests[id] : 0;
+    EXPECT_GE(count, 1) << id;
+    EXPECT_LE(count, 1 + n.interrupted) << id;
+    resent += count - 1;
+  }
+  for (const auto& [key, count] : requests) {
+    EXPECT_TRUE(stored.contains(key) && stored[key].channel == "SMS") << "unexpected SMS " << key;
+  }
+  EXPECT_EQ(emails + sms, events);
+
+  // Every event that could not be processed is in the dead-letter topic.
+  const std::vector<ReadMessage> letters =
+      ReadTopic(bootstrap_, "herald.dlq", 1'000'000, std::chrono::seconds(15));
+  std::set<std::string> lettered;
+  const char* const kReasons[] = {"MISSING_EVENT_ID", "UNKNOWN_EVENT_TYPE", "MALFORMED_JSON"};
+  for (const ReadMessage& letter : letters) {
+    const int n = std::atoi(letter.key.c_str() + std::strlen("bad-"));
+    EXPECT_EQ(letter.headers.at("herald-dlq-reason"), kReasons[n % 3]) << letter.key;
+    lettered.insert(letter.key);
+  }
+  for (int i = 0; i < bad; ++i) {
+    EXPECT_TRUE(lettered.contains("bad-" + std::to_string(i))) << "bad-" << i << " not lettered";
+  }
+
+  std::printf(
+      "crash test: %d kills (%d during start-up); %d events, %d sent twice by the backend, "
+      "%d bad; %d emails (%d UNKNOWN: in flight at a kill, %d of them arrived), %d SMS "
+      "(%d sent again after a kill with the same key); %zu dead letters for %d bad events\n",
+      cycles, killed_starting, events, retried.load(), bad.load(), emails, unknown, unknown_arrived,
+      sms, resent, letters.size(), bad.load());
+}
+
+}  // namespace
+}  // namespace herald::testing
