@@ -1,5 +1,9 @@
 #include "services/store/sqlite/sqlite_db.h"
 
+#include <sys/statvfs.h>
+
+#include <filesystem>
+
 #include "services/core/strings.h"
 
 namespace herald::store::sqlite {
@@ -98,6 +102,18 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const Opti
     absl::Status status = SqliteError(raw, rc, core::StrCat("open ", path));
     sqlite3_close(raw);
     return status;
+  }
+  // SQLite falls back to read-only when it may not write; Herald must write its state.
+  if (sqlite3_db_readonly(raw, "main") == 1) {
+    sqlite3_close(raw);
+    struct statvfs fs = {};
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    const bool read_only_fs =
+        statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0;
+    return absl::FailedPreconditionError(
+        core::StrCat("sqlite: ", path, " cannot be written (",
+                     read_only_fs ? "read-only file system" : "no write permission",
+                     "): heraldd keeps its state there and must write it"));
   }
   std::unique_ptr<Db> db(new Db(raw, path));
   sqlite3_extended_result_codes(raw, 1);
