@@ -1,11 +1,14 @@
-// heraldd killed with SIGKILL at random moments while events flow, and restarted, many
-// times; at the end every event is accounted for at the sinks.
+// Reliability: heraldd killed with SIGKILL at random moments while events flow, and
+// restarted, many times; the disk under its SQLite file full or read-only; the SMS
+// provider refusing. At the end of each, every event is accounted for at the sinks.
 //
 // HERALD_CRASH_CYCLES sets the number of kills (default 50, at most 1000) and
 // HERALD_CRASH_SEED the seed of the kill moments (default: from the clock; printed, so a
 // failing run can be repeated).
+#include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sqlite3.h>
 
@@ -29,6 +32,7 @@
 #include "tests/integration/kafka_clients.h"
 #include "tests/integration/sms_sink.h"
 #include "tests/integration/smtp_sink.h"
+#include "tests/support/metrics_text.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -124,7 +128,7 @@ std::map<std::string, int> MailArrivals(const std::string& dir) {
   return out;
 }
 
-class CrashTest : public ::testing::Test {
+class ReliabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     broker_ =
@@ -183,12 +187,98 @@ class CrashTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
+  // How the events e-0 .. e-<events - 1> ended, from the store and the sinks.
+  struct Accounting {
+    int emails = 0;
+    int sms = 0;
+    int unknown = 0;          // emails in flight at a kill
+    int unknown_arrived = 0;  // of those, how many the SMTP server has
+    int resent = 0;           // SMS requests repeated after a kill, with the same key
+  };
+
+  // Once every notification has ended: each event made exactly one notification; every
+  // SENT email arrived once, every UNKNOWN one at most once; every SMS was delivered
+  // once (the provider keys on Idempotency-Key), a key repeated only after a kill; and
+  // nothing else arrived.
+  Accounting Account(const std::string& db, int events) {
+    std::map<std::string, Stored> stored = ReadStore(db);
+    Accounting a;
+    // None lost, none made twice: one notification per event, and for nothing else.
+    std::map<std::string, std::string> by_event;  // event id -> notification id
+    for (const auto& [id, n] : stored) {
+      EXPECT_TRUE(by_event.emplace(n.event_id, id).second)
+          << "two notifications for " << n.event_id;
+    }
+    for (int i = 0; i < events; ++i) {
+      EXPECT_TRUE(by_event.contains("e-" + std::to_string(i))) << "lost: e-" << i;
+    }
+    EXPECT_EQ(stored.size(), static_cast<size_t>(events));
+
+    // Email: SENT arrived exactly once; UNKNOWN (in flight at a kill) at most once;
+    // nothing else arrived.
+    const std::map<std::string, int> mail = MailArrivals(dir_.File("mail"));
+    for (const auto& [id, n] : stored) {
+      if (n.channel != "EMAIL") continue;
+      ++a.emails;
+      const auto it = mail.find(id);
+      const int arrived = it == mail.end() ? 0 : it->second;
+      if (n.state == "UNKNOWN") {
+        ++a.unknown;
+        a.unknown_arrived += arrived;
+        EXPECT_LE(arrived, 1) << id;
+        EXPECT_EQ(n.interrupted, 1) << id;
+      } else {
+        EXPECT_EQ(n.state, "SENT") << id;
+        EXPECT_EQ(arrived, 1) << id;
+      }
+    }
+    for (const auto& [id, count] : mail) {
+      EXPECT_TRUE(stored.contains(id) && stored[id].channel == "EMAIL") << "unexpected mail " << id;
+    }
+
+    // SMS: every one SENT and delivered once (the provider keys on Idempotency-Key); a
+    // key is seen again only for a send a kill interrupted, once per interruption.
+    std::map<std::string, int> requests;
+    for (const SmsSink::Seen& seen : sms_.seen()) {
+      if (seen.status / 100 == 2) ++requests[seen.idempotency_key];
+    }
+    for (const auto& [id, n] : stored) {
+      if (n.channel != "SMS") continue;
+      ++a.sms;
+      EXPECT_EQ(n.state, "SENT") << id;
+      const int count = requests.contains(id) ? requests[id] : 0;
+      EXPECT_GE(count, 1) << id;
+      EXPECT_LE(count, 1 + n.interrupted) << id;
+      a.resent += count - 1;
+    }
+    for (const auto& [key, count] : requests) {
+      EXPECT_TRUE(stored.contains(key) && stored[key].channel == "SMS") << "unexpected SMS " << key;
+    }
+    EXPECT_EQ(a.emails + a.sms, events);
+    return a;
+  }
+
+  // Waits until the notifications of all `events` have ended (SENT or UNKNOWN).
+  bool Settle(HeralddProcess& heraldd, const std::string& db, int events,
+              std::map<std::string, Stored>& stored) {
+    return WaitFor([&] {
+      (void)heraldd.process().Stderr();  // keeps its log pipe from filling
+      stored = ReadStore(db);
+      if (stored.size() < static_cast<size_t>(events)) return false;
+      return std::all_of(stored.begin(), stored.end(), [](const auto& entry) {
+        return entry.second.state == "SENT" || entry.second.state == "UNKNOWN";
+      });
+    });
+  }
+
   TempDir dir_;
   std::unique_ptr<Subprocess> broker_;
   std::string bootstrap_;
   std::unique_ptr<SmtpSink> smtp_;
   SmsSink sms_;
 };
+
+class CrashTest : public ReliabilityTest {};
 
 TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
   const int cycles = std::clamp(EnvInt("HERALD_CRASH_CYCLES", 50), 1, 1000);
@@ -297,73 +387,15 @@ TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
   const int events = good.load();
 
   // Once more, to the end: everything produced is decided and sent.
-  std::map<std::string, Stored> stored;
   {
+    std::map<std::string, Stored> stored;
     HeralddProcess last(dir_.path().string(), db, Config());
     ASSERT_TRUE(last.ready()) << last.process().Stderr();
-    const bool settled = WaitFor([&] {
-      stored = ReadStore(db);
-      if (stored.size() < static_cast<size_t>(events)) return false;
-      return std::all_of(stored.begin(), stored.end(), [](const auto& entry) {
-        return entry.second.state == "SENT" || entry.second.state == "UNKNOWN";
-      });
-    });
+    const bool settled = Settle(last, db, events, stored);
     EXPECT_EQ(last.Stop(), 0) << last.process().Stderr();
     ASSERT_TRUE(settled) << stored.size() << " notifications of " << events << " events";
   }
-  stored = ReadStore(db);
-
-  // None lost, none made twice: one notification per event, and for nothing else.
-  std::map<std::string, std::string> by_event;  // event id -> notification id
-  for (const auto& [id, n] : stored) {
-    EXPECT_TRUE(by_event.emplace(n.event_id, id).second) << "two notifications for " << n.event_id;
-  }
-  for (int i = 0; i < events; ++i) {
-    EXPECT_TRUE(by_event.contains("e-" + std::to_string(i))) << "lost: e-" << i;
-  }
-  EXPECT_EQ(stored.size(), static_cast<size_t>(events));
-
-  // Email: SENT arrived exactly once; UNKNOWN (in flight at a kill) at most once;
-  // nothing else arrived.
-  const std::map<std::string, int> mail = MailArrivals(dir_.File("mail"));
-  int unknown = 0, unknown_arrived = 0, emails = 0;
-  for (const auto& [id, n] : stored) {
-    if (n.channel != "EMAIL") continue;
-    ++emails;
-    const auto it = mail.find(id);
-    const int arrived = it == mail.end() ? 0 : it->second;
-    if (n.state == "UNKNOWN") {
-      ++unknown;
-      unknown_arrived += arrived;
-      EXPECT_LE(arrived, 1) << id;
-      EXPECT_EQ(n.interrupted, 1) << id;
-    } else {
-      EXPECT_EQ(n.state, "SENT") << id;
-      EXPECT_EQ(arrived, 1) << id;
-    }
-  }
-  for (const auto& [id, count] : mail) {
-    EXPECT_TRUE(stored.contains(id) && stored[id].channel == "EMAIL") << "unexpected mail " << id;
-  }
-
-  // SMS: every one SENT and delivered once (the provider keys on Idempotency-Key); a
-  // key is seen again only for a send a kill interrupted, once per interruption.
-  std::map<std::string, int> requests;
-  for (const SmsSink::Seen& seen : sms_.seen()) ++requests[seen.idempotency_key];
-  int sms = 0, resent = 0;
-  for (const auto& [id, n] : stored) {
-    if (n.channel != "SMS") continue;
-    ++sms;
-    EXPECT_EQ(n.state, "SENT") << id;
-    const int count = requests.contains(id) ? requests[id] : 0;
-    EXPECT_GE(count, 1) << id;
-    EXPECT_LE(count, 1 + n.interrupted) << id;
-    resent += count - 1;
-  }
-  for (const auto& [key, count] : requests) {
-    EXPECT_TRUE(stored.contains(key) && stored[key].channel == "SMS") << "unexpected SMS " << key;
-  }
-  EXPECT_EQ(emails + sms, events);
+  const Accounting account = Account(db, events);
 
   // Every event that could not be processed is in the dead-letter topic.
   const std::vector<ReadMessage> letters =
@@ -383,8 +415,168 @@ TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
       "crash test: %d kills (%d during start-up); %d events, %d sent twice by the backend, "
       "%d bad; %d emails (%d UNKNOWN: in flight at a kill, %d of them arrived), %d SMS "
       "(%d sent again after a kill with the same key); %zu dead letters for %d bad events\n",
-      cycles, killed_starting, events, retried.load(), bad.load(), emails, unknown, unknown_arrived,
-      sms, resent, letters.size(), bad.load());
+      cycles, killed_starting, events, retried.load(), bad.load(), account.emails, account.unknown,
+      account.unknown_arrived, account.sms, account.resent, letters.size(), bad.load());
+}
+
+// A tmpfs mounted for one test: a disk that can be filled or made read-only.
+class SmallDisk {
+ public:
+  SmallDisk(std::string path, const std::string& size) : path_(std::move(path)) {
+    std::filesystem::create_directories(path_);
+    RunResult r =
+        RunToExit({"/usr/bin/mount", "-t", "tmpfs", "-o", "size=" + size, "herald-test", path_});
+    mounted_ = r.exit_code == 0;
+    error_ = r.err;
+  }
+  ~SmallDisk() {
+    if (mounted_) RunToExit({"/usr/bin/umount", "--lazy", path_});
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+  /// Fills every free byte.
+  void Fill() {
+    std::ofstream filler(File("filler"), std::ios::binary);
+    const std::string block(64 * 1024, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size()))) {
+    }
+  }
+  void Free() { std::filesystem::remove(File("filler")); }
+  bool Remount(const std::string& options) {
+    return RunToExit({"/usr/bin/mount", "-o", "remount," + options, path_}).exit_code == 0;
+  }
+
+ private:
+  std::string path_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+class FaultTest : public ReliabilityTest {
+ protected:
+  // Events e-<from> .. e-<to - 1>, as a backend sends them.
+  void Produce(int from, int to) {
+    TestProducer kafka(bootstrap_);
+    for (int i = from; i < to; ++i) {
+      const v1::Event e = Shipped(i);
+      kafka.Send("herald.orders", e.customer_id(), e.SerializeAsString());
+    }
+  }
+
+  // The sum of a metric's series whose labels contain `labels`, from /metrics.
+  static double Metric(HeralddProcess& heraldd, const std::string& name,
+                       const std::string& labels = "") {
+    httplib::Client http("127.0.0.1", heraldd.http_port());
+    auto response = http.Get("/metrics");
+    return response ? SumMetric(response->body, name, labels) : -1;
+  }
+};
+
+TEST_F(FaultTest, AFullDiskPausesIntakeWithAClearErrorAndLosesNothingOnceThereIsRoom) {
+  SmallDisk disk(dir_.File("disk"), "32m");
+  ASSERT_TRUE(disk.mounted()) << "this test mounts a tmpfs (run as root): " << disk.error();
+  const std::string db = disk.File("herald.db");
+  HeralddProcess heraldd(dir_.path().string(), db, Config());
+  ASSERT_TRUE(heraldd.ready()) << heraldd.process().Stderr();
+  CreateTemplate(heraldd);
+  int events = 20;
+  Produce(0, events);
+  std::map<std::string, Stored> stored;
+  ASSERT_TRUE(Settle(heraldd, db, events, stored)) << heraldd.process().Stderr();
+
+  // The disk fills up while events keep coming, until the store refuses them.
+  disk.Fill();
+  ASSERT_TRUE(WaitFor([&] {
+    Produce(events, events + 100);
+    events += 100;
+    (void)heraldd.process().Stderr();
+    return Metric(heraldd, "herald_intake_paused") == 1;
+  })) << heraldd.process().Stderr();
+  EXPECT_THAT(heraldd.process().Stderr(), ::testing::HasSubstr("consumption paused, retrying"));
+  EXPECT_THAT(heraldd.process().Stderr(), ::testing::HasSubstr("database or disk is full"));
+  httplib::Client http("127.0.0.1", heraldd.http_port());
+  auto health = http.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+
+  // More arrive while it is full; then there is room again.
+  Produce(events, events + 50);
+  events += 50;
+  disk.Free();
+  ASSERT_TRUE(Settle(heraldd, db, events, stored)) << stored.size() << " of " << events;
+  EXPECT_EQ(Metric(heraldd, "herald_intake_paused"), 0);
+  EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
+  const Accounting account = Account(db, events);
+  std::printf("full disk: %d events, %d emails, %d SMS, each arrived once\n", events,
+              account.emails, account.sms);
+}
+
+TEST_F(FaultTest, TheSmsProviderRefusingWith429And503DelaysSendsButLosesNone) {
+  const std::string db = dir_.File("herald.db");
+  HeralddProcess heraldd(dir_.path().string(), db, Config());
+  ASSERT_TRUE(heraldd.ready()) << heraldd.process().Stderr();
+  CreateTemplate(heraldd);
+  // Two "slow down, come back in 2 s", then three "unavailable"; then it takes them.
+  sms_.Answer({{429, "2"}, {429, "2"}, {503}, {503}, {503}});
+  constexpr int kEvents = 12;  // 6 by SMS
+  Produce(0, kEvents);
+  std::map<std::string, Stored> stored;
+  ASSERT_TRUE(Settle(heraldd, db, kEvents, stored)) << heraldd.process().Stderr();
+  EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
+  Account(db, kEvents);
+
+  // A key refused with Retry-After was not tried again before that time.
+  std::map<std::string, std::chrono::steady_clock::time_point> not_before;
+  int refused = 0;
+  for (const SmsSink::Seen& seen : sms_.seen()) {
+    auto wait = not_before.find(seen.idempotency_key);
+    if (wait != not_before.end()) {
+      EXPECT_GE(seen.time, wait->second) << seen.idempotency_key << " came back too soon";
+      not_before.erase(wait);
+    }
+    if (seen.status == 429) {
+      not_before[seen.idempotency_key] = seen.time + std::chrono::seconds(2);
+    }
+    if (seen.status == 429 || seen.status == 503) ++refused;
+  }
+  EXPECT_EQ(refused, 5);
+}
+
+TEST_F(FaultTest, OnAReadOnlyDiskHeralddRefusesToStartSayingWhyAndLosesNothing) {
+  SmallDisk disk(dir_.File("disk"), "32m");
+  ASSERT_TRUE(disk.mounted()) << "this test mounts a tmpfs (run as root): " << disk.error();
+  const std::string db = disk.File("herald.db");
+  std::map<std::string, Stored> stored;
+  {
+    HeralddProcess heraldd(dir_.path().string(), db, Config());
+    ASSERT_TRUE(heraldd.ready()) << heraldd.process().Stderr();
+    CreateTemplate(heraldd);
+    Produce(0, 10);
+    ASSERT_TRUE(Settle(heraldd, db, 10, stored)) << heraldd.process().Stderr();
+    ASSERT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
+  }
+
+  // The disk turns read-only while heraldd is down, and events keep coming.
+  ASSERT_TRUE(disk.Remount("ro"));
+  Produce(10, 30);
+  Subprocess refused({HERALDD_PATH, "--config", dir_.File("heraldd.yaml")});
+  const std::optional<std::string> why = refused.WaitForLine("cannot start", kLimit);
+  ASSERT_TRUE(why.has_value()) << refused.Stderr();
+  EXPECT_THAT(*why, ::testing::HasSubstr(db + " cannot be written (read-only file system)"));
+  EXPECT_EQ(refused.Wait(), 1);
+
+  // Writable again: everything that came meanwhile is sent, once.
+  ASSERT_TRUE(disk.Remount("rw"));
+  HeralddProcess heraldd(dir_.path().string(), db, Config());
+  ASSERT_TRUE(heraldd.ready()) << heraldd.process().Stderr();
+  ASSERT_TRUE(Settle(heraldd, db, 30, stored)) << stored.size() << " of 30";
+  EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
+  Account(db, 30);
 }
 
 }  // namespace

@@ -4,7 +4,10 @@
 #include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 
+#include <chrono>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,7 +21,8 @@ namespace herald::testing {
 //   +31611111500  503
 //   +31611111400  400, the number is invalid (a hard bounce)
 //   +31611111401  401
-// anything else is accepted ({"id": "m-N"} or {"sid": "SMN"}).
+// anything else is accepted ({"id": "m-N"} or {"sid": "SMN"}). Answer() makes the next
+// requests, whatever the number, get the statuses given, one each, in order.
 class SmsSink {
  public:
   struct Seen {
@@ -28,6 +32,13 @@ class SmsSink {
     std::string authorization;
     std::string idempotency_key;
     int remote_port = 0;
+    int status = 0;  // what it answered
+    std::chrono::steady_clock::time_point time = {};
+  };
+  /// A refusal: 429 (with Retry-After when retry_after is set) or a 5xx.
+  struct Refusal {
+    int status;
+    std::string retry_after = {};
   };
 
   SmsSink() {
@@ -42,14 +53,20 @@ class SmsSink {
         }
       }
       int n = 0;
+      std::optional<Refusal> refusal;
       {
         std::lock_guard lock(mu_);
-        seen_.push_back({req.path, req.body, req.get_header_value("Content-Type"),
-                         req.get_header_value("Authorization"),
-                         req.get_header_value("Idempotency-Key"), req.remote_port});
-        n = static_cast<int>(seen_.size());
+        n = ++requests_;
+        if (!refusals_.empty()) {
+          refusal = refusals_.front();
+          refusals_.pop_front();
+        }
       }
-      if (to == "+31611111429") {
+      if (refusal) {
+        res.status = refusal->status;
+        if (!refusal->retry_after.empty()) res.set_header("Retry-After", refusal->retry_after);
+        res.set_content(R"({"error": {"code": "refused by the test"}})", "application/json");
+      } else if (to == "+31611111429") {
         res.status = 429;
         res.set_header("Retry-After", "7");
         res.set_content(R"({"error": {"code": "rate_limited"}})", "application/json");
@@ -70,6 +87,11 @@ class SmsSink {
                                : "{\"id\": \"m-" + std::to_string(n) + "\"}",
                         "application/json");
       }
+      std::lock_guard lock(mu_);
+      seen_.push_back({req.path, req.body, req.get_header_value("Content-Type"),
+                       req.get_header_value("Authorization"),
+                       req.get_header_value("Idempotency-Key"), req.remote_port, res.status,
+                       std::chrono::steady_clock::now()});
     };
     server_.Post("/send", [=](const auto& req, auto& res) { handle(req, res, false); });
     server_.Post("/2010-04-01/Accounts/AC1/Messages.json",
@@ -93,6 +115,10 @@ class SmsSink {
     std::lock_guard lock(mu_);
     return seen_;
   }
+  void Answer(std::vector<Refusal> refusals) {
+    std::lock_guard lock(mu_);
+    refusals_.insert(refusals_.end(), refusals.begin(), refusals.end());
+  }
 
  private:
   httplib::Server server_;
@@ -100,6 +126,8 @@ class SmsSink {
   std::thread thread_;
   std::mutex mu_;
   std::vector<Seen> seen_;
+  std::deque<Refusal> refusals_;
+  int requests_ = 0;
 };
 
 }  // namespace herald::testing
