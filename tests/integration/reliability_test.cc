@@ -131,8 +131,8 @@ std::map<std::string, int> MailArrivals(const std::string& dir) {
 class ReliabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    broker_ =
-        std::make_unique<Subprocess>(std::vector<std::string>{DEVBROKER_PATH, "--partitions", "4"});
+    broker_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        DEVBROKER_PATH, "--partitions", "4", "--control", dir_.File("broker.control")});
     auto ready = broker_->WaitForLine("msg=\"ready\"", std::chrono::seconds(30));
     ASSERT_TRUE(ready.has_value()) << broker_->Stderr();
     std::smatch match;
@@ -185,6 +185,14 @@ class ReliabilityTest : public ::testing::Test {
     v1::CreateTemplateResponse response;
     grpc::Status status = stub->CreateTemplate(Context().get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // A fault of the broker (herald-devbroker --control), in effect when this returns.
+  void Broker(const std::string& command) {
+    std::ofstream(dir_.File("broker.control")) << command << "\n";
+    EXPECT_TRUE(broker_->WaitForLine("command=\"" + command + "\"", kLimit).has_value())
+        << broker_->Stderr();
+    EXPECT_THAT(broker_->Stderr(), ::testing::Not(::testing::HasSubstr("bad command")));
   }
 
   // How the events e-0 .. e-<events - 1> ended, from the store and the sinks.
@@ -577,6 +585,51 @@ TEST_F(FaultTest, OnAReadOnlyDiskHeralddRefusesToStartSayingWhyAndLosesNothing) 
   ASSERT_TRUE(Settle(heraldd, db, 30, stored)) << stored.size() << " of 30";
   EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
   Account(db, 30);
+}
+
+TEST_F(FaultTest, TheBrokerDownAndBackAndFailingKafkaRequestsLoseNothing) {
+  const std::string db = dir_.File("herald.db");
+  HeralddProcess heraldd(dir_.path().string(), db, Config());
+  ASSERT_TRUE(heraldd.ready()) << heraldd.process().Stderr();
+  CreateTemplate(heraldd);
+  Produce(0, 20);
+  std::map<std::string, Stored> stored;
+  ASSERT_TRUE(Settle(heraldd, db, 20, stored)) << heraldd.process().Stderr();
+
+  // The broker stops answering: heraldd says so and stays up.
+  Broker("down 1");
+  ASSERT_TRUE(WaitFor([&] {
+    return heraldd.process().Stderr().find("msg=\"librdkafka error\"") != std::string::npos;
+  })) << heraldd.process().Stderr();
+  httplib::Client http("127.0.0.1", heraldd.http_port());
+  auto health = http.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  Broker("up 1");
+  Produce(20, 60);
+  ASSERT_TRUE(Settle(heraldd, db, 60, stored)) << stored.size() << " of 60";
+
+  // Requests fail: fetches, offset commits, produces (dead letters, state changes) and
+  // the group's heartbeats.
+  Broker("errors Fetch 5 NOT_LEADER_FOR_PARTITION");
+  Broker("errors OffsetCommit 5 REQUEST_TIMED_OUT");
+  Broker("errors Produce 5 REQUEST_TIMED_OUT");
+  Broker("errors Heartbeat 3 COORDINATOR_NOT_AVAILABLE");
+  Produce(60, 100);
+  {
+    TestProducer kafka(bootstrap_);
+    v1::Event bad = Shipped(-1);
+    bad.clear_event_id();
+    kafka.Send("herald.orders", "bad-0", bad.SerializeAsString());
+  }
+  ASSERT_TRUE(Settle(heraldd, db, 100, stored)) << stored.size() << " of 100";
+  const std::vector<ReadMessage> letters =
+      ReadTopic(bootstrap_, "herald.dlq", 1, std::chrono::seconds(60));
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].key, "bad-0");
+  EXPECT_EQ(letters[0].headers.at("herald-dlq-reason"), "MISSING_EVENT_ID");
+  EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
+  Account(db, 100);
 }
 
 }  // namespace
