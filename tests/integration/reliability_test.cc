@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <random>
 #include <regex>
@@ -630,6 +631,67 @@ TEST_F(FaultTest, TheBrokerDownAndBackAndFailingKafkaRequestsLoseNothing) {
   EXPECT_EQ(letters[0].headers.at("herald-dlq-reason"), "MISSING_EVENT_ID");
   EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
   Account(db, 100);
+}
+
+class BadInputTest : public FaultTest {};
+
+// tests/fixtures/bad-input: malformed events and profiles, each with the reason it must
+// be dead-lettered for (MANIFEST.tsv).
+TEST_F(BadInputTest, EveryMessageOfTheCorpusIsDeadLetteredWithItsReasonAndHeralddGoesOn) {
+  struct Case {
+    std::string file, topic, key, content_type, reason;
+  };
+  std::vector<Case> cases;
+  std::ifstream manifest(std::string(BAD_INPUT_DIR) + "/MANIFEST.tsv");
+  for (std::string line; std::getline(manifest, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    Case c;
+    ASSERT_TRUE(fields >> c.file >> c.topic >> c.key >> c.content_type >> c.reason) << line;
+    if (c.key == "-") c.key = c.file;
+    if (c.content_type == "-") c.content_type.clear();
+    cases.push_back(c);
+  }
+  ASSERT_GE(cases.size(), 15u);
+
+  const std::string db = dir_.File("herald.db");
+  HeralddProcess heraldd(dir_.path().string(), db,
+                         Config() + "ingest:\n  max_event_bytes: 16384\n");
+  ASSERT_TRUE(heraldd.ready()) << heraldd.process().Stderr();
+  CreateTemplate(heraldd);
+  {
+    TestProducer kafka(bootstrap_);
+    for (const Case& c : cases) {
+      std::ifstream in(std::string(BAD_INPUT_DIR) + "/" + c.file, std::ios::binary);
+      const std::string value((std::istreambuf_iterator<char>(in)), {});
+      ASSERT_FALSE(value.empty()) << c.file;
+      kafka.Send(c.topic, c.key, value, c.content_type);
+    }
+  }
+  const std::vector<ReadMessage> letters =
+      ReadTopic(bootstrap_, "herald.dlq", cases.size(), kLimit);
+  std::map<std::string, ReadMessage> by_key;
+  for (const ReadMessage& letter : letters) by_key[letter.key] = letter;
+  for (const Case& c : cases) {
+    ASSERT_TRUE(by_key.contains(c.key)) << c.file << " was not dead-lettered";
+    const ReadMessage& letter = by_key[c.key];
+    EXPECT_EQ(letter.headers.at("herald-dlq-reason"), c.reason)
+        << c.file << ": " << letter.headers.at("herald-dlq-detail");
+    EXPECT_EQ(letter.headers.at("herald-source-topic"), c.topic) << c.file;
+    EXPECT_FALSE(letter.headers.at("herald-dlq-detail").empty()) << c.file;
+  }
+
+  // Healthy, and good events still go through.
+  httplib::Client http("127.0.0.1", heraldd.http_port());
+  auto ready = http.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  Produce(0, 4);
+  std::map<std::string, Stored> stored;
+  ASSERT_TRUE(Settle(heraldd, db, 4, stored)) << heraldd.process().Stderr();
+  EXPECT_EQ(Metric(heraldd, "herald_dead_letters_total"), static_cast<double>(cases.size()));
+  EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
+  Account(db, 4);
 }
 
 }  // namespace
