@@ -343,7 +343,7 @@ grpc::ServerUnaryReactor* TemplateService::DeleteSnippet(grpc::CallbackServerCon
                                                          const v1::DeleteSnippetRequest* request,
                                                          v1::DeleteSnippetResponse*) {
   return runner_.Run(context, "TemplateService.DeleteSnippet",
-                     [=, this] { return DeleteSnippet(*request); });
+                     [=, this] { return RemoveSnippet(*request); });
 }
 
 absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exist,
@@ -363,7 +363,7 @@ absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exi
   return absl::OkStatus();
 }
 
-absl::Status TemplateService::DeleteSnippet(const v1::DeleteSnippetRequest& request) {
+absl::Status TemplateService::RemoveSnippet(const v1::DeleteSnippetRequest& request) {
   absl::Status valid = ValidateTemplateName(request.name(), "name");
   if (!valid.ok()) return valid;
   // Refused while an active template version includes it, directly or through other

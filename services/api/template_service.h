@@ -70,7 +70,7 @@ class TemplateService final : public v1::TemplateService::CallbackService {
                       v1::UpdateTemplateResponse& response);
   absl::Status Delete(const v1::DeleteTemplateRequest& request);
   absl::Status PutSnippet(const v1::Snippet& snippet, bool must_exist, v1::Snippet& stored);
-  absl::Status DeleteSnippet(const v1::DeleteSnippetRequest& request);
+  absl::Status RemoveSnippet(const v1::DeleteSnippetRequest& request);
   /// Stored snippets by name (the partials templates include).
   absl::StatusOr<std::map<std::string, std::string>> Snippets();
   /// Warnings for a stored template: unknown variables, partials with no snippet.

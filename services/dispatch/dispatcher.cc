@@ -169,7 +169,10 @@ absl::StatusOr<int> Dispatcher::RunOnce() {
     unrecorded_.clear();
   }
   int handed = 0;
-  for (auto& [channel, lane] : lanes_) {
+  for (auto& entry : lanes_) {
+    // Named variables, not a structured binding: the send lambda below captures them.
+    const core::Channel channel = entry.first;
+    Lane& lane = entry.second;
     const core::Time now = clock_.Now();
     breaker_open_.Add({{"channel", std::string(core::Name(channel))}})
         .Set(lane.breaker.IsOpen(now) ? 1 : 0);

@@ -445,7 +445,9 @@ class DeciderComposeTest : public DeciderTest {
       snippet.update_time = clock_.Now();
       ASSERT_TRUE(store_->PutSnippet(snippet, /*must_exist=*/false).ok());
     }
-    for (auto [id, locale] : {std::pair{"anke", "nl-BE"}, std::pair{"bram", "fr-FR"}}) {
+    for (const auto& customer : {std::pair{"anke", "nl-BE"}, std::pair{"bram", "fr-FR"}}) {
+      const char* id = customer.first;
+      const char* locale = customer.second;
       Mutate(id, [&](core::Profile& p) {
         p.customer_id = id;
         p.display_name = "Anke & Co";
