@@ -16,9 +16,10 @@
 namespace herald::store::sqlite {
 
 /// The embedded store: one SQLite file in WAL mode. Writes from all threads go to one
-/// writer thread that commits them in batches (one transaction, one fsync per batch,
-/// a savepoint per write so that one failing write does not undo the others). Reads
-/// use a pool of reader connections and run concurrently with writes.
+/// writer thread that commits them in batches (one transaction, one fsync per batch;
+/// a write that fails is left out and the rest of its batch runs again, so it does not
+/// undo the others). Reads use a pool of reader connections and run concurrently with
+/// writes.
 class SqliteStore final : public Store {
  public:
   struct Options {
