@@ -1,7 +1,10 @@
 #include "services/compose/mustache.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "services/core/strings.h"
@@ -204,6 +207,49 @@ absl::Status CheckMustacheSyntax(std::string_view source) {
       core::StrCat("line ", error->line, ", column ", error->column, ": ", error->problem));
 }
 
+absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials) {
+  std::map<std::string, std::vector<std::string>> includes;
+  for (const auto& [name, source] : partials) {
+    absl::StatusOr<std::vector<MustacheTag>> tags = ParseMustacheTags(source);
+    if (!tags.ok()) continue;  // syntax errors are reported on their own
+    for (const MustacheTag& tag : *tags) {
+      if (tag.kind == MustacheTag::Kind::kPartial && partials.contains(tag.name)) {
+        includes[name].push_back(tag.name);
+      }
+    }
+  }
+  // Depth-first search; `path` is the chain being followed.
+  enum class Mark { kNone, kOnPath, kDone };
+  std::map<std::string, Mark> marks;
+  std::vector<std::string> path;
+  std::string cycle;
+  std::function<bool(const std::string&)> visit = [&](const std::string& name) {
+    Mark& mark = marks[name];
+    if (mark == Mark::kDone) return false;
+    if (mark == Mark::kOnPath) {
+      auto from = std::find(path.begin(), path.end(), name);
+      for (auto it = from; it != path.end(); ++it) core::StrAppend(cycle, *it, " -> ");
+      cycle += name;
+      return true;
+    }
+    mark = Mark::kOnPath;
+    path.push_back(name);
+    for (const std::string& next : includes[name]) {
+      if (visit(next)) return true;
+    }
+    path.pop_back();
+    marks[name] = Mark::kDone;
+    return false;
+  };
+  for (const auto& [name, source] : partials) {
+    if (visit(name)) {
+      return absl::InvalidArgumentError(
+          core::StrCat("partials include each other in a circle: ", cycle));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch::node& data,
                                            const std::map<std::string, std::string>& partials,
                                            Escape escape) {
@@ -216,6 +262,8 @@ absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch:
           core::StrCat("partial \"", name, "\": ", core::ToStd(valid.message())));
     }
   }
+  valid = CheckNoPartialCycle(partials);
+  if (!valid.ok()) return valid;
   InstallEscape();
   const Escape previous = current_escape;
   current_escape = escape;

@@ -45,8 +45,13 @@ absl::StatusOr<std::vector<MustacheTag>> ParseMustacheTags(std::string_view sour
 /// "line 3, column 5: section \"items\" opened here is never closed".
 absl::Status CheckMustacheSyntax(std::string_view source);
 
+/// INVALID_ARGUMENT when partials include each other in a circle ("footer" includes
+/// "legal", which includes "footer"): rendering one would never end.
+absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials);
+
 /// Renders a template with the data and partials (name -> Mustache source), after
-/// checking its syntax and the partials'. Rendering follows the Mustache spec; the
+/// checking its syntax and the partials', and that no partial includes itself, directly
+/// or through others. Rendering follows the Mustache spec; the
 /// library is mstch.
 absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch::node& data,
                                            const std::map<std::string, std::string>& partials,

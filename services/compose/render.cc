@@ -1,7 +1,6 @@
 #include "services/compose/render.h"
 
 #include <algorithm>
-#include <functional>
 #include <set>
 
 #include "services/compose/mustache.h"
@@ -90,49 +89,6 @@ absl::StatusOr<std::map<std::string, std::string>> ReachedPartials(
 absl::Status CheckPartialsPresent(std::string_view source,
                                   const std::map<std::string, std::string>& partials) {
   return ReachedPartials({source}, partials).status();
-}
-
-absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials) {
-  std::map<std::string, std::vector<std::string>> includes;
-  for (const auto& [name, source] : partials) {
-    absl::StatusOr<std::vector<MustacheTag>> tags = ParseMustacheTags(source);
-    if (!tags.ok()) continue;  // syntax errors are reported on their own
-    for (const MustacheTag& tag : *tags) {
-      if (tag.kind == MustacheTag::Kind::kPartial && partials.contains(tag.name)) {
-        includes[name].push_back(tag.name);
-      }
-    }
-  }
-  // Depth-first search; `path` is the chain being followed.
-  enum class Mark { kNone, kOnPath, kDone };
-  std::map<std::string, Mark> marks;
-  std::vector<std::string> path;
-  std::string cycle;
-  std::function<bool(const std::string&)> visit = [&](const std::string& name) {
-    Mark& mark = marks[name];
-    if (mark == Mark::kDone) return false;
-    if (mark == Mark::kOnPath) {
-      auto from = std::find(path.begin(), path.end(), name);
-      for (auto it = from; it != path.end(); ++it) core::StrAppend(cycle, *it, " -> ");
-      cycle += name;
-      return true;
-    }
-    mark = Mark::kOnPath;
-    path.push_back(name);
-    for (const std::string& next : includes[name]) {
-      if (visit(next)) return true;
-    }
-    path.pop_back();
-    marks[name] = Mark::kDone;
-    return false;
-  };
-  for (const auto& [name, source] : partials) {
-    if (visit(name)) {
-      return absl::InvalidArgumentError(
-          core::StrCat("partials include each other in a circle: ", cycle));
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<Rendered> RenderContent(const core::LocalizedContent& content,

@@ -62,10 +62,6 @@ absl::StatusOr<std::map<std::string, std::string>> ReachedPartials(
 absl::Status CheckPartialsPresent(std::string_view source,
                                   const std::map<std::string, std::string>& partials);
 
-/// INVALID_ARGUMENT when partials include each other in a circle ("footer" includes
-/// "legal", which includes "footer"): rendering one would never end.
-absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials);
-
 /// Renders a template's content in one locale: the subject, text body and SMS without
 /// HTML escaping, the HTML body with it. INVALID_ARGUMENT names the part with a
 /// syntax error, or an SMS longer than `max_segments` (0: kDefaultMaxSmsSegments).
