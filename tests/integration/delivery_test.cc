@@ -6,6 +6,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <regex>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "tests/integration/sms_sink.h"
 #include "tests/integration/smtp_sink.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace herald::testing {
 namespace {
@@ -33,14 +35,8 @@ std::unique_ptr<grpc::ClientContext> Context() {
   return context;
 }
 
-template <typename F>
-bool WaitFor(F&& done, std::chrono::seconds limit = std::chrono::seconds(30)) {
-  const auto give_up = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
+bool WaitFor(const std::function<bool()>& done) {
+  return testing::WaitFor(done, std::chrono::seconds(30), std::chrono::milliseconds(50));
 }
 
 class DeliveryTest : public ::testing::Test {

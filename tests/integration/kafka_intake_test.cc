@@ -24,6 +24,7 @@
 #include "tests/support/metrics_text.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace herald::testing {
 namespace {
@@ -91,14 +92,7 @@ std::set<std::string> EventIdsIn(const std::string& db_path) {
   return ids;
 }
 
-bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit = kLimit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
+bool WaitFor(const std::function<bool()>& done) { return testing::WaitFor(done, kLimit); }
 
 class KafkaIntakeTest : public ::testing::Test {
  public:

@@ -36,6 +36,7 @@
 #include "tests/support/metrics_text.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace herald::testing {
 namespace {
@@ -48,14 +49,7 @@ int EnvInt(const char* name, int fallback) {
   return value != nullptr && *value != '\0' ? std::atoi(value) : fallback;
 }
 
-bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit = kLimit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return done();
-}
+bool WaitFor(const std::function<bool()>& done) { return testing::WaitFor(done, kLimit); }
 
 // Event `i` goes to customer c<i>, by email for even i and by SMS for odd i.
 v1::Event Shipped(int i) {
