@@ -38,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const absl::Status syntax = herald::compose::CheckMustacheSyntax(source);
   const auto tags = herald::compose::ParseMustacheTags(source);
-  if (syntax.ok() != tags.ok()) __builtin_trap();  // the two must agree
+  // The syntax check refuses all the tag parser does, and what mstch cannot read.
+  if (!tags.ok() && syntax.ok()) __builtin_trap();
   if (!syntax.ok() && syntax.message().empty()) __builtin_trap();
   for (auto escape : {herald::compose::Escape::kHtml, herald::compose::Escape::kNone}) {
     const auto rendered = herald::compose::RenderMustache(source, Data(), partials, escape);

@@ -75,7 +75,14 @@ class Scanner {
       std::string_view body = source_.substr(content, end - content);
       at = end + close.size();
       const char sigil = triple || body.empty() ? '\0' : body.front();
-      if (sigil == '!') continue;  // a comment may hold anything
+      if (sigil == '!') {
+        // A comment may hold anything but only white space: mstch fails on "{{! }}".
+        if (body.size() > 1 && Trim(body.substr(1)).empty()) {
+          return Error(tag,
+                       "a comment of only white space cannot be rendered: write {{!}} or words");
+        }
+        continue;
+      }
       if (sigil == '=') {
         if (auto error = ChangeDelimiters(body, tag)) return error;
         continue;
@@ -131,8 +138,12 @@ class Scanner {
     if (body.size() < 2 || body.back() != '=') {
       return Error(tag, "a delimiter change is written {{=OPEN CLOSE=}}");
     }
+    // mstch reads only spaces there (it fails on "{{=<\t%=}}").
+    if (body.find_first_of("\t\r\n") != std::string_view::npos) {
+      return Error(tag, "a delimiter change may hold no white space but spaces");
+    }
     const std::string inner = Trim(body.substr(1, body.size() - 2));
-    const size_t space = inner.find_first_of(" \t");
+    const size_t space = inner.find(' ');
     if (space == std::string::npos) {
       return Error(tag, "a delimiter change needs two delimiters separated by a space");
     }
@@ -141,6 +152,11 @@ class Scanner {
     if (close.empty() || close.find_first_of(" \t=") != std::string::npos ||
         open.find('=') != std::string::npos) {
       return Error(tag, "a delimiter change needs two delimiters without spaces or '='");
+    }
+    // mstch also fails when one delimiter holds the other ("<%" and "%").
+    if (open != close &&
+        (open.find(close) != std::string::npos || close.find(open) != std::string::npos)) {
+      return Error(tag, "a delimiter change needs two delimiters neither of which holds the other");
     }
     open_ = open;
     close_ = close;
@@ -200,11 +216,29 @@ absl::StatusOr<std::vector<MustacheTag>> ParseMustacheTags(std::string_view sour
   return std::move(scanner.tags());
 }
 
-absl::Status CheckMustacheSyntax(std::string_view source) {
+namespace {
+
+absl::Status SyntaxStatus(std::string_view source) {
   std::optional<MustacheError> error = FindMustacheError(source);
   if (!error) return absl::OkStatus();
   return absl::InvalidArgumentError(
       core::StrCat("line ", error->line, ", column ", error->column, ": ", error->problem));
+}
+
+}  // namespace
+
+absl::Status CheckMustacheSyntax(std::string_view source) {
+  absl::Status valid = SyntaxStatus(source);
+  if (!valid.ok()) return valid;
+  // mstch's own parser throws on a few odd sources the check above lets through; a
+  // template is refused on save for those too, rather than failing at every send.
+  try {
+    (void)mstch::render(std::string(source), mstch::map{});
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        core::StrCat("the Mustache library cannot read this template (", e.what(), ")"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials) {
@@ -253,10 +287,11 @@ absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& parti
 absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch::node& data,
                                            const std::map<std::string, std::string>& partials,
                                            Escape escape) {
-  absl::Status valid = CheckMustacheSyntax(source);
+  // The cheap check only: what mstch cannot read throws below, and is refused there.
+  absl::Status valid = SyntaxStatus(source);
   if (!valid.ok()) return valid;
   for (const auto& [name, partial] : partials) {
-    valid = CheckMustacheSyntax(partial);
+    valid = SyntaxStatus(partial);
     if (!valid.ok()) {
       return absl::InvalidArgumentError(
           core::StrCat("partial \"", name, "\": ", core::ToStd(valid.message())));
@@ -272,7 +307,8 @@ absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch:
     out = mstch::render(std::string(source), data, partials);
   } catch (const std::exception& e) {
     current_escape = previous;
-    return absl::InternalError(core::StrCat("mustache: ", e.what()));
+    return absl::InvalidArgumentError(
+        core::StrCat("the Mustache library cannot read this template (", e.what(), ")"));
   }
   current_escape = previous;
   return out;

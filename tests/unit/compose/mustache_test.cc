@@ -140,6 +140,27 @@ TEST(Mustache, PartialsAreCheckedAndShared) {
   EXPECT_THAT(broken.status().message(), HasSubstr("partial \"footer\": line 1, column 4"));
 }
 
+// Found by template_fuzzer: mstch throws on a comment of only white space and on a tab
+// in a delimiter change, so the syntax check refuses them (on save) rather than letting
+// the send fail.
+TEST(Mustache, WhatTheLibraryCannotRenderIsASyntaxErrorNotARenderFailure) {
+  EXPECT_THAT(CheckMustacheSyntax("Hi {{! }}there").message(),
+              HasSubstr("line 1, column 4: a comment of only white space cannot be rendered"));
+  EXPECT_TRUE(CheckMustacheSyntax("{{!}}{{! a note }}").ok());
+  mstch::map data;
+  EXPECT_EQ(RenderMustache("{{!\n}}", data, {}, Escape::kNone).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*RenderMustache("a{{!}}b{{! c }}d", data, {}, Escape::kNone), "abd");
+  // Likewise a delimiter change with a tab.
+  EXPECT_THAT(CheckMustacheSyntax("{{=<\t%=}}").message(),
+              HasSubstr("a delimiter change may hold no white space but spaces"));
+  EXPECT_EQ(*RenderMustache("{{= <% %> =}}<%! x %>y", data, {}, Escape::kNone), "y");
+  // And delimiters one of which holds the other.
+  EXPECT_THAT(CheckMustacheSyntax("{{=<% %=}}<%e%").message(),
+              HasSubstr("neither of which holds the other"));
+  EXPECT_EQ(*RenderMustache("{{=| |=}}|! x|y", data, {}, Escape::kNone), "y");
+}
+
 // Found by template_fuzzer: a partial that includes itself recursed until the stack
 // overflowed.
 TEST(Mustache, PartialsThatIncludeThemselvesAreRefusedNotRendered) {
