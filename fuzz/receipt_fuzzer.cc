@@ -93,23 +93,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
   herald::tracking::ReceiptRequest request;
   herald::tracking::ReceiptReply reply;
-  switch (data[0] % 3) {
-    case 0:
-      request.body = std::string(input);
-      request.headers["x-herald-signature"] =
-          "sha256=" + herald::tracking::HmacSha256Hex(kSecret, request.body);
-      reply = world.handler->Generic(request);
-      break;
-    case 1:
-      request.body = std::string(input);
-      request.headers["x-herald-signature"] =
-          "sha256=" + herald::tracking::HmacSha256Hex(kSecret, request.body);
-      reply = world.handler->Email(request);
-      break;
-    default:
-      TwilioForm(input, request);
-      reply = world.handler->Twilio(request);
-      break;
+  if (data[0] % 3 == 2) {
+    TwilioForm(input, request);
+    reply = world.handler->Twilio(request);
+  } else {
+    request.body = std::string(input);
+    request.headers["x-herald-signature"] =
+        "sha256=" + herald::tracking::HmacSha256Hex(kSecret, request.body);
+    reply = data[0] % 3 == 0 ? world.handler->Generic(request) : world.handler->Email(request);
   }
   if (reply.status < 200 || reply.status > 599) __builtin_trap();
   if (reply.status >= 400 && reply.body.empty()) __builtin_trap();  // refusals say why

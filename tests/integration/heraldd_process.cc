@@ -1,8 +1,11 @@
 #include "tests/integration/heraldd_process.h"
 
+#include <httplib.h>
 #include <signal.h>
 
 #include <fstream>
+
+#include "tests/support/metrics_text.h"
 
 namespace herald::testing {
 namespace {
@@ -39,6 +42,12 @@ HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_pat
 
 std::shared_ptr<grpc::Channel> HeralddProcess::Channel() const {
   return grpc::CreateChannel(grpc_target(), grpc::InsecureChannelCredentials());
+}
+
+double HeralddProcess::Metric(const std::string& name, const std::string& labels) const {
+  httplib::Client http("127.0.0.1", http_port_);
+  auto response = http.Get("/metrics");
+  return response ? SumMetric(response->body, name, labels) : -1;
 }
 
 int HeralddProcess::Stop() {

@@ -24,6 +24,10 @@ class HeralddProcess {
   std::shared_ptr<grpc::Channel> Channel() const;
   Subprocess& process() { return *process_; }
 
+  /// The sum of a metric's series whose labels contain `labels`, from /metrics; -1 when
+  /// it does not answer.
+  double Metric(const std::string& name, const std::string& labels = "") const;
+
   /// SIGTERM, then the exit code.
   int Stop();
 

@@ -21,7 +21,6 @@
 #include "herald/v1/template_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/kafka_clients.h"
-#include "tests/support/metrics_text.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -142,15 +141,6 @@ class KafkaIntakeTest : public ::testing::Test {
     return all;
   }
 
-  // The sum of a metric over its series whose labels contain `labels`, from /metrics.
-  static double Metric(HeralddProcess& heraldd, const std::string& name,
-                       const std::string& labels = "") {
-    httplib::Client http("127.0.0.1", heraldd.http_port());
-    auto response = http.Get("/metrics");
-    if (!response) return -1;
-    return SumMetric(response->body, name, labels);
-  }
-
   std::unique_ptr<Subprocess> broker_;
   std::string bootstrap_;
   std::unique_ptr<TestProducer> producer_;
@@ -173,15 +163,15 @@ TEST_F(KafkaIntakeTest, ProtobufAndJsonEventsAreRecordedExactlyOnce) {
     producer_->Send("herald.orders", j.customer_id(), Json(j), "application/json");
   }
   producer_->Flush();
-  ASSERT_TRUE(WaitFor([&] { return Metric(*heraldd, "herald_kafka_messages_total") >= 100; }))
+  ASSERT_TRUE(WaitFor([&] { return heraldd->Metric("herald_kafka_messages_total") >= 100; }))
       << heraldd->process().Stderr();
-  ASSERT_TRUE(WaitFor([&] { return Metric(*heraldd, "herald_events_total") >= 100; }));
+  ASSERT_TRUE(WaitFor([&] { return heraldd->Metric("herald_events_total") >= 100; }));
   auto notifications = Notifications(*heraldd);
   std::set<std::string> events;
   for (const auto& n : notifications) events.insert(n.event_id());
   EXPECT_EQ(notifications.size(), 80u);
   EXPECT_EQ(events.size(), 80u);
-  EXPECT_EQ(Metric(*heraldd, "herald_dead_letters_total"), 0);
+  EXPECT_EQ(heraldd->Metric("herald_dead_letters_total"), 0);
   EXPECT_EQ(heraldd->Stop(), 0);
 }
 
@@ -245,7 +235,7 @@ TEST_F(KafkaIntakeTest, EveryKindOfBadInputIsDeadLetteredWithItsReason) {
   producer_->Send("herald.orders", "c1", good.SerializeAsString());
   producer_->Flush();
   ASSERT_TRUE(WaitFor([&] { return Notifications(*heraldd).size() == 1; }));
-  EXPECT_EQ(Metric(*heraldd, "herald_dead_letters_total"), static_cast<double>(expected.size()));
+  EXPECT_EQ(heraldd->Metric("herald_dead_letters_total"), static_cast<double>(expected.size()));
   EXPECT_EQ(heraldd->Stop(), 0);
 }
 
@@ -271,16 +261,16 @@ TEST_F(KafkaIntakeTest, AKilledConsumerLosesNothingAndDuplicatesNothing) {
       << Notifications(*second).size() << " of " << kEvents;
   // Everything the group still had to read has been read: no more arrive.
   ASSERT_TRUE(WaitFor([&] {
-    return Metric(*second, "herald_kafka_consumer_lag") == 0 &&
-           Metric(*second, "herald_events_total") >= 1;
+    return second->Metric("herald_kafka_consumer_lag") == 0 &&
+           second->Metric("herald_events_total") >= 1;
   }));
   auto notifications = Notifications(*second);
   std::set<std::string> events;
   for (const auto& n : notifications) events.insert(n.event_id());
   EXPECT_EQ(notifications.size(), static_cast<size_t>(kEvents));
   EXPECT_EQ(events.size(), static_cast<size_t>(kEvents));
-  EXPECT_GE(Metric(*second, "herald_events_total", "result=\"duplicate\""), 40);
-  EXPECT_EQ(Metric(*second, "herald_events_total"), kEvents);
+  EXPECT_GE(second->Metric("herald_events_total", "result=\"duplicate\""), 40);
+  EXPECT_EQ(second->Metric("herald_events_total"), kEvents);
   EXPECT_EQ(second->Stop(), 0);
 }
 
@@ -426,10 +416,10 @@ TEST_F(KafkaIntakeTest, AFullBacklogPausesConsumptionUntilItDrains) {
     producer_->Send("herald.orders", e.customer_id(), e.SerializeAsString());
   }
   producer_->Flush();
-  ASSERT_TRUE(WaitFor([&] { return Metric(*heraldd, "herald_intake_paused") == 1; }))
+  ASSERT_TRUE(WaitFor([&] { return heraldd->Metric("herald_intake_paused") == 1; }))
       << heraldd->process().Stderr();
   // Paused with work left in Kafka, not in memory: the lag shows it.
-  ASSERT_TRUE(WaitFor([&] { return Metric(*heraldd, "herald_kafka_consumer_lag") > 0; }));
+  ASSERT_TRUE(WaitFor([&] { return heraldd->Metric("herald_kafka_consumer_lag") > 0; }));
   const size_t while_paused = Notifications(*heraldd).size();
   EXPECT_GE(while_paused, 30u);
   EXPECT_LT(while_paused, 40u);  // at most the batch in hand when the backlog filled
@@ -593,7 +583,7 @@ TEST_F(KafkaIntakeTest, EventsLeaveADecisionLogThatExplainsEveryOutcome) {
   EXPECT_LT(defer_s, now_s + 65 * 60);
   EXPECT_EQ(by_event["complaint-a"].decision().reason(), "NO_TEMPLATE");
   EXPECT_EQ(by_event["resolved-a"].decision().reason(), "COMPLAINT_COOLDOWN");
-  EXPECT_EQ(Metric(*heraldd, "herald_decisions_total", "reason=\"NO_CONSENT\""), 1);
+  EXPECT_EQ(heraldd->Metric("herald_decisions_total", "reason=\"NO_CONSENT\""), 1);
 
   // The contact history of a customer: everything, newest first.
   auto stub = v1::NotificationService::NewStub(heraldd->Channel());

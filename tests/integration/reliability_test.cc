@@ -33,7 +33,6 @@
 #include "tests/integration/kafka_clients.h"
 #include "tests/integration/sms_sink.h"
 #include "tests/integration/smtp_sink.h"
-#include "tests/support/metrics_text.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -470,14 +469,6 @@ class FaultTest : public ReliabilityTest {
       kafka.Send("herald.orders", e.customer_id(), e.SerializeAsString());
     }
   }
-
-  // The sum of a metric's series whose labels contain `labels`, from /metrics.
-  static double Metric(HeralddProcess& heraldd, const std::string& name,
-                       const std::string& labels = "") {
-    httplib::Client http("127.0.0.1", heraldd.http_port());
-    auto response = http.Get("/metrics");
-    return response ? SumMetric(response->body, name, labels) : -1;
-  }
 };
 
 TEST_F(FaultTest, AFullDiskPausesIntakeWithAClearErrorAndLosesNothingOnceThereIsRoom) {
@@ -498,7 +489,7 @@ TEST_F(FaultTest, AFullDiskPausesIntakeWithAClearErrorAndLosesNothingOnceThereIs
     Produce(events, events + 100);
     events += 100;
     (void)heraldd.process().Stderr();
-    return Metric(heraldd, "herald_intake_paused") == 1;
+    return heraldd.Metric("herald_intake_paused") == 1;
   })) << heraldd.process().Stderr();
   EXPECT_THAT(heraldd.process().Stderr(), ::testing::HasSubstr("consumption paused, retrying"));
   EXPECT_THAT(heraldd.process().Stderr(), ::testing::HasSubstr("database or disk is full"));
@@ -512,7 +503,7 @@ TEST_F(FaultTest, AFullDiskPausesIntakeWithAClearErrorAndLosesNothingOnceThereIs
   events += 50;
   disk.Free();
   ASSERT_TRUE(Settle(heraldd, db, events, stored)) << stored.size() << " of " << events;
-  EXPECT_EQ(Metric(heraldd, "herald_intake_paused"), 0);
+  EXPECT_EQ(heraldd.Metric("herald_intake_paused"), 0);
   EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
   const Accounting account = Account(db, events);
   std::printf("full disk: %d events, %d emails, %d SMS, each arrived once\n", events,
@@ -683,7 +674,7 @@ TEST_F(BadInputTest, EveryMessageOfTheCorpusIsDeadLetteredWithItsReasonAndHerald
   Produce(0, 4);
   std::map<std::string, Stored> stored;
   ASSERT_TRUE(Settle(heraldd, db, 4, stored)) << heraldd.process().Stderr();
-  EXPECT_EQ(Metric(heraldd, "herald_dead_letters_total"), static_cast<double>(cases.size()));
+  EXPECT_EQ(heraldd.Metric("herald_dead_letters_total"), static_cast<double>(cases.size()));
   EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
   Account(db, 4);
 }
