@@ -178,12 +178,8 @@ absl::Status NotificationService::List(const v1::ListNotificationsRequest& reque
 class NotificationService::Watcher final
     : public grpc::ServerWriteReactor<v1::WatchNotificationsResponse> {
  public:
-  Watcher(NotificationService& service, store::NotificationFilter filter)
-      : service_(service), filter_(std::move(filter)) {
-    const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    cursor_ = core::StrCat(now, "/");  // changes from now on
+  Watcher(NotificationService& service, store::NotificationFilter filter, int64_t after)
+      : service_(service), filter_(std::move(filter)), cursor_(after) {
     thread_ = std::thread([this] { Run(); });
   }
 
@@ -224,7 +220,12 @@ class NotificationService::Watcher final
       absl::StatusOr<store::Page<core::Notification>> page =
           service_.store_.ListChangedNotifications(filter_, cursor_, 100);
       if (!page.ok()) {
-        result = grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(page.status().message()));
+        result = grpc::Status(
+            absl::IsOutOfRange(page.status()) ? grpc::StatusCode::DATA_LOSS
+                                              : grpc::StatusCode::UNAVAILABLE,
+            absl::IsOutOfRange(page.status())
+                ? core::StrCat("the watch fell behind: ", core::ToStd(page.status().message()))
+                : std::string(page.status().message()));
         break;
       }
       bool ended = false;
@@ -246,14 +247,14 @@ class NotificationService::Watcher final
         }
       }
       if (ended) break;
-      if (page->next_after) cursor_ = *page->next_after;
+      if (page->next_after) cursor_ = std::stoll(*page->next_after);
     }
     Finish(result);
   }
 
   NotificationService& service_;
   const store::NotificationFilter filter_;
-  std::string cursor_;
+  int64_t cursor_;  // the change seen last
   v1::WatchNotificationsResponse response_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -274,12 +275,14 @@ grpc::ServerWriteReactor<v1::WatchNotificationsResponse>* NotificationService::W
     return new Refused(std::move(status));
   };
   if (!filter.ok()) return refuse(ToGrpcStatus(InField("filter", filter.status())));
+  absl::StatusOr<int64_t> latest = store_.LatestChange();  // changes from now on
+  if (!latest.ok()) return refuse(ToGrpcStatus(latest.status()));
   std::lock_guard lock(watchers_mu_);
   if (static_cast<int>(watchers_.size()) >= kMaxWatchers) {
     return refuse(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                core::StrCat("at most ", kMaxWatchers, " watches at once")));
   }
-  auto* watcher = new Watcher(*this, *std::move(filter));
+  auto* watcher = new Watcher(*this, *std::move(filter), *latest);
   watchers_.insert(watcher);
   return watcher;
 }

@@ -11,7 +11,7 @@ namespace herald::api {
 
 /// herald.v1.NotificationService: the delivery log. Get, List and Explain read the
 /// store; Watch streams every change from the moment it starts (a thread per watcher,
-/// polling the store in change order; at most kMaxWatchers at once).
+/// following the store's change log; at most kMaxWatchers at once).
 class NotificationService final : public v1::NotificationService::CallbackService {
  public:
   NotificationService(store::NotificationStore& store, RpcRunner& runner)

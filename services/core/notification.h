@@ -85,8 +85,12 @@ struct RenderedMessage {
 };
 
 struct Notification {
+  /// The store's number for it, in creation order; 0 until recorded.
+  int64_t seq = 0;
   std::string notification_id;
   std::string event_id;
+  /// The store's number for the event; 0 until recorded.
+  int64_t event_seq = 0;
   std::string customer_id;
   std::string event_type;
   std::string template_name;  // empty when no template is triggered by the event type
@@ -106,8 +110,8 @@ struct Notification {
   Time update_time;
   /// Every state change after creation, oldest first; filled by single reads only.
   std::vector<StateChange> history;
-  /// The message for `channel` and each fallback, rendered when the policy let it
-  /// go; filled by single reads only.
+  /// The message rendered for each channel it was handed off on; filled by single
+  /// reads only.
   std::vector<RenderedMessage> messages;
   /// Hand-offs to connectors so far.
   int attempt_count = 0;

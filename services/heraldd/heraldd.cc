@@ -89,21 +89,45 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   if (!store.ok()) return store.status();
   d->store_ = std::move(*store);
   spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
+  d->templates_ = std::make_unique<store::TemplateCatalog>(*d->store_);
+  d->decider_ = std::make_unique<policy::Decider>(*d->store_, config.policy.rules, d->clock_,
+                                                  *d->registry_, policy::Decider::Options{});
   d->intake_ = std::make_unique<ingest::Intake>(
-      *d->store_, *d->store_, *d->store_, d->clock_,
+      *d->store_, *d->store_, *d->templates_, *d->decider_, d->clock_,
       ingest::EventLimits{.max_event_bytes = static_cast<size_t>(config.ingest.max_event_bytes),
                           .max_audience = static_cast<size_t>(config.ingest.max_audience),
                           .max_future_skew = std::chrono::duration_cast<std::chrono::seconds>(
                               config.ingest.max_future_skew)},
-      *d->registry_);
-  d->decider_ = std::make_unique<policy::Decider>(
-      *d->store_, config.policy.rules, ingest::ReadStoredEvent, d->clock_, *d->registry_,
-      policy::Decider::Options{.max_batch = config.policy.max_batch,
-                               .default_max_sms_segments = config.compose.max_sms_segments});
-  d->intake_->SetOnRecorded([decider = d->decider_.get()] { decider->Wake(); });
+      *d->registry_, ingest::Intake::Options{});
+  d->releaser_ = std::make_unique<policy::Releaser>(
+      *d->store_, *d->store_, *d->templates_, *d->decider_,
+      [](const store::EventRecord& record) -> absl::StatusOr<core::Event> {
+        absl::StatusOr<ingest::StoredEvent> stored = ingest::ReadStoredEvent(record);
+        if (!stored.ok()) return stored.status();
+        return std::move(stored->event);
+      },
+      d->clock_, *d->registry_, policy::Releaser::Options{.max_batch = config.policy.max_batch});
+  d->composer_ = std::make_unique<compose::Composer>(
+      *d->store_, *d->store_, *d->templates_,
+      [](const store::EventRecord& record) -> absl::StatusOr<v1::Event> {
+        absl::StatusOr<ingest::StoredEvent> stored = ingest::ReadStoredEvent(record);
+        if (!stored.ok()) return stored.status();
+        return std::move(stored->message);
+      },
+      compose::Composer::Options{.default_max_sms_segments = config.compose.max_sms_segments,
+                                 .default_time_zone = config.policy.rules.default_time_zone});
   absl::Status dispatch = d->StartDispatch();
   if (!dispatch.ok()) return dispatch;
-  d->decider_->Start();
+  // What intake recorded goes on at once: the events as it decoded them to rendering,
+  // a wake-up to whichever stage has work now.
+  d->intake_->SetOnRecorded([composer = d->composer_.get(), dispatcher = d->dispatcher_.get(),
+                             releaser = d->releaser_.get()](const ingest::Recorded& recorded) {
+    for (const ingest::AcceptedEvent& e : recorded.events) composer->Accepted(e.seq, e.message);
+    if (recorded.queued) dispatcher->Wake();
+    if (recorded.deferred) releaser->Wake();
+  });
+  d->releaser_->SetOnQueued([dispatcher = d->dispatcher_.get()] { dispatcher->Wake(); });
+  d->releaser_->Start();
 
   d->receipts_ = std::make_unique<tracking::ReceiptHandler>(
       *d->store_, d->clock_, *d->registry_,
@@ -166,7 +190,7 @@ absl::Status Heraldd::StartDispatch() {
     spdlog::warn("msg=\"no connectors configured: notifications stay QUEUED\"");
   }
   dispatcher_ = std::make_unique<dispatch::Dispatcher>(
-      *store_, connectors, policies, clock_, *registry_,
+      *store_, *composer_, connectors, policies, clock_, *registry_,
       dispatch::Dispatcher::Options{.max_batch = config_.dispatch.max_batch,
                                     .unsubscribe_base_url = config_.dispatch.unsubscribe_base_url});
   absl::StatusOr<int> recovered = dispatcher_->Recover();
@@ -174,7 +198,6 @@ absl::Status Heraldd::StartDispatch() {
   if (*recovered > 0) {
     spdlog::warn("msg=\"sends in flight at the last stop resolved\" count={}", *recovered);
   }
-  decider_->SetOnQueued([dispatcher = dispatcher_.get()] { dispatcher->Wake(); });
   dispatcher_->Start();
   return absl::OkStatus();
 }
@@ -311,7 +334,7 @@ void Heraldd::Shutdown() {
     spdlog::debug("msg=\"grpc stopped\"");
   }
   if (executor_ != nullptr) executor_->Shutdown();
-  if (decider_ != nullptr) decider_->Stop();        // after the last intake
+  if (releaser_ != nullptr) releaser_->Stop();      // after the last intake
   if (dispatcher_ != nullptr) dispatcher_->Stop();  // after the last decision
   if (http_ != nullptr) http_->Stop();              // no receipt changes anything after this
   spdlog::debug("msg=\"http stopped\"");

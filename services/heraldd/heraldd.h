@@ -12,13 +12,17 @@
 #include "services/api/blocking_executor.h"
 #include "services/api/notification_service.h"
 #include "services/api/rpc_runner.h"
+#include "services/compose/composer.h"
 #include "services/core/clock.h"
+#include "services/dispatch/dispatcher.h"
 #include "services/heraldd/config.h"
 #include "services/ingest/embedded_broker.h"
 #include "services/ingest/event_consumer.h"
 #include "services/ingest/intake.h"
 #include "services/policy/decider.h"
+#include "services/policy/releaser.h"
 #include "services/store/store.h"
+#include "services/store/template_catalog.h"
 #include "services/tracking/status_publisher.h"
 
 namespace herald::heraldd {
@@ -51,8 +55,11 @@ class Heraldd {
   core::SystemClock clock_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<ingest::Intake> intake_;
+  std::unique_ptr<store::TemplateCatalog> templates_;
   std::unique_ptr<policy::Decider> decider_;
+  std::unique_ptr<ingest::Intake> intake_;
+  std::unique_ptr<policy::Releaser> releaser_;
+  std::unique_ptr<compose::Composer> composer_;
   std::unique_ptr<connectors::Connector> email_;
   std::unique_ptr<connectors::Connector> sms_;
   std::unique_ptr<dispatch::Dispatcher> dispatcher_;

@@ -354,9 +354,14 @@ absl::Status EventConsumer::ProcessBatch() {
   batch.reserve(sources.size());
   for (size_t i = 0; i < sources.size(); ++i) {
     const RdKafka::Message& m = *sources[i];
-    batch.push_back({std::string_view(static_cast<const char*>(m.payload()), m.len()),
-                     content_types[i],
-                     core::StrCat("kafka ", m.topic_name(), "/", m.partition(), "@", m.offset())});
+    std::optional<core::Time> appended;
+    const RdKafka::MessageTimestamp ts = m.timestamp();
+    if (ts.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE && ts.timestamp > 0) {
+      appended = core::Time(std::chrono::milliseconds(ts.timestamp));
+    }
+    batch.push_back(
+        {std::string_view(static_cast<const char*>(m.payload()), m.len()), content_types[i],
+         core::StrCat("kafka ", m.topic_name(), "/", m.partition(), "@", m.offset()), appended});
   }
   auto outcomes = intake_.Process(batch, "kafka");
   if (!outcomes.ok()) return outcomes.status();

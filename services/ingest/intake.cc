@@ -1,10 +1,10 @@
 #include "services/ingest/intake.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "services/core/notification.h"
 #include "services/core/strings.h"
@@ -27,16 +27,56 @@ std::string_view ResultName(IntakeOutcome::Kind kind) {
   return "unknown";
 }
 
+// The message with the contact overrides as validation normalised them (E.164 phone,
+// canonical locale), as the rest of Herald sees them.
+void NormaliseOverrides(const core::Event& event, v1::Event& message) {
+  const core::ContactOverrides& o = event.overrides;
+  if (o.empty()) {
+    message.clear_contact_overrides();
+    return;
+  }
+  v1::ContactOverrides* out = message.mutable_contact_overrides();
+  out->set_email(o.email);
+  out->set_phone(o.phone);
+  out->set_locale(o.locale);
+  out->set_display_name(o.display_name);
+}
+
 }  // namespace
 
-Intake::Intake(store::ProfileStore& profiles, store::TemplateStore& templates,
-               store::NotificationStore& notifications, const core::Clock& clock,
-               EventLimits limits, prometheus::Registry& registry)
-    : profiles_(profiles),
+struct Intake::Accepted {
+  size_t index = 0;  // in the batch
+  core::Time append_time;
+  store::EventRecord record;
+  std::shared_ptr<v1::Event> message;
+  std::vector<std::shared_ptr<const core::Template>> templates;
+  /// Recorded already: a partial audience, whose recorded notifications are skipped.
+  int64_t event_seq = 0;
+  std::unordered_set<std::string> recorded;
+  bool announced = false;  // handed to the later stages
+};
+
+struct Intake::Part {
+  struct Slice {
+    Accepted* event;
+    size_t begin;  // customers [begin, end)
+    size_t end;
+  };
+  std::vector<Slice> slices;
+  size_t notifications = 0;
+};
+
+Intake::Intake(store::IntakeStore& store, store::ProfileStore& profiles,
+               store::TemplateCatalog& templates, policy::Decider& decider,
+               const core::Clock& clock, EventLimits limits, prometheus::Registry& registry,
+               Options options)
+    : store_(store),
+      profiles_(profiles),
       templates_(templates),
-      notifications_(notifications),
+      decider_(decider),
       clock_(clock),
       limits_(limits),
+      options_(options),
       events_(prometheus::BuildCounter()
                   .Name("herald_events_total")
                   .Help("Events taken in, by channel of arrival and result")
@@ -48,7 +88,22 @@ Intake::Intake(store::ProfileStore& profiles, store::TemplateStore& templates,
       notifications_created_(prometheus::BuildCounter()
                                  .Name("herald_notifications_created_total")
                                  .Help("Notifications recorded from events")
-                                 .Register(registry)) {}
+                                 .Register(registry)
+                                 .Add({})) {
+  auto& latency = prometheus::BuildHistogram()
+                      .Name("herald_append_to_decision_seconds")
+                      .Help(
+                          "From an event's append to its topic to its notifications decided "
+                          "and durable, by the channel decided (none: not let through)")
+                      .Register(registry);
+  const prometheus::Histogram::BucketBoundaries buckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  for (std::string_view channel :
+       {std::string_view("EMAIL"), std::string_view("SMS"), std::string_view("none")}) {
+    append_to_decision_.emplace(std::string(channel),
+                                &latency.Add({{"channel", std::string(channel)}}, buckets));
+  }
+}
 
 absl::StatusOr<std::vector<IntakeOutcome>> Intake::Process(const std::vector<RawEvent>& batch,
                                                            std::string_view via) {
@@ -58,7 +113,7 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Process(const std::vector<Raw
     candidates.push_back(
         {DecodeEvent(raw.body, raw.content_type, limits_.max_event_bytes),
          raw.content_type.empty() ? std::string(kProtobuf) : std::string(raw.content_type),
-         std::string(raw.body), raw.origin});
+         std::string(raw.body), raw.origin, raw.append_time});
   }
   return Run(std::move(candidates), via);
 }
@@ -73,7 +128,8 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::ProcessParsed(
     if (body.size() > limits_.max_event_bytes) {
       parsed = OversizedRejection(body.size(), limits_.max_event_bytes);
     }
-    candidates.push_back({std::move(parsed), kProtobuf, std::move(body), std::string(via)});
+    candidates.push_back(
+        {std::move(parsed), kProtobuf, std::move(body), std::string(via), std::nullopt});
   }
   return Run(std::move(candidates), via);
 }
@@ -82,73 +138,151 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
                                                        std::string_view via) {
   const core::Time now = clock_.Now();
   std::vector<IntakeOutcome> outcomes(candidates.size());
-  std::vector<std::optional<core::Event>> events(candidates.size());
+  std::vector<Accepted> accepted;
+  accepted.reserve(candidates.size());
 
-  // Validate; collect the single customers whose contact data must come from a profile.
-  std::vector<std::string> to_check;
-  std::vector<size_t> checked_index;
+  // Validate, once; the same id twice in one batch is the same event.
+  std::unordered_set<std::string> ids;
   for (size_t i = 0; i < candidates.size(); ++i) {
-    if (const auto* parsed = std::get_if<v1::Event>(&candidates[i].parsed)) {
-      outcomes[i].event_id = parsed->event_id();
-      auto valid = ValidateEvent(*parsed, limits_, now);
-      if (auto* rejection = std::get_if<Rejection>(&valid)) {
-        outcomes[i].rejection = std::move(*rejection);
-        continue;
-      }
-      events[i] = std::get<core::Event>(std::move(valid));
-      const core::Event& e = *events[i];
-      if (!e.has_audience && e.overrides.email.empty() && e.overrides.phone.empty()) {
-        to_check.push_back(e.customer_ids.front());
-        checked_index.push_back(i);
-      }
-    } else {
+    auto* parsed = std::get_if<v1::Event>(&candidates[i].parsed);
+    if (parsed == nullptr) {
       outcomes[i].rejection = std::get<Rejection>(std::move(candidates[i].parsed));
+      continue;
+    }
+    outcomes[i].event_id = parsed->event_id();
+    auto valid = ValidateEvent(*parsed, limits_, now);
+    if (auto* rejection = std::get_if<Rejection>(&valid)) {
+      outcomes[i].rejection = std::move(*rejection);
+      continue;
+    }
+    if (!ids.insert(parsed->event_id()).second) {
+      outcomes[i].kind = IntakeOutcome::Kind::kDuplicate;
+      continue;
+    }
+    Accepted a;
+    a.index = i;
+    a.append_time = candidates[i].append_time.value_or(now);
+    a.record = {std::get<core::Event>(std::move(valid)), std::move(candidates[i].content_type),
+                std::move(candidates[i].body), std::move(candidates[i].origin), now};
+    a.message = std::make_shared<v1::Event>(std::move(*parsed));
+    NormaliseOverrides(a.record.event, *a.message);
+    outcomes[i].customers = static_cast<int>(a.record.event.customer_ids.size());
+    accepted.push_back(std::move(a));
+  }
+
+  // One customer whose contact data must come from a profile: it must have one.
+  std::vector<std::string> to_check;
+  std::vector<Accepted*> checked;
+  for (Accepted& a : accepted) {
+    const core::Event& e = a.record.event;
+    if (!e.has_audience && e.overrides.email.empty() && e.overrides.phone.empty()) {
+      to_check.push_back(e.customer_ids.front());
+      checked.push_back(&a);
     }
   }
+  std::unordered_set<const Accepted*> unknown_customer;
   if (!to_check.empty()) {
     absl::StatusOr<std::vector<bool>> known = profiles_.HasProfiles(to_check);
     if (!known.ok()) return known.status();
     for (size_t k = 0; k < to_check.size(); ++k) {
       if ((*known)[k]) continue;
-      const size_t i = checked_index[k];
-      events[i].reset();
-      outcomes[i].rejection =
+      unknown_customer.insert(checked[k]);
+      outcomes[checked[k]->index].rejection =
           Rejection{RejectReason::kUnknownCustomer, "customer_id",
                     core::StrCat("\"", to_check[k],
                                  "\" has no profile and the event carries no email or phone in "
                                  "contact_overrides")};
     }
+    std::erase_if(accepted, [&](const Accepted& a) { return unknown_customer.contains(&a); });
+  }
+
+  // Recorded before: a duplicate, or an audience a crash cut short (the rest follows).
+  if (!accepted.empty()) {
+    std::vector<std::string> event_ids;
+    for (const Accepted& a : accepted) event_ids.push_back(a.record.event.event_id);
+    absl::StatusOr<std::vector<store::KnownEvent>> known = store_.KnownEvents(event_ids);
+    if (!known.ok()) return known.status();
+    std::vector<bool> duplicate(accepted.size());
+    for (size_t k = 0; k < accepted.size(); ++k) {
+      const store::KnownEvent& state = (*known)[k];
+      if (state.state == store::KnownEvent::State::kComplete) {
+        outcomes[accepted[k].index].kind = IntakeOutcome::Kind::kDuplicate;
+        duplicate[k] = true;
+      } else if (state.state == store::KnownEvent::State::kPartial) {
+        accepted[k].event_seq = state.event_seq;
+        absl::StatusOr<std::vector<std::string>> recorded =
+            store_.RecordedNotificationIds(state.event_seq);
+        if (!recorded.ok()) return recorded.status();
+        accepted[k].recorded.insert(recorded->begin(), recorded->end());
+      }
+    }
+    size_t k = 0;
+    std::erase_if(accepted, [&](const Accepted&) { return duplicate[k++]; });
   }
 
   // The templates each event type triggers; none still makes one notification per
   // customer (template ""), so that the decision log says there was no template.
-  std::map<std::string, std::vector<core::Template>> triggered;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (!events[i] || triggered.contains(events[i]->event_type)) continue;
-    auto templates = templates_.ListTemplatesForEventType(events[i]->event_type);
+  absl::StatusOr<std::shared_ptr<const store::TemplateCatalog::View>> catalog =
+      templates_.Refresh();
+  if (!catalog.ok()) return catalog.status();
+  for (Accepted& a : accepted) {
+    auto templates = (*catalog)->ForEventType(a.record.event.event_type);
     if (!templates.ok()) return templates.status();
-    triggered.emplace(events[i]->event_type, *std::move(templates));
+    a.templates = *std::move(templates);
   }
 
+  // Small events share a part; an audience is cut into parts.
+  const size_t capacity = static_cast<size_t>(std::max(1, options_.max_part));
+  Part part;
+  for (Accepted& a : accepted) {
+    const size_t per_customer = std::max<size_t>(1, a.templates.size());
+    const size_t customers = a.record.event.customer_ids.size();
+    size_t begin = 0;
+    while (begin < customers) {
+      if (part.notifications + per_customer > capacity && !part.slices.empty()) {
+        absl::Status recorded = RecordPart(part, outcomes);
+        if (!recorded.ok()) return recorded;
+        part = Part();
+      }
+      const size_t room = std::max<size_t>(1, (capacity - part.notifications) / per_customer);
+      const size_t end = std::min(customers, begin + room);
+      part.slices.push_back({&a, begin, end});
+      part.notifications += (end - begin) * per_customer;
+      begin = end;
+    }
+  }
+  if (!part.slices.empty()) {
+    absl::Status recorded = RecordPart(part, outcomes);
+    if (!recorded.ok()) return recorded;
+  }
+  Count(via, outcomes);
+  return outcomes;
+}
+
+absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes) {
   std::vector<store::IntakeItem> items;
-  std::vector<size_t> item_index;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if (!events[i]) continue;
-    // Notifications are decided in creation order; a microsecond per event keeps the
-    // order of arrival within one batch.
-    const core::Time created = now + std::chrono::microseconds(items.size());
+  items.reserve(part.slices.size());
+  for (const Part::Slice& slice : part.slices) {
+    Accepted& a = *slice.event;
+    const core::Event& e = a.record.event;
     store::IntakeItem item;
-    item.record = {std::move(*events[i]), std::move(candidates[i].content_type),
-                   std::move(candidates[i].body), std::move(candidates[i].origin), now};
-    const core::Event& e = item.record.event;
-    const std::vector<core::Template>& templates = triggered[e.event_type];
-    item.notifications.reserve(e.customer_ids.size() * std::max<size_t>(1, templates.size()));
-    for (const std::string& customer : e.customer_ids) {
+    item.event_seq = a.event_seq;
+    item.complete = slice.end == e.customer_ids.size();
+    if (a.event_seq == 0) item.record = a.record;  // the event itself goes with its first part
+    item.record.event.event_id = e.event_id;
+    // Notifications are kept in creation order; a microsecond per event keeps the order
+    // of arrival within one batch.
+    const core::Time created = a.record.receive_time + std::chrono::microseconds(a.index);
+    item.notifications.reserve((slice.end - slice.begin) * std::max<size_t>(1, a.templates.size()));
+    for (size_t c = slice.begin; c < slice.end; ++c) {
+      const std::string& customer = e.customer_ids[c];
       auto add = [&](const core::Template* t) {
         core::Notification n;
         n.template_name = t == nullptr ? "" : t->name;
         n.notification_id = core::NotificationId(e.event_id, customer, n.template_name);
+        if (a.recorded.contains(n.notification_id)) return;
         n.event_id = e.event_id;
+        n.event_seq = a.event_seq;
         n.customer_id = customer;
         n.event_type = e.event_type;
         n.subject = e.subject;
@@ -161,26 +295,74 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
         n.update_time = created;
         item.notifications.push_back(std::move(n));
       };
-      if (templates.empty()) add(nullptr);
-      for (const core::Template& t : templates) add(&t);
+      if (a.templates.empty()) add(nullptr);
+      for (const auto& t : a.templates) add(t.get());
     }
-    outcomes[i].customers = static_cast<int>(e.customer_ids.size());
     items.push_back(std::move(item));
-    item_index.push_back(i);
   }
-  if (!items.empty()) {
-    absl::StatusOr<std::vector<store::IntakeResult>> results = notifications_.RecordIntake(items);
-    if (!results.ok()) return results.status();
-    for (size_t k = 0; k < items.size(); ++k) {
-      IntakeOutcome& outcome = outcomes[item_index[k]];
-      outcome.kind = (*results)[k].duplicate ? IntakeOutcome::Kind::kDuplicate
-                                             : IntakeOutcome::Kind::kRecorded;
-      outcome.notifications_created = (*results)[k].notifications_created;
+
+  std::vector<policy::Decider::Work> work;
+  work.reserve(part.notifications);
+  for (size_t i = 0; i < items.size(); ++i) {
+    Accepted& a = *part.slices[i].event;
+    for (core::Notification& n : items[i].notifications) {
+      const core::Template* tmpl = nullptr;
+      for (const auto& t : a.templates) {
+        if (t->name == n.template_name) tmpl = t.get();
+      }
+      work.push_back({&n, &a.record.event, tmpl});
     }
   }
-  Count(via, outcomes);
-  if (!items.empty() && on_recorded_) on_recorded_();
-  return outcomes;
+  absl::StatusOr<policy::Decider::Batch> decided = decider_.Decide(work);
+  if (!decided.ok()) return decided.status();
+
+  absl::StatusOr<std::vector<store::IntakeResult>> results = store_.RecordIntake(items);
+  if (!results.ok()) return results.status();
+  std::vector<bool> applied;
+  applied.reserve(work.size());
+  Recorded recorded;
+  int64_t created = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const store::IntakeResult& result = (*results)[i];
+    Accepted& a = *part.slices[i].event;
+    IntakeOutcome& outcome = outcomes[a.index];
+    applied.insert(applied.end(), result.created.begin(), result.created.end());
+    if (result.duplicate) {  // recorded meanwhile by another caller
+      outcome.kind = IntakeOutcome::Kind::kDuplicate;
+      continue;
+    }
+    outcome.kind = IntakeOutcome::Kind::kRecorded;
+    outcome.notifications_created += result.notifications_created;
+    created += result.notifications_created;
+    a.event_seq = result.event_seq;
+    for (size_t k = 0; k < items[i].notifications.size(); ++k) {
+      if (!result.created[k]) continue;
+      const core::NotificationState state = items[i].notifications[k].state;
+      recorded.queued = recorded.queued || state == core::NotificationState::kQueued;
+      recorded.deferred = recorded.deferred || state == core::NotificationState::kDeferred;
+    }
+    if (!a.announced) {
+      a.announced = true;
+      recorded.events.push_back({a.event_seq, a.message});
+    }
+  }
+  decided->Recorded(applied);
+  const core::Time durable = clock_.Now();
+  for (size_t i = 0; i < items.size(); ++i) {
+    const double seconds =
+        std::chrono::duration<double>(durable - part.slices[i].event->append_time).count();
+    for (size_t k = 0; k < items[i].notifications.size(); ++k) {
+      if (!(*results)[i].created[k]) continue;
+      const core::Notification& n = items[i].notifications[k];
+      const std::string_view channel = n.state == core::NotificationState::kQueued && n.channel
+                                           ? core::Name(*n.channel)
+                                           : std::string_view("none");
+      append_to_decision_.find(channel)->second->Observe(seconds);
+    }
+  }
+  if (created > 0) notifications_created_.Increment(static_cast<double>(created));
+  if (on_recorded_ && (created > 0 || !recorded.events.empty())) on_recorded_(recorded);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<StoredEvent> ReadStoredEvent(const store::EventRecord& record) {
@@ -203,18 +385,7 @@ absl::StatusOr<StoredEvent> ReadStoredEvent(const store::EventRecord& record) {
   }
   StoredEvent stored{std::get<v1::Event>(std::move(decoded)),
                      std::get<core::Event>(std::move(valid))};
-  // The message carries the contact overrides as validation normalised them (E.164
-  // phone, canonical locale), as the rest of Herald sees them.
-  const core::ContactOverrides& o = stored.event.overrides;
-  if (o.empty()) {
-    stored.message.clear_contact_overrides();
-  } else {
-    v1::ContactOverrides* out = stored.message.mutable_contact_overrides();
-    out->set_email(o.email);
-    out->set_phone(o.phone);
-    out->set_locale(o.locale);
-    out->set_display_name(o.display_name);
-  }
+  NormaliseOverrides(stored.event, stored.message);
   return stored;
 }
 
@@ -222,11 +393,9 @@ void Intake::Count(std::string_view via, const std::vector<IntakeOutcome>& outco
   // One counter update per distinct label set of the batch, not per event.
   std::map<IntakeOutcome::Kind, int> results;
   std::map<RejectReason, int> reasons;
-  int64_t created = 0;
   for (const IntakeOutcome& outcome : outcomes) {
     ++results[outcome.kind];
     if (outcome.rejection) ++reasons[outcome.rejection->reason];
-    created += outcome.notifications_created;
   }
   const std::string channel(via);
   for (const auto& [kind, count] : results) {
@@ -235,7 +404,6 @@ void Intake::Count(std::string_view via, const std::vector<IntakeOutcome>& outco
   for (const auto& [reason, count] : reasons) {
     rejected_.Add({{"via", channel}, {"reason", std::string(Name(reason))}}).Increment(count);
   }
-  if (created > 0) notifications_created_.Add({}).Increment(static_cast<double>(created));
 }
 
 }  // namespace herald::ingest

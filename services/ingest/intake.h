@@ -2,9 +2,12 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,7 +19,9 @@
 #include "services/core/clock.h"
 #include "services/ingest/event_validator.h"
 #include "services/ingest/rejection.h"
+#include "services/policy/decider.h"
 #include "services/store/store.h"
+#include "services/store/template_catalog.h"
 
 namespace herald::ingest {
 
@@ -25,6 +30,9 @@ struct RawEvent {
   std::string_view body;
   std::string_view content_type;
   std::string origin;  // e.g. "kafka herald.orders/2@1234"
+  /// When it was appended to its topic (the broker's or the producer's timestamp);
+  /// unset: when intake took it.
+  std::optional<core::Time> append_time = std::nullopt;
 };
 
 /// What became of one event.
@@ -37,22 +45,50 @@ struct IntakeOutcome {
   std::optional<Rejection> rejection;  // for kRejected
 };
 
-/// The front of the pipeline, shared by Kafka and gRPC: decodes, validates, fans an
-/// event out to one pending notification per customer and template it triggers (one
-/// with no template when it triggers none), and records the event with its
-/// notifications durably and idempotently (a known event id creates nothing new).
+/// An event recorded just now, as it was decoded: later stages take it from here
+/// rather than reading it back and decoding it again.
+struct AcceptedEvent {
+  int64_t seq = 0;
+  /// With the contact overrides as validation normalised them.
+  std::shared_ptr<const v1::Event> message;
+};
+
+/// What one transaction of intake recorded, for the stages after it.
+struct Recorded {
+  bool queued = false;    // something waits for the dispatcher
+  bool deferred = false;  // something waits for its time
+  std::vector<AcceptedEvent> events;
+};
+
+/// The front of the pipeline, shared by Kafka and gRPC: decodes and validates each
+/// event once, fans it out to one notification per customer and template it triggers
+/// (one with no template when it triggers none), decides each with the contact policy
+/// and records the event with its decided notifications in one durable transaction,
+/// idempotently (a known event id creates nothing new). An audience larger than
+/// `max_part` is recorded in parts of that many, each decided and recorded in turn; a
+/// crash between parts leaves the event partial, and the next time it comes the rest
+/// is added.
 class Intake {
  public:
-  Intake(store::ProfileStore& profiles, store::TemplateStore& templates,
-         store::NotificationStore& notifications, const core::Clock& clock, EventLimits limits,
-         prometheus::Registry& registry);
+  struct Options {
+    /// Notifications decided and recorded per transaction, at most (an audience is
+    /// cut into parts of this size; smaller events share one transaction).
+    int max_part = 5000;
+  };
 
-  /// Called after a batch recorded something (the next stage may have work); set
-  /// before the first Process call.
-  void SetOnRecorded(std::function<void()> on_recorded) { on_recorded_ = std::move(on_recorded); }
+  Intake(store::IntakeStore& store, store::ProfileStore& profiles,
+         store::TemplateCatalog& templates, policy::Decider& decider, const core::Clock& clock,
+         EventLimits limits, prometheus::Registry& registry, Options options);
+
+  /// Called after each transaction that recorded something; set before the first
+  /// Process call.
+  void SetOnRecorded(std::function<void(const Recorded&)> on_recorded) {
+    on_recorded_ = std::move(on_recorded);
+  }
 
   /// Processes a batch; `via` labels metrics ("kafka", "grpc"). Rejections are
-  /// outcomes. An error means nothing of the batch was recorded: retry it.
+  /// outcomes. An error means the batch must be processed again (what was recorded of
+  /// it is then a duplicate, or the rest of a partial audience).
   absl::StatusOr<std::vector<IntakeOutcome>> Process(const std::vector<RawEvent>& batch,
                                                      std::string_view via);
 
@@ -68,21 +104,32 @@ class Intake {
     std::string content_type;
     std::string body;
     std::string origin;
+    std::optional<core::Time> append_time;
   };
+  /// A validated event on its way to the store.
+  struct Accepted;
+  /// Notifications decided and recorded in one transaction.
+  struct Part;
 
   absl::StatusOr<std::vector<IntakeOutcome>> Run(std::vector<Candidate> candidates,
                                                  std::string_view via);
+  /// Decides and records one part; fills its events' outcomes.
+  absl::Status RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes);
   void Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes);
 
+  store::IntakeStore& store_;
   store::ProfileStore& profiles_;
-  store::TemplateStore& templates_;
-  store::NotificationStore& notifications_;
+  store::TemplateCatalog& templates_;
+  policy::Decider& decider_;
   const core::Clock& clock_;
   const EventLimits limits_;
+  const Options options_;
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Family<prometheus::Counter>& rejected_;
-  prometheus::Family<prometheus::Counter>& notifications_created_;
-  std::function<void()> on_recorded_;
+  prometheus::Counter& notifications_created_;
+  /// herald_append_to_decision_seconds by the channel decided (none: not let through).
+  std::map<std::string, prometheus::Histogram*, std::less<>> append_to_decision_;
+  std::function<void(const Recorded&)> on_recorded_;
 };
 
 /// A recorded event read back: the message as received and its domain form.
@@ -91,8 +138,8 @@ struct StoredEvent {
   core::Event event;
 };
 
-/// Reads an event back as it was recorded (for the later stages, which see only the
-/// store). INTERNAL when the stored bytes no longer decode or validate.
+/// Reads an event back as it was recorded (for the later stages, when intake's copy is
+/// gone). INTERNAL when the stored bytes no longer decode or validate.
 absl::StatusOr<StoredEvent> ReadStoredEvent(const store::EventRecord& record);
 
 }  // namespace herald::ingest

@@ -45,6 +45,10 @@ class ProfileStore {
   virtual absl::StatusOr<std::vector<bool>> HasProfiles(
       const std::vector<std::string>& customer_ids) = 0;
 
+  /// For each id, its profile or nullopt (one consistent snapshot).
+  virtual absl::StatusOr<std::vector<std::optional<core::Profile>>> GetProfiles(
+      const std::vector<std::string>& customer_ids) = 0;
+
   /// Reads, changes and writes one profile atomically; returns what was stored.
   virtual absl::StatusOr<core::Profile> MutateProfile(std::string_view customer_id,
                                                       ProfileMutation mutate) = 0;
@@ -102,6 +106,10 @@ class TemplateStore {
                                                    bool must_exist) = 0;
   /// NOT_FOUND when absent.
   virtual absl::Status DeleteSnippet(std::string_view name) = 0;
+
+  /// Changes whenever a template, a version's activation or a snippet changes: what
+  /// was read of them is current while it stays the same.
+  virtual absl::StatusOr<int64_t> CatalogVersion() = 0;
 };
 
 /// An accepted event as it is kept: its fields for queries, and its body exactly as
@@ -112,19 +120,45 @@ struct EventRecord {
   std::string body;
   std::string origin;  // e.g. "kafka herald.orders/2@1234" or "grpc"
   core::Time receive_time;
+  /// The store's number for it, in the order events were accepted; 0 until recorded.
+  int64_t seq = 0;
 };
 
-/// One event with the notifications derived from it.
+/// One event with the notifications derived from it, each with its first decision
+/// (state, decision, channels), or PENDING for the contact policy to decide later. An
+/// audience's notifications may take several items, each its own transaction: the
+/// first records the event, the others name it by `event_seq`, the last says
+/// `complete`.
 struct IntakeItem {
   EventRecord record;
   std::vector<core::Notification> notifications;
+  /// The event is recorded already (an earlier part of its audience): only the
+  /// notifications are added, those not recorded yet.
+  int64_t event_seq = 0;
+  /// The event's last part: with it, every notification of the event is recorded.
+  bool complete = true;
 };
 
-/// What recording one event did.
+/// What recording one item did.
 struct IntakeResult {
-  /// The event id was recorded before; nothing was written for it.
+  /// The event id was recorded before (the item did not name it): nothing was written.
   bool duplicate = false;
   int notifications_created = 0;
+  /// For each notification of the item, whether it was recorded now.
+  std::vector<bool> created;
+  /// The event's number.
+  int64_t event_seq = 0;
+};
+
+/// Whether an event id is recorded, and with all of its notifications.
+struct KnownEvent {
+  enum class State {
+    kUnknown,
+    kComplete,
+    kPartial,  // an audience cut short (by a crash) while its parts were recorded
+  };
+  State state = State::kUnknown;
+  int64_t event_seq = 0;
 };
 
 /// Which notifications to list; empty fields match everything.
@@ -141,18 +175,20 @@ struct NotificationFilter {
 /// What the contact policy reads about one customer, in one snapshot.
 struct CustomerContext {
   std::optional<core::Profile> profile;
-  /// Notifications let through (QUEUED and later, but not FAILED or BOUNCED) or
-  /// DEFERRED, changed at or after the `history_since` asked for.
+  /// Notifications let through (QUEUED and later, but not FAILED or BOUNCED) at or
+  /// after the `history_since` asked for, without their decisions.
   std::vector<core::Notification> history;
   /// (event id, occur time) of the customer's events of the asked type since then.
   std::vector<std::pair<std::string, core::Time>> events;
 };
 
-/// One decision to record; it applies only while the notification is still as it was
-/// read (`expected_state` and `expected_update_time`: nobody changed it meanwhile).
+/// One decision to record for a notification decided before (a deferral that is due);
+/// it applies only while the notification is still as it was read (`expected_state`
+/// and `expected_update_time`: nobody changed it meanwhile).
 struct DecisionUpdate {
+  int64_t notification_seq = 0;
   std::string notification_id;
-  core::NotificationState expected_state = core::NotificationState::kPending;
+  core::NotificationState expected_state = core::NotificationState::kDeferred;
   core::Time expected_update_time;
   core::NotificationState state = core::NotificationState::kSuppressed;
   core::Decision decision;
@@ -161,23 +197,35 @@ struct DecisionUpdate {
   std::optional<core::Channel> channel;
   std::vector<core::Channel> fallback_channels;
   std::optional<core::Time> send_time;
-  /// The rendered message per channel, for a SEND.
-  std::vector<core::RenderedMessage> messages;
 };
 
-/// A notification taken for a hand-off to a connector.
+/// A notification taken for a hand-off: SENDING, attempt_count the number of the
+/// attempt, with the message stored for it.
 struct DispatchItem {
-  /// SENDING, with attempt_count the number of this attempt.
   core::Notification notification;
-  /// The message for the notification's channel.
   core::RenderedMessage message;
 };
 
-/// What a hand-off led to. It applies only while the notification is SENDING in that
-/// attempt (nobody resolved it meanwhile).
+/// A QUEUED notification about to be handed off on its channel: marked SENDING with a
+/// new attempt, and its message kept, only while it is still QUEUED at
+/// `expected_attempt_count` (as listed).
+struct Claim {
+  int64_t notification_seq = 0;
+  std::string notification_id;
+  int expected_attempt_count = 0;
+  core::Time start_time;
+  core::RenderedMessage message;
+};
+
+/// What a hand-off led to, or (for a QUEUED one whose message could not be rendered,
+/// `attempt` 0) what not handing it off leads to. It applies only while the
+/// notification is SENDING in that attempt (QUEUED at that count for attempt 0).
 struct AttemptUpdate {
+  int64_t notification_seq = 0;
   std::string notification_id;
   int attempt = 1;
+  /// For attempt 0: the attempt count the QUEUED notification was listed with.
+  int listed_attempt_count = 0;
   core::Time end_time;
   core::AttemptResult result = core::AttemptResult::kRetryableFailure;
   std::string detail;
@@ -223,11 +271,12 @@ struct ReceiptResult {
   core::NotificationState state = core::NotificationState::kSent;
 };
 
-/// A state change waiting for the status topic: what the notification became, from
-/// what, and why.
+/// A state change, as the status topic and watchers see it: what the notification
+/// became, from what, and why.
 struct StatusChange {
-  /// Increases with every change stored; never repeats.
+  /// Increases with every change stored, in commit order; never repeats.
   int64_t sequence = 0;
+  int64_t notification_seq = 0;
   std::string notification_id = {};
   std::string customer_id = {};
   std::string event_id = {};
@@ -250,73 +299,103 @@ struct StatusChange {
   bool operator==(const StatusChange&) const = default;
 };
 
-/// Accepted events and the notifications they lead to.
-class NotificationStore {
+/// Where intake records accepted events with the notifications decided from them.
+class IntakeStore {
  public:
-  virtual ~NotificationStore() = default;
+  virtual ~IntakeStore() = default;
 
-  /// Records every item in one durable transaction: each event with its notifications,
-  /// or, when its id is already recorded, nothing (a duplicate). Results are in item
-  /// order. An error means nothing of the batch was recorded.
+  /// For each id, whether an event with it is recorded (one snapshot).
+  virtual absl::StatusOr<std::vector<KnownEvent>> KnownEvents(
+      const std::vector<std::string>& event_ids) = 0;
+
+  /// The notification ids recorded so far for an event (to go on with a partial one).
+  virtual absl::StatusOr<std::vector<std::string>> RecordedNotificationIds(int64_t event_seq) = 0;
+
+  /// Records every item in one durable transaction: each event with its notifications
+  /// and a state change per decision, or, when its id is already recorded, nothing (a
+  /// duplicate). Results are in item order. An error means nothing was recorded.
   virtual absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
       const std::vector<IntakeItem>& items) = 0;
+};
 
-  /// How many notifications are in any of `states` (e.g. PENDING and QUEUED: work the
-  /// later stages have not done yet).
-  virtual absl::StatusOr<int64_t> CountNotifications(
-      const std::vector<core::NotificationState>& states) = 0;
+/// What the contact policy reads of customers.
+class ContactHistoryStore {
+ public:
+  virtual ~ContactHistoryStore() = default;
+
+  /// For each customer: profile, notifications let through since `history_since`, and
+  /// events of `event_type` that occurred since `events_since`; one snapshot.
+  virtual absl::StatusOr<std::vector<CustomerContext>> LoadCustomerContexts(
+      const std::vector<std::string>& customer_ids, core::Time history_since,
+      std::string_view event_type, core::Time events_since) = 0;
+};
+
+/// Accepted events, by id or by number.
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
 
   /// NOT_FOUND when no event has this id.
   virtual absl::StatusOr<EventRecord> GetEvent(std::string_view event_id) = 0;
 
-  /// For each id, its event (nullopt when there is none), in one snapshot.
-  virtual absl::StatusOr<std::vector<std::optional<EventRecord>>> GetEvents(
-      const std::vector<std::string>& event_ids) = 0;
+  /// For each number, its event (nullopt when there is none), in one snapshot.
+  virtual absl::StatusOr<std::vector<std::optional<EventRecord>>> GetEventsBySeq(
+      const std::vector<int64_t>& event_seqs) = 0;
+};
 
-  /// Work for the contact policy: PENDING notifications, and DEFERRED ones due at
-  /// `now`, up to `limit`, oldest first.
-  virtual absl::StatusOr<std::vector<core::Notification>> ListDecisionWork(core::Time now,
+/// Notifications waiting for the contact policy: deferred ones, decided again when due.
+class DeferralStore {
+ public:
+  virtual ~DeferralStore() = default;
+
+  /// DEFERRED notifications due at `now` (and PENDING ones an earlier version left),
+  /// earliest due first, up to `limit`.
+  virtual absl::StatusOr<std::vector<core::Notification>> ListDueDecisions(core::Time now,
                                                                            int limit) = 0;
 
   /// When the earliest DEFERRED notification is due; nullopt when none is deferred.
   virtual absl::StatusOr<std::optional<core::Time>> NextDeferTime() = 0;
 
-  /// For each customer: profile, recent history since `history_since`, and events of
-  /// `event_type` that occurred since `events_since`.
-  virtual absl::StatusOr<std::vector<CustomerContext>> LoadCustomerContexts(
-      const std::vector<std::string>& customer_ids, core::Time history_since,
-      std::string_view event_type, core::Time events_since) = 0;
+  /// How many notifications are DEFERRED.
+  virtual absl::StatusOr<int64_t> CountDeferred() = 0;
 
   /// Records decisions in one durable transaction; for each, whether it applied.
   virtual absl::StatusOr<std::vector<bool>> RecordDecisions(
       const std::vector<DecisionUpdate>& updates) = 0;
+};
 
-  /// Every decision taken for a notification, oldest first, with its evaluations.
-  virtual absl::StatusOr<std::vector<core::Decision>> ListDecisions(
-      std::string_view notification_id) = 0;
+/// The dispatcher's view: queued notifications, claims, hand-off results.
+class DispatchStore {
+ public:
+  virtual ~DispatchStore() = default;
 
-  /// With its latest decision and its history. NOT_FOUND when there is no such
-  /// notification.
-  virtual absl::StatusOr<core::Notification> GetNotification(std::string_view id) = 0;
+  /// Up to `limit` QUEUED notifications on `channel` due at `now`, earliest due first
+  /// (a read: Claim takes them).
+  virtual absl::StatusOr<std::vector<core::Notification>> ListDue(core::Time now,
+                                                                  core::Channel channel,
+                                                                  int limit) = 0;
 
-  /// Takes up to `limit` QUEUED notifications due at `now` on `channels`, earliest due
-  /// first, and marks them SENDING with a new attempt, in one durable transaction:
-  /// what a crash leaves behind is SENDING, never lost.
-  virtual absl::StatusOr<std::vector<DispatchItem>> ClaimDispatchWork(
-      core::Time now, const std::vector<core::Channel>& channels, int limit) = 0;
+  /// Marks each SENDING with a new attempt and keeps its message, in one durable
+  /// transaction, so that what a crash leaves behind is SENDING, never lost; for each,
+  /// whether it was still QUEUED as listed (false: leave it).
+  virtual absl::StatusOr<std::vector<bool>> Claim(const std::vector<Claim>& claims) = 0;
 
-  /// SENDING notifications: in flight, or left so by a crash.
+  /// SENDING notifications (in flight, or left so by a crash), with their messages.
   virtual absl::StatusOr<std::vector<DispatchItem>> ListInFlight() = 0;
 
   /// Records hand-off results in one durable transaction; for each, whether it applied.
   virtual absl::StatusOr<std::vector<bool>> RecordAttempts(
       const std::vector<AttemptUpdate>& updates) = 0;
 
-  /// Notifications matching `filter` that changed after the change key `after`
-  /// ("UPDATE_TIME_US/ID"; "NOW_US/" for changes from a moment on), oldest change
-  /// first, up to `limit`, with the key to continue after.
-  virtual absl::StatusOr<Page<core::Notification>> ListChangedNotifications(
-      const NotificationFilter& filter, std::string_view after, int limit) = 0;
+  /// When the earliest QUEUED notification on `channels` is due; nullopt when none.
+  virtual absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
+      const std::vector<core::Channel>& channels) = 0;
+};
+
+/// Where providers' receipts are applied.
+class ReceiptStore {
+ public:
+  virtual ~ReceiptStore() = default;
 
   /// Applies a provider's receipt to the notification whose latest attempt has that
   /// provider id, only forward (SENT, then DELIVERED, FAILED or BOUNCED; a late "sent"
@@ -328,23 +407,65 @@ class NotificationStore {
   /// when RecordAttempts records that id. A receipt by notification id applies to its
   /// latest attempt on the receipt's channel.
   virtual absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) = 0;
+};
 
-  /// When the earliest QUEUED notification on `channels` is due; nullopt when none.
-  virtual absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
-      const std::vector<core::Channel>& channels) = 0;
+/// Every state change, in commit order: for the status topic and for watchers.
+class ChangeLog {
+ public:
+  virtual ~ChangeLog() = default;
 
-  /// State changes not yet acknowledged as published, oldest first, up to `limit`
-  /// (none when the store keeps no status outbox).
+  /// The changes the status topic does not have yet, oldest first, up to `limit`; none
+  /// when the store keeps no status outbox.
   virtual absl::StatusOr<std::vector<StatusChange>> ListStatusOutbox(int limit) = 0;
 
-  /// Forgets the changes up to and including `sequence`: the status topic has them.
+  /// The status topic has every change up to and including `sequence`.
   virtual absl::Status AckStatusOutbox(int64_t sequence) = 0;
 
-  /// With their latest decisions, newest first; `after` is a key from a previous page's next_after
-  /// ("" to start).
+  /// The sequence of the latest change stored (0: none yet); a watch starts after it.
+  virtual absl::StatusOr<int64_t> LatestChange() = 0;
+
+  /// Notifications matching `filter` as each change after the change `after` left
+  /// them (state, channel, update time), oldest change first, of the next `limit`;
+  /// next_after is the sequence to continue after. OUT_OF_RANGE when changes after
+  /// `after` are no longer kept.
+  virtual absl::StatusOr<Page<core::Notification>> ListChangedNotifications(
+      const NotificationFilter& filter, int64_t after, int limit) = 0;
+};
+
+/// Reading notifications, for the API and operators.
+class NotificationQueries {
+ public:
+  virtual ~NotificationQueries() = default;
+
+  /// How many notifications are in any of `states` (e.g. QUEUED: work the later
+  /// stages have not done yet).
+  virtual absl::StatusOr<int64_t> CountNotifications(
+      const std::vector<core::NotificationState>& states) = 0;
+
+  /// With its latest decision, its history, messages and attempts. NOT_FOUND when
+  /// there is no such notification.
+  virtual absl::StatusOr<core::Notification> GetNotification(std::string_view id) = 0;
+
+  /// Every decision taken for a notification, oldest first, with its evaluations.
+  virtual absl::StatusOr<std::vector<core::Decision>> ListDecisions(
+      std::string_view notification_id) = 0;
+
+  /// With their latest decisions, newest first; `after` is a key from a previous
+  /// page's next_after ("" to start).
   virtual absl::StatusOr<Page<core::Notification>> ListNotifications(
       const NotificationFilter& filter, std::string_view after, int limit) = 0;
 };
+
+/// Accepted events and the notifications they lead to, behind one interface per stage
+/// that uses them.
+class NotificationStore : public IntakeStore,
+                          public ContactHistoryStore,
+                          public EventStore,
+                          public DeferralStore,
+                          public DispatchStore,
+                          public ReceiptStore,
+                          public ChangeLog,
+                          public NotificationQueries {};
 
 /// All of Herald's durable state, behind one interface per kind of record.
 class Store : public ProfileStore, public TemplateStore, public NotificationStore {};

@@ -101,7 +101,7 @@ std::string HmacSha1Base64(std::string_view key, std::string_view data) {
   return out;
 }
 
-ReceiptHandler::ReceiptHandler(store::Store& store, const core::Clock& clock,
+ReceiptHandler::ReceiptHandler(store::ReceiptStore& store, const core::Clock& clock,
                                prometheus::Registry& registry, Options options)
     : store_(store),
       clock_(clock),

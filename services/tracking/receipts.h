@@ -52,8 +52,8 @@ class ReceiptHandler {
     std::string twilio_public_url;  // the callback URL exactly as the provider calls it
   };
 
-  ReceiptHandler(store::Store& store, const core::Clock& clock, prometheus::Registry& registry,
-                 Options options);
+  ReceiptHandler(store::ReceiptStore& store, const core::Clock& clock,
+                 prometheus::Registry& registry, Options options);
 
   ReceiptReply Generic(const ReceiptRequest& request);
   ReceiptReply Twilio(const ReceiptRequest& request);
@@ -66,7 +66,7 @@ class ReceiptHandler {
   /// Stamps the receipt with now and applies it.
   ReceiptReply Apply(std::string_view form, store::Receipt receipt);
 
-  store::Store& store_;
+  store::ReceiptStore& store_;
   const core::Clock& clock_;
   const Options options_;
   prometheus::Family<prometheus::Counter>& receipts_;

@@ -9,9 +9,8 @@
 
 namespace herald::tracking {
 
-StatusPublisher::StatusPublisher(store::NotificationStore& store, Publish publish,
-                                 const core::Clock& clock, prometheus::Registry& registry,
-                                 Options options)
+StatusPublisher::StatusPublisher(store::ChangeLog& store, Publish publish, const core::Clock& clock,
+                                 prometheus::Registry& registry, Options options)
     : store_(store),
       publish_(std::move(publish)),
       clock_(clock),

@@ -42,7 +42,7 @@ class StatusPublisher {
     std::chrono::milliseconds stop_drain{5'000};
   };
 
-  StatusPublisher(store::NotificationStore& store, Publish publish, const core::Clock& clock,
+  StatusPublisher(store::ChangeLog& store, Publish publish, const core::Clock& clock,
                   prometheus::Registry& registry, Options options);
   StatusPublisher(const StatusPublisher&) = delete;
   StatusPublisher& operator=(const StatusPublisher&) = delete;
@@ -61,7 +61,7 @@ class StatusPublisher {
   absl::StatusOr<int> PublishOnce(std::chrono::milliseconds limit);
   void Loop();
 
-  store::NotificationStore& store_;
+  store::ChangeLog& store_;
   const Publish publish_;
   const core::Clock& clock_;
   const Options options_;

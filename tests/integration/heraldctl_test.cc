@@ -10,6 +10,7 @@
 
 #include "herald/v1/event_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
+#include "tests/integration/smtp_sink.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -260,7 +261,8 @@ TEST_F(HeraldctlTest, DeliveriesAndExplainShowWhatTheCustomerWasToldAndWhy) {
   EXPECT_THAT(why.out, HasSubstr("  pass  channel: EMAIL: no ORDER_UPDATE consent recorded"));
   EXPECT_THAT(why.out, HasSubstr("quiet_hours: no quiet hours (policy.quiet_hours is off)"));
 
-  // The notification itself, with what was rendered once it was let through.
+  // The notification itself: QUEUED, and nothing rendered until its hand-off (this
+  // heraldd has no email connector).
   const size_t at = list.out.find("\"notification_id\": \"");
   ASSERT_NE(at, std::string::npos);
   const size_t from = at + std::string_view("\"notification_id\": \"").size();
@@ -269,14 +271,41 @@ TEST_F(HeraldctlTest, DeliveriesAndExplainShowWhatTheCustomerWasToldAndWhy) {
   ASSERT_EQ(got.exit_code, 0) << got.err;
   EXPECT_THAT(got.out, HasSubstr("\"notification_id\": \"" + id + "\""));
   EXPECT_THAT(got.out, HasSubstr("NOTIFICATION_STATE_QUEUED"));
-  EXPECT_THAT(got.out, HasSubstr("\"subject\": \"Shipped\""));
-  EXPECT_THAT(why.out, HasSubstr("  pass  render: EMAIL in en: \"Shipped\""));
-  RunResult subject = Ctl({"deliveries", "get", id, "--part", "subject"});
+  RunResult waiting = Ctl({"deliveries", "get", id, "--part", "subject"});
+  EXPECT_EQ(waiting.exit_code, 1);
+  EXPECT_THAT(waiting.err, HasSubstr("no email was rendered for it (it is QUEUED): a message is "
+                                     "rendered when it is handed off on that channel"));
+  EXPECT_EQ(Ctl({"deliveries", "get", "n-0"}).exit_code, 1);
+
+  // With an SMTP server, it goes: what it said, and the hand-off after the decision.
+  SmtpSink smtp(dir_.File("mail"));
+  ASSERT_TRUE(smtp.ready()) << smtp.Stderr();
+  ASSERT_EQ(heraldd_->Stop(), 0);
+  heraldd_ = std::make_unique<HeralddProcess>(
+      dir_.path().string(), dir_.File("herald.db"),
+      "policy:\n  quiet_hours: \"off\"\nemail:\n  url: " + smtp.url() +
+          "\n  starttls: \"off\"\n  from_address: noreply@herald.example\n");
+  ASSERT_TRUE(heraldd_->ready()) << heraldd_->process().Stderr();
+  ASSERT_EQ(smtp.WaitForMessages(1).size(), 1u);
+  RunResult subject;
+  for (int i = 0; i < 300; ++i) {
+    subject = Ctl({"deliveries", "get", id, "--part", "subject"});
+    if (subject.exit_code == 0 &&
+        Ctl({"deliveries", "get", id}).out.find("STATE_SENT") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   EXPECT_EQ(subject.out, "Shipped");
+  EXPECT_EQ(Ctl({"deliveries", "get", id, "--part", "text"}).out, "On its way");
   RunResult no_html = Ctl({"deliveries", "get", id, "--part", "html"});
   EXPECT_EQ(no_html.exit_code, 1);
   EXPECT_THAT(no_html.err, HasSubstr("the email has no HTML body"));
-  EXPECT_EQ(Ctl({"deliveries", "get", "n-0"}).exit_code, 1);
+  RunResult sent = Ctl({"explain", id});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_THAT(sent.out, HasSubstr(id + " after the decision\n"));
+  EXPECT_THAT(sent.out, HasSubstr("  SENDING: attempt 1 on EMAIL: en, \"Shipped\"\n"));
+  EXPECT_THAT(sent.out, HasSubstr("  SENT: accepted on EMAIL"));
 
   RunResult unknown = Ctl({"explain", "--customer", "anna", "--event", "never"});
   EXPECT_EQ(unknown.exit_code, 1);

@@ -29,6 +29,7 @@
 
 #include "herald/v1/event.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
+#include "services/store/record/records.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/kafka_clients.h"
 #include "tests/integration/sms_sink.h"
@@ -92,11 +93,20 @@ std::map<std::string, Stored> ReadStore(const std::string& db_path) {
     const unsigned char* value = sqlite3_column_text(stmt, column);
     return value == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value));
   };
-  query("SELECT notification_id, event_id, channel, state FROM notifications", [&](auto* s) {
-    out[text(s, 0)] = {text(s, 1), text(s, 2), text(s, 3)};
-  });
-  query("SELECT notification_id FROM attempts WHERE result = 'INTERRUPTED'",
-        [&](auto* s) { ++out[text(s, 0)].interrupted; });
+  query(
+      "SELECT n.notification_id, e.event_id, n.channel, n.state, n.record FROM notifications n"
+      " JOIN events e ON e.event_seq = n.event_seq",
+      [&](auto* s) {
+        Stored& stored = out[text(s, 0)];
+        stored = {text(s, 1), text(s, 2), text(s, 3)};
+        const std::string_view record(static_cast<const char*>(sqlite3_column_blob(s, 4)),
+                                      static_cast<size_t>(sqlite3_column_bytes(s, 4)));
+        auto history = store::record::DecodeHistory(record, text(s, 0));
+        if (!history.ok()) return;
+        for (const core::DeliveryAttempt& a : history->attempts) {
+          if (a.result == core::AttemptResult::kInterrupted) ++stored.interrupted;
+        }
+      });
   sqlite3_close(db);
   return out;
 }

@@ -673,10 +673,16 @@ void Heraldctl::TemplatePreview() {
             response.has_sms() ? &response.sms() : nullptr);
 }
 
-void Heraldctl::PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms) {
+void Heraldctl::PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms,
+                          std::string_view state) {
   const bool is_sms = part_ == "sms";
   if (is_sms ? sms == nullptr : email == nullptr) {
-    err_ << "heraldctl: no " << (is_sms ? "SMS" : "email") << " was rendered\n";
+    err_ << "heraldctl: no " << (is_sms ? "SMS" : "email") << " was rendered";
+    if (!state.empty()) {
+      err_ << " for it (it is " << state
+           << "): a message is rendered when it is handed off on that channel";
+    }
+    err_ << "\n";
     exit_code_ = kExitRefused;
     return;
   }
@@ -718,6 +724,24 @@ void Heraldctl::Explain() {
     }
     out_ << "  " << (e.passed() ? "pass" : "FAIL") << "  " << e.rule() << ": " << e.detail()
          << "\n";
+  }
+  // What happened after the decision that let it go: each hand-off and what it led to.
+  for (const v1::Notification& n : response.notifications()) {
+    bool first = true;
+    for (const v1::StateChange& h : n.history()) {
+      if (!n.has_decision() ||
+          google::protobuf::util::TimeUtil::TimestampToMicroseconds(h.change_time()) <=
+              google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                  n.decision().decide_time())) {
+        continue;
+      }
+      if (first) out_ << "\n" << n.notification_id() << " after the decision\n";
+      first = false;
+      std::string state = v1::NotificationState_Name(h.state());
+      if (state.starts_with("NOTIFICATION_STATE_")) state.erase(0, 19);
+      out_ << "  " << google::protobuf::util::TimeUtil::ToString(h.change_time()) << "  " << state
+           << ": " << h.detail() << "\n";
+    }
   }
 }
 
@@ -771,7 +795,9 @@ void Heraldctl::DeliveriesGet() {
     if (m.has_email()) email = &m.email();
     if (m.has_sms()) sms = &m.sms();
   }
-  PrintPart(email, sms);
+  std::string state = v1::NotificationState_Name(response.notification().state());
+  if (state.starts_with("NOTIFICATION_STATE_")) state.erase(0, 19);
+  PrintPart(email, sms, state);
 }
 
 void Heraldctl::DeliveriesList() {

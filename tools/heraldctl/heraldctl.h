@@ -64,7 +64,9 @@ class Heraldctl {
   void SnippetGet();
   void SnippetDelete();
   /// Writes the --part of a rendered message, exactly.
-  void PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms);
+  /// `state`: of the notification the parts are of (empty for a preview).
+  void PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms,
+                 std::string_view state = {});
 
   std::ostream& out_;
   std::ostream& err_;

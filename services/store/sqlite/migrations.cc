@@ -235,6 +235,127 @@ CREATE TABLE early_receipts (
 CREATE INDEX early_receipts_by_provider_id ON early_receipts (provider_message_id);
 CREATE INDEX early_receipts_by_time ON early_receipts (receipt_time_us);
 )sql"},
+      {6,
+       "lean rows: events and notifications numbered in arrival order, a notification's history "
+       "packed in its row, state changes in batches (the change log), a catalog version",
+       R"sql(
+-- Events in the order they were accepted; event_seq is what notifications refer to.
+CREATE TABLE events_v6 (
+  event_seq       INTEGER PRIMARY KEY,
+  event_id        TEXT NOT NULL UNIQUE,
+  event_type      TEXT NOT NULL,
+  occur_time_us   INTEGER NOT NULL,
+  source          TEXT NOT NULL,
+  customer_count  INTEGER NOT NULL,
+  content_type    TEXT NOT NULL,
+  body            BLOB NOT NULL,      -- exactly as received
+  origin          TEXT NOT NULL,
+  receive_time_us INTEGER NOT NULL,
+  complete        INTEGER NOT NULL DEFAULT 1  -- 0 while an audience is recorded in parts
+);
+INSERT INTO events_v6 (event_id, event_type, occur_time_us, source, customer_count,
+                       content_type, body, origin, receive_time_us)
+  SELECT event_id, event_type, occur_time_us, source, customer_count, content_type, body,
+         origin, receive_time_us
+  FROM events ORDER BY receive_time_us, event_id;
+DROP TABLE events;
+ALTER TABLE events_v6 RENAME TO events;
+
+-- One row per notification, written in creation order (seq); what is never queried by
+-- (every decision with its rule evaluations, every attempt, the later state changes) is
+-- packed in `record` (records.proto), which only ever grows by appending.
+CREATE TABLE notifications_v6 (
+  seq               INTEGER PRIMARY KEY,
+  notification_id   TEXT NOT NULL,      -- f(event, customer, template): the idempotency key
+  event_seq         INTEGER NOT NULL,
+  customer_id       TEXT NOT NULL,
+  event_type        TEXT NOT NULL,
+  template_name     TEXT NOT NULL,
+  template_version  INTEGER NOT NULL,
+  category          TEXT,
+  subject           TEXT NOT NULL,
+  state             TEXT NOT NULL,
+  channel           TEXT,
+  fallback_channels TEXT NOT NULL,
+  create_time_us    INTEGER NOT NULL,
+  update_time_us    INTEGER NOT NULL,
+  send_time_us      INTEGER,            -- when the policy let it go
+  due_us            INTEGER,            -- QUEUED: next hand-off; DEFERRED: next decision
+  attempt_count     INTEGER NOT NULL,
+  record            BLOB NOT NULL
+);
+
+-- What was rendered for each channel a notification was handed off on.
+CREATE TABLE messages_v6 (
+  notification_seq INTEGER NOT NULL,
+  channel          TEXT NOT NULL,
+  position         INTEGER NOT NULL,  -- the attempt that handed it off (before: the order)
+  address          TEXT NOT NULL,
+  locale           TEXT NOT NULL,
+  subject          TEXT NOT NULL,
+  text_body        TEXT NOT NULL,
+  html_body        TEXT NOT NULL,
+  sms_text         TEXT NOT NULL,
+  sms_encoding     TEXT NOT NULL,
+  sms_units        INTEGER NOT NULL,
+  sms_segments     INTEGER NOT NULL,
+  render_time_us   INTEGER NOT NULL,
+  PRIMARY KEY (notification_seq, channel)
+) WITHOUT ROWID;
+
+-- Provider receipts name a message by the provider's id.
+CREATE TABLE provider_ids (
+  provider_message_id TEXT NOT NULL,
+  channel             TEXT NOT NULL,
+  notification_seq    INTEGER NOT NULL,
+  attempt             INTEGER NOT NULL,
+  start_time_us       INTEGER NOT NULL,
+  PRIMARY KEY (provider_message_id, channel, notification_seq, attempt)
+) WITHOUT ROWID;
+
+-- Every state change, one row per transaction that made any (records.proto ChangeBatch),
+-- numbered first_seq..last_seq in commit order: what the status topic and watchers read.
+CREATE TABLE changes (
+  first_seq      INTEGER PRIMARY KEY,
+  last_seq       INTEGER NOT NULL,
+  commit_time_us INTEGER NOT NULL,
+  batch          BLOB NOT NULL
+);
+-- How far a reader of the change log has come (the status topic: what the broker has).
+CREATE TABLE change_cursors (
+  name     TEXT PRIMARY KEY,
+  sequence INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Bumped with every change to templates and snippets: a cache of them is current while
+-- this is unchanged.
+CREATE TABLE catalog (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL
+);
+INSERT INTO catalog (id, version) VALUES (1, 1);
+)sql",
+       &MoveToPackedNotifications,
+       R"sql(
+DROP TABLE decisions;
+DROP TABLE attempts;
+DROP TABLE state_changes;
+DROP TABLE status_outbox;
+DROP TABLE messages;
+DROP TABLE notifications;
+ALTER TABLE notifications_v6 RENAME TO notifications;
+ALTER TABLE messages_v6 RENAME TO messages;
+CREATE UNIQUE INDEX notifications_by_id ON notifications (notification_id);
+-- A customer's contact history, and what caps and duplicates count (with the next one).
+CREATE INDEX notifications_by_customer ON notifications (customer_id, create_time_us);
+-- Let through long after they were made (a deferral): caps count them from then.
+CREATE INDEX notifications_sent_late ON notifications (customer_id, send_time_us)
+  WHERE send_time_us > create_time_us + 3600000000;
+CREATE INDEX notifications_by_event ON notifications (event_seq);
+CREATE INDEX notifications_queued ON notifications (channel, due_us) WHERE state = 'QUEUED';
+CREATE INDEX notifications_waiting ON notifications (due_us)
+  WHERE state IN ('DEFERRED', 'PENDING');
+)sql"},
   };
   return kMigrations;
 }
@@ -260,6 +381,8 @@ absl::Status ApplyMigrations(Db& db, const std::vector<Migration>& migrations) {
     if (m.version <= have) continue;
     status = db.Exec("BEGIN IMMEDIATE");
     if (status.ok()) status = db.Exec(m.sql);
+    if (status.ok() && m.move != nullptr) status = m.move(db);
+    if (status.ok() && !m.sql_after.empty()) status = db.Exec(m.sql_after);
     if (status.ok()) {
       auto record = db.Prepare(
           "INSERT INTO schema_migrations (version, name, apply_time_us)"

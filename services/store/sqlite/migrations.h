@@ -14,7 +14,16 @@ struct Migration {
   int version;
   std::string_view name;
   std::string_view sql;
+  /// Moves what SQL alone cannot (after `sql`, in the same transaction); may be null.
+  absl::Status (*move)(Db& db) = nullptr;
+  /// Runs after `move`.
+  std::string_view sql_after = {};
 };
+
+/// Version 6's data move: each notification with its decisions, attempts and state
+/// changes becomes one row with its history packed (records.proto), numbered in creation
+/// order; rendered messages, receipts' provider ids and the status outbox follow.
+absl::Status MoveToPackedNotifications(Db& db);
 
 /// Every migration, in version order.
 const std::vector<Migration>& Migrations();

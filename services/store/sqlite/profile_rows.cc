@@ -1,3 +1,7 @@
+#include "services/store/sqlite/profile_rows.h"
+
+#include <unordered_map>
+
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/core/strings.h"
@@ -84,6 +88,88 @@ absl::StatusOr<std::optional<core::Profile>> ReadProfile(Db& db, std::string_vie
   });
   if (!status.ok()) return status;
   return p;
+}
+
+absl::StatusOr<std::vector<std::optional<core::Profile>>> ReadProfiles(
+    Db& db, const std::vector<std::string>& customer_ids) {
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < customer_ids.size(); ++i) index.emplace(customer_ids[i], i);
+  std::vector<std::optional<core::Profile>> out(customer_ids.size());
+  const std::string ids = JsonArray(customer_ids);
+  auto customers = db.Prepare(
+      "SELECT customer_id, display_name, email, phone, locale, time_zone, preferred_channels,"
+      " quiet_start_minute, quiet_end_minute, create_time_us, update_time_us"
+      " FROM customers WHERE customer_id IN (SELECT value FROM json_each(?1))");
+  if (!customers.ok()) return customers.status();
+  absl::Status status = (*customers)->Bind(1, ids).ForEachRow([&](Statement& s) {
+    core::Profile p;
+    p.customer_id = s.ColumnText(0);
+    p.display_name = s.ColumnText(1);
+    p.email = s.ColumnText(2);
+    p.phone = s.ColumnText(3);
+    p.locale = s.ColumnText(4);
+    p.time_zone = s.ColumnText(5);
+    auto channels = SplitChannels(s.ColumnView(6));
+    if (!channels) return Corrupt(p.customer_id, "preferred channel");
+    p.preferred_channels = *std::move(channels);
+    if (!s.ColumnIsNull(7)) {
+      p.quiet_hours =
+          core::QuietHours{static_cast<int>(s.ColumnInt(7)), static_cast<int>(s.ColumnInt(8))};
+    }
+    p.create_time = FromMicros(s.ColumnInt(9));
+    p.update_time = FromMicros(s.ColumnInt(10));
+    out[index.at(p.customer_id)] = std::move(p);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  customers->reset();
+  auto consents = db.Prepare(
+      "SELECT customer_id, category, channel, state, source, update_time_us FROM consents"
+      " WHERE customer_id IN (SELECT value FROM json_each(?1)) ORDER BY customer_id, position");
+  if (!consents.ok()) return consents.status();
+  status = (*consents)->Bind(1, ids).ForEachRow([&](Statement& c) {
+    const std::string id = c.ColumnText(0);
+    auto category = core::ParseCategory(c.ColumnView(1));
+    auto channel = core::ParseChannel(c.ColumnView(2));
+    auto state = core::ParseConsentState(c.ColumnView(3));
+    if (!category || !channel || !state) return Corrupt(id, "consent");
+    std::optional<core::Profile>& p = out[index.at(id)];
+    if (p) {
+      p->consents.push_back(
+          {*category, *channel, *state, c.ColumnText(4), FromMicros(c.ColumnInt(5))});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  consents->reset();
+  auto suppressions = db.Prepare(
+      "SELECT customer_id, channel, category, reason, detail, create_time_us, expire_time_us"
+      " FROM suppressions WHERE customer_id IN (SELECT value FROM json_each(?1))"
+      " ORDER BY customer_id, position");
+  if (!suppressions.ok()) return suppressions.status();
+  status = (*suppressions)->Bind(1, ids).ForEachRow([&](Statement& r) {
+    const std::string id = r.ColumnText(0);
+    core::Suppression sup;
+    if (!r.ColumnIsNull(1)) {
+      sup.channel = core::ParseChannel(r.ColumnView(1));
+      if (!sup.channel) return Corrupt(id, "suppression channel");
+    }
+    if (!r.ColumnIsNull(2)) {
+      sup.category = core::ParseCategory(r.ColumnView(2));
+      if (!sup.category) return Corrupt(id, "suppression category");
+    }
+    auto reason = core::ParseSuppressionReason(r.ColumnView(3));
+    if (!reason) return Corrupt(id, "suppression reason");
+    sup.reason = *reason;
+    sup.detail = r.ColumnText(4);
+    sup.create_time = FromMicros(r.ColumnInt(5));
+    if (!r.ColumnIsNull(6)) sup.expire_time = FromMicros(r.ColumnInt(6));
+    std::optional<core::Profile>& p = out[index.at(id)];
+    if (p) p->suppressions.push_back(std::move(sup));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
 }
 
 absl::Status WriteProfile(Db& db, const core::Profile& p) {

@@ -31,8 +31,13 @@ absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
 }
 
 Statement::~Statement() {
+  if (in_use_ == nullptr) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
+  *in_use_ = false;
 }
 
 Statement& Statement::Bind(int index, std::string_view value) {
@@ -87,6 +92,13 @@ std::string Statement::ColumnText(int index) const {
                      static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
 }
 
+std::string_view Statement::ColumnView(int index) const {
+  const void* data = sqlite3_column_blob(stmt_, index);
+  if (data == nullptr) return {};
+  return std::string_view(static_cast<const char*>(data),
+                          static_cast<size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
 int64_t Statement::ColumnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
 
 bool Statement::ColumnIsNull(int index) const {
@@ -122,6 +134,10 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const Opti
       db->Exec(core::StrCat("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=",
                             options.synchronous_full ? "FULL" : "NORMAL", ";"));
   if (!status.ok()) return status;
+  if (options.checkpoint_pages > 0) {
+    status = db->Exec(core::StrCat("PRAGMA wal_autocheckpoint=", options.checkpoint_pages, ";"));
+    if (!status.ok()) return status;
+  }
   if (options.cache_kib > 0) {
     status = db->Exec(core::StrCat("PRAGMA cache_size=-", options.cache_kib, ";"));
     if (!status.ok()) return status;
@@ -140,7 +156,7 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const Opti
 }
 
 Db::~Db() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, cached] : statements_) sqlite3_finalize(cached.stmt);
   sqlite3_close(db_);
 }
 
@@ -155,14 +171,18 @@ absl::Status Db::Exec(std::string_view sql) {
 
 absl::StatusOr<std::unique_ptr<Statement>> Db::Prepare(std::string_view sql) {
   auto it = statements_.find(std::string(sql));
-  if (it == statements_.end()) {
-    sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
-    if (rc != SQLITE_OK) return SqliteError(db_, rc, core::StrCat("prepare ", sql));
-    it = statements_.emplace(std::string(sql), stmt).first;
+  if (it != statements_.end() && !it->second.in_use) {
+    it->second.in_use = true;
+    return std::make_unique<Statement>(it->second.stmt, db_, &it->second.in_use);
   }
-  return std::make_unique<Statement>(it->second, db_);
+  sqlite3_stmt* stmt = nullptr;
+  const bool cache = it == statements_.end();
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              cache ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, core::StrCat("prepare ", sql));
+  if (!cache) return std::make_unique<Statement>(stmt, db_, nullptr);  // the cached one is busy
+  it = statements_.emplace(std::string(sql), Cached{stmt, true}).first;
+  return std::make_unique<Statement>(stmt, db_, &it->second.in_use);
 }
 
 absl::StatusOr<std::vector<std::string>> KeysAfter(Db& db, std::string_view sql,

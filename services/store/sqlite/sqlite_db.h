@@ -19,7 +19,10 @@ namespace herald::store::sqlite {
 /// A prepared statement borrowed from a Db's cache; reset and unbound on destruction.
 class Statement {
  public:
-  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  /// `in_use`: the cache's mark, cleared on destruction; null for a statement of its
+  /// own, finalized on destruction.
+  Statement(sqlite3_stmt* stmt, sqlite3* db, bool* in_use)
+      : stmt_(stmt), db_(db), in_use_(in_use) {}
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
   ~Statement();
@@ -27,6 +30,8 @@ class Statement {
   // Parameters are 1-based, as in SQLite.
   Statement& Bind(int index, std::string_view value);
   Statement& BindBlob(int index, std::string_view bytes);
+  /// A text or blob column without copying it; valid until the next Step or reset.
+  std::string_view ColumnView(int index) const;
   Statement& Bind(int index, int64_t value);
   Statement& Bind(int index, std::nullopt_t);
   Statement& Bind(int index, const std::optional<int64_t>& value);
@@ -58,6 +63,7 @@ class Statement {
  private:
   sqlite3_stmt* stmt_;
   sqlite3* db_;
+  bool* in_use_;
 };
 
 /// One SQLite connection with a cache of prepared statements. Not thread-safe: each
@@ -69,6 +75,8 @@ class Db {
     bool synchronous_full = true;
     /// Page cache size; 0: SQLite's default (2 MiB).
     int cache_kib = 0;
+    /// WAL pages after which a commit checkpoints; 0: SQLite's default (1000).
+    int checkpoint_pages = 0;
   };
 
   static absl::StatusOr<std::unique_ptr<Db>> Open(const std::string& path, const Options& options);
@@ -78,10 +86,13 @@ class Db {
 
   /// Runs one or more statements without results.
   absl::Status Exec(std::string_view sql);
-  /// A cached prepared statement for sql.
+  /// A cached prepared statement for sql; while one is borrowed, the same sql gets a
+  /// statement of its own (a write that calls another that runs the same statement).
   absl::StatusOr<std::unique_ptr<Statement>> Prepare(std::string_view sql);
 
   const std::string& path() const { return path_; }
+  /// The rowid of the latest successful INSERT on this connection.
+  int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
   /// False when SQLite ended the transaction itself (e.g. disk full rolls it back).
   bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
@@ -90,7 +101,11 @@ class Db {
 
   sqlite3* db_;
   std::string path_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  struct Cached {
+    sqlite3_stmt* stmt;
+    bool in_use;
+  };
+  std::unordered_map<std::string, Cached> statements_;
 };
 
 /// Runs a one-column text query with parameters ?1 = after and ?2 = limit; used for

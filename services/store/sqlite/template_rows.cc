@@ -1,7 +1,10 @@
+#include "services/store/sqlite/template_rows.h"
+
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/core/strings.h"
 #include "services/store/sqlite/rows.h"
+#include "services/store/store.h"
 
 namespace herald::store::sqlite {
 namespace {
@@ -75,6 +78,8 @@ absl::StatusOr<std::optional<core::Template>> ReadTemplate(Db& db, std::string_v
 }
 
 absl::Status InsertTemplateVersion(Db& db, const core::Template& t) {
+  absl::Status bumped = BumpCatalogVersion(db);
+  if (!bumped.ok()) return bumped;
   auto head = db.Prepare(
       "INSERT INTO templates (name, latest_version, create_time_us) VALUES (?1, ?2, ?3)"
       " ON CONFLICT (name) DO UPDATE SET latest_version = ?2, active_version = NULL");
@@ -125,11 +130,9 @@ absl::Status InsertTemplateVersion(Db& db, const core::Template& t) {
   return absl::OkStatus();
 }
 
-}  // namespace herald::store::sqlite
-
-namespace herald::store::sqlite {
-
 absl::StatusOr<bool> SetActiveVersion(Db& db, std::string_view name, int64_t version) {
+  absl::Status bumped = BumpCatalogVersion(db);
+  if (!bumped.ok()) return bumped;
   auto update = db.Prepare(
       "UPDATE templates SET active_version = CASE WHEN ?2 = latest_version THEN NULL ELSE ?2 END"
       " WHERE name = ?1 AND EXISTS (SELECT 1 FROM template_versions v"
@@ -165,6 +168,20 @@ absl::StatusOr<std::vector<core::Template>> SelectTemplatesForEventType(
     if (*tmpl) out.push_back(std::move(**tmpl));
   }
   return out;
+}
+
+absl::Status BumpCatalogVersion(Db& db) {
+  auto bump = db.Prepare("UPDATE catalog SET version = version + 1 WHERE id = 1");
+  if (!bump.ok()) return bump.status();
+  return (*bump)->Run();
+}
+
+absl::StatusOr<int64_t> ReadCatalogVersion(Db& db) {
+  auto query = db.Prepare("SELECT version FROM catalog WHERE id = 1");
+  if (!query.ok()) return query.status();
+  absl::StatusOr<bool> row = (*query)->Step();
+  if (!row.ok()) return row.status();
+  return *row ? (*query)->ColumnInt(0) : 0;
 }
 
 }  // namespace herald::store::sqlite

@@ -59,7 +59,9 @@ TEST_F(EventServiceTest, APublishedEventIsRecordedOnceAndListed) {
   auto listed = List(filter);
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].event_id(), "e1");
-  EXPECT_EQ(listed[0].state(), v1::NOTIFICATION_STATE_PENDING);
+  // Decided as it was recorded: no template is triggered by order.shipped here.
+  EXPECT_EQ(listed[0].state(), v1::NOTIFICATION_STATE_SUPPRESSED);
+  EXPECT_EQ(listed[0].decision().reason(), "NO_TEMPLATE");
 
   v1::GetNotificationRequest get;
   get.set_notification_id(listed[0].notification_id());

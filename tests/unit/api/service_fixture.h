@@ -18,6 +18,7 @@
 #include "services/api/template_service.h"
 #include "services/store/sqlite/sqlite_store.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/pipeline.h"
 #include "tests/support/temp_dir.h"
 
 namespace herald::api {
@@ -27,15 +28,13 @@ namespace herald::api {
 class ServiceFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::sqlite::SqliteStore::Open({.path = dir_.File("herald.db")});
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
+    pipeline_ = std::make_unique<testing::Pipeline>(dir_.File("herald.db"), clock_, registry_,
+                                                    testing::Pipeline::Options{});
+    store_ = &pipeline_->store();
     profiles_ = std::make_unique<ProfileService>(*store_, clock_, runner_);
     templates_ =
         std::make_unique<TemplateService>(*store_, clock_, runner_, /*max_sms_segments=*/3);
-    intake_ = std::make_unique<ingest::Intake>(*store_, *store_, *store_, clock_,
-                                               ingest::EventLimits{}, registry_);
-    events_ = std::make_unique<EventService>(*intake_, runner_);
+    events_ = std::make_unique<EventService>(pipeline_->intake(), runner_);
     notifications_ = std::make_unique<NotificationService>(*store_, runner_);
     grpc::ServerBuilder builder;
     int port = 0;
@@ -71,10 +70,10 @@ class ServiceFixture : public ::testing::Test {
   prometheus::Registry registry_;
   BlockingExecutor executor_{2, 64};
   RpcRunner runner_{executor_, registry_};
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<testing::Pipeline> pipeline_;
+  store::sqlite::SqliteStore* store_ = nullptr;
   std::unique_ptr<ProfileService> profiles_;
   std::unique_ptr<TemplateService> templates_;
-  std::unique_ptr<ingest::Intake> intake_;
   std::unique_ptr<EventService> events_;
   std::unique_ptr<NotificationService> notifications_;
   std::unique_ptr<grpc::Server> server_;

@@ -5,6 +5,7 @@
 
 #include "services/store/sqlite/sqlite_store.h"
 #include "tests/support/fake_clock.h"
+#include "tests/support/pipeline.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/ingest/event_fixtures.h"
 
@@ -17,10 +18,10 @@ using testing::TestEpoch;
 class IntakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::sqlite::SqliteStore::Open({.path = dir_.File("herald.db")});
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    intake_ = std::make_unique<Intake>(*store_, *store_, *store_, clock_, EventLimits{}, registry_);
+    pipeline_ = std::make_unique<testing::Pipeline>(dir_.File("herald.db"), clock_, registry_,
+                                                    testing::Pipeline::Options{.max_part = 300});
+    store_ = &pipeline_->store();
+    intake_ = &pipeline_->intake();
     for (const char* id : {"c1", "c2"}) {
       ASSERT_TRUE(store_
                       ->MutateProfile(id,
@@ -56,11 +57,35 @@ class IntakeTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_{TestEpoch()};
   prometheus::Registry registry_;
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
-  std::unique_ptr<Intake> intake_;
+  std::unique_ptr<testing::Pipeline> pipeline_;
+  store::sqlite::SqliteStore* store_ = nullptr;
+  Intake* intake_ = nullptr;
 };
 
-TEST_F(IntakeTest, AnEventBecomesOnePendingNotificationPerCustomerExactlyOnce) {
+// Fails every RecordIntake after the first `good` ones: a crash between the parts of an
+// audience, as far as the store can tell.
+class FailingAfter final : public store::IntakeStore {
+ public:
+  FailingAfter(store::IntakeStore& store, int good) : store_(store), good_(good) {}
+  absl::StatusOr<std::vector<store::KnownEvent>> KnownEvents(
+      const std::vector<std::string>& ids) override {
+    return store_.KnownEvents(ids);
+  }
+  absl::StatusOr<std::vector<std::string>> RecordedNotificationIds(int64_t event_seq) override {
+    return store_.RecordedNotificationIds(event_seq);
+  }
+  absl::StatusOr<std::vector<store::IntakeResult>> RecordIntake(
+      const std::vector<store::IntakeItem>& items) override {
+    if (good_-- <= 0) return absl::UnavailableError("the disk went away");
+    return store_.RecordIntake(items);
+  }
+
+ private:
+  store::IntakeStore& store_;
+  int good_;
+};
+
+TEST_F(IntakeTest, AnEventBecomesOneDecidedNotificationPerCustomerExactlyOnce) {
   const std::string body = testing::OrderShipped("e1", "c1", TestEpoch()).SerializeAsString();
   auto first = Process({body});
   ASSERT_EQ(first.size(), 1u);
@@ -69,7 +94,10 @@ TEST_F(IntakeTest, AnEventBecomesOnePendingNotificationPerCustomerExactlyOnce) {
   auto notifications = NotificationsOf("e1");
   ASSERT_EQ(notifications.size(), 1u);
   EXPECT_EQ(notifications[0].customer_id, "c1");
-  EXPECT_EQ(notifications[0].state, core::NotificationState::kPending);
+  // Decided as it was recorded: nothing here is triggered by order.shipped.
+  EXPECT_EQ(notifications[0].state, core::NotificationState::kSuppressed);
+  ASSERT_TRUE(notifications[0].decision);
+  EXPECT_EQ(notifications[0].decision->reason, core::DecisionReason::kNoTemplate);
   EXPECT_EQ(notifications[0].notification_id, core::NotificationId("e1", "c1", ""));
 
   // The same event again, alone and twice within one batch: nothing new.
@@ -97,6 +125,27 @@ TEST_F(IntakeTest, AnAudienceFansOutToEveryCustomer) {
   EXPECT_EQ(outcomes[0].customers, 1000);
   EXPECT_EQ(outcomes[0].notifications_created, 1000);
   EXPECT_EQ(NotificationsOf("outage-1").size(), 1000u);
+}
+
+TEST_F(IntakeTest, AnAudienceCutShortBetweenItsPartsIsCompletedWhenItComesAgain) {
+  std::vector<std::string> customers;
+  for (int i = 0; i < 1000; ++i) customers.push_back("cust-" + std::to_string(i));
+  const std::string body = testing::Outage("outage-2", customers, TestEpoch()).SerializeAsString();
+  // Parts of 300: the first two are recorded, then the store fails.
+  FailingAfter failing(*store_, 2);
+  Intake crashing(failing, *store_, pipeline_->templates(), pipeline_->decider(), clock_,
+                  EventLimits{}, registry_, Intake::Options{.max_part = 300});
+  auto cut = crashing.Process({{body, "", "test/0"}}, "kafka");
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(NotificationsOf("outage-2").size(), 600u);
+
+  // Read again (the offset was not committed): the rest is added, nothing twice.
+  auto again = Process({body});
+  ASSERT_EQ(again[0].kind, Kind::kRecorded);
+  EXPECT_EQ(again[0].notifications_created, 400);
+  EXPECT_EQ(NotificationsOf("outage-2").size(), 1000u);
+  // Now it is whole: a third time is a duplicate.
+  EXPECT_EQ(Process({body})[0].kind, Kind::kDuplicate);
 }
 
 TEST_F(IntakeTest, BadEventsAreRejectedWithoutStoppingTheGoodOnes) {

@@ -1,0 +1,186 @@
+#include "services/store/record/records.h"
+
+#include <algorithm>
+#include <map>
+
+#include "services/core/strings.h"
+#include "services/store/record/records.pb.h"
+
+namespace herald::store::record {
+namespace {
+
+namespace pb = ::herald::store::packed;
+
+int64_t Micros(core::Time t) { return t.time_since_epoch().count(); }
+core::Time FromMicros(int64_t us) { return core::Time(std::chrono::microseconds(us)); }
+
+absl::Status NotUnderstood(std::string_view what, std::string_view whose) {
+  return absl::DataLossError(core::StrCat(whose, ": stored ", what, " is not understood"));
+}
+
+}  // namespace
+
+std::string DecisionBytes(const core::Decision& d, core::NotificationState state) {
+  pb::NotificationRecord record;
+  pb::Decision* out = record.add_decisions();
+  out->set_decide_time_us(Micros(d.decide_time));
+  out->set_outcome(std::string(core::Name(d.outcome)));
+  out->set_reason(std::string(core::Name(d.reason)));
+  out->set_rule(d.rule);
+  out->set_detail(d.detail);
+  if (d.defer_until) out->set_defer_until_us(Micros(*d.defer_until));
+  out->set_state(std::string(core::Name(state)));
+  for (const core::RuleEvaluation& e : d.evaluations) {
+    pb::Evaluation* evaluation = out->add_evaluations();
+    evaluation->set_rule(e.rule);
+    evaluation->set_passed(e.passed);
+    evaluation->set_detail(e.detail);
+  }
+  return record.SerializeAsString();
+}
+
+std::string AttemptBytes(const core::DeliveryAttempt& a) {
+  pb::NotificationRecord record;
+  pb::Attempt* out = record.add_attempts();
+  out->set_number(a.number);
+  out->set_channel(std::string(core::Name(a.channel)));
+  out->set_start_time_us(Micros(a.start_time));
+  if (a.end_time) out->set_end_time_us(Micros(*a.end_time));
+  if (a.result) out->set_result(std::string(core::Name(*a.result)));
+  out->set_detail(a.detail);
+  out->set_provider_message_id(a.provider_message_id);
+  return record.SerializeAsString();
+}
+
+std::string ChangeBytes(const core::StateChange& c) {
+  pb::NotificationRecord record;
+  pb::Change* out = record.add_changes();
+  out->set_change_time_us(Micros(c.change_time));
+  out->set_state(std::string(core::Name(c.state)));
+  out->set_detail(c.detail);
+  return record.SerializeAsString();
+}
+
+absl::StatusOr<NotificationHistory> DecodeHistory(std::string_view bytes,
+                                                  std::string_view notification_id) {
+  pb::NotificationRecord record;
+  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return NotUnderstood("history", notification_id);
+  }
+  NotificationHistory out;
+  for (const pb::Decision& d : record.decisions()) {
+    core::Decision decision;
+    auto outcome = core::ParseDecisionOutcome(d.outcome());
+    auto reason = core::ParseDecisionReason(d.reason());
+    auto state = core::ParseNotificationState(d.state());
+    if (!outcome || !reason || !state) return NotUnderstood("decision", notification_id);
+    decision.decide_time = FromMicros(d.decide_time_us());
+    decision.outcome = *outcome;
+    decision.reason = *reason;
+    decision.rule = d.rule();
+    decision.detail = d.detail();
+    if (d.has_defer_until_us()) decision.defer_until = FromMicros(d.defer_until_us());
+    decision.evaluations.reserve(static_cast<size_t>(d.evaluations_size()));
+    for (const pb::Evaluation& e : d.evaluations()) {
+      decision.evaluations.push_back({e.rule(), e.passed(), e.detail()});
+    }
+    out.decisions.emplace_back(std::move(decision), *state);
+  }
+  // An attempt appears when it starts and again when it ends: the later entry adds
+  // what it says (the end, the result) to the earlier one.
+  std::map<int, core::DeliveryAttempt> attempts;
+  for (const pb::Attempt& a : record.attempts()) {
+    auto [it, first] = attempts.try_emplace(a.number());
+    core::DeliveryAttempt& attempt = it->second;
+    attempt.number = a.number();
+    if (!a.channel().empty() || first) {
+      auto channel = core::ParseChannel(a.channel());
+      if (!channel) return NotUnderstood("attempt", notification_id);
+      attempt.channel = *channel;
+    }
+    if (a.start_time_us() != 0 || first) attempt.start_time = FromMicros(a.start_time_us());
+    if (a.has_end_time_us()) attempt.end_time = FromMicros(a.end_time_us());
+    if (!a.result().empty()) {
+      attempt.result = core::ParseAttemptResult(a.result());
+      if (!attempt.result) return NotUnderstood("attempt result", notification_id);
+    }
+    if (!a.detail().empty()) attempt.detail = a.detail();
+    if (!a.provider_message_id().empty()) attempt.provider_message_id = a.provider_message_id();
+  }
+  for (auto& [number, attempt] : attempts) out.attempts.push_back(std::move(attempt));
+  for (const pb::Change& c : record.changes()) {
+    auto state = core::ParseNotificationState(c.state());
+    if (!state) return NotUnderstood("state change", notification_id);
+    out.changes.push_back({*state, FromMicros(c.change_time_us()), c.detail()});
+  }
+  return out;
+}
+
+std::string EncodeChangeBatch(const std::vector<StatusChange>& changes) {
+  pb::ChangeBatch batch;
+  for (const StatusChange& c : changes) {
+    pb::StatusChange* out = batch.add_changes();
+    out->set_notification_seq(c.notification_seq);
+    out->set_notification_id(c.notification_id);
+    out->set_customer_id(c.customer_id);
+    out->set_event_id(c.event_id);
+    out->set_event_type(c.event_type);
+    out->set_template_name(c.template_name);
+    out->set_template_version(c.template_version);
+    if (c.category) out->set_category(std::string(core::Name(*c.category)));
+    out->set_previous_state(std::string(core::Name(c.previous_state)));
+    out->set_state(std::string(core::Name(c.state)));
+    if (c.channel) out->set_channel(std::string(core::Name(*c.channel)));
+    out->set_change_time_us(Micros(c.change_time));
+    out->set_reason(c.reason);
+    out->set_detail(c.detail);
+    out->set_attempt(c.attempt);
+    out->set_provider_message_id(c.provider_message_id);
+  }
+  return batch.SerializeAsString();
+}
+
+absl::StatusOr<std::vector<StatusChange>> DecodeChangeBatch(std::string_view bytes,
+                                                            int64_t first_sequence) {
+  pb::ChangeBatch batch;
+  const std::string whose = core::StrCat("change batch ", first_sequence);
+  if (!batch.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return NotUnderstood("changes", whose);
+  }
+  std::vector<StatusChange> out;
+  out.reserve(static_cast<size_t>(batch.changes_size()));
+  int64_t sequence = first_sequence;
+  for (const pb::StatusChange& c : batch.changes()) {
+    StatusChange change;
+    change.sequence = sequence++;
+    change.notification_seq = c.notification_seq();
+    change.notification_id = c.notification_id();
+    change.customer_id = c.customer_id();
+    change.event_id = c.event_id();
+    change.event_type = c.event_type();
+    change.template_name = c.template_name();
+    change.template_version = c.template_version();
+    if (!c.category().empty()) {
+      change.category = core::ParseCategory(c.category());
+      if (!change.category) return NotUnderstood("category", whose);
+    }
+    auto previous = core::ParseNotificationState(c.previous_state());
+    auto state = core::ParseNotificationState(c.state());
+    if (!previous || !state) return NotUnderstood("state", whose);
+    change.previous_state = *previous;
+    change.state = *state;
+    if (!c.channel().empty()) {
+      change.channel = core::ParseChannel(c.channel());
+      if (!change.channel) return NotUnderstood("channel", whose);
+    }
+    change.change_time = FromMicros(c.change_time_us());
+    change.reason = c.reason();
+    change.detail = c.detail();
+    change.attempt = c.attempt();
+    change.provider_message_id = c.provider_message_id();
+    out.push_back(std::move(change));
+  }
+  return out;
+}
+
+}  // namespace herald::store::record

@@ -1,0 +1,177 @@
+#include "services/store/sqlite/connections.h"
+
+#include <optional>
+#include <utility>
+
+#include "services/store/sqlite/change_log.h"
+#include "services/store/sqlite/migrations.h"
+
+namespace herald::store::sqlite {
+namespace {
+
+// The writer's cache holds a batch's dirty pages; a smaller one spills them to the WAL
+// before the commit, and the same pages are written again at the commit.
+constexpr int kWriterCacheKib = 32 * 1024;
+// A checkpoint copies every page the WAL holds back into the database; the fewer of
+// them, the fewer times a page written again and again (an index's) is copied.
+constexpr int kCheckpointPages = 8192;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Connections>> Connections::Open(const Options& options) {
+  if (options.max_batch < 1) {
+    return absl::InvalidArgumentError("sqlite: max_batch must be at least 1");
+  }
+  auto writer = Db::Open(options.path, {.busy_timeout = options.busy_timeout,
+                                        .synchronous_full = options.synchronous_full,
+                                        .cache_kib = kWriterCacheKib,
+                                        .checkpoint_pages = kCheckpointPages});
+  if (!writer.ok()) return writer.status();
+  absl::Status migrated = ApplyMigrations(**writer, Migrations());
+  if (!migrated.ok()) return migrated;
+  absl::StatusOr<int64_t> last = LastChangeSequence(**writer);
+  if (!last.ok()) return last.status();
+  return std::unique_ptr<Connections>(new Connections(options, std::move(*writer), *last + 1));
+}
+
+Connections::Connections(Options options, std::unique_ptr<Db> writer, int64_t next_change)
+    : options_(std::move(options)),
+      writer_(std::move(writer)),
+      next_change_(next_change),
+      next_prune_(std::chrono::steady_clock::now()) {
+  writer_thread_ = std::thread([this] { WriterLoop(); });
+}
+
+Connections::~Connections() {
+  {
+    std::lock_guard lock(write_mu_);
+    stopping_ = true;
+  }
+  write_cv_.notify_all();
+  writer_thread_.join();
+}
+
+absl::Status Connections::Write(WriteFn fn) {
+  std::future<absl::Status> done;
+  {
+    std::lock_guard lock(write_mu_);
+    if (stopping_) return absl::UnavailableError("sqlite: store is closing");
+    write_queue_.push_back(WriteJob{std::move(fn), {}});
+    done = write_queue_.back().done.get_future();
+  }
+  write_cv_.notify_one();
+  return done.get();
+}
+
+void Connections::WriterLoop() {
+  std::vector<WriteJob> batch;
+  while (true) {
+    {
+      std::unique_lock lock(write_mu_);
+      write_cv_.wait(lock, [this] { return stopping_ || !write_queue_.empty(); });
+      if (write_queue_.empty()) return;  // stopping, and everything is written
+      while (!write_queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        batch.push_back(std::move(write_queue_.front()));
+        write_queue_.pop_front();
+      }
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_prune_) {
+      next_prune_ = now + options_.prune_interval;
+      // Rides along with the batch: no commit of its own.
+      std::promise<absl::Status> ignored;
+      batch.push_back(
+          WriteJob{[this](WriteTx& tx) { return PruneChanges(tx.db()); }, std::move(ignored)});
+    }
+    CommitBatch(batch);
+    batch.clear();
+  }
+}
+
+void Connections::CommitBatch(std::vector<WriteJob>& batch) {
+  // The whole batch in one transaction, without a savepoint per write: SQLite copies
+  // every page a savepoint touches to a statement journal first, which cost more than
+  // the writes themselves. Should a write fail, the transaction is rolled back and the
+  // batch runs again without it, so only the failed write is lost.
+  std::vector<std::optional<absl::Status>> failed(batch.size());
+  int64_t changes = 0;
+  while (true) {
+    absl::Status status = writer_->Exec("BEGIN IMMEDIATE");
+    bool clean = status.ok();
+    WriteTx tx(*writer_);
+    for (size_t i = 0; clean && i < batch.size(); ++i) {
+      if (failed[i]) continue;
+      const size_t changes_before = tx.changes().size();
+      absl::Status result = batch[i].fn(tx);
+      if (result.ok() && !writer_->InTransaction()) {
+        result = absl::InternalError("sqlite: the transaction ended during a write");
+      }
+      if (!result.ok()) {
+        tx.changes().resize(changes_before);
+        failed[i] = std::move(result);
+        clean = false;
+      }
+    }
+    if (clean && !tx.changes().empty()) {
+      status = AppendChangeBatch(*writer_, next_change_, tx.changes());
+      clean = status.ok();
+    }
+    if (clean) status = writer_->Exec("COMMIT");
+    if (clean && status.ok()) {
+      changes = static_cast<int64_t>(tx.changes().size());
+      break;
+    }
+    if (writer_->InTransaction()) writer_->Exec("ROLLBACK").IgnoreError();
+    if (!status.ok()) {
+      // BEGIN, the change batch or COMMIT failed (I/O error, disk full): none of the
+      // rest is written.
+      for (std::optional<absl::Status>& f : failed) {
+        if (!f) f = status;
+      }
+      break;
+    }
+  }
+  next_change_ += changes;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done.set_value(failed[i] ? *std::move(failed[i]) : absl::OkStatus());
+  }
+}
+
+absl::Status Connections::PruneChanges(Db& db) {
+  std::optional<int64_t> published;
+  if (options_.status_outbox) {
+    absl::StatusOr<int64_t> cursor = StatusCursor(db);
+    if (!cursor.ok()) return cursor.status();
+    published = *cursor;
+  }
+  return DeleteOldChanges(db, published,
+                          std::chrono::system_clock::now() - options_.change_retention);
+}
+
+absl::Status Connections::Read(const ReadFn& fn) {
+  std::unique_ptr<Db> db;
+  {
+    std::lock_guard lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      db = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+    }
+  }
+  if (db == nullptr) {
+    auto opened = Db::Open(options_.path, {.busy_timeout = options_.busy_timeout,
+                                           .synchronous_full = options_.synchronous_full});
+    if (!opened.ok()) return opened.status();
+    db = std::move(*opened);
+  }
+  absl::Status status = db->Exec("BEGIN");
+  if (status.ok()) {
+    status = fn(*db);
+    absl::Status ended = db->Exec(status.ok() ? "COMMIT" : "ROLLBACK");
+    if (status.ok()) status = ended;
+  }
+  std::lock_guard lock(readers_mu_);
+  idle_readers_.push_back(std::move(db));
+  return status;
+}
+
+}  // namespace herald::store::sqlite

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/core/notification.h"
+#include "services/store/sqlite/sqlite_db.h"
+#include "services/store/sqlite/write_tx.h"
+#include "services/store/store.h"
+
+// Notifications (table `notifications`): one row each, numbered in creation order, with
+// the history packed in `record`. The state machines that move a row on live in
+// decision_rows, dispatch_rows and receipt_rows.
+namespace herald::store::sqlite {
+
+/// The SELECT list and FROM clause every read of whole rows uses (`n` and its event
+/// `e`); FromRow reads them.
+extern const char kNotificationSelect[];
+
+/// How much of the packed record a read decodes.
+enum class RecordPart {
+  kNone,    // the columns only
+  kLatest,  // and the latest decision
+  kAll,     // and every decision, attempt and state change (history, attempts)
+};
+
+/// A row of kNotificationSelect.
+absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part);
+
+/// Inserts a notification made at intake, PENDING or with its first decision (which
+/// also goes to the change log); false when its id exists already.
+absl::StatusOr<bool> InsertNotification(WriteTx& tx, const core::Notification& n);
+
+/// nullopt when there is none.
+absl::StatusOr<std::optional<core::Notification>> ReadNotification(Db& db, std::string_view id,
+                                                                   RecordPart part);
+absl::StatusOr<std::optional<core::Notification>> ReadNotificationBySeq(Db& db, int64_t seq,
+                                                                        RecordPart part);
+
+/// Newest first, after the page key `after` ("" for the first page), with their latest
+/// decisions. The page key of a notification is its number.
+absl::StatusOr<std::vector<core::Notification>> SelectNotifications(
+    Db& db, const NotificationFilter& filter, std::string_view after, int limit);
+
+/// For each customer, in order: what the contact policy counts (without the profile).
+absl::StatusOr<std::vector<CustomerContext>> SelectContactHistory(
+    Db& db, const std::vector<std::string>& customer_ids, core::Time history_since,
+    std::string_view event_type, core::Time events_since);
+
+/// DEFERRED (and PENDING) notifications due at `now`, earliest first.
+absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(Db& db, core::Time now,
+                                                                   int limit);
+absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Db& db);
+
+absl::StatusOr<int64_t> CountInStates(Db& db, const std::vector<core::NotificationState>& states);
+
+/// The change a notification's move from `previous` to its present fields makes, for the
+/// change log (`n` as it is after the change).
+StatusChange ChangeOf(const core::Notification& n, core::NotificationState previous,
+                      core::Time time, std::string reason, std::string detail);
+
+}  // namespace herald::store::sqlite

@@ -1,0 +1,350 @@
+// SqliteStore's events and notifications: intake, the contact policy's reads and
+// re-decisions, hand-offs, receipts, the change log and the queries.
+#include <algorithm>
+#include <charconv>
+
+#include "services/core/strings.h"
+#include "services/store/record/records.h"
+#include "services/store/sqlite/change_log.h"
+#include "services/store/sqlite/decision_rows.h"
+#include "services/store/sqlite/dispatch_rows.h"
+#include "services/store/sqlite/event_rows.h"
+#include "services/store/sqlite/message_rows.h"
+#include "services/store/sqlite/notification_rows.h"
+#include "services/store/sqlite/profile_rows.h"
+#include "services/store/sqlite/receipt_rows.h"
+#include "services/store/sqlite/rows.h"
+#include "services/store/sqlite/sqlite_store.h"
+
+namespace herald::store::sqlite {
+
+template <typename U, typename F>
+absl::StatusOr<std::vector<bool>> SqliteStore::WriteEach(const std::vector<U>& updates, F apply) {
+  std::vector<bool> applied(updates.size());
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    for (size_t i = 0; i < updates.size(); ++i) {
+      absl::StatusOr<bool> done = apply(tx, updates[i]);
+      if (!done.ok()) return done.status();
+      applied[i] = *done;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return applied;
+}
+
+absl::StatusOr<std::vector<KnownEvent>> SqliteStore::KnownEvents(
+    const std::vector<std::string>& event_ids) {
+  absl::StatusOr<std::vector<KnownEvent>> known;
+  absl::Status status = Read([&](Db& db) {
+    known = SelectKnownEvents(db, event_ids);
+    return known.status();
+  });
+  if (!status.ok()) return status;
+  return known;
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteStore::RecordedNotificationIds(int64_t event_seq) {
+  std::vector<std::string> ids;
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    auto query = db.Prepare("SELECT notification_id FROM notifications WHERE event_seq = ?1");
+    if (!query.ok()) return query.status();
+    return (*query)->Bind(1, event_seq).ForEachRow([&](Statement& r) {
+      ids.push_back(r.ColumnText(0));
+      return absl::OkStatus();
+    });
+  });
+  if (!status.ok()) return status;
+  return ids;
+}
+
+absl::StatusOr<std::vector<IntakeResult>> SqliteStore::RecordIntake(
+    const std::vector<IntakeItem>& items) {
+  std::vector<IntakeResult> results;
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    results.assign(items.size(), IntakeResult{});
+    for (size_t i = 0; i < items.size(); ++i) {
+      const IntakeItem& item = items[i];
+      IntakeResult& result = results[i];
+      result.event_seq = item.event_seq;
+      if (item.event_seq == 0) {
+        absl::StatusOr<std::optional<int64_t>> inserted =
+            InsertEvent(tx.db(), item.record, item.complete);
+        if (!inserted.ok()) return inserted.status();
+        if (!*inserted) {
+          result.duplicate = true;
+          result.created.assign(item.notifications.size(), false);
+          continue;
+        }
+        result.event_seq = **inserted;
+      } else if (item.complete) {
+        absl::Status marked = MarkEventComplete(tx.db(), item.event_seq);
+        if (!marked.ok()) return marked;
+      }
+      result.created.reserve(item.notifications.size());
+      core::Notification row;
+      for (const core::Notification& n : item.notifications) {
+        row = n;
+        row.event_seq = result.event_seq;
+        absl::StatusOr<bool> created = InsertNotification(tx, row);
+        if (!created.ok()) return created.status();
+        result.created.push_back(*created);
+        if (*created) ++result.notifications_created;
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return results;
+}
+
+absl::StatusOr<std::vector<CustomerContext>> SqliteStore::LoadCustomerContexts(
+    const std::vector<std::string>& customer_ids, core::Time history_since,
+    std::string_view event_type, core::Time events_since) {
+  absl::StatusOr<std::vector<CustomerContext>> contexts;
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    contexts = SelectContactHistory(db, customer_ids, history_since, event_type, events_since);
+    if (!contexts.ok()) return contexts.status();
+    absl::StatusOr<std::vector<std::optional<core::Profile>>> profiles =
+        ReadProfiles(db, customer_ids);
+    if (!profiles.ok()) return profiles.status();
+    for (size_t i = 0; i < customer_ids.size(); ++i) {
+      (*contexts)[i].profile = std::move((*profiles)[i]);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return contexts;
+}
+
+absl::StatusOr<EventRecord> SqliteStore::GetEvent(std::string_view event_id) {
+  absl::StatusOr<std::optional<EventRecord>> record;
+  absl::Status status = Read([&](Db& db) {
+    record = ReadEvent(db, event_id);
+    return record.status();
+  });
+  if (!status.ok()) return status;
+  if (!*record) return absl::NotFoundError(core::StrCat("event \"", event_id, "\" not found"));
+  return std::move(**record);
+}
+
+absl::StatusOr<std::vector<std::optional<EventRecord>>> SqliteStore::GetEventsBySeq(
+    const std::vector<int64_t>& event_seqs) {
+  absl::StatusOr<std::vector<std::optional<EventRecord>>> records;
+  absl::Status status = Read([&](Db& db) {
+    records = ReadEventsBySeq(db, event_seqs);
+    return records.status();
+  });
+  if (!status.ok()) return status;
+  return records;
+}
+
+absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDueDecisions(core::Time now,
+                                                                              int limit) {
+  absl::StatusOr<std::vector<core::Notification>> due;
+  absl::Status status = Read([&](Db& db) {
+    due = SelectDueDecisions(db, now, limit);
+    return due.status();
+  });
+  if (!status.ok()) return status;
+  return due;
+}
+
+absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDeferTime() {
+  absl::StatusOr<std::optional<core::Time>> next;
+  absl::Status status = Read([&](Db& db) {
+    next = SelectNextDeferTime(db);
+    return next.status();
+  });
+  if (!status.ok()) return status;
+  return next;
+}
+
+absl::StatusOr<int64_t> SqliteStore::CountDeferred() {
+  return CountNotifications({core::NotificationState::kDeferred});
+}
+
+absl::StatusOr<std::vector<bool>> SqliteStore::RecordDecisions(
+    const std::vector<DecisionUpdate>& updates) {
+  return WriteEach(updates, ApplyDecision);
+}
+
+absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDue(core::Time now,
+                                                                     core::Channel channel,
+                                                                     int limit) {
+  absl::StatusOr<std::vector<core::Notification>> due;
+  absl::Status status = Read([&](Db& db) {
+    due = SelectDue(db, now, channel, limit);
+    return due.status();
+  });
+  if (!status.ok()) return status;
+  return due;
+}
+
+absl::StatusOr<std::vector<bool>> SqliteStore::Claim(const std::vector<store::Claim>& claims) {
+  return WriteEach(claims, ClaimRow);
+}
+
+absl::StatusOr<std::vector<DispatchItem>> SqliteStore::ListInFlight() {
+  absl::StatusOr<std::vector<DispatchItem>> items;
+  absl::Status status = Read([&](Db& db) {
+    items = SelectInFlight(db);
+    return items.status();
+  });
+  if (!status.ok()) return status;
+  return items;
+}
+
+absl::StatusOr<std::vector<bool>> SqliteStore::RecordAttempts(
+    const std::vector<AttemptUpdate>& updates) {
+  return WriteEach(updates, ApplyAttempt);
+}
+
+absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDispatchTime(
+    const std::vector<core::Channel>& channels) {
+  absl::StatusOr<std::optional<core::Time>> next;
+  absl::Status status = Read([&](Db& db) {
+    next = SelectNextDispatchTime(db, channels);
+    return next.status();
+  });
+  if (!status.ok()) return status;
+  return next;
+}
+
+absl::StatusOr<ReceiptResult> SqliteStore::ApplyReceipt(const Receipt& receipt) {
+  absl::StatusOr<ReceiptResult> result;
+  absl::Status status = Write([&](WriteTx& tx) {
+    result = ApplyReceiptRow(tx, receipt);
+    return result.status();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::vector<StatusChange>> SqliteStore::ListStatusOutbox(int limit) {
+  if (!connections_->options().status_outbox) return std::vector<StatusChange>();
+  absl::StatusOr<std::vector<StatusChange>> changes;
+  absl::Status status = Read([&](Db& db) {
+    absl::StatusOr<int64_t> published = StatusCursor(db);
+    if (!published.ok()) return published.status();
+    // What was committed while no status topic was set is not kept for it.
+    changes = SelectChanges(db, *published, limit, /*skip_forgotten=*/true);
+    return changes.status();
+  });
+  if (!status.ok()) return status;
+  return changes;
+}
+
+absl::Status SqliteStore::AckStatusOutbox(int64_t sequence) {
+  return Write([&](WriteTx& tx) { return SetStatusCursor(tx.db(), sequence); });
+}
+
+absl::StatusOr<int64_t> SqliteStore::LatestChange() { return connections_->latest_change(); }
+
+absl::StatusOr<Page<core::Notification>> SqliteStore::ListChangedNotifications(
+    const NotificationFilter& filter, int64_t after, int limit) {
+  Page<core::Notification> page;
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    absl::StatusOr<std::vector<StatusChange>> changes = SelectChanges(db, after, limit);
+    if (!changes.ok()) return changes.status();
+    for (const StatusChange& c : *changes) {
+      page.next_after = std::to_string(c.sequence);
+      const bool state_matches =
+          filter.states.empty() ||
+          std::find(filter.states.begin(), filter.states.end(), c.state) != filter.states.end();
+      if (!state_matches || (!filter.customer_id.empty() && c.customer_id != filter.customer_id) ||
+          (!filter.event_id.empty() && c.event_id != filter.event_id) ||
+          (!filter.template_name.empty() && c.template_name != filter.template_name) ||
+          (filter.channel && c.channel != filter.channel)) {
+        continue;
+      }
+      absl::StatusOr<std::optional<core::Notification>> n =
+          ReadNotificationBySeq(db, c.notification_seq, RecordPart::kLatest);
+      if (!n.ok()) return n.status();
+      if (!*n || (filter.start_time && (*n)->create_time < *filter.start_time) ||
+          (filter.end_time && (*n)->create_time >= *filter.end_time)) {
+        continue;
+      }
+      // As this change left it.
+      core::Notification& as_changed = **n;
+      as_changed.state = c.state;
+      as_changed.channel = c.channel;
+      as_changed.update_time = c.change_time;
+      page.items.push_back(std::move(as_changed));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<int64_t> SqliteStore::CountNotifications(
+    const std::vector<core::NotificationState>& states) {
+  absl::StatusOr<int64_t> count;
+  absl::Status status = Read([&](Db& db) {
+    count = CountInStates(db, states);
+    return count.status();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
+absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view id) {
+  absl::StatusOr<std::optional<core::Notification>> n;
+  absl::StatusOr<std::vector<core::RenderedMessage>> messages;
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    n = ReadNotification(db, id, RecordPart::kAll);
+    if (!n.ok() || !*n) return n.status();
+    messages = SelectMessages(db, (*n)->seq);
+    return messages.status();
+  });
+  if (!status.ok()) return status;
+  if (!*n) return absl::NotFoundError(core::StrCat("notification \"", id, "\" not found"));
+  (*n)->messages = *std::move(messages);
+  return std::move(**n);
+}
+
+absl::StatusOr<std::vector<core::Decision>> SqliteStore::ListDecisions(
+    std::string_view notification_id) {
+  absl::StatusOr<std::optional<record::NotificationHistory>> history;
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    auto query = db.Prepare("SELECT record FROM notifications WHERE notification_id = ?1");
+    if (!query.ok()) return query.status();
+    absl::StatusOr<bool> found = (*query)->Bind(1, notification_id).Step();
+    if (!found.ok()) return found.status();
+    if (!*found) {
+      history = std::nullopt;
+      return absl::OkStatus();
+    }
+    absl::StatusOr<record::NotificationHistory> decoded =
+        record::DecodeHistory((*query)->ColumnView(0), notification_id);
+    if (!decoded.ok()) return decoded.status();
+    history = *std::move(decoded);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  std::vector<core::Decision> out;
+  if (*history) {
+    for (auto& [decision, state] : (*history)->decisions) out.push_back(std::move(decision));
+  }
+  return out;
+}
+
+absl::StatusOr<Page<core::Notification>> SqliteStore::ListNotifications(
+    const NotificationFilter& filter, std::string_view after, int limit) {
+  Page<core::Notification> page;
+  absl::Status status = Read([&](Db& db) {
+    auto rows = SelectNotifications(db, filter, after, limit + 1);
+    if (!rows.ok()) return rows.status();
+    page.items = std::move(*rows);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.resize(static_cast<size_t>(limit));
+    page.next_after = std::to_string(page.items.back().seq);
+  }
+  return page;
+}
+
+}  // namespace herald::store::sqlite

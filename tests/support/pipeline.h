@@ -1,0 +1,83 @@
+#pragma once
+
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+#include "services/compose/composer.h"
+#include "services/ingest/intake.h"
+#include "services/policy/decider.h"
+#include "services/policy/releaser.h"
+#include "services/store/sqlite/sqlite_store.h"
+#include "services/store/template_catalog.h"
+
+namespace herald::testing {
+
+/// The pipeline up to the dispatcher as heraldd wires it, over a real SQLite store at
+/// `path`: the template catalog, the contact policy, intake (which decides), the
+/// releaser of deferred notifications and rendering. Header-only: a test links the
+/// stages it uses.
+class Pipeline {
+ public:
+  struct Options {
+    policy::PolicyConfig policy = policy::PolicyConfig::Defaults();
+    ingest::EventLimits limits = {};
+    int max_part = 5000;
+    bool status_outbox = false;
+  };
+
+  Pipeline(const std::string& path, const core::Clock& clock, prometheus::Registry& registry,
+           Options options)
+      : store_(Open(path, options.status_outbox)),
+        templates_(*store_),
+        decider_(*store_, options.policy, clock, registry, policy::Decider::Options{}),
+        intake_(*store_, *store_, templates_, decider_, clock, options.limits, registry,
+                ingest::Intake::Options{.max_part = options.max_part}),
+        releaser_(*store_, *store_, templates_, decider_, ReadCoreEvent, clock, registry,
+                  policy::Releaser::Options{.idle_wait = std::chrono::hours(1)}),
+        composer_(
+            *store_, *store_, templates_, ReadMessage,
+            compose::Composer::Options{.default_time_zone = options.policy.default_time_zone}) {
+    intake_.SetOnRecorded([this](const ingest::Recorded& recorded) {
+      for (const ingest::AcceptedEvent& e : recorded.events) composer_.Accepted(e.seq, e.message);
+    });
+  }
+
+  store::sqlite::SqliteStore& store() { return *store_; }
+  store::TemplateCatalog& templates() { return templates_; }
+  policy::Decider& decider() { return decider_; }
+  ingest::Intake& intake() { return intake_; }
+  policy::Releaser& releaser() { return releaser_; }
+  compose::Composer& composer() { return composer_; }
+
+ private:
+  static std::unique_ptr<store::sqlite::SqliteStore> Open(const std::string& path, bool outbox) {
+    auto store = store::sqlite::SqliteStore::Open({.path = path, .status_outbox = outbox});
+    if (!store.ok()) {
+      ADD_FAILURE() << store.status();
+      std::abort();
+    }
+    return std::move(*store);
+  }
+  static absl::StatusOr<core::Event> ReadCoreEvent(const store::EventRecord& record) {
+    absl::StatusOr<ingest::StoredEvent> stored = ingest::ReadStoredEvent(record);
+    if (!stored.ok()) return stored.status();
+    return std::move(stored->event);
+  }
+  static absl::StatusOr<v1::Event> ReadMessage(const store::EventRecord& record) {
+    absl::StatusOr<ingest::StoredEvent> stored = ingest::ReadStoredEvent(record);
+    if (!stored.ok()) return stored.status();
+    return std::move(stored->message);
+  }
+
+  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  store::TemplateCatalog templates_;
+  policy::Decider decider_;
+  ingest::Intake intake_;
+  policy::Releaser releaser_;
+  compose::Composer composer_;
+};
+
+}  // namespace herald::testing
