@@ -151,24 +151,30 @@ absl::Status TemplateService::Preview(const v1::PreviewTemplateRequest& request,
   absl::StatusOr<std::map<std::string, std::string>> partials = Snippets();
   if (!partials.ok()) return partials.status();
   for (const auto& [name, source] : request.partials()) (*partials)[name] = source;
-  absl::Status acyclic = compose::CheckNoPartialCycle(*partials);
-  if (!acyclic.ok()) return InField("partials", acyclic);
-  std::vector<const std::string*> parts;
-  if (content->email) {
-    parts = {&content->email->subject, &content->email->text_body, &content->email->html_body};
+  if (std::optional<std::string> cycle = compose::FindPartialCycle(*partials)) {
+    return InField("partials", absl::InvalidArgumentError(core::StrCat(
+                                   "partials include each other in a circle: ", *cycle)));
   }
-  if (content->sms) parts.push_back(&content->sms->text);
-  for (const std::string* part : parts) {
-    absl::Status present = compose::CheckPartialsPresent(*part, *partials);
+  std::vector<std::string_view> parts;
+  if (content->email) {
+    parts = {content->email->subject, content->email->text_body, content->email->html_body};
+  }
+  if (content->sms) parts.push_back(content->sms->text);
+  for (std::string_view part : parts) {
+    absl::Status present = compose::CheckPartialsPresent(part, *partials);
     if (!present.ok()) {
       return absl::FailedPreconditionError(
           core::StrCat(present.message(), " and is not in the request's partials"));
     }
   }
-  google::protobuf::Value data;
-  *data.mutable_struct_value() = request.data();
+  absl::StatusOr<compose::Partials> reached = compose::ReachedPartials(parts, *partials);
+  if (!reached.ok()) return reached.status();
+  google::protobuf::Value json;
+  *json.mutable_struct_value() = request.data();
+  const compose::Value data = compose::ValueFromJson(json);
+  const compose::Value* const context[] = {&data};
   absl::StatusOr<compose::Rendered> rendered = compose::RenderContent(
-      *content, compose::NodeFromJson(data), *partials,
+      *content, context, *reached,
       tmpl->max_sms_segments > 0 ? tmpl->max_sms_segments : max_sms_segments_);
   if (!rendered.ok()) return rendered.status();
   response.set_version(tmpl->version);
@@ -355,8 +361,10 @@ absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exi
   absl::StatusOr<std::map<std::string, std::string>> snippets = Snippets();
   if (!snippets.ok()) return snippets.status();
   (*snippets)[snippet->name] = snippet->text;
-  absl::Status acyclic = compose::CheckNoPartialCycle(*snippets);
-  if (!acyclic.ok()) return InField("snippet.text", acyclic);
+  if (std::optional<std::string> cycle = compose::FindPartialCycle(*snippets)) {
+    return InField("snippet.text", absl::InvalidArgumentError(core::StrCat(
+                                       "partials include each other in a circle: ", *cycle)));
+  }
   absl::StatusOr<core::Snippet> put = store_.PutSnippet(*snippet, must_exist);
   if (!put.ok()) return put.status();
   stored = SnippetToProto(*put);

@@ -528,8 +528,8 @@ void Heraldctl::TemplateRender() {
   std::optional<std::map<std::string, std::string>> partials = ReadPartials();
   if (!partials) return;
   if (auto error = SyntaxError(file_, *source)) return (void)BadInput(*error);
-  if (absl::Status acyclic = compose::CheckNoPartialCycle(*partials); !acyclic.ok()) {
-    return (void)BadInput(std::string(acyclic.message()));
+  if (std::optional<std::string> cycle = compose::FindPartialCycle(*partials)) {
+    return (void)BadInput("partials include each other in a circle: " + *cycle);
   }
   // As the spec says, a partial nobody gave renders as nothing; heraldd would refuse
   // to send such a message, so say so.
@@ -539,7 +539,7 @@ void Heraldctl::TemplateRender() {
     err_ << "heraldctl: warning: " << file_ << ": " << problem
          << " was not given (--partial, --snippets) and renders as nothing\n";
   }
-  absl::StatusOr<mstch::node> data = compose::ParseJsonData(*json);
+  absl::StatusOr<compose::Value> data = compose::ParseJsonData(*json);
   if (!data.ok()) return (void)BadInput(data_file_ + ": " + std::string(data.status().message()));
   absl::StatusOr<std::string> out =
       compose::RenderMustache(*source, *data, *partials,

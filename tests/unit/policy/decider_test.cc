@@ -599,7 +599,8 @@ TEST_F(DeciderComposeTest, AnUnreadableStoredEventFailsRatherThanSendingEmptyVal
 }
 
 TEST_F(DeciderComposeTest, SnippetsInACircleFailTheirChannelInsteadOfRenderingForever) {
-  // The API refuses this; the store taking it anyway must not hang or crash the pipeline.
+  // The API refuses this; the store taking it anyway must not hang or crash the pipeline:
+  // the channel fails at the depth bound.
   for (auto [name, text] : {std::pair{"sign", "{{> brand}}"}, std::pair{"brand", "{{> sign}}"}}) {
     core::Snippet snippet;
     snippet.name = name;
@@ -616,7 +617,8 @@ TEST_F(DeciderComposeTest, SnippetsInACircleFailTheirChannelInsteadOfRenderingFo
   EXPECT_THAT(n.decision->evaluations,
               ::testing::Contains(core::RuleEvaluation{
                   "render", false,
-                  "EMAIL: partials include each other in a circle: brand -> sign -> brand"}));
+                  "EMAIL: email.text_body: partial \"sign\" nested more than 64 deep (sign -> "
+                  "brand -> sign -> ...)"}));
 }
 
 }  // namespace
