@@ -151,10 +151,6 @@ absl::Status TemplateService::Preview(const v1::PreviewTemplateRequest& request,
   absl::StatusOr<std::map<std::string, std::string>> partials = Snippets();
   if (!partials.ok()) return partials.status();
   for (const auto& [name, source] : request.partials()) (*partials)[name] = source;
-  if (std::optional<std::string> cycle = compose::FindPartialCycle(*partials)) {
-    return InField("partials", absl::InvalidArgumentError(core::StrCat(
-                                   "partials include each other in a circle: ", *cycle)));
-  }
   std::vector<std::string_view> parts;
   if (content->email) {
     parts = {content->email->subject, content->email->text_body, content->email->html_body};
@@ -308,7 +304,8 @@ grpc::ServerUnaryReactor* TemplateService::CreateSnippet(grpc::CallbackServerCon
                                                          v1::CreateSnippetResponse* response) {
   return runner_.Run(context, "TemplateService.CreateSnippet", [=, this] {
     if (!request->has_snippet()) return FieldError("snippet", "must be set");
-    return PutSnippet(request->snippet(), /*must_exist=*/false, *response->mutable_snippet());
+    return PutSnippet(request->snippet(), /*must_exist=*/false, *response->mutable_snippet(),
+                      *response->mutable_warnings());
   });
 }
 
@@ -317,7 +314,8 @@ grpc::ServerUnaryReactor* TemplateService::UpdateSnippet(grpc::CallbackServerCon
                                                          v1::UpdateSnippetResponse* response) {
   return runner_.Run(context, "TemplateService.UpdateSnippet", [=, this] {
     if (!request->has_snippet()) return FieldError("snippet", "must be set");
-    return PutSnippet(request->snippet(), /*must_exist=*/true, *response->mutable_snippet());
+    return PutSnippet(request->snippet(), /*must_exist=*/true, *response->mutable_snippet(),
+                      *response->mutable_warnings());
   });
 }
 
@@ -352,8 +350,9 @@ grpc::ServerUnaryReactor* TemplateService::DeleteSnippet(grpc::CallbackServerCon
                      [=, this] { return RemoveSnippet(*request); });
 }
 
-absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exist,
-                                         v1::Snippet& stored) {
+absl::Status TemplateService::PutSnippet(
+    const v1::Snippet& proto, bool must_exist, v1::Snippet& stored,
+    google::protobuf::RepeatedPtrField<std::string>& warnings) {
   absl::StatusOr<core::Snippet> snippet = SnippetFromProto(proto, "snippet", clock_.Now());
   if (!snippet.ok()) return snippet.status();
   // The circle check sees every snippet as it will be: one snippet write at a time.
@@ -361,13 +360,15 @@ absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exi
   absl::StatusOr<std::map<std::string, std::string>> snippets = Snippets();
   if (!snippets.ok()) return snippets.status();
   (*snippets)[snippet->name] = snippet->text;
-  if (std::optional<std::string> cycle = compose::FindPartialCycle(*snippets)) {
-    return InField("snippet.text", absl::InvalidArgumentError(core::StrCat(
-                                       "partials include each other in a circle: ", *cycle)));
-  }
   absl::StatusOr<core::Snippet> put = store_.PutSnippet(*snippet, must_exist);
   if (!put.ok()) return put.status();
   stored = SnippetToProto(*put);
+  // Snippets including each other is recursion, which Mustache allows (a snippet
+  // walking a tree includes itself); only data that never ends it fails, when rendered.
+  if (std::optional<std::string> cycle = compose::FindPartialCycle(*snippets, snippet->name)) {
+    warnings.Add(core::StrCat("snippet.text: partials include each other in a circle: ", *cycle,
+                              "; a message renders only while its data ends the recursion"));
+  }
   return absl::OkStatus();
 }
 

@@ -599,8 +599,8 @@ TEST_F(DeciderComposeTest, AnUnreadableStoredEventFailsRatherThanSendingEmptyVal
 }
 
 TEST_F(DeciderComposeTest, SnippetsInACircleFailTheirChannelInsteadOfRenderingForever) {
-  // The API refuses this; the store taking it anyway must not hang or crash the pipeline:
-  // the channel fails at the depth bound.
+  // Recursion the data never ends (the API stores such snippets with a warning): the
+  // channel fails at the depth bound, and the pipeline goes on.
   for (auto [name, text] : {std::pair{"sign", "{{> brand}}"}, std::pair{"brand", "{{> sign}}"}}) {
     core::Snippet snippet;
     snippet.name = name;
