@@ -151,24 +151,26 @@ absl::Status TemplateService::Preview(const v1::PreviewTemplateRequest& request,
   absl::StatusOr<std::map<std::string, std::string>> partials = Snippets();
   if (!partials.ok()) return partials.status();
   for (const auto& [name, source] : request.partials()) (*partials)[name] = source;
-  absl::Status acyclic = compose::CheckNoPartialCycle(*partials);
-  if (!acyclic.ok()) return InField("partials", acyclic);
-  std::vector<const std::string*> parts;
+  std::vector<std::string_view> parts;
   if (content->email) {
-    parts = {&content->email->subject, &content->email->text_body, &content->email->html_body};
+    parts = {content->email->subject, content->email->text_body, content->email->html_body};
   }
-  if (content->sms) parts.push_back(&content->sms->text);
-  for (const std::string* part : parts) {
-    absl::Status present = compose::CheckPartialsPresent(*part, *partials);
+  if (content->sms) parts.push_back(content->sms->text);
+  for (std::string_view part : parts) {
+    absl::Status present = compose::CheckPartialsPresent(part, *partials);
     if (!present.ok()) {
       return absl::FailedPreconditionError(
           core::StrCat(present.message(), " and is not in the request's partials"));
     }
   }
-  google::protobuf::Value data;
-  *data.mutable_struct_value() = request.data();
+  absl::StatusOr<compose::Partials> reached = compose::ReachedPartials(parts, *partials);
+  if (!reached.ok()) return reached.status();
+  google::protobuf::Value json;
+  *json.mutable_struct_value() = request.data();
+  const compose::Value data = compose::ValueFromJson(json);
+  const compose::Value* const context[] = {&data};
   absl::StatusOr<compose::Rendered> rendered = compose::RenderContent(
-      *content, compose::NodeFromJson(data), *partials,
+      *content, context, *reached,
       tmpl->max_sms_segments > 0 ? tmpl->max_sms_segments : max_sms_segments_);
   if (!rendered.ok()) return rendered.status();
   response.set_version(tmpl->version);
@@ -302,7 +304,8 @@ grpc::ServerUnaryReactor* TemplateService::CreateSnippet(grpc::CallbackServerCon
                                                          v1::CreateSnippetResponse* response) {
   return runner_.Run(context, "TemplateService.CreateSnippet", [=, this] {
     if (!request->has_snippet()) return FieldError("snippet", "must be set");
-    return PutSnippet(request->snippet(), /*must_exist=*/false, *response->mutable_snippet());
+    return PutSnippet(request->snippet(), /*must_exist=*/false, *response->mutable_snippet(),
+                      *response->mutable_warnings());
   });
 }
 
@@ -311,7 +314,8 @@ grpc::ServerUnaryReactor* TemplateService::UpdateSnippet(grpc::CallbackServerCon
                                                          v1::UpdateSnippetResponse* response) {
   return runner_.Run(context, "TemplateService.UpdateSnippet", [=, this] {
     if (!request->has_snippet()) return FieldError("snippet", "must be set");
-    return PutSnippet(request->snippet(), /*must_exist=*/true, *response->mutable_snippet());
+    return PutSnippet(request->snippet(), /*must_exist=*/true, *response->mutable_snippet(),
+                      *response->mutable_warnings());
   });
 }
 
@@ -346,8 +350,9 @@ grpc::ServerUnaryReactor* TemplateService::DeleteSnippet(grpc::CallbackServerCon
                      [=, this] { return RemoveSnippet(*request); });
 }
 
-absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exist,
-                                         v1::Snippet& stored) {
+absl::Status TemplateService::PutSnippet(
+    const v1::Snippet& proto, bool must_exist, v1::Snippet& stored,
+    google::protobuf::RepeatedPtrField<std::string>& warnings) {
   absl::StatusOr<core::Snippet> snippet = SnippetFromProto(proto, "snippet", clock_.Now());
   if (!snippet.ok()) return snippet.status();
   // The circle check sees every snippet as it will be: one snippet write at a time.
@@ -355,11 +360,15 @@ absl::Status TemplateService::PutSnippet(const v1::Snippet& proto, bool must_exi
   absl::StatusOr<std::map<std::string, std::string>> snippets = Snippets();
   if (!snippets.ok()) return snippets.status();
   (*snippets)[snippet->name] = snippet->text;
-  absl::Status acyclic = compose::CheckNoPartialCycle(*snippets);
-  if (!acyclic.ok()) return InField("snippet.text", acyclic);
   absl::StatusOr<core::Snippet> put = store_.PutSnippet(*snippet, must_exist);
   if (!put.ok()) return put.status();
   stored = SnippetToProto(*put);
+  // Snippets including each other is recursion, which Mustache allows (a snippet
+  // walking a tree includes itself); only data that never ends it fails, when rendered.
+  if (std::optional<std::string> cycle = compose::FindPartialCycle(*snippets, snippet->name)) {
+    warnings.Add(core::StrCat("snippet.text: partials include each other in a circle: ", *cycle,
+                              "; a message renders only while its data ends the recursion"));
+  }
   return absl::OkStatus();
 }
 

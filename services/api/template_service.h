@@ -69,7 +69,8 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   absl::Status Update(const v1::UpdateTemplateRequest& request,
                       v1::UpdateTemplateResponse& response);
   absl::Status Delete(const v1::DeleteTemplateRequest& request);
-  absl::Status PutSnippet(const v1::Snippet& snippet, bool must_exist, v1::Snippet& stored);
+  absl::Status PutSnippet(const v1::Snippet& snippet, bool must_exist, v1::Snippet& stored,
+                          google::protobuf::RepeatedPtrField<std::string>& warnings);
   absl::Status RemoveSnippet(const v1::DeleteSnippetRequest& request);
   /// Stored snippets by name (the partials templates include).
   absl::StatusOr<std::map<std::string, std::string>> Snippets();

@@ -2,7 +2,6 @@
 
 #include "services/compose/localize.h"
 #include "services/compose/render.h"
-#include "services/compose/template_data.h"
 #include "services/core/strings.h"
 
 namespace herald::compose {
@@ -44,14 +43,26 @@ std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
   const std::string locale = Language(request.locale) == Language(content->locale)
                                  ? std::string(request.locale)
                                  : content->locale;
-  absl::StatusOr<mstch::node> data = BuildTemplateData(*request.event, request.profile,
-                                                       Reader{.locale = locale,
-                                                              .time_zone = request.time_zone,
-                                                              .customer_id = request.customer_id,
-                                                              .customer_locale = request.locale});
-  if (!data.ok()) return fail_all(data.status());
+  // The event's data is the same for every customer reading it in this locale and
+  // zone; the customer's sits on top of it.
+  const Reader reader{.locale = locale,
+                      .time_zone = request.time_zone,
+                      .customer_id = request.customer_id,
+                      .customer_locale = request.locale};
+  absl::StatusOr<Value> own_event_data;
+  const absl::StatusOr<Value>* event_data = &own_event_data;
+  if (request.event_data != nullptr && &request.event_data->event() == request.event) {
+    event_data = &request.event_data->For(locale, request.time_zone);
+  } else {
+    own_event_data = BuildEventData(*request.event, reader);
+  }
+  if (!event_data->ok()) return fail_all(event_data->status());
+  const Value customer_data = BuildCustomerData(*request.event, request.profile, reader);
+  const Value* const data[] = {&**event_data, &customer_data};
   const std::map<std::string, std::string>& snippets =
       request.snippets != nullptr ? *request.snippets : NoSnippets();
+  TemplateCache& templates =
+      request.templates != nullptr ? *request.templates : TemplateCache::Shared();
 
   for (core::Channel channel : channels) {
     core::RenderedMessage message;
@@ -74,14 +85,14 @@ std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
           break;
         }
         const core::EmailContent& email = *content->email;
-        // Only what the parts include is parsed and handed to the renderer.
-        absl::StatusOr<std::map<std::string, std::string>> partials =
-            ReachedPartials({email.subject, email.text_body, email.html_body}, snippets);
+        // Only what the parts include is handed to the renderer, compiled once.
+        absl::StatusOr<Partials> partials =
+            ReachedPartials({email.subject, email.text_body, email.html_body}, snippets, templates);
         if (!partials.ok()) {
           status = partials.status();
           break;
         }
-        absl::StatusOr<RenderedEmail> rendered = RenderEmail(email, *data, *partials);
+        absl::StatusOr<RenderedEmail> rendered = RenderEmail(email, data, *partials, templates);
         if (!rendered.ok()) {
           status = rendered.status();
           break;
@@ -97,15 +108,16 @@ std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
               core::StrCat("no SMS content in locale ", content->locale));
           break;
         }
-        absl::StatusOr<std::map<std::string, std::string>> partials =
-            ReachedPartials({content->sms->text}, snippets);
+        absl::StatusOr<Partials> partials =
+            ReachedPartials({content->sms->text}, snippets, templates);
         if (!partials.ok()) {
           status = partials.status();
           break;
         }
         const int max = request.tmpl->max_sms_segments > 0 ? request.tmpl->max_sms_segments
                                                            : request.default_max_sms_segments;
-        absl::StatusOr<RenderedSms> rendered = RenderSms(*content->sms, *data, *partials, max);
+        absl::StatusOr<RenderedSms> rendered =
+            RenderSms(*content->sms, data, *partials, max, templates);
         if (!rendered.ok()) {
           status = rendered.status();
           break;

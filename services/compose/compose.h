@@ -7,6 +7,8 @@
 
 #include "absl/status/statusor.h"
 #include "herald/v1/event.pb.h"
+#include "services/compose/template_cache.h"
+#include "services/compose/template_data.h"
 #include "services/core/notification.h"
 #include "services/core/profile.h"
 #include "services/core/template.h"
@@ -29,6 +31,11 @@ struct ComposeRequest {
   /// For templates that set no maximum of their own.
   int default_max_sms_segments = 0;
   core::Time now;
+  /// Compiled templates and snippets; null: TemplateCache::Shared().
+  TemplateCache* templates = nullptr;
+  /// The data of `event`, shared by every customer it reaches; null: built for this
+  /// request alone.
+  EventDataCache* event_data = nullptr;
 };
 
 /// One channel's message, or why it cannot be rendered.

@@ -20,18 +20,23 @@ void Composer::Accepted(int64_t event_seq, std::shared_ptr<const v1::Event> mess
   Keep(event_seq, std::move(message));
 }
 
-void Composer::Keep(int64_t seq, std::shared_ptr<const v1::Event> message) {
-  if (!kept_.emplace(seq, std::move(message)).second) return;
+std::shared_ptr<Composer::Kept> Composer::Keep(int64_t seq,
+                                               std::shared_ptr<const v1::Event> message) {
+  auto [it, added] = kept_.try_emplace(seq, nullptr);
+  if (!added) return it->second;
+  it->second = std::make_shared<Kept>(std::move(message));
+  std::shared_ptr<Kept> kept = it->second;
   kept_order_.push_back(seq);
   while (kept_order_.size() > options_.events_kept) {
     kept_.erase(kept_order_.front());
     kept_order_.pop_front();
   }
+  return kept;
 }
 
-std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<const v1::Event>>> Composer::Events(
+std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<Composer::Kept>>> Composer::Events(
     const std::vector<int64_t>& seqs) {
-  std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<const v1::Event>>> out;
+  std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<Kept>>> out;
   std::vector<int64_t> missing;
   {
     std::lock_guard lock(mu_);
@@ -63,9 +68,8 @@ std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<const v1::Event>>> Co
       continue;
     }
     auto shared = std::make_shared<const v1::Event>(*std::move(message));
-    out.emplace(missing[i], shared);
     std::lock_guard lock(mu_);
-    Keep(missing[i], std::move(shared));
+    out.emplace(missing[i], Keep(missing[i], std::move(shared)));
   }
   return out;
 }
@@ -100,7 +104,7 @@ std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
   const std::map<std::string, std::string>& snippets = *(*catalog)->snippets();
 
   for (const core::Notification* n : notifications) {
-    const absl::StatusOr<std::shared_ptr<const v1::Event>>& event = events.at(n->event_seq);
+    const absl::StatusOr<std::shared_ptr<Kept>>& event = events.at(n->event_seq);
     if (!event.ok()) {
       out.push_back(absl::FailedPreconditionError(core::StrCat(
           "the stored event cannot be read: ", core::ToStd(event.status().message()))));
@@ -120,15 +124,19 @@ std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
     const std::string_view zone = profile != nullptr && !profile->time_zone.empty()
                                       ? std::string_view(profile->time_zone)
                                       : std::string_view(options_.default_time_zone);
+    Kept& kept = **event;
     const ComposeRequest request{.tmpl = tmpl->get(),
-                                 .event = event->get(),
+                                 .event = kept.message.get(),
                                  .profile = profile,
                                  .customer_id = n->customer_id,
-                                 .locale = CustomerLocale(**event, profile),
+                                 .locale = CustomerLocale(*kept.message, profile),
                                  .time_zone = zone,
                                  .snippets = &snippets,
                                  .default_max_sms_segments = options_.default_max_sms_segments,
-                                 .now = now};
+                                 .now = now,
+                                 .templates = &compiled_,
+                                 .event_data = &kept.data};
+    std::lock_guard lock(kept.mu);
     std::vector<ChannelMessage> messages = ComposeMessages(request, {*n->channel});
     out.push_back(std::move(messages.front().message));
   }

@@ -11,6 +11,8 @@
 
 #include "absl/status/statusor.h"
 #include "herald/v1/event.pb.h"
+#include "services/compose/template_cache.h"
+#include "services/compose/template_data.h"
 #include "services/dispatch/renderer.h"
 #include "services/store/store.h"
 #include "services/store/template_catalog.h"
@@ -19,8 +21,10 @@ namespace herald::compose {
 
 /// Renders a notification for the channel it is about to be handed off on, from the
 /// template version it was decided with, the current snippets and the customer's
-/// profile. Events come from intake as it decoded them (Accepted); only those it no
-/// longer holds are read back from the store and decoded again.
+/// profile. Templates and snippets are compiled once (TemplateCache). Events come from
+/// intake as it decoded them (Accepted); only those it no longer holds are read back
+/// from the store and decoded again. An event's data is built once per locale and zone
+/// it is read in, for every customer it reaches.
 class Composer final : public dispatch::Renderer {
  public:
   /// Decodes a recorded event (for those intake did not hand over, e.g. after a
@@ -46,10 +50,18 @@ class Composer final : public dispatch::Renderer {
       const std::vector<const core::Notification*>& notifications, core::Time now) override;
 
  private:
+  /// A decoded event with the data built of it so far.
+  struct Kept {
+    explicit Kept(std::shared_ptr<const v1::Event> m) : message(std::move(m)), data(*message) {}
+    std::shared_ptr<const v1::Event> message;
+    std::mutex mu;  // for `data`: lanes render at once
+    EventDataCache data;
+  };
+
   /// The events of these numbers: held, or read back.
-  std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<const v1::Event>>> Events(
+  std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<Kept>>> Events(
       const std::vector<int64_t>& seqs);
-  void Keep(int64_t seq, std::shared_ptr<const v1::Event> message);
+  std::shared_ptr<Kept> Keep(int64_t seq, std::shared_ptr<const v1::Event> message);
 
   store::EventStore& events_;
   store::ProfileStore& profiles_;
@@ -57,8 +69,9 @@ class Composer final : public dispatch::Renderer {
   const EventReader read_event_;
   const Options options_;
 
+  TemplateCache compiled_;
   std::mutex mu_;
-  std::unordered_map<int64_t, std::shared_ptr<const v1::Event>> kept_;
+  std::unordered_map<int64_t, std::shared_ptr<Kept>> kept_;
   std::deque<int64_t> kept_order_;
 };
 

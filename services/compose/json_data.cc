@@ -4,22 +4,27 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "services/core/strings.h"
 
 namespace herald::compose {
 
-mstch::node NodeFromJson(const google::protobuf::Value& value) {
+Value ValueFromJson(const google::protobuf::Value& value) {
   switch (value.kind_case()) {
     case google::protobuf::Value::kStructValue: {
-      mstch::map map;
-      for (const auto& [key, field] : value.struct_value().fields()) map[key] = NodeFromJson(field);
-      return map;
+      std::vector<Value::Entry> map;
+      map.reserve(value.struct_value().fields().size());
+      for (const auto& [key, field] : value.struct_value().fields()) {
+        map.emplace_back(key, ValueFromJson(field));
+      }
+      return Value::MakeMap(std::move(map));
     }
     case google::protobuf::Value::kListValue: {
-      mstch::array array;
-      for (const auto& item : value.list_value().values()) array.push_back(NodeFromJson(item));
-      return array;
+      Value::List list;
+      list.reserve(value.list_value().values().size());
+      for (const auto& item : value.list_value().values()) list.push_back(ValueFromJson(item));
+      return Value::MakeList(std::move(list));
     }
     case google::protobuf::Value::kStringValue:
       return value.string_value();
@@ -34,11 +39,11 @@ mstch::node NodeFromJson(const google::protobuf::Value& value) {
     case google::protobuf::Value::kBoolValue:
       return value.bool_value();
     default:
-      return mstch::node();
+      return Value();
   }
 }
 
-absl::StatusOr<mstch::node> ParseJsonData(std::string_view json) {
+absl::StatusOr<Value> ParseJsonData(std::string_view json) {
   google::protobuf::Value value;
   auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), &value);
@@ -46,7 +51,7 @@ absl::StatusOr<mstch::node> ParseJsonData(std::string_view json) {
     return absl::InvalidArgumentError(
         core::StrCat("not valid JSON: ", std::string(status.message())));
   }
-  return NodeFromJson(value);
+  return ValueFromJson(value);
 }
 
 }  // namespace herald::compose

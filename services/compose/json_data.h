@@ -2,18 +2,18 @@
 
 #include <google/protobuf/struct.pb.h>
 
-#include <mstch/mstch.hpp>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "services/compose/value.h"
 
 namespace herald::compose {
 
 /// JSON as template data: objects, lists, strings and booleans as they are; whole
 /// numbers as integers, others as decimals; null as nothing (falsy, renders empty).
-mstch::node NodeFromJson(const google::protobuf::Value& value);
+Value ValueFromJson(const google::protobuf::Value& value);
 
 /// Parses JSON text into template data; INVALID_ARGUMENT says what is wrong with it.
-absl::StatusOr<mstch::node> ParseJsonData(std::string_view json);
+absl::StatusOr<Value> ParseJsonData(std::string_view json);
 
 }  // namespace herald::compose

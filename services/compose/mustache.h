@@ -1,7 +1,6 @@
 #pragma once
 
 #include <map>
-#include <mstch/mstch.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/compose/value.h"
 
 namespace herald::compose {
 
@@ -45,19 +45,24 @@ absl::StatusOr<std::vector<MustacheTag>> ParseMustacheTags(std::string_view sour
 /// "line 3, column 5: section \"items\" opened here is never closed".
 absl::Status CheckMustacheSyntax(std::string_view source);
 
-/// INVALID_ARGUMENT when partials include each other in a circle ("footer" includes
-/// "legal", which includes "footer"): rendering one would never end.
-absl::Status CheckNoPartialCycle(const std::map<std::string, std::string>& partials);
+/// The first circle of partials that include each other, e.g. "legal -> signature ->
+/// legal", if any; with `from`, only one that partial reaches. Legitimate Mustache (a
+/// partial walking a tree includes itself), but a message renders only while its data
+/// ends the recursion.
+std::optional<std::string> FindPartialCycle(const std::map<std::string, std::string>& partials,
+                                            std::string_view from = {});
 
-/// Renders a template with the data and partials (name -> Mustache source), after
-/// checking its syntax and the partials', and that no partial includes itself, directly
-/// or through others. Rendering follows the Mustache spec; the
-/// library is mstch.
-absl::StatusOr<std::string> RenderMustache(std::string_view source, const mstch::node& data,
+/// Checks and compiles the template and the partials (name -> Mustache source), then
+/// renders it once with the data, as the Mustache spec says. For one-off renders;
+/// what renders often compiles once (CompiledTemplate, TemplateCache).
+absl::StatusOr<std::string> RenderMustache(std::string_view source, const Value& data,
                                            const std::map<std::string, std::string>& partials,
                                            Escape escape);
 
 /// &, <, >, " and ' as HTML character references.
 std::string EscapeHtml(std::string_view text);
+
+/// EscapeHtml, appended to `out`.
+void AppendEscapedHtml(std::string_view text, std::string& out);
 
 }  // namespace herald::compose

@@ -1,14 +1,15 @@
 #pragma once
 
 #include <map>
-#include <mstch/mstch.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/compose/compiled_template.h"
 #include "services/compose/sms.h"
+#include "services/compose/template_cache.h"
 #include "services/core/template.h"
 
 namespace herald::compose {
@@ -36,38 +37,42 @@ struct Rendered {
   std::optional<RenderedSms> sms;
 };
 
-/// Renders an email: the subject and text body without HTML escaping, the HTML body
-/// with it. INVALID_ARGUMENT names the part with a syntax error.
-absl::StatusOr<RenderedEmail> RenderEmail(const core::EmailContent& content,
-                                          const mstch::node& data,
-                                          const std::map<std::string, std::string>& partials);
+// Each part is compiled once, through `templates`, and rendered with the context stack
+// `data` and the compiled partials (see ReachedPartials).
 
-/// Renders an SMS and measures it. INVALID_ARGUMENT for a syntax error, or when it
-/// takes more than `max_segments` parts (0: kDefaultMaxSmsSegments).
-absl::StatusOr<RenderedSms> RenderSms(const core::SmsContent& content, const mstch::node& data,
-                                      const std::map<std::string, std::string>& partials,
-                                      int max_segments);
+/// Renders an email: the subject and text body without HTML escaping, the HTML body
+/// with it. INVALID_ARGUMENT names the part with a syntax error, or one that crosses a
+/// bound on rendering (partials nested too deep: a recursion its data does not end).
+absl::StatusOr<RenderedEmail> RenderEmail(const core::EmailContent& content, Context data,
+                                          const Partials& partials,
+                                          TemplateCache& templates = TemplateCache::Shared());
+
+/// Renders an SMS and measures it. INVALID_ARGUMENT as RenderEmail, or when it takes
+/// more than `max_segments` parts (0: kDefaultMaxSmsSegments).
+absl::StatusOr<RenderedSms> RenderSms(const core::SmsContent& content, Context data,
+                                      const Partials& partials, int max_segments,
+                                      TemplateCache& templates = TemplateCache::Shared());
 
 /// The partials the `sources` include, directly or through other partials, taken from
-/// `partials`: what rendering them needs. FAILED_PRECONDITION names the first that is
-/// not there, with where it is included ("partial \"footer\" (line 4, column 1) is not
-/// a stored snippet"): the Mustache spec renders a missing partial as nothing, and a
-/// message without its footer is not what its author meant. INVALID_ARGUMENT when
-/// they include each other in a circle, which would never finish rendering.
-absl::StatusOr<std::map<std::string, std::string>> ReachedPartials(
-    const std::vector<std::string_view>& sources,
-    const std::map<std::string, std::string>& partials);
+/// `snippets` (name -> Mustache source) and compiled: what rendering them needs.
+/// FAILED_PRECONDITION names the first that is not there, with where it is included
+/// ("partial \"footer\" (line 4, column 1) is not a stored snippet"): the Mustache spec
+/// renders a missing partial as nothing, and a message without its footer is not what
+/// its author meant. Partials may include each other in a circle (recursion over a
+/// tree); a render whose data does not end it fails at kMaxPartialDepth.
+absl::StatusOr<Partials> ReachedPartials(const std::vector<std::string_view>& sources,
+                                         const std::map<std::string, std::string>& snippets,
+                                         TemplateCache& templates = TemplateCache::Shared());
 
 /// ReachedPartials for one source, when only the verdict matters.
 absl::Status CheckPartialsPresent(std::string_view source,
-                                  const std::map<std::string, std::string>& partials);
+                                  const std::map<std::string, std::string>& snippets,
+                                  TemplateCache& templates = TemplateCache::Shared());
 
 /// Renders a template's content in one locale: the subject, text body and SMS without
-/// HTML escaping, the HTML body with it. INVALID_ARGUMENT names the part with a
-/// syntax error, or an SMS longer than `max_segments` (0: kDefaultMaxSmsSegments).
-absl::StatusOr<Rendered> RenderContent(const core::LocalizedContent& content,
-                                       const mstch::node& data,
-                                       const std::map<std::string, std::string>& partials,
-                                       int max_segments);
+/// HTML escaping, the HTML body with it. INVALID_ARGUMENT as RenderEmail and RenderSms.
+absl::StatusOr<Rendered> RenderContent(const core::LocalizedContent& content, Context data,
+                                       const Partials& partials, int max_segments,
+                                       TemplateCache& templates = TemplateCache::Shared());
 
 }  // namespace herald::compose

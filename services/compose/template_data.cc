@@ -5,6 +5,8 @@
 #include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <vector>
+
 #include "services/compose/localize.h"
 #include "services/core/strings.h"
 
@@ -20,29 +22,30 @@ class Builder {
 
   absl::Status status() const { return status_; }
 
-  mstch::node FromMessage(const Message& m) {
+  Value FromMessage(const Message& m) {
     const std::string& type = m.GetDescriptor()->full_name();
     if (type == "google.protobuf.Timestamp") return Timestamp(m);
     if (type == "herald.v1.Money") return Money(m);
-    mstch::map map;
+    std::vector<Value::Entry> map;
     const google::protobuf::Reflection* r = m.GetReflection();
     std::vector<const FieldDescriptor*> fields;
     r->ListFields(m, &fields);  // only the fields that are set
     for (const FieldDescriptor* f : fields) {
       if (f->is_map()) continue;
       if (f->is_repeated()) {
-        mstch::array items;
+        Value::List items;
+        items.reserve(r->FieldSize(m, f));
         for (int i = 0; i < r->FieldSize(m, f); ++i) items.push_back(Repeated(m, f, i));
-        map[f->name()] = std::move(items);
+        map.emplace_back(f->name(), Value::MakeList(std::move(items)));
       } else {
-        map[f->name()] = Single(m, f);
+        map.emplace_back(f->name(), Single(m, f));
       }
     }
-    return map;
+    return Value::MakeMap(std::move(map));
   }
 
  private:
-  mstch::node Single(const Message& m, const FieldDescriptor* f) {
+  Value Single(const Message& m, const FieldDescriptor* f) {
     const google::protobuf::Reflection* r = m.GetReflection();
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_MESSAGE:
@@ -51,6 +54,7 @@ class Builder {
         return r->GetString(m, f);
       case FieldDescriptor::CPPTYPE_INT32:
         return r->GetInt32(m, f);
+      // Wider integers as text, as templates have always seen them.
       case FieldDescriptor::CPPTYPE_INT64:
         return std::to_string(r->GetInt64(m, f));
       case FieldDescriptor::CPPTYPE_UINT32:
@@ -66,10 +70,10 @@ class Builder {
       case FieldDescriptor::CPPTYPE_ENUM:
         return r->GetEnum(m, f)->name();
     }
-    return mstch::node();
+    return Value();
   }
 
-  mstch::node Repeated(const Message& m, const FieldDescriptor* f, int i) {
+  Value Repeated(const Message& m, const FieldDescriptor* f, int i) {
     const google::protobuf::Reflection* r = m.GetReflection();
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_MESSAGE:
@@ -81,26 +85,26 @@ class Builder {
       case FieldDescriptor::CPPTYPE_ENUM:
         return r->GetRepeatedEnum(m, f, i)->name();
       default:
-        return mstch::node();
+        return Value();
     }
   }
 
-  mstch::node Timestamp(const Message& m) {
+  Value Timestamp(const Message& m) {
     google::protobuf::Timestamp ts;
     ts.CopyFrom(m);
     const core::Time t(
         std::chrono::microseconds(google::protobuf::util::TimeUtil::TimestampToMicroseconds(ts)));
-    mstch::map map{{"iso", google::protobuf::util::TimeUtil::ToString(ts)}};
+    std::vector<Value::Entry> map{{"iso", google::protobuf::util::TimeUtil::ToString(ts)}};
     auto date = compose::FormatDate(t, reader_.locale, reader_.time_zone);
     auto time = compose::FormatTimeOfDay(t, reader_.locale, reader_.time_zone);
     if (!date.ok()) Fail(date.status());
     if (!time.ok()) Fail(time.status());
-    if (date.ok()) map["date"] = *date;
-    if (time.ok()) map["time"] = *time;
-    return map;
+    if (date.ok()) map.emplace_back("date", *std::move(date));
+    if (time.ok()) map.emplace_back("time", *std::move(time));
+    return Value::MakeMap(std::move(map));
   }
 
-  mstch::node Money(const Message& m) {
+  Value Money(const Message& m) {
     v1::Money money;
     money.CopyFrom(m);
     const int64_t units = money.units();
@@ -108,14 +112,14 @@ class Builder {
     std::string value = core::StrCat(units < 0 || nanos < 0 ? "-" : "", units < 0 ? -units : units);
     const int32_t cents = (nanos < 0 ? -nanos : nanos) / 10'000'000;
     core::StrAppend(value, ".", cents < 10 ? "0" : "", cents);
-    mstch::map map{{"currency", money.currency_code()}, {"value", value}};
+    std::vector<Value::Entry> map{{"currency", money.currency_code()}, {"value", value}};
     auto amount = compose::FormatMoney(units, nanos, money.currency_code(), reader_.locale);
     if (amount.ok()) {
-      map["amount"] = *amount;
+      map.emplace_back("amount", *std::move(amount));
     } else {
       Fail(amount.status());
     }
-    return map;
+    return Value::MakeMap(std::move(map));
   }
 
   void Fail(const absl::Status& status) {
@@ -126,38 +130,73 @@ class Builder {
   absl::Status status_;
 };
 
-}  // namespace
-
-absl::StatusOr<mstch::node> BuildTemplateData(const v1::Event& event, const core::Profile* profile,
-                                              const Reader& reader) {
+absl::StatusOr<std::vector<Value::Entry>> EventEntries(const v1::Event& event,
+                                                       const Reader& reader) {
   Builder builder(reader);
-  mstch::map data;
+  std::vector<Value::Entry> data;
+  std::vector<Value::Entry> about{
+      {"id", event.event_id()}, {"type", event.event_type()}, {"source", event.source()}};
+  if (event.has_occur_time())
+    about.emplace_back("occur_time", builder.FromMessage(event.occur_time()));
+  data.emplace_back("event", Value::MakeMap(std::move(about)));
+  if (event.has_order()) data.emplace_back("order", builder.FromMessage(event.order()));
+  if (event.has_service()) data.emplace_back("service", builder.FromMessage(event.service()));
+  if (event.has_fraud()) data.emplace_back("fraud", builder.FromMessage(event.fraud()));
+  std::vector<Value::Entry> attributes;
+  for (const auto& [name, value] : event.attributes()) attributes.emplace_back(name, value);
+  data.emplace_back("attributes", Value::MakeMap(std::move(attributes)));
+  if (!builder.status().ok()) return builder.status();
+  return data;
+}
 
+Value::Entry CustomerEntry(const v1::Event& event, const core::Profile* profile,
+                           const Reader& reader) {
   const v1::ContactOverrides& o = event.contact_overrides();
   auto pick = [](const std::string& from_event, const std::string& from_profile) {
     return from_event.empty() ? from_profile : from_event;
   };
-  data["customer"] = mstch::map{
-      {"id", reader.customer_id.empty() ? event.customer_id() : std::string(reader.customer_id)},
-      {"name", pick(o.display_name(), profile ? profile->display_name : "")},
-      {"email", pick(o.email(), profile ? profile->email : "")},
-      {"phone", pick(o.phone(), profile ? profile->phone : "")},
-      {"locale",
-       std::string(reader.customer_locale.empty() ? reader.locale : reader.customer_locale)},
-      {"time_zone", std::string(reader.time_zone)},
-  };
-  mstch::map about{
-      {"id", event.event_id()}, {"type", event.event_type()}, {"source", event.source()}};
-  if (event.has_occur_time()) about["occur_time"] = builder.FromMessage(event.occur_time());
-  data["event"] = std::move(about);
-  if (event.has_order()) data["order"] = builder.FromMessage(event.order());
-  if (event.has_service()) data["service"] = builder.FromMessage(event.service());
-  if (event.has_fraud()) data["fraud"] = builder.FromMessage(event.fraud());
-  mstch::map attributes;
-  for (const auto& [name, value] : event.attributes()) attributes[name] = value;
-  data["attributes"] = std::move(attributes);
-  if (!builder.status().ok()) return builder.status();
-  return mstch::node(std::move(data));
+  return {"customer",
+          Value::MakeMap({
+              {"id",
+               reader.customer_id.empty() ? event.customer_id() : std::string(reader.customer_id)},
+              {"name", pick(o.display_name(), profile ? profile->display_name : "")},
+              {"email", pick(o.email(), profile ? profile->email : "")},
+              {"phone", pick(o.phone(), profile ? profile->phone : "")},
+              {"locale", reader.customer_locale.empty() ? reader.locale : reader.customer_locale},
+              {"time_zone", reader.time_zone},
+          })};
+}
+
+}  // namespace
+
+absl::StatusOr<Value> BuildEventData(const v1::Event& event, const Reader& reader) {
+  absl::StatusOr<std::vector<Value::Entry>> entries = EventEntries(event, reader);
+  if (!entries.ok()) return entries.status();
+  return Value::MakeMap(*std::move(entries));
+}
+
+Value BuildCustomerData(const v1::Event& event, const core::Profile* profile,
+                        const Reader& reader) {
+  return Value::MakeMap({CustomerEntry(event, profile, reader)});
+}
+
+absl::StatusOr<Value> BuildTemplateData(const v1::Event& event, const core::Profile* profile,
+                                        const Reader& reader) {
+  absl::StatusOr<std::vector<Value::Entry>> entries = EventEntries(event, reader);
+  if (!entries.ok()) return entries.status();
+  entries->push_back(CustomerEntry(event, profile, reader));
+  return Value::MakeMap(*std::move(entries));
+}
+
+const absl::StatusOr<Value>& EventDataCache::For(std::string_view locale,
+                                                 std::string_view time_zone) {
+  std::pair<std::string, std::string> key(locale, time_zone);
+  auto it = built_.find(key);
+  if (it == built_.end()) {
+    Reader reader{.locale = locale, .time_zone = time_zone};
+    it = built_.emplace(std::move(key), BuildEventData(event_, reader)).first;
+  }
+  return it->second;
 }
 
 }  // namespace herald::compose

@@ -528,8 +528,11 @@ void Heraldctl::TemplateRender() {
   std::optional<std::map<std::string, std::string>> partials = ReadPartials();
   if (!partials) return;
   if (auto error = SyntaxError(file_, *source)) return (void)BadInput(*error);
-  if (absl::Status acyclic = compose::CheckNoPartialCycle(*partials); !acyclic.ok()) {
-    return (void)BadInput(std::string(acyclic.message()));
+  // Recursion, which Mustache allows: the render below fails only if the data never
+  // ends it.
+  if (std::optional<std::string> cycle = compose::FindPartialCycle(*partials)) {
+    err_ << "heraldctl: warning: partials include each other in a circle: " << *cycle
+         << "; a message renders only while its data ends the recursion\n";
   }
   // As the spec says, a partial nobody gave renders as nothing; heraldd would refuse
   // to send such a message, so say so.
@@ -539,7 +542,7 @@ void Heraldctl::TemplateRender() {
     err_ << "heraldctl: warning: " << file_ << ": " << problem
          << " was not given (--partial, --snippets) and renders as nothing\n";
   }
-  absl::StatusOr<mstch::node> data = compose::ParseJsonData(*json);
+  absl::StatusOr<compose::Value> data = compose::ParseJsonData(*json);
   if (!data.ok()) return (void)BadInput(data_file_ + ": " + std::string(data.status().message()));
   absl::StatusOr<std::string> out =
       compose::RenderMustache(*source, *data, *partials,
@@ -584,11 +587,13 @@ void Heraldctl::TemplateApply() {
     v1::GetSnippetResponse before;
     grpc::Status status = stub->GetSnippet(Context().get(), get, &before);
     std::string what;
+    google::protobuf::RepeatedPtrField<std::string> warnings;
     if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
       v1::CreateSnippetRequest create;
       *create.mutable_snippet() = snippet;
       v1::CreateSnippetResponse created;
       status = stub->CreateSnippet(Context().get(), create, &created);
+      warnings = created.warnings();
       what = "created";
     } else if (status.ok() && before.snippet().text() == snippet.text() &&
                before.snippet().description() == snippet.description()) {
@@ -598,10 +603,14 @@ void Heraldctl::TemplateApply() {
       *update.mutable_snippet() = snippet;
       v1::UpdateSnippetResponse updated;
       status = stub->UpdateSnippet(Context().get(), update, &updated);
+      warnings = updated.warnings();
       what = "updated";
     }
     if (!Check(status, path.string())) continue;
     out_ << "snippet " << snippet.name() << ": " << what << "\n";
+    for (const std::string& warning : warnings) {
+      err_ << "heraldctl: " << path.string() << ": warning: " << warning << "\n";
+    }
   }
   for (const auto& manifest : manifests) {
     absl::StatusOr<v1::Template> t = ReadTemplateManifest(manifest);

@@ -3,7 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
 
-#include "services/compose/mustache.h"
+#include "services/compose/compiled_template.h"
 
 namespace herald::compose {
 namespace {
@@ -42,10 +42,19 @@ core::Profile Anna() {
   return p;
 }
 
-std::string Render(const std::string& source, const mstch::node& data) {
-  auto out = compose::RenderMustache(source, data, {}, compose::Escape::kNone);
-  EXPECT_TRUE(out.ok()) << out.status();
-  return out.ok() ? *out : "";
+std::string Render(const std::string& source, Context data) {
+  auto compiled = CompiledTemplate::Compile(source);
+  EXPECT_TRUE(compiled.ok()) << compiled.status();
+  if (!compiled.ok()) return "";
+  std::string out;
+  const absl::Status status = compose::Render(**compiled, data, {}, Escape::kNone, out);
+  EXPECT_TRUE(status.ok()) << status;
+  return out;
+}
+
+std::string Render(const std::string& source, const Value& data) {
+  const Value* const stack[] = {&data};
+  return Render(source, stack);
 }
 
 TEST(TemplateData, AnOrderReadsInTheCustomersLanguageAndZone) {
@@ -82,6 +91,30 @@ TEST(TemplateData, EventContactDataWinsOverTheProfile) {
   auto data = BuildTemplateData(e, &anna, {"nl", "Europe/Amsterdam"});
   ASSERT_TRUE(data.ok());
   EXPECT_EQ(Render("{{customer.name}} <{{customer.email}}>", *data), "Bob <gift@example.nl>");
+}
+
+TEST(TemplateData, TheEventsPartIsSharedAndTheCustomerSitsOnTop) {
+  const v1::Event e = Shipped();
+  const core::Profile anna = Anna();
+  const Reader reader{"nl-NL", "Europe/Amsterdam"};
+  const std::string source =
+      "{{customer.name}} {{customer.locale}}: {{order.order_id}} {{order.total.amount}} "
+      "{{#order.items}}[{{name}} {{quantity}}]{{/order.items}} {{event.occur_time.time}}";
+  auto whole = BuildTemplateData(e, &anna, reader);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  EventDataCache shared(e);
+  const absl::StatusOr<Value>& event_data = shared.For("nl-NL", "Europe/Amsterdam");
+  ASSERT_TRUE(event_data.ok()) << event_data.status();
+  EXPECT_EQ(&shared.For("nl-NL", "Europe/Amsterdam"), &event_data);  // built once
+  const Value customer = BuildCustomerData(e, &anna, reader);
+  const Value* const stack[] = {&*event_data, &customer};
+  EXPECT_EQ(Render(source, stack), Render(source, *whole));
+  EXPECT_EQ(Render(source, stack),
+            "Anna de Vries nl-NL: 1001 €\u00A01.234,50 [Fiets 1][Bel 1] 00:00");
+  // Another customer over the same event data.
+  const Value bob = BuildCustomerData(e, nullptr, {"nl-NL", "Europe/Amsterdam", "bob"});
+  const Value* const for_bob[] = {&*event_data, &bob};
+  EXPECT_EQ(Render("{{customer.id}} {{order.order_id}}", for_bob), "bob 1001");
 }
 
 TEST(TemplateData, ABadCurrencyIsAnError) {

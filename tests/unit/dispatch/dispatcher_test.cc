@@ -387,6 +387,32 @@ TEST_F(RenderAtHandOffTest, TheEventsLocaleOverrideIsReadAsValidationNormalisedI
             "Dear Anke & Co, since Monday, 2 March 2026.");  // en-GB, not en-US
 }
 
+TEST_F(RenderAtHandOffTest, SnippetsWhoseRecursionNeverEndsFailTheirChannelNotThePipeline) {
+  // Recursion the data never ends (the API stores such snippets with a warning): the
+  // email fails at the depth bound; the SMS, which includes no snippet, goes.
+  for (auto [name, text] : {std::pair{"sign", "{{> brand}}"}, std::pair{"brand", "{{> sign}}"}}) {
+    core::Snippet snippet;
+    snippet.name = name;
+    snippet.text = text;
+    snippet.update_time = clock_.Now();
+    ASSERT_TRUE(store_->PutSnippet(snippet, /*must_exist=*/true).ok());
+  }
+  Profile("anke", [](core::Profile& p) {
+    p.preferred_channels = {Channel::kEmail, Channel::kSms};
+  });
+  const std::string id = Delayed("d-1", "anke");
+  auto dispatcher = Make();
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);  // the email lane skips it, the SMS lane sends it
+  core::Notification n = Get(id);
+  EXPECT_EQ(n.state, NotificationState::kSent);
+  EXPECT_EQ(n.channel, Channel::kSms);
+  std::vector<std::string> details;
+  for (const core::StateChange& h : n.history) details.push_back(h.detail);
+  EXPECT_THAT(details, ::testing::Contains(
+                           "not rendered for EMAIL: email.text_body: partial \"sign\" nested "
+                           "more than 64 deep (sign -> brand -> sign -> ...); next: SMS"));
+}
+
 // A connector whose sends wait until the test lets them go.
 class HeldConnector final : public connectors::Connector {
  public:
