@@ -65,7 +65,7 @@ struct Config {
     /// How status changes are encoded: herald.v1.DeliveryStatusChange as protobuf, or
     /// as its JSON mapping.
     bool status_json = false;
-    int max_batch = 500;
+    int max_batch = 5000;
     std::chrono::milliseconds max_batch_wait{0};
     /// librdkafka properties passed through unchanged: for every client (TLS, SASL),
     /// for the consumer only, and for the producers (dead letters, status) only.

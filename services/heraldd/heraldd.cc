@@ -93,7 +93,7 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   d->decider_ = std::make_unique<policy::Decider>(*d->store_, config.policy.rules, d->clock_,
                                                   *d->registry_, policy::Decider::Options{});
   d->intake_ = std::make_unique<ingest::Intake>(
-      *d->store_, *d->store_, *d->templates_, *d->decider_, d->clock_,
+      *d->store_, *d->templates_, *d->decider_, d->clock_,
       ingest::EventLimits{.max_event_bytes = static_cast<size_t>(config.ingest.max_event_bytes),
                           .max_audience = static_cast<size_t>(config.ingest.max_audience),
                           .max_future_skew = std::chrono::duration_cast<std::chrono::seconds>(

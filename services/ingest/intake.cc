@@ -66,12 +66,10 @@ struct Intake::Part {
   size_t notifications = 0;
 };
 
-Intake::Intake(store::IntakeStore& store, store::ProfileStore& profiles,
-               store::TemplateCatalog& templates, policy::Decider& decider,
-               const core::Clock& clock, EventLimits limits, prometheus::Registry& registry,
-               Options options)
+Intake::Intake(store::IntakeStore& store, store::TemplateCatalog& templates,
+               policy::Decider& decider, const core::Clock& clock, EventLimits limits,
+               prometheus::Registry& registry, Options options)
     : store_(store),
-      profiles_(profiles),
       templates_(templates),
       decider_(decider),
       clock_(clock),
@@ -168,32 +166,6 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
     NormaliseOverrides(a.record.event, *a.message);
     outcomes[i].customers = static_cast<int>(a.record.event.customer_ids.size());
     accepted.push_back(std::move(a));
-  }
-
-  // One customer whose contact data must come from a profile: it must have one.
-  std::vector<std::string> to_check;
-  std::vector<Accepted*> checked;
-  for (Accepted& a : accepted) {
-    const core::Event& e = a.record.event;
-    if (!e.has_audience && e.overrides.email.empty() && e.overrides.phone.empty()) {
-      to_check.push_back(e.customer_ids.front());
-      checked.push_back(&a);
-    }
-  }
-  std::unordered_set<const Accepted*> unknown_customer;
-  if (!to_check.empty()) {
-    absl::StatusOr<std::vector<bool>> known = profiles_.HasProfiles(to_check);
-    if (!known.ok()) return known.status();
-    for (size_t k = 0; k < to_check.size(); ++k) {
-      if ((*known)[k]) continue;
-      unknown_customer.insert(checked[k]);
-      outcomes[checked[k]->index].rejection =
-          Rejection{RejectReason::kUnknownCustomer, "customer_id",
-                    core::StrCat("\"", to_check[k],
-                                 "\" has no profile and the event carries no email or phone in "
-                                 "contact_overrides")};
-    }
-    std::erase_if(accepted, [&](const Accepted& a) { return unknown_customer.contains(&a); });
   }
 
   // Recorded before: a duplicate, or an audience a crash cut short (the rest follows).
@@ -316,8 +288,41 @@ absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes
   absl::StatusOr<policy::Decider::Batch> decided = decider_.Decide(work);
   if (!decided.ok()) return decided.status();
 
-  absl::StatusOr<std::vector<store::IntakeResult>> results = store_.RecordIntake(items);
-  if (!results.ok()) return results.status();
+  // One customer whose contact data must come from a profile: it must have one (the
+  // policy read them all). Such an event is refused, and nothing of it recorded.
+  std::vector<bool> refused(items.size());
+  std::vector<store::IntakeItem> recordable;
+  recordable.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    Accepted& a = *part.slices[i].event;
+    const core::Event& e = a.record.event;
+    if (!e.has_audience && e.overrides.email.empty() && e.overrides.phone.empty() &&
+        !decided->HasProfile(e.customer_ids.front())) {
+      refused[i] = true;
+      outcomes[a.index].kind = IntakeOutcome::Kind::kRejected;
+      outcomes[a.index].rejection =
+          Rejection{RejectReason::kUnknownCustomer, "customer_id",
+                    core::StrCat("\"", e.customer_ids.front(),
+                                 "\" has no profile and the event carries no email or phone in "
+                                 "contact_overrides")};
+      continue;
+    }
+    recordable.push_back(std::move(items[i]));
+  }
+  absl::StatusOr<std::vector<store::IntakeResult>> recorded_items =
+      recordable.empty() ? std::vector<store::IntakeResult>() : store_.RecordIntake(recordable);
+  if (!recorded_items.ok()) return recorded_items.status();
+  // Back in the order of the part, with nothing recorded for what was refused.
+  std::vector<store::IntakeResult> results_in_order(items.size());
+  for (size_t i = 0, k = 0; i < items.size(); ++i) {
+    if (refused[i]) {
+      results_in_order[i].created.assign(items[i].notifications.size(), false);
+    } else {
+      items[i] = std::move(recordable[k]);
+      results_in_order[i] = std::move((*recorded_items)[k++]);
+    }
+  }
+  const std::vector<store::IntakeResult>* results = &results_in_order;
   std::vector<bool> applied;
   applied.reserve(work.size());
   Recorded recorded;
@@ -327,6 +332,7 @@ absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes
     Accepted& a = *part.slices[i].event;
     IntakeOutcome& outcome = outcomes[a.index];
     applied.insert(applied.end(), result.created.begin(), result.created.end());
+    if (refused[i]) continue;
     if (result.duplicate) {  // recorded meanwhile by another caller
       outcome.kind = IntakeOutcome::Kind::kDuplicate;
       continue;
@@ -349,6 +355,7 @@ absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes
   decided->Recorded(applied);
   const core::Time durable = clock_.Now();
   for (size_t i = 0; i < items.size(); ++i) {
+    if (refused[i]) continue;
     const double seconds =
         std::chrono::duration<double>(durable - part.slices[i].event->append_time).count();
     for (size_t k = 0; k < items[i].notifications.size(); ++k) {

@@ -76,9 +76,9 @@ class Intake {
     int max_part = 5000;
   };
 
-  Intake(store::IntakeStore& store, store::ProfileStore& profiles,
-         store::TemplateCatalog& templates, policy::Decider& decider, const core::Clock& clock,
-         EventLimits limits, prometheus::Registry& registry, Options options);
+  Intake(store::IntakeStore& store, store::TemplateCatalog& templates, policy::Decider& decider,
+         const core::Clock& clock, EventLimits limits, prometheus::Registry& registry,
+         Options options);
 
   /// Called after each transaction that recorded something; set before the first
   /// Process call.
@@ -118,7 +118,6 @@ class Intake {
   void Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes);
 
   store::IntakeStore& store_;
-  store::ProfileStore& profiles_;
   store::TemplateCatalog& templates_;
   policy::Decider& decider_;
   const core::Clock& clock_;

@@ -21,7 +21,10 @@ core::NotificationState StateFor(const core::Decision& decision) {
 
 }  // namespace
 
-Decider::Batch::Batch(Batch&& other) noexcept : decider_(other.decider_), id_(other.id_) {
+Decider::Batch::Batch(Batch&& other) noexcept
+    : decider_(other.decider_),
+      id_(other.id_),
+      without_profile_(std::move(other.without_profile_)) {
   other.decider_ = nullptr;
 }
 
@@ -148,7 +151,11 @@ absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
       decided.notifications.back().state = n.state;
     }
   }
-  return Batch(this, id);
+  Batch batch(this, id);
+  for (size_t i = 0; i < customers.size(); ++i) {
+    if (!(*contexts)[i].profile) batch.without_profile_.insert(customers[i]);
+  }
+  return batch;
 }
 
 void Decider::Count(uint64_t id, const std::vector<bool>& applied) {

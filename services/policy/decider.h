@@ -10,6 +10,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -55,12 +56,17 @@ class Decider {
     /// The store took the decisions marked true (in the order decided): counted in
     /// herald_decisions_total.
     void Recorded(const std::vector<bool>& applied);
+    /// Whether the customer had a profile when the batch was decided.
+    bool HasProfile(const std::string& customer_id) const {
+      return !without_profile_.contains(customer_id);
+    }
 
    private:
     friend class Decider;
     Batch(Decider* decider, uint64_t id) : decider_(decider), id_(id) {}
     Decider* decider_;
     uint64_t id_;
+    std::unordered_set<std::string> without_profile_;
   };
 
   Decider(store::ContactHistoryStore& store, PolicyConfig config, const core::Clock& clock,

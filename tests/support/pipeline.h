@@ -33,7 +33,7 @@ class Pipeline {
       : store_(Open(path, options.status_outbox)),
         templates_(*store_),
         decider_(*store_, options.policy, clock, registry, policy::Decider::Options{}),
-        intake_(*store_, *store_, templates_, decider_, clock, options.limits, registry,
+        intake_(*store_, templates_, decider_, clock, options.limits, registry,
                 ingest::Intake::Options{.max_part = options.max_part}),
         releaser_(*store_, *store_, templates_, decider_, ReadCoreEvent, clock, registry,
                   policy::Releaser::Options{.idle_wait = std::chrono::hours(1)}),

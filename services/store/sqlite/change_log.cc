@@ -49,15 +49,33 @@ absl::Status AppendChangeBatch(Db& db, int64_t first, std::vector<StatusChange>&
 
 absl::StatusOr<std::vector<StatusChange>> SelectChanges(Db& db, int64_t after, int limit,
                                                         bool skip_forgotten) {
-  // The batch holding `after + 1` and the ones after it.
-  auto query = db.Prepare(
-      "SELECT first_seq, batch FROM changes WHERE last_seq > ?1 ORDER BY first_seq LIMIT ?2");
-  if (!query.ok()) return query.status();
   std::vector<StatusChange> out;
-  bool first_batch = true;
+  // Batches are numbered by their first change: the one holding `after` + 1 starts at
+  // or before it, the others after it (both found by the primary key, no scan).
+  auto holding = db.Prepare(
+      "SELECT first_seq, last_seq, batch FROM changes WHERE first_seq <= ?1"
+      " ORDER BY first_seq DESC LIMIT 1");
+  if (!holding.ok()) return holding.status();
+  absl::StatusOr<bool> found = (*holding)->Bind(1, after + 1).Step();
+  if (!found.ok()) return found.status();
+  const bool holds = *found && (*holding)->ColumnInt(1) > after;
+  const int64_t next_after = holds ? (*holding)->ColumnInt(0) : after;
+  if (holds) {
+    auto batch = record::DecodeChangeBatch((*holding)->ColumnView(2), (*holding)->ColumnInt(0));
+    if (!batch.ok()) return batch.status();
+    for (StatusChange& c : *batch) {
+      if (c.sequence > after && static_cast<int>(out.size()) < limit) out.push_back(std::move(c));
+    }
+  }
+  holding->reset();
+  if (static_cast<int>(out.size()) >= limit) return out;
+  auto next = db.Prepare(
+      "SELECT first_seq, batch FROM changes WHERE first_seq > ?1 ORDER BY first_seq LIMIT ?2");
+  if (!next.ok()) return next.status();
+  bool first_batch = !holds;
   absl::Status status =
-      (*query)
-          ->Bind(1, after)
+      (*next)
+          ->Bind(1, next_after)
           .Bind(2, static_cast<int64_t>(std::max(1, limit)))
           .ForEachRow([&](Statement& r) -> absl::Status {
             if (static_cast<int>(out.size()) >= limit) return absl::OkStatus();
@@ -70,9 +88,7 @@ absl::StatusOr<std::vector<StatusChange>> SelectChanges(Db& db, int64_t after, i
             auto batch = record::DecodeChangeBatch(r.ColumnView(1), first);
             if (!batch.ok()) return batch.status();
             for (StatusChange& c : *batch) {
-              if (c.sequence > after && static_cast<int>(out.size()) < limit) {
-                out.push_back(std::move(c));
-              }
+              if (static_cast<int>(out.size()) < limit) out.push_back(std::move(c));
             }
             return absl::OkStatus();
           });

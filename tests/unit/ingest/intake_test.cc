@@ -133,7 +133,7 @@ TEST_F(IntakeTest, AnAudienceCutShortBetweenItsPartsIsCompletedWhenItComesAgain)
   const std::string body = testing::Outage("outage-2", customers, TestEpoch()).SerializeAsString();
   // Parts of 300: the first two are recorded, then the store fails.
   FailingAfter failing(*store_, 2);
-  Intake crashing(failing, *store_, pipeline_->templates(), pipeline_->decider(), clock_,
+  Intake crashing(failing, pipeline_->templates(), pipeline_->decider(), clock_,
                   EventLimits{}, registry_, Intake::Options{.max_part = 300});
   auto cut = crashing.Process({{body, "", "test/0"}}, "kafka");
   EXPECT_EQ(cut.status().code(), absl::StatusCode::kUnavailable);
