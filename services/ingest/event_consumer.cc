@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "services/core/strings.h"
-#include "services/ingest/event_decoder.h"
 #include "services/ingest/kafka_conf.h"
 
 namespace herald::ingest {
@@ -11,16 +10,6 @@ namespace {
 
 constexpr std::chrono::seconds kLagInterval{5};
 constexpr std::chrono::seconds kBacklogInterval{1};
-constexpr std::chrono::seconds kDeadLetterLimit{30};
-
-std::string HeaderValue(const RdKafka::Message& message, const std::string& name) {
-  const RdKafka::Headers* headers = const_cast<RdKafka::Message&>(message).headers();
-  if (headers == nullptr) return {};
-  RdKafka::Headers::Header header = headers->get_last(name);
-  if (header.err() != RdKafka::ERR_NO_ERROR || header.value() == nullptr) return {};
-  return std::string(static_cast<const char*>(header.value()), header.value_size());
-}
-
 std::string Describe(const std::vector<RdKafka::TopicPartition*>& partitions) {
   std::string out;
   for (const auto* p : partitions) {
@@ -62,7 +51,7 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
       spdlog::warn("msg=\"partitions lost\" partitions={} dropped_messages={}",
                    Describe(partitions), owner_.DropPartitions(partitions));
     } else {
-      if (!owner_.pending_.empty() && !owner_.TryProcess()) {
+      if ((!owner_.pending_.empty() || !owner_.in_flight_.empty()) && !owner_.TryProcess()) {
         // Not recorded, offsets not stored: the next owner reads the revoked partitions'
         // messages again. Those of partitions kept (cooperative) stay for the retry.
         const size_t dropped = owner_.DropPartitions(partitions);
@@ -202,6 +191,8 @@ void EventConsumer::Loop() {
       wait_ms = static_cast<int>(std::clamp<int64_t>(
           std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count(), 0, 100));
     }
+    // A batch being written: look again soon, to store its offsets once it is durable.
+    if (!in_flight_.empty()) wait_ms = std::min(wait_ms, 1);
     // Paused partitions deliver nothing; polling keeps the membership and rebalances.
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
     bool got_one = false;
@@ -228,22 +219,33 @@ void EventConsumer::Loop() {
     // under load the prefetched messages fill a batch, while a lone event goes at once.
     const bool batch_due = static_cast<int>(pending_.size()) >= options_.max_batch ||
                            (!got_one && now >= batch_start_ + options_.max_batch_wait);
+    // Batches written meanwhile: their dead letters, then their offsets.
+    while (!retry_pending_ && !in_flight_.empty() && in_flight_.front().intake->Ready()) {
+      if (!Finish(FinishOldest())) retry_at_ = now + options_.retry_backoff;
+    }
     if (!pending_.empty() && (retry_pending_ ? now >= retry_at_ : batch_due)) {
-      retry_pending_ = !TryProcess();
-      if (retry_pending_) retry_at_ = now + options_.retry_backoff;
+      // The next batch is decided while the ones before it are written (at most
+      // kMaxInFlight at once).
+      retry_pending_ = false;
+      if (in_flight_.size() >= kMaxInFlight && !Finish(FinishOldest())) {
+        retry_at_ = now + options_.retry_backoff;
+      } else if (!Finish(Submit())) {
+        retry_at_ = now + options_.retry_backoff;
+      }
     }
     if (now >= next_backlog) {
       CheckBacklog();
       next_backlog = now + kBacklogInterval;
     }
-    if (pending_.empty()) retry_pending_ = false;  // a rebalance may have taken the batch
+    // A rebalance may have taken the batch.
+    if (pending_.empty() && in_flight_.empty()) retry_pending_ = false;
     SetPaused(retry_pending_ || backlog_full_);
     if (now >= next_lag) {
       UpdateLag();
       next_lag = now + kLagInterval;
     }
   }
-  if (!pending_.empty() && !TryProcess()) {
+  if ((!pending_.empty() || !in_flight_.empty()) && !TryProcess()) {
     // Offsets were not stored: the messages come again after a restart.
     spdlog::warn("msg=\"stopping with an unfinished batch\" messages={}", pending_.size());
     pending_.clear();
@@ -260,27 +262,6 @@ prometheus::Counter& EventConsumer::MessagesOf(const std::string& topic) {
     it = topic_messages_.emplace(topic, &messages_.Add({{"topic", topic}})).first;
   }
   return *it->second;
-}
-
-bool EventConsumer::TryProcess() {
-  absl::Status status = ProcessBatch();
-  if (status.ok()) return true;
-  errors_.Add({{"kind", "batch_retry"}}).Increment();
-  spdlog::warn("msg=\"batch not recorded; consumption paused, retrying\" messages={} error=\"{}\"",
-               pending_.size(), status.ToString());
-  return false;
-}
-
-size_t EventConsumer::DropPartitions(const std::vector<RdKafka::TopicPartition*>& partitions) {
-  const size_t before = pending_.size();
-  std::erase_if(pending_, [&](const std::unique_ptr<RdKafka::Message>& m) {
-    return std::any_of(partitions.begin(), partitions.end(), [&](const RdKafka::TopicPartition* p) {
-      return p->topic() == m->topic_name() && p->partition() == m->partition();
-    });
-  });
-  // Their profile changes may be among those dropped; apply what is left afresh.
-  profiles_applied_ = false;
-  return before - pending_.size();
 }
 
 void EventConsumer::PausePartitionOf(const RdKafka::Message& message) {
@@ -332,137 +313,39 @@ void EventConsumer::SetBacklog(int64_t backlog) {
   }
 }
 
-absl::Status EventConsumer::ProcessBatch() {
-  // Profile changes are applied once per batch: a retry (the store or the dead-letter
-  // topic refused the rest) must not write an old change over a newer one.
-  if (!profiles_applied_) {
-    profile_letters_.clear();
-    absl::Status profiles = ApplyProfileChanges(profile_letters_);
-    if (!profiles.ok()) return profiles;
-    profiles_applied_ = true;
-  }
-  std::vector<DeadLetter> letters = profile_letters_;
-
-  std::vector<std::string> content_types;
-  std::vector<RawEvent> batch;
-  std::vector<const RdKafka::Message*> sources;
-  for (const auto& m : pending_) {
-    if (m->topic_name() == options_.profiles_topic) continue;
-    content_types.push_back(HeaderValue(*m, "content-type"));
-    sources.push_back(m.get());
-  }
-  batch.reserve(sources.size());
-  for (size_t i = 0; i < sources.size(); ++i) {
-    const RdKafka::Message& m = *sources[i];
-    std::optional<core::Time> appended;
-    const RdKafka::MessageTimestamp ts = m.timestamp();
-    if (ts.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE && ts.timestamp > 0) {
-      appended = core::Time(std::chrono::milliseconds(ts.timestamp));
-    }
-    batch.push_back(
-        {std::string_view(static_cast<const char*>(m.payload()), m.len()), content_types[i],
-         core::StrCat("kafka ", m.topic_name(), "/", m.partition(), "@", m.offset()), appended});
-  }
-  auto outcomes = intake_.Process(batch, "kafka");
-  if (!outcomes.ok()) return outcomes.status();
-  int64_t created = 0;
-  for (const IntakeOutcome& outcome : *outcomes) created += outcome.notifications_created;
-  SetBacklog(backlog_ + created);  // pause at once when full, not at the next check
-  for (size_t i = 0; i < sources.size(); ++i) {
-    if (!(*outcomes)[i].rejection) continue;
-    const RdKafka::Message& m = *sources[i];
-    letters.push_back({m.key() != nullptr ? *m.key() : std::string(), std::string(batch[i].body),
-                       content_types[i], *(*outcomes)[i].rejection, m.topic_name(), m.partition(),
-                       m.offset()});
-  }
-  absl::Status sent = dead_letters_->Send(letters, kDeadLetterLimit);
-  if (!sent.ok()) return sent;
-  for (const DeadLetter& letter : letters) {
-    dead_lettered_.Add({{"reason", std::string(Name(letter.rejection.reason))}}).Increment();
-    spdlog::info("msg=\"dead-lettered\" reason={} source={}/{}@{} detail=\"{}\"",
-                 Name(letter.rejection.reason), letter.source_topic, letter.source_partition,
-                 letter.source_offset, letter.rejection.Message());
-  }
-
-  // The next offset to read, per partition; the batch is in offset order per partition.
-  std::map<std::pair<std::string, int32_t>, int64_t> next;
-  for (const auto& m : pending_) next[{m->topic_name(), m->partition()}] = m->offset() + 1;
-  std::vector<RdKafka::TopicPartition*> offsets;
-  for (const auto& [tp, offset] : next) {
-    offsets.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
-  }
-  RdKafka::ErrorCode stored = consumer_->offsets_store(offsets);
-  profiles_applied_ = false;
-  RdKafka::TopicPartition::destroy(offsets);
-  if (stored != RdKafka::ERR_NO_ERROR) {
-    // A partition revoked meanwhile refuses its offset; its new owner re-reads it.
-    spdlog::warn("msg=\"offsets not stored\" error=\"{}\"", RdKafka::err2str(stored));
-  }
-  pending_.clear();
-  return absl::OkStatus();
-}
-
-absl::Status EventConsumer::ApplyProfileChanges(std::vector<DeadLetter>& letters) {
-  for (const auto& m : pending_) {
-    if (m->topic_name() != options_.profiles_topic) continue;
-    const std::string key = m->key() != nullptr ? *m->key() : std::string();
-    const std::string content_type = HeaderValue(*m, "content-type");
-    const std::string_view value(static_cast<const char*>(m->payload()), m->len());
-    std::optional<Rejection> rejection;
-    absl::Status applied;
-    std::string_view result = "applied";
-    if (m->payload() == nullptr) {  // a tombstone
-      result = "deleted";
-      if (key.empty()) {
-        rejection = Rejection{RejectReason::kInvalidProfile, "",
-                              "a tombstone needs the customer id as its key"};
-      } else {
-        applied = profile_changes_.remove(key);
-      }
-    } else {
-      v1::UpdateProfileRequest request;
-      rejection = DecodeMessage(value, content_type, intake_.limits().max_event_bytes, request);
-      if (!rejection && !key.empty() && key != request.profile().customer_id()) {
-        rejection = Rejection{RejectReason::kInvalidProfile, "",
-                              core::StrCat("the key \"", key, "\" is not profile.customer_id \"",
-                                           request.profile().customer_id(), "\"")};
-      }
-      if (!rejection) applied = profile_changes_.update(request);
-    }
-    if (!rejection && !applied.ok()) {
-      if (absl::IsInvalidArgument(applied)) {
-        rejection = Rejection{RejectReason::kInvalidProfile, "",
-                              std::string(core::ToStd(applied.message()))};
-      } else if (absl::IsNotFound(applied)) {
-        rejection = Rejection{RejectReason::kUnknownCustomer, "",
-                              std::string(core::ToStd(applied.message()))};
-      } else {
-        return applied;  // the store is in trouble: retry the batch
-      }
-    }
-    if (rejection) {
-      result = "rejected";
-      letters.push_back({key, std::string(value), content_type, *std::move(rejection),
-                         m->topic_name(), m->partition(), m->offset()});
-    }
-    profile_results_.Add({{"result", std::string(result)}}).Increment();
-  }
-  return absl::OkStatus();
-}
-
 void EventConsumer::UpdateLag() {
   std::vector<RdKafka::TopicPartition*> assigned;
   if (consumer_->assignment(assigned) != RdKafka::ERR_NO_ERROR) return;
   if (consumer_->position(assigned) == RdKafka::ERR_NO_ERROR) {
+    // A partition nothing was read from yet (paused before its first fetch) has no
+    // position: it starts at its committed offset, or else at its beginning.
+    std::vector<RdKafka::TopicPartition*> unread;
+    for (RdKafka::TopicPartition* p : assigned) {
+      if (p->offset() < 0) {
+        unread.push_back(RdKafka::TopicPartition::create(p->topic(), p->partition()));
+      }
+    }
+    // Without an answer (within a second), its beginning.
+    if (!unread.empty()) consumer_->committed(unread, 1000);
     for (RdKafka::TopicPartition* p : assigned) {
       int64_t low = 0, high = 0;
-      if (p->offset() < 0 || consumer_->get_watermark_offsets(p->topic(), p->partition(), &low,
-                                                              &high) != RdKafka::ERR_NO_ERROR) {
+      if (consumer_->get_watermark_offsets(p->topic(), p->partition(), &low, &high) !=
+          RdKafka::ERR_NO_ERROR) {
         continue;
       }
+      int64_t from = p->offset();
+      if (from < 0) {
+        from = low;
+        for (const RdKafka::TopicPartition* c : unread) {
+          if (c->topic() == p->topic() && c->partition() == p->partition() && c->offset() >= 0) {
+            from = c->offset();
+          }
+        }
+      }
       lag_.Add({{"topic", p->topic()}, {"partition", std::to_string(p->partition())}})
-          .Set(static_cast<double>(std::max<int64_t>(0, high - p->offset())));
+          .Set(static_cast<double>(std::max<int64_t>(0, high - from)));
     }
+    RdKafka::TopicPartition::destroy(unread);
   }
   RdKafka::TopicPartition::destroy(assigned);
 }

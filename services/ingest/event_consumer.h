@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -89,10 +90,27 @@ class EventConsumer {
 
   EventConsumer(ConsumerOptions options, Intake& intake, ProfileChanges profile_changes,
                 prometheus::Registry& registry);
+  /// A batch decided and being written, with the messages it came from.
+  struct InFlight {
+    std::vector<std::unique_ptr<RdKafka::Message>> messages;
+    std::unique_ptr<Intake::Pending> intake;
+  };
+  /// Batches decided while earlier ones are written, at most.
+  static constexpr size_t kMaxInFlight = 2;
+
   void Loop();
-  /// Processes the batch in hand once; false (and the batch kept) when it failed.
+  /// Applies the batch in hand's profile changes, then decides its events and hands
+  /// them to the store (in_flight_).
+  absl::Status Submit();
+  /// Waits for the oldest batch in flight, puts its bad messages on the dead-letter
+  /// topic and stores its offsets.
+  absl::Status FinishOldest();
+  /// On a failure (logged, counted): every batch in flight goes back in hand, in order,
+  /// and consumption pauses for a retry; false then.
+  bool Finish(absl::Status status);
+  /// Submits the batch in hand and finishes every batch in flight (a revocation, a
+  /// stop); false (and the messages kept) when it failed.
   bool TryProcess();
-  absl::Status ProcessBatch();
   /// Drops the batch's messages of these partitions (unrecorded: their next owner reads
   /// them again); returns how many.
   size_t DropPartitions(const std::vector<RdKafka::TopicPartition*>& partitions);
@@ -104,8 +122,10 @@ class EventConsumer {
   void CheckBacklog();
   prometheus::Counter& MessagesOf(const std::string& topic);
   void SetBacklog(int64_t backlog);
-  /// Applies the batch's profile changes in offset order; bad ones become letters.
-  absl::Status ApplyProfileChanges(std::vector<DeadLetter>& letters);
+  /// Applies the profile changes in hand in offset order (bad ones to the dead-letter
+  /// topic), storing their offsets and taking them out of the batch as they are done,
+  /// so that a retry never writes an old change over a newer one.
+  absl::Status ApplyProfileChanges();
   void UpdateLag();
 
   const ConsumerOptions options_;
@@ -115,12 +135,10 @@ class EventConsumer {
   std::unique_ptr<DeadLetterProducer> dead_letters_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
   std::vector<std::unique_ptr<RdKafka::Message>> pending_;
+  std::deque<InFlight> in_flight_;
   std::chrono::steady_clock::time_point batch_start_;
   // Consumption pauses while a batch waits for a retry, or while the backlog is full.
   bool retry_pending_ = false;
-  // The batch's profile changes are applied (and their rejections kept) once.
-  bool profiles_applied_ = false;
-  std::vector<DeadLetter> profile_letters_;
   std::chrono::steady_clock::time_point retry_at_;
   bool backlog_full_ = false;
   int64_t backlog_ = 0;  // the store's count, plus what batches added since

@@ -50,8 +50,9 @@ struct Intake::Accepted {
   store::EventRecord record;
   std::shared_ptr<v1::Event> message;
   std::vector<std::shared_ptr<const core::Template>> templates;
-  /// Recorded already: a partial audience, whose recorded notifications are skipped.
-  int64_t event_seq = 0;
+  /// Recorded already, by an earlier part or (a partial audience) before: its parts go
+  /// on with it, leaving out what is recorded.
+  bool continued = false;
   std::unordered_set<std::string> recorded;
   bool announced = false;  // handed to the later stages
 };
@@ -61,9 +62,17 @@ struct Intake::Part {
     Accepted* event;
     size_t begin;  // customers [begin, end)
     size_t end;
+    bool continued = false;  // the event is recorded by an earlier item
+    bool refused = false;    // one customer without a profile: nothing recorded
+    size_t result = 0;       // its item's index among those handed to the store
+    /// The state and channel of each notification decided, in order.
+    std::vector<std::pair<core::NotificationState, std::optional<core::Channel>>> decided;
   };
   std::vector<Slice> slices;
   size_t notifications = 0;
+  std::optional<policy::Decider::Batch> batch;
+  std::future<absl::StatusOr<std::vector<store::IntakeResult>>> written;
+  bool done = false;
 };
 
 Intake::Intake(store::IntakeStore& store, store::TemplateCatalog& templates,
@@ -103,8 +112,24 @@ Intake::Intake(store::IntakeStore& store, store::TemplateCatalog& templates,
   }
 }
 
+Intake::~Intake() = default;
+
 absl::StatusOr<std::vector<IntakeOutcome>> Intake::Process(const std::vector<RawEvent>& batch,
                                                            std::string_view via) {
+  absl::StatusOr<std::unique_ptr<Pending>> pending = Submit(batch, via);
+  if (!pending.ok()) return pending.status();
+  return (*pending)->Wait();
+}
+
+absl::StatusOr<std::vector<IntakeOutcome>> Intake::ProcessParsed(
+    const std::vector<const v1::Event*>& events, std::string_view via) {
+  absl::StatusOr<std::unique_ptr<Pending>> pending = SubmitParsed(events, via);
+  if (!pending.ok()) return pending.status();
+  return (*pending)->Wait();
+}
+
+absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Submit(const std::vector<RawEvent>& batch,
+                                                                std::string_view via) {
   std::vector<Candidate> candidates;
   candidates.reserve(batch.size());
   for (const RawEvent& raw : batch) {
@@ -116,7 +141,7 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Process(const std::vector<Raw
   return Run(std::move(candidates), via);
 }
 
-absl::StatusOr<std::vector<IntakeOutcome>> Intake::ProcessParsed(
+absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::SubmitParsed(
     const std::vector<const v1::Event*>& events, std::string_view via) {
   std::vector<Candidate> candidates;
   candidates.reserve(events.size());
@@ -132,11 +157,13 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::ProcessParsed(
   return Run(std::move(candidates), via);
 }
 
-absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> candidates,
-                                                       std::string_view via) {
+absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candidate> candidates,
+                                                             std::string_view via) {
   const core::Time now = clock_.Now();
-  std::vector<IntakeOutcome> outcomes(candidates.size());
-  std::vector<Accepted> accepted;
+  std::unique_ptr<Pending> pending(new Pending(*this, std::string(via)));
+  std::vector<IntakeOutcome>& outcomes = pending->outcomes_;
+  outcomes.resize(candidates.size());
+  std::vector<Accepted*> accepted;
   accepted.reserve(candidates.size());
 
   // Validate, once; the same id twice in one batch is the same event.
@@ -157,39 +184,40 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
       outcomes[i].kind = IntakeOutcome::Kind::kDuplicate;
       continue;
     }
-    Accepted a;
-    a.index = i;
-    a.append_time = candidates[i].append_time.value_or(now);
-    a.record = {std::get<core::Event>(std::move(valid)), std::move(candidates[i].content_type),
-                std::move(candidates[i].body), std::move(candidates[i].origin), now};
-    a.message = std::make_shared<v1::Event>(std::move(*parsed));
-    NormaliseOverrides(a.record.event, *a.message);
-    outcomes[i].customers = static_cast<int>(a.record.event.customer_ids.size());
-    accepted.push_back(std::move(a));
+    auto a = std::make_unique<Accepted>();
+    a->index = i;
+    a->append_time = candidates[i].append_time.value_or(now);
+    a->record = {std::get<core::Event>(std::move(valid)), std::move(candidates[i].content_type),
+                 std::move(candidates[i].body), std::move(candidates[i].origin), now};
+    a->message = std::make_shared<v1::Event>(std::move(*parsed));
+    NormaliseOverrides(a->record.event, *a->message);
+    outcomes[i].customers = static_cast<int>(a->record.event.customer_ids.size());
+    accepted.push_back(a.get());
+    pending->accepted_.push_back(std::move(a));
   }
 
   // Recorded before: a duplicate, or an audience a crash cut short (the rest follows).
   if (!accepted.empty()) {
     std::vector<std::string> event_ids;
-    for (const Accepted& a : accepted) event_ids.push_back(a.record.event.event_id);
+    for (const Accepted* a : accepted) event_ids.push_back(a->record.event.event_id);
     absl::StatusOr<std::vector<store::KnownEvent>> known = store_.KnownEvents(event_ids);
     if (!known.ok()) return known.status();
     std::vector<bool> duplicate(accepted.size());
     for (size_t k = 0; k < accepted.size(); ++k) {
       const store::KnownEvent& state = (*known)[k];
       if (state.state == store::KnownEvent::State::kComplete) {
-        outcomes[accepted[k].index].kind = IntakeOutcome::Kind::kDuplicate;
+        outcomes[accepted[k]->index].kind = IntakeOutcome::Kind::kDuplicate;
         duplicate[k] = true;
       } else if (state.state == store::KnownEvent::State::kPartial) {
-        accepted[k].event_seq = state.event_seq;
+        accepted[k]->continued = true;
         absl::StatusOr<std::vector<std::string>> recorded =
             store_.RecordedNotificationIds(state.event_seq);
         if (!recorded.ok()) return recorded.status();
-        accepted[k].recorded.insert(recorded->begin(), recorded->end());
+        accepted[k]->recorded.insert(recorded->begin(), recorded->end());
       }
     }
     size_t k = 0;
-    std::erase_if(accepted, [&](const Accepted&) { return duplicate[k++]; });
+    std::erase_if(accepted, [&](const Accepted*) { return duplicate[k++]; });
   }
 
   // The templates each event type triggers; none still makes one notification per
@@ -197,50 +225,54 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Run(std::vector<Candidate> ca
   absl::StatusOr<std::shared_ptr<const store::TemplateCatalog::View>> catalog =
       templates_.Refresh();
   if (!catalog.ok()) return catalog.status();
-  for (Accepted& a : accepted) {
-    auto templates = (*catalog)->ForEventType(a.record.event.event_type);
+  for (Accepted* a : accepted) {
+    auto templates = (*catalog)->ForEventType(a->record.event.event_type);
     if (!templates.ok()) return templates.status();
-    a.templates = *std::move(templates);
+    a->templates = *std::move(templates);
   }
 
-  // Small events share a part; an audience is cut into parts.
+  // Small events share a part; an audience is cut into parts. Each part is decided and
+  // handed to the store as soon as it is full: later parts are decided while earlier
+  // ones are written, the policy counting them.
   const size_t capacity = static_cast<size_t>(std::max(1, options_.max_part));
   Part part;
-  for (Accepted& a : accepted) {
-    const size_t per_customer = std::max<size_t>(1, a.templates.size());
-    const size_t customers = a.record.event.customer_ids.size();
+  for (Accepted* a : accepted) {
+    const size_t per_customer = std::max<size_t>(1, a->templates.size());
+    const size_t customers = a->record.event.customer_ids.size();
     size_t begin = 0;
     while (begin < customers) {
       if (part.notifications + per_customer > capacity && !part.slices.empty()) {
-        absl::Status recorded = RecordPart(part, outcomes);
-        if (!recorded.ok()) return recorded;
-        part = Part();
+        absl::Status submitted = SubmitPart(*pending, std::move(part));
+        if (!submitted.ok()) return submitted;
+        part.slices.clear();
+        part.notifications = 0;
       }
       const size_t room = std::max<size_t>(1, (capacity - part.notifications) / per_customer);
       const size_t end = std::min(customers, begin + room);
-      part.slices.push_back({&a, begin, end});
+      part.slices.push_back({a, begin, end, a->continued, false, 0, {}});
+      a->continued = true;  // later parts go on with it
       part.notifications += (end - begin) * per_customer;
       begin = end;
     }
   }
   if (!part.slices.empty()) {
-    absl::Status recorded = RecordPart(part, outcomes);
-    if (!recorded.ok()) return recorded;
+    absl::Status submitted = SubmitPart(*pending, std::move(part));
+    if (!submitted.ok()) return submitted;
   }
-  Count(via, outcomes);
-  return outcomes;
+  return pending;
 }
 
-absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes) {
+absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
+  auto part = std::make_unique<Part>(std::move(part_in));
   std::vector<store::IntakeItem> items;
-  items.reserve(part.slices.size());
-  for (const Part::Slice& slice : part.slices) {
+  items.reserve(part->slices.size());
+  for (const Part::Slice& slice : part->slices) {
     Accepted& a = *slice.event;
     const core::Event& e = a.record.event;
     store::IntakeItem item;
-    item.event_seq = a.event_seq;
+    item.continued = slice.continued;
     item.complete = slice.end == e.customer_ids.size();
-    if (a.event_seq == 0) item.record = a.record;  // the event itself goes with its first part
+    if (!slice.continued) item.record = a.record;  // the event itself goes with its first part
     item.record.event.event_id = e.event_id;
     // Notifications are kept in creation order; a microsecond per event keeps the order
     // of arrival within one batch.
@@ -254,7 +286,6 @@ absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes
         n.notification_id = core::NotificationId(e.event_id, customer, n.template_name);
         if (a.recorded.contains(n.notification_id)) return;
         n.event_id = e.event_id;
-        n.event_seq = a.event_seq;
         n.customer_id = customer;
         n.event_type = e.event_type;
         n.subject = e.subject;
@@ -274,9 +305,9 @@ absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes
   }
 
   std::vector<policy::Decider::Work> work;
-  work.reserve(part.notifications);
+  work.reserve(part->notifications);
   for (size_t i = 0; i < items.size(); ++i) {
-    Accepted& a = *part.slices[i].event;
+    Accepted& a = *part->slices[i].event;
     for (core::Notification& n : items[i].notifications) {
       const core::Template* tmpl = nullptr;
       for (const auto& t : a.templates) {
@@ -287,52 +318,61 @@ absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes
   }
   absl::StatusOr<policy::Decider::Batch> decided = decider_.Decide(work);
   if (!decided.ok()) return decided.status();
+  part->batch.emplace(*std::move(decided));
 
   // One customer whose contact data must come from a profile: it must have one (the
   // policy read them all). Such an event is refused, and nothing of it recorded.
-  std::vector<bool> refused(items.size());
   std::vector<store::IntakeItem> recordable;
   recordable.reserve(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
-    Accepted& a = *part.slices[i].event;
-    const core::Event& e = a.record.event;
+    Part::Slice& slice = part->slices[i];
+    const core::Event& e = slice.event->record.event;
+    slice.decided.reserve(items[i].notifications.size());
+    for (const core::Notification& n : items[i].notifications) {
+      slice.decided.emplace_back(n.state, n.channel);
+    }
     if (!e.has_audience && e.overrides.email.empty() && e.overrides.phone.empty() &&
-        !decided->HasProfile(e.customer_ids.front())) {
-      refused[i] = true;
-      outcomes[a.index].kind = IntakeOutcome::Kind::kRejected;
-      outcomes[a.index].rejection =
+        !part->batch->HasProfile(e.customer_ids.front())) {
+      slice.refused = true;
+      IntakeOutcome& outcome = pending.outcomes_[slice.event->index];
+      outcome.kind = IntakeOutcome::Kind::kRejected;
+      outcome.rejection =
           Rejection{RejectReason::kUnknownCustomer, "customer_id",
                     core::StrCat("\"", e.customer_ids.front(),
                                  "\" has no profile and the event carries no email or phone in "
                                  "contact_overrides")};
       continue;
     }
+    slice.result = recordable.size();
     recordable.push_back(std::move(items[i]));
   }
-  absl::StatusOr<std::vector<store::IntakeResult>> recorded_items =
-      recordable.empty() ? std::vector<store::IntakeResult>() : store_.RecordIntake(recordable);
-  if (!recorded_items.ok()) return recorded_items.status();
-  // Back in the order of the part, with nothing recorded for what was refused.
-  std::vector<store::IntakeResult> results_in_order(items.size());
-  for (size_t i = 0, k = 0; i < items.size(); ++i) {
-    if (refused[i]) {
-      results_in_order[i].created.assign(items[i].notifications.size(), false);
-    } else {
-      items[i] = std::move(recordable[k]);
-      results_in_order[i] = std::move((*recorded_items)[k++]);
-    }
+  if (recordable.empty()) {
+    std::promise<absl::StatusOr<std::vector<store::IntakeResult>>> nothing;
+    nothing.set_value(std::vector<store::IntakeResult>());
+    part->written = nothing.get_future();
+  } else {
+    part->written = store_.RecordIntakeAsync(std::move(recordable));
   }
-  const std::vector<store::IntakeResult>* results = &results_in_order;
+  pending.parts_.push_back(std::move(part));
+  return absl::OkStatus();
+}
+
+void Intake::Complete(Pending& pending, Part& part,
+                      const std::vector<store::IntakeResult>& results) {
   std::vector<bool> applied;
-  applied.reserve(work.size());
+  applied.reserve(part.notifications);
   Recorded recorded;
   int64_t created = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const store::IntakeResult& result = (*results)[i];
-    Accepted& a = *part.slices[i].event;
-    IntakeOutcome& outcome = outcomes[a.index];
+  const core::Time durable = clock_.Now();
+  for (Part::Slice& slice : part.slices) {
+    if (slice.refused) {
+      applied.insert(applied.end(), slice.decided.size(), false);
+      continue;
+    }
+    const store::IntakeResult& result = results[slice.result];
+    Accepted& a = *slice.event;
+    IntakeOutcome& outcome = pending.outcomes_[a.index];
     applied.insert(applied.end(), result.created.begin(), result.created.end());
-    if (refused[i]) continue;
     if (result.duplicate) {  // recorded meanwhile by another caller
       outcome.kind = IntakeOutcome::Kind::kDuplicate;
       continue;
@@ -340,36 +380,63 @@ absl::Status Intake::RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes
     outcome.kind = IntakeOutcome::Kind::kRecorded;
     outcome.notifications_created += result.notifications_created;
     created += result.notifications_created;
-    a.event_seq = result.event_seq;
-    for (size_t k = 0; k < items[i].notifications.size(); ++k) {
+    const double seconds = std::chrono::duration<double>(durable - a.append_time).count();
+    for (size_t k = 0; k < slice.decided.size() && k < result.created.size(); ++k) {
       if (!result.created[k]) continue;
-      const core::NotificationState state = items[i].notifications[k].state;
+      const auto& [state, channel] = slice.decided[k];
       recorded.queued = recorded.queued || state == core::NotificationState::kQueued;
       recorded.deferred = recorded.deferred || state == core::NotificationState::kDeferred;
+      const std::string_view label = state == core::NotificationState::kQueued && channel
+                                         ? core::Name(*channel)
+                                         : std::string_view("none");
+      append_to_decision_.find(label)->second->Observe(seconds);
     }
     if (!a.announced) {
       a.announced = true;
-      recorded.events.push_back({a.event_seq, a.message});
+      recorded.events.push_back({result.event_seq, a.message});
     }
   }
-  decided->Recorded(applied);
-  const core::Time durable = clock_.Now();
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (refused[i]) continue;
-    const double seconds =
-        std::chrono::duration<double>(durable - part.slices[i].event->append_time).count();
-    for (size_t k = 0; k < items[i].notifications.size(); ++k) {
-      if (!(*results)[i].created[k]) continue;
-      const core::Notification& n = items[i].notifications[k];
-      const std::string_view channel = n.state == core::NotificationState::kQueued && n.channel
-                                           ? core::Name(*n.channel)
-                                           : std::string_view("none");
-      append_to_decision_.find(channel)->second->Observe(seconds);
-    }
-  }
+  part.batch->Recorded(applied);
   if (created > 0) notifications_created_.Increment(static_cast<double>(created));
   if (on_recorded_ && (created > 0 || !recorded.events.empty())) on_recorded_(recorded);
-  return absl::OkStatus();
+}
+
+Intake::Pending::Pending(Intake& intake, std::string via) : intake_(intake), via_(std::move(via)) {}
+
+Intake::Pending::~Pending() {
+  // What was handed over is written whether or not anyone waits; the policy counts it
+  // until then.
+  for (const auto& part : parts_) {
+    if (!part->done && part->written.valid()) part->written.wait();
+  }
+}
+
+bool Intake::Pending::Ready() const {
+  for (const auto& part : parts_) {
+    if (!part->done && part->written.valid() &&
+        part->written.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<std::vector<IntakeOutcome>> Intake::Pending::Wait() {
+  if (waited_) return absl::FailedPreconditionError("intake: a batch waited for twice");
+  waited_ = true;
+  absl::Status failed;
+  for (const auto& part : parts_) {
+    absl::StatusOr<std::vector<store::IntakeResult>> results = part->written.get();
+    part->done = true;
+    if (!results.ok()) {
+      if (failed.ok()) failed = results.status();
+      continue;
+    }
+    if (failed.ok()) intake_.Complete(*this, *part, *results);
+  }
+  if (!failed.ok()) return failed;
+  intake_.Count(via_, outcomes_);
+  return std::move(outcomes_);
 }
 
 absl::StatusOr<StoredEvent> ReadStoredEvent(const store::EventRecord& record) {

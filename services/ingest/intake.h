@@ -65,9 +65,12 @@ struct Recorded {
 /// (one with no template when it triggers none), decides each with the contact policy
 /// and records the event with its decided notifications in one durable transaction,
 /// idempotently (a known event id creates nothing new). An audience larger than
-/// `max_part` is recorded in parts of that many, each decided and recorded in turn; a
-/// crash between parts leaves the event partial, and the next time it comes the rest
-/// is added.
+/// `max_part` is recorded in parts of that many; a crash between parts leaves the
+/// event partial, and the next time it comes the rest is added.
+///
+/// Submit returns as soon as a batch is decided and handed to the store: the caller
+/// may decide the next batch while this one is being written (the policy counts what
+/// is on its way). Process is Submit and Wait.
 class Intake {
  public:
   struct Options {
@@ -76,23 +79,33 @@ class Intake {
     int max_part = 5000;
   };
 
+  /// A batch decided and on its way to the store.
+  class Pending;
+
   Intake(store::IntakeStore& store, store::TemplateCatalog& templates, policy::Decider& decider,
          const core::Clock& clock, EventLimits limits, prometheus::Registry& registry,
          Options options);
+  ~Intake();
 
-  /// Called after each transaction that recorded something; set before the first
-  /// Process call.
+  /// Called after each transaction that recorded something, from the thread that
+  /// waits for it; set before the first Process call.
   void SetOnRecorded(std::function<void(const Recorded&)> on_recorded) {
     on_recorded_ = std::move(on_recorded);
   }
 
-  /// Processes a batch; `via` labels metrics ("kafka", "grpc"). Rejections are
-  /// outcomes. An error means the batch must be processed again (what was recorded of
-  /// it is then a duplicate, or the rest of a partial audience).
+  /// Decides a batch and hands it to the store; `via` labels metrics ("kafka",
+  /// "grpc"). An error means nothing of it was handed over.
+  absl::StatusOr<std::unique_ptr<Pending>> Submit(const std::vector<RawEvent>& batch,
+                                                  std::string_view via);
+  /// The same for events already parsed (gRPC).
+  absl::StatusOr<std::unique_ptr<Pending>> SubmitParsed(const std::vector<const v1::Event*>& events,
+                                                        std::string_view via);
+
+  /// Submit, then Wait: rejections are outcomes; an error means the batch must be
+  /// processed again (what was recorded of it is then a duplicate, or the rest of a
+  /// partial audience).
   absl::StatusOr<std::vector<IntakeOutcome>> Process(const std::vector<RawEvent>& batch,
                                                      std::string_view via);
-
-  /// The same for events already parsed (gRPC).
   absl::StatusOr<std::vector<IntakeOutcome>> ProcessParsed(
       const std::vector<const v1::Event*>& events, std::string_view via);
 
@@ -106,15 +119,15 @@ class Intake {
     std::string origin;
     std::optional<core::Time> append_time;
   };
-  /// A validated event on its way to the store.
   struct Accepted;
-  /// Notifications decided and recorded in one transaction.
   struct Part;
 
-  absl::StatusOr<std::vector<IntakeOutcome>> Run(std::vector<Candidate> candidates,
-                                                 std::string_view via);
-  /// Decides and records one part; fills its events' outcomes.
-  absl::Status RecordPart(Part& part, std::vector<IntakeOutcome>& outcomes);
+  absl::StatusOr<std::unique_ptr<Pending>> Run(std::vector<Candidate> candidates,
+                                               std::string_view via);
+  /// Fans out, decides and hands one part to the store.
+  absl::Status SubmitPart(Pending& pending, Part part);
+  /// Once its transaction is durable: its events' outcomes, metrics, the next stages.
+  void Complete(Pending& pending, Part& part, const std::vector<store::IntakeResult>& results);
   void Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes);
 
   store::IntakeStore& store_;
@@ -129,6 +142,29 @@ class Intake {
   /// herald_append_to_decision_seconds by the channel decided (none: not let through).
   std::map<std::string, prometheus::Histogram*, std::less<>> append_to_decision_;
   std::function<void(const Recorded&)> on_recorded_;
+};
+
+/// A batch decided and on its way to the store: the policy counts its decisions until
+/// it is destroyed. Destroying it waits for its writes (they cannot be taken back).
+class Intake::Pending {
+ public:
+  ~Pending();
+  /// Whether Wait would not block.
+  bool Ready() const;
+  /// The outcomes once every part is durable; an error when one is not.
+  absl::StatusOr<std::vector<IntakeOutcome>> Wait();
+
+ private:
+  friend class Intake;
+  Pending(Intake& intake, std::string via);
+
+  Intake& intake_;
+  const std::string via_;
+  std::vector<IntakeOutcome> outcomes_;
+  /// Stable: parts point into it.
+  std::vector<std::unique_ptr<Accepted>> accepted_;
+  std::vector<std::unique_ptr<Part>> parts_;
+  bool waited_ = false;
 };
 
 /// A recorded event read back: the message as received and its domain form.

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -126,22 +127,23 @@ struct EventRecord {
 
 /// One event with the notifications derived from it, each with its first decision
 /// (state, decision, channels), or PENDING for the contact policy to decide later. An
-/// audience's notifications may take several items, each its own transaction: the
-/// first records the event, the others name it by `event_seq`, the last says
+/// audience's notifications may take several items, in this transaction or later
+/// ones: the first records the event, the others go on with it, the last says
 /// `complete`.
 struct IntakeItem {
   EventRecord record;
   std::vector<core::Notification> notifications;
-  /// The event is recorded already (an earlier part of its audience): only the
+  /// The event (record.event.event_id) is recorded by an earlier item: only the
   /// notifications are added, those not recorded yet.
-  int64_t event_seq = 0;
+  bool continued = false;
   /// The event's last part: with it, every notification of the event is recorded.
   bool complete = true;
 };
 
 /// What recording one item did.
 struct IntakeResult {
-  /// The event id was recorded before (the item did not name it): nothing was written.
+  /// The event id was recorded before (the item does not go on with it): nothing was
+  /// written.
   bool duplicate = false;
   int notifications_created = 0;
   /// For each notification of the item, whether it was recorded now.
@@ -313,9 +315,16 @@ class IntakeStore {
 
   /// Records every item in one durable transaction: each event with its notifications
   /// and a state change per decision, or, when its id is already recorded, nothing (a
-  /// duplicate). Results are in item order. An error means nothing was recorded.
-  virtual absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
-      const std::vector<IntakeItem>& items) = 0;
+  /// duplicate). Results are in item order. An error means nothing was recorded. The
+  /// future is ready once the transaction is durable (or failed): a caller may prepare
+  /// the next batch meanwhile.
+  virtual std::future<absl::StatusOr<std::vector<IntakeResult>>> RecordIntakeAsync(
+      std::vector<IntakeItem> items) = 0;
+
+  /// RecordIntakeAsync, waiting for it.
+  absl::StatusOr<std::vector<IntakeResult>> RecordIntake(std::vector<IntakeItem> items) {
+    return RecordIntakeAsync(std::move(items)).get();
+  }
 };
 
 /// What the contact policy reads of customers.

@@ -421,10 +421,14 @@ TEST_F(KafkaIntakeTest, AFullBacklogPausesConsumptionUntilItDrains) {
   ASSERT_TRUE(WaitFor([&] { return heraldd->Metric("herald_intake_paused") == 1; }))
       << heraldd->process().Stderr();
   // Paused with work left in Kafka, not in memory: the lag shows it.
-  ASSERT_TRUE(WaitFor([&] { return heraldd->Metric("herald_kafka_consumer_lag") > 0; }));
+  ASSERT_TRUE(WaitFor([&] { return heraldd->Metric("herald_kafka_consumer_lag") > 0; }))
+      << Notifications(*heraldd).size() << " recorded\n"
+      << heraldd->process().Stderr();
   const size_t while_paused = Notifications(*heraldd).size();
   EXPECT_GE(while_paused, 30u);
-  EXPECT_LT(while_paused, 40u);  // at most the batch in hand when the backlog filled
+  // At most the batches in hand when the backlog filled: one decided while the one
+  // before it was written.
+  EXPECT_LE(while_paused, 50u);
 
   for (const auto& n : Notifications(*heraldd)) {
     EXPECT_THAT(n.state(),

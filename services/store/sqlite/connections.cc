@@ -1,5 +1,6 @@
 #include "services/store/sqlite/connections.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -51,16 +52,26 @@ Connections::~Connections() {
   writer_thread_.join();
 }
 
-absl::Status Connections::Write(WriteFn fn) {
-  std::future<absl::Status> done;
+std::future<absl::Status> Connections::Submit(WriteFn fn, Priority priority) {
+  auto promise = std::make_shared<std::promise<absl::Status>>();
+  std::future<absl::Status> done = promise->get_future();
+  Enqueue(
+      std::move(fn), [promise](absl::Status status) { promise->set_value(std::move(status)); },
+      priority);
+  return done;
+}
+
+void Connections::Enqueue(WriteFn fn, std::function<void(absl::Status)> done, Priority priority) {
   {
     std::lock_guard lock(write_mu_);
-    if (stopping_) return absl::UnavailableError("sqlite: store is closing");
-    write_queue_.push_back(WriteJob{std::move(fn), {}});
-    done = write_queue_.back().done.get_future();
+    if (!stopping_) {
+      std::deque<WriteJob>& queue = priority == Priority::kUrgent ? urgent_ : bulk_;
+      queue.push_back(WriteJob{std::move(fn), std::move(done)});
+      write_cv_.notify_one();
+      return;
+    }
   }
-  write_cv_.notify_one();
-  return done.get();
+  done(absl::UnavailableError("sqlite: store is closing"));
 }
 
 void Connections::WriterLoop() {
@@ -68,20 +79,26 @@ void Connections::WriterLoop() {
   while (true) {
     {
       std::unique_lock lock(write_mu_);
-      write_cv_.wait(lock, [this] { return stopping_ || !write_queue_.empty(); });
-      if (write_queue_.empty()) return;  // stopping, and everything is written
-      while (!write_queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
-        batch.push_back(std::move(write_queue_.front()));
-        write_queue_.pop_front();
-      }
+      write_cv_.wait(lock, [this] { return stopping_ || !urgent_.empty() || !bulk_.empty(); });
+      if (urgent_.empty() && bulk_.empty()) return;  // stopping, and everything is written
+      auto take = [&](std::deque<WriteJob>& queue) {
+        while (!queue.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+          batch.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+      };
+      take(urgent_);
+      // Urgent writes that waited behind bulk ones go alone: a small, quick commit.
+      const size_t urgent = batch.size();
+      if (urgent == 0 || !last_had_bulk_) take(bulk_);
+      last_had_bulk_ = batch.size() > urgent;
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_prune_) {
       next_prune_ = now + options_.prune_interval;
       // Rides along with the batch: no commit of its own.
-      std::promise<absl::Status> ignored;
       batch.push_back(
-          WriteJob{[this](WriteTx& tx) { return PruneChanges(tx.db()); }, std::move(ignored)});
+          WriteJob{[this](WriteTx& tx) { return PruneChanges(tx.db()); }, [](absl::Status) {}});
     }
     CommitBatch(batch);
     batch.clear();
@@ -133,7 +150,7 @@ void Connections::CommitBatch(std::vector<WriteJob>& batch) {
   }
   next_change_ += changes;
   for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done.set_value(failed[i] ? *std::move(failed[i]) : absl::OkStatus());
+    batch[i].done(failed[i] ? *std::move(failed[i]) : absl::OkStatus());
   }
 }
 

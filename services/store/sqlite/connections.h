@@ -43,6 +43,10 @@ class Connections {
   using WriteFn = std::function<absl::Status(WriteTx&)>;
   using ReadFn = std::function<absl::Status(Db&)>;
 
+  /// Whose write it is. An urgent one (a hand-off's claim or result, a receipt) never
+  /// waits behind more than one transaction of bulk writes (intake, decisions).
+  enum class Priority { kBulk, kUrgent };
+
   /// Opens (creating if needed) the database and applies pending schema migrations.
   static absl::StatusOr<std::unique_ptr<Connections>> Open(const Options& options);
   Connections(const Connections&) = delete;
@@ -54,7 +58,15 @@ class Connections {
   /// batch is committed (or failed). fn may run more than once: when another write of
   /// its batch fails, the batch is rolled back and runs again without that one, so fn
   /// must not accumulate into what it captures.
-  absl::Status Write(WriteFn fn);
+  absl::Status Write(WriteFn fn, Priority priority = Priority::kBulk) {
+    return Submit(std::move(fn), priority).get();
+  }
+  /// Write without waiting: the future is ready once the batch is committed (or failed).
+  std::future<absl::Status> Submit(WriteFn fn, Priority priority = Priority::kBulk);
+  /// Write without waiting: `done` is called on the writer thread once the batch is
+  /// committed (or failed).
+  void Enqueue(WriteFn fn, std::function<void(absl::Status)> done,
+               Priority priority = Priority::kBulk);
   /// Runs fn on a reader connection inside a read transaction (one snapshot).
   absl::Status Read(const ReadFn& fn);
 
@@ -65,7 +77,7 @@ class Connections {
  private:
   struct WriteJob {
     WriteFn fn;
-    std::promise<absl::Status> done;
+    std::function<void(absl::Status)> done;
   };
 
   Connections(Options options, std::unique_ptr<Db> writer, int64_t next_change);
@@ -82,7 +94,10 @@ class Connections {
 
   std::mutex write_mu_;
   std::condition_variable write_cv_;
-  std::deque<WriteJob> write_queue_;
+  std::deque<WriteJob> urgent_;
+  std::deque<WriteJob> bulk_;
+  /// The last transaction held bulk writes: urgent ones waiting go alone next.
+  bool last_had_bulk_ = false;
   bool stopping_ = false;
   std::thread writer_thread_;
 

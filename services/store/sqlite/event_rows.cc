@@ -67,6 +67,15 @@ absl::StatusOr<std::optional<EventRecord>> ReadEvent(Db& db, std::string_view ev
   return FromRow(**query);
 }
 
+absl::StatusOr<std::optional<int64_t>> SelectEventSeq(Db& db, std::string_view event_id) {
+  auto query = db.Prepare("SELECT event_seq FROM events WHERE event_id = ?1");
+  if (!query.ok()) return query.status();
+  absl::StatusOr<bool> found = (*query)->Bind(1, event_id).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  return (*query)->ColumnInt(0);
+}
+
 absl::StatusOr<std::vector<std::optional<EventRecord>>> ReadEventsBySeq(
     Db& db, const std::vector<int64_t>& seqs) {
   auto query =

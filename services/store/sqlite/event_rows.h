@@ -21,6 +21,8 @@ absl::StatusOr<std::optional<int64_t>> InsertEvent(Db& db, const EventRecord& re
 absl::Status MarkEventComplete(Db& db, int64_t event_seq);
 /// nullopt when no event has this id.
 absl::StatusOr<std::optional<EventRecord>> ReadEvent(Db& db, std::string_view event_id);
+/// Its number only; nullopt when no event has this id.
+absl::StatusOr<std::optional<int64_t>> SelectEventSeq(Db& db, std::string_view event_id);
 /// In the order asked; nullopt for a number no event has.
 absl::StatusOr<std::vector<std::optional<EventRecord>>> ReadEventsBySeq(
     Db& db, const std::vector<int64_t>& seqs);

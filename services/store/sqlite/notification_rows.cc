@@ -116,7 +116,8 @@ absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part) 
   return n;
 }
 
-absl::StatusOr<bool> InsertNotification(WriteTx& tx, const core::Notification& n) {
+absl::StatusOr<bool> InsertNotification(WriteTx& tx, const core::Notification& n,
+                                        int64_t event_seq) {
   auto insert = tx.db().Prepare(
       "INSERT INTO notifications (notification_id, event_seq, customer_id, event_type,"
       " template_name, template_version, category, subject, state, channel, fallback_channels,"
@@ -130,7 +131,7 @@ absl::StatusOr<bool> InsertNotification(WriteTx& tx, const core::Notification& n
   const std::string record =
       n.decision ? record::DecisionBytes(*n.decision, n.state) : std::string();
   absl::StatusOr<bool> inserted = s.Bind(1, n.notification_id)
-                                      .Bind(2, n.event_seq)
+                                      .Bind(2, event_seq)
                                       .Bind(3, n.customer_id)
                                       .Bind(4, n.event_type)
                                       .Bind(5, n.template_name)
@@ -146,10 +147,10 @@ absl::StatusOr<bool> InsertNotification(WriteTx& tx, const core::Notification& n
                                       .RunChanged();
   if (!inserted.ok() || !*inserted) return inserted;
   if (n.decision && n.state != NotificationState::kPending) {
-    core::Notification stored = n;
-    stored.seq = tx.db().LastInsertRowId();
-    tx.AddChange(ChangeOf(stored, NotificationState::kPending, n.decision->decide_time,
-                          std::string(core::Name(n.decision->reason)), n.decision->detail));
+    StatusChange change = ChangeOf(n, NotificationState::kPending, n.decision->decide_time,
+                                   std::string(core::Name(n.decision->reason)), n.decision->detail);
+    change.notification_seq = tx.db().LastInsertRowId();
+    tx.AddChange(std::move(change));
   }
   return true;
 }

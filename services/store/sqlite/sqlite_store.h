@@ -55,8 +55,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<KnownEvent>> KnownEvents(
       const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<std::string>> RecordedNotificationIds(int64_t event_seq) override;
-  absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
-      const std::vector<IntakeItem>& items) override;
+  std::future<absl::StatusOr<std::vector<IntakeResult>>> RecordIntakeAsync(
+      std::vector<IntakeItem> items) override;
   absl::StatusOr<std::vector<CustomerContext>> LoadCustomerContexts(
       const std::vector<std::string>& customer_ids, core::Time history_since,
       std::string_view event_type, core::Time events_since) override;
@@ -96,11 +96,15 @@ class SqliteStore final : public Store {
   explicit SqliteStore(std::unique_ptr<Connections> connections)
       : connections_(std::move(connections)) {}
 
-  absl::Status Write(Connections::WriteFn fn) { return connections_->Write(std::move(fn)); }
+  absl::Status Write(Connections::WriteFn fn,
+                     Connections::Priority priority = Connections::Priority::kBulk) {
+    return connections_->Write(std::move(fn), priority);
+  }
   absl::Status Read(const Connections::ReadFn& fn) { return connections_->Read(fn); }
   /// Runs one write per update and collects whether each applied.
   template <typename U, typename F>
-  absl::StatusOr<std::vector<bool>> WriteEach(const std::vector<U>& updates, F apply);
+  absl::StatusOr<std::vector<bool>> WriteEach(const std::vector<U>& updates, F apply,
+                                              Connections::Priority priority);
   /// Runs a "DELETE ... RETURNING 1" for key; NOT_FOUND naming `what` when no row went.
   absl::Status DeleteRow(std::string_view sql, std::string_view what, std::string_view key);
 

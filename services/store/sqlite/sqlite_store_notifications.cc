@@ -19,16 +19,19 @@
 namespace herald::store::sqlite {
 
 template <typename U, typename F>
-absl::StatusOr<std::vector<bool>> SqliteStore::WriteEach(const std::vector<U>& updates, F apply) {
+absl::StatusOr<std::vector<bool>> SqliteStore::WriteEach(const std::vector<U>& updates, F apply,
+                                                         Connections::Priority priority) {
   std::vector<bool> applied(updates.size());
-  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
-    for (size_t i = 0; i < updates.size(); ++i) {
-      absl::StatusOr<bool> done = apply(tx, updates[i]);
-      if (!done.ok()) return done.status();
-      applied[i] = *done;
-    }
-    return absl::OkStatus();
-  });
+  absl::Status status = Write(
+      [&](WriteTx& tx) -> absl::Status {
+        for (size_t i = 0; i < updates.size(); ++i) {
+          absl::StatusOr<bool> done = apply(tx, updates[i]);
+          if (!done.ok()) return done.status();
+          applied[i] = *done;
+        }
+        return absl::OkStatus();
+      },
+      priority);
   if (!status.ok()) return status;
   return applied;
 }
@@ -58,44 +61,65 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::RecordedNotificationIds(in
   return ids;
 }
 
-absl::StatusOr<std::vector<IntakeResult>> SqliteStore::RecordIntake(
-    const std::vector<IntakeItem>& items) {
-  std::vector<IntakeResult> results;
-  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
-    results.assign(items.size(), IntakeResult{});
-    for (size_t i = 0; i < items.size(); ++i) {
-      const IntakeItem& item = items[i];
-      IntakeResult& result = results[i];
-      result.event_seq = item.event_seq;
-      if (item.event_seq == 0) {
-        absl::StatusOr<std::optional<int64_t>> inserted =
-            InsertEvent(tx.db(), item.record, item.complete);
-        if (!inserted.ok()) return inserted.status();
-        if (!*inserted) {
-          result.duplicate = true;
-          result.created.assign(item.notifications.size(), false);
-          continue;
+std::future<absl::StatusOr<std::vector<IntakeResult>>> SqliteStore::RecordIntakeAsync(
+    std::vector<IntakeItem> items) {
+  // The write owns the items: the caller goes on while it waits for its turn.
+  struct Job {
+    std::vector<IntakeItem> items;
+    std::vector<IntakeResult> results;
+  };
+  auto job = std::make_shared<Job>();
+  job->items = std::move(items);
+  auto promise = std::make_shared<std::promise<absl::StatusOr<std::vector<IntakeResult>>>>();
+  auto recorded = promise->get_future();
+  connections_->Enqueue(
+      [job](WriteTx& tx) -> absl::Status {
+        job->results.assign(job->items.size(), IntakeResult{});
+        for (size_t i = 0; i < job->items.size(); ++i) {
+          const IntakeItem& item = job->items[i];
+          IntakeResult& result = job->results[i];
+          if (!item.continued) {
+            absl::StatusOr<std::optional<int64_t>> inserted =
+                InsertEvent(tx.db(), item.record, item.complete);
+            if (!inserted.ok()) return inserted.status();
+            if (!*inserted) {
+              result.duplicate = true;
+              result.created.assign(item.notifications.size(), false);
+              continue;
+            }
+            result.event_seq = **inserted;
+          } else {
+            absl::StatusOr<std::optional<int64_t>> earlier =
+                SelectEventSeq(tx.db(), item.record.event.event_id);
+            if (!earlier.ok()) return earlier.status();
+            if (!*earlier) {
+              return absl::FailedPreconditionError(core::StrCat(
+                  "event ", item.record.event.event_id, ": its first part is not recorded"));
+            }
+            result.event_seq = **earlier;
+            if (item.complete) {
+              absl::Status marked = MarkEventComplete(tx.db(), result.event_seq);
+              if (!marked.ok()) return marked;
+            }
+          }
+          result.created.reserve(item.notifications.size());
+          for (const core::Notification& n : item.notifications) {
+            absl::StatusOr<bool> created = InsertNotification(tx, n, result.event_seq);
+            if (!created.ok()) return created.status();
+            result.created.push_back(*created);
+            if (*created) ++result.notifications_created;
+          }
         }
-        result.event_seq = **inserted;
-      } else if (item.complete) {
-        absl::Status marked = MarkEventComplete(tx.db(), item.event_seq);
-        if (!marked.ok()) return marked;
-      }
-      result.created.reserve(item.notifications.size());
-      core::Notification row;
-      for (const core::Notification& n : item.notifications) {
-        row = n;
-        row.event_seq = result.event_seq;
-        absl::StatusOr<bool> created = InsertNotification(tx, row);
-        if (!created.ok()) return created.status();
-        result.created.push_back(*created);
-        if (*created) ++result.notifications_created;
-      }
-    }
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return results;
+        return absl::OkStatus();
+      },
+      [job, promise](absl::Status status) {
+        if (status.ok()) {
+          promise->set_value(std::move(job->results));
+        } else {
+          promise->set_value(std::move(status));
+        }
+      });
+  return recorded;
 }
 
 absl::StatusOr<std::vector<CustomerContext>> SqliteStore::LoadCustomerContexts(
@@ -166,7 +190,7 @@ absl::StatusOr<int64_t> SqliteStore::CountDeferred() {
 
 absl::StatusOr<std::vector<bool>> SqliteStore::RecordDecisions(
     const std::vector<DecisionUpdate>& updates) {
-  return WriteEach(updates, ApplyDecision);
+  return WriteEach(updates, ApplyDecision, Connections::Priority::kBulk);
 }
 
 absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDue(core::Time now,
@@ -182,7 +206,7 @@ absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDue(core::Time 
 }
 
 absl::StatusOr<std::vector<bool>> SqliteStore::Claim(const std::vector<store::Claim>& claims) {
-  return WriteEach(claims, ClaimRow);
+  return WriteEach(claims, ClaimRow, Connections::Priority::kUrgent);
 }
 
 absl::StatusOr<std::vector<DispatchItem>> SqliteStore::ListInFlight() {
@@ -197,7 +221,7 @@ absl::StatusOr<std::vector<DispatchItem>> SqliteStore::ListInFlight() {
 
 absl::StatusOr<std::vector<bool>> SqliteStore::RecordAttempts(
     const std::vector<AttemptUpdate>& updates) {
-  return WriteEach(updates, ApplyAttempt);
+  return WriteEach(updates, ApplyAttempt, Connections::Priority::kUrgent);
 }
 
 absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDispatchTime(
@@ -213,10 +237,12 @@ absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDispatchTime(
 
 absl::StatusOr<ReceiptResult> SqliteStore::ApplyReceipt(const Receipt& receipt) {
   absl::StatusOr<ReceiptResult> result;
-  absl::Status status = Write([&](WriteTx& tx) {
-    result = ApplyReceiptRow(tx, receipt);
-    return result.status();
-  });
+  absl::Status status = Write(
+      [&](WriteTx& tx) {
+        result = ApplyReceiptRow(tx, receipt);
+        return result.status();
+      },
+      Connections::Priority::kUrgent);
   if (!status.ok()) return status;
   return result;
 }

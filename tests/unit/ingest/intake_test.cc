@@ -74,10 +74,14 @@ class FailingAfter final : public store::IntakeStore {
   absl::StatusOr<std::vector<std::string>> RecordedNotificationIds(int64_t event_seq) override {
     return store_.RecordedNotificationIds(event_seq);
   }
-  absl::StatusOr<std::vector<store::IntakeResult>> RecordIntake(
-      const std::vector<store::IntakeItem>& items) override {
-    if (good_-- <= 0) return absl::UnavailableError("the disk went away");
-    return store_.RecordIntake(items);
+  std::future<absl::StatusOr<std::vector<store::IntakeResult>>> RecordIntakeAsync(
+      std::vector<store::IntakeItem> items) override {
+    if (good_-- <= 0) {
+      std::promise<absl::StatusOr<std::vector<store::IntakeResult>>> failed;
+      failed.set_value(absl::UnavailableError("the disk went away"));
+      return failed.get_future();
+    }
+    return store_.RecordIntakeAsync(std::move(items));
   }
 
  private:
@@ -133,8 +137,8 @@ TEST_F(IntakeTest, AnAudienceCutShortBetweenItsPartsIsCompletedWhenItComesAgain)
   const std::string body = testing::Outage("outage-2", customers, TestEpoch()).SerializeAsString();
   // Parts of 300: the first two are recorded, then the store fails.
   FailingAfter failing(*store_, 2);
-  Intake crashing(failing, pipeline_->templates(), pipeline_->decider(), clock_,
-                  EventLimits{}, registry_, Intake::Options{.max_part = 300});
+  Intake crashing(failing, pipeline_->templates(), pipeline_->decider(), clock_, EventLimits{},
+                  registry_, Intake::Options{.max_part = 300});
   auto cut = crashing.Process({{body, "", "test/0"}}, "kafka");
   EXPECT_EQ(cut.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(NotificationsOf("outage-2").size(), 600u);
