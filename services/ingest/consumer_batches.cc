@@ -65,7 +65,10 @@ absl::Status EventConsumer::Submit() {
         {std::string_view(static_cast<const char*>(m.payload()), m.len()), content_types[i],
          core::StrCat("kafka ", m.topic_name(), "/", m.partition(), "@", m.offset()), appended});
   }
-  absl::StatusOr<std::unique_ptr<Intake::Pending>> submitted = intake_.Submit(batch, "kafka");
+  // Written: consume() returns at once, so that the batch's offsets are stored (and
+  // the later stages hear of it) without waiting for the next message.
+  absl::StatusOr<std::unique_ptr<Intake::Pending>> submitted =
+      intake_.Submit(batch, "kafka", [waker = waker_] { waker->Wake(); });
   if (!submitted.ok()) return submitted.status();
   in_flight_.push_back({std::move(pending_), *std::move(submitted)});
   pending_.clear();

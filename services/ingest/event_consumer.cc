@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
+
 #include "services/core/strings.h"
 #include "services/ingest/kafka_conf.h"
 
@@ -162,6 +164,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Start(
   }
   std::vector<std::string> subscription = c->options_.topics;
   if (!c->options_.profiles_topic.empty()) subscription.push_back(c->options_.profiles_topic);
+  c->waker_ = std::make_shared<Waker>(rd_kafka_queue_get_consumer(c->consumer_->c_ptr()));
   RdKafka::ErrorCode subscribed = c->consumer_->subscribe(subscription);
   if (subscribed != RdKafka::ERR_NO_ERROR) {
     return absl::InvalidArgumentError(
@@ -191,8 +194,6 @@ void EventConsumer::Loop() {
       wait_ms = static_cast<int>(std::clamp<int64_t>(
           std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count(), 0, 100));
     }
-    // A batch being written: look again soon, to store its offsets once it is durable.
-    if (!in_flight_.empty()) wait_ms = std::min(wait_ms, 1);
     // Paused partitions deliver nothing; polling keeps the membership and rebalances.
     std::unique_ptr<RdKafka::Message> message(consumer_->consume(wait_ms));
     bool got_one = false;
@@ -251,6 +252,7 @@ void EventConsumer::Loop() {
     pending_.clear();
   }
   RdKafka::ErrorCode closed = consumer_->close();  // revokes (commits) and leaves the group
+  waker_->Close();
   if (closed != RdKafka::ERR_NO_ERROR) {
     spdlog::warn("msg=\"kafka consumer close\" error=\"{}\"", RdKafka::err2str(closed));
   }

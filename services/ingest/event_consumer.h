@@ -1,5 +1,6 @@
 #pragma once
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -12,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -134,6 +136,27 @@ class EventConsumer {
   std::unique_ptr<Rebalance> rebalance_;
   std::unique_ptr<DeadLetterProducer> dead_letters_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  /// Wakes consume() (a batch was written), from any thread, while the consumer is
+  /// open.
+  class Waker {
+   public:
+    explicit Waker(rd_kafka_queue_t* queue) : queue_(queue) {}
+    ~Waker() { Close(); }
+    void Wake() {
+      std::lock_guard lock(mu_);
+      if (queue_ != nullptr) rd_kafka_queue_yield(queue_);
+    }
+    void Close() {
+      std::lock_guard lock(mu_);
+      if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
+      queue_ = nullptr;
+    }
+
+   private:
+    std::mutex mu_;
+    rd_kafka_queue_t* queue_;
+  };
+  std::shared_ptr<Waker> waker_;
   std::vector<std::unique_ptr<RdKafka::Message>> pending_;
   std::deque<InFlight> in_flight_;
   std::chrono::steady_clock::time_point batch_start_;

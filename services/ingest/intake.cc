@@ -129,7 +129,8 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::ProcessParsed(
 }
 
 absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Submit(const std::vector<RawEvent>& batch,
-                                                                std::string_view via) {
+                                                                std::string_view via,
+                                                                std::function<void()> on_written) {
   std::vector<Candidate> candidates;
   candidates.reserve(batch.size());
   for (const RawEvent& raw : batch) {
@@ -138,7 +139,7 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Submit(const std::vecto
          raw.content_type.empty() ? std::string(kProtobuf) : std::string(raw.content_type),
          std::string(raw.body), raw.origin, raw.append_time});
   }
-  return Run(std::move(candidates), via);
+  return Run(std::move(candidates), via, std::move(on_written));
 }
 
 absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::SubmitParsed(
@@ -154,13 +155,15 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::SubmitParsed(
     candidates.push_back(
         {std::move(parsed), kProtobuf, std::move(body), std::string(via), std::nullopt});
   }
-  return Run(std::move(candidates), via);
+  return Run(std::move(candidates), via, nullptr);
 }
 
 absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candidate> candidates,
-                                                             std::string_view via) {
+                                                             std::string_view via,
+                                                             std::function<void()> on_written) {
   const core::Time now = clock_.Now();
   std::unique_ptr<Pending> pending(new Pending(*this, std::string(via)));
+  pending->on_written_ = std::move(on_written);
   std::vector<IntakeOutcome>& outcomes = pending->outcomes_;
   outcomes.resize(candidates.size());
   std::vector<Accepted*> accepted;
@@ -263,6 +266,19 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candida
 }
 
 absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
+  // An audience's parts are decided while earlier ones are written, but no more than
+  // kPartsInFlight of them wait at once: a 100,000-customer outage does not sit in
+  // memory whole.
+  for (const auto& earlier : pending.parts_) {
+    const size_t waiting = std::count_if(pending.parts_.begin(), pending.parts_.end(),
+                                         [](const std::unique_ptr<Part>& p) { return !p->done; });
+    if (waiting < kPartsInFlight) break;
+    if (earlier->done) continue;
+    absl::StatusOr<std::vector<store::IntakeResult>> results = earlier->written.get();
+    earlier->done = true;
+    if (!results.ok()) return results.status();
+    Complete(pending, *earlier, *results);
+  }
   auto part = std::make_unique<Part>(std::move(part_in));
   std::vector<store::IntakeItem> items;
   items.reserve(part->slices.size());
@@ -350,8 +366,9 @@ absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
     std::promise<absl::StatusOr<std::vector<store::IntakeResult>>> nothing;
     nothing.set_value(std::vector<store::IntakeResult>());
     part->written = nothing.get_future();
+    if (pending.on_written_) pending.on_written_();
   } else {
-    part->written = store_.RecordIntakeAsync(std::move(recordable));
+    part->written = store_.RecordIntakeAsync(std::move(recordable), pending.on_written_);
   }
   pending.parts_.push_back(std::move(part));
   return absl::OkStatus();
@@ -426,6 +443,7 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Pending::Wait() {
   waited_ = true;
   absl::Status failed;
   for (const auto& part : parts_) {
+    if (part->done) continue;  // completed while later parts were submitted
     absl::StatusOr<std::vector<store::IntakeResult>> results = part->written.get();
     part->done = true;
     if (!results.ok()) {

@@ -94,9 +94,12 @@ class Intake {
   }
 
   /// Decides a batch and hands it to the store; `via` labels metrics ("kafka",
-  /// "grpc"). An error means nothing of it was handed over.
+  /// "grpc"). An error means nothing of it was handed over. `on_written` (when set) is
+  /// called, on the store's thread, as each of its transactions is done: Ready may
+  /// have changed.
   absl::StatusOr<std::unique_ptr<Pending>> Submit(const std::vector<RawEvent>& batch,
-                                                  std::string_view via);
+                                                  std::string_view via,
+                                                  std::function<void()> on_written = nullptr);
   /// The same for events already parsed (gRPC).
   absl::StatusOr<std::unique_ptr<Pending>> SubmitParsed(const std::vector<const v1::Event*>& events,
                                                         std::string_view via);
@@ -121,9 +124,12 @@ class Intake {
   };
   struct Accepted;
   struct Part;
+  /// Parts of one batch handed to the store and not written yet, at most.
+  static constexpr size_t kPartsInFlight = 2;
 
   absl::StatusOr<std::unique_ptr<Pending>> Run(std::vector<Candidate> candidates,
-                                               std::string_view via);
+                                               std::string_view via,
+                                               std::function<void()> on_written);
   /// Fans out, decides and hands one part to the store.
   absl::Status SubmitPart(Pending& pending, Part part);
   /// Once its transaction is durable: its events' outcomes, metrics, the next stages.
@@ -160,6 +166,7 @@ class Intake::Pending {
 
   Intake& intake_;
   const std::string via_;
+  std::function<void()> on_written_;
   std::vector<IntakeOutcome> outcomes_;
   /// Stable: parts point into it.
   std::vector<std::unique_ptr<Accepted>> accepted_;

@@ -316,10 +316,11 @@ class IntakeStore {
   /// Records every item in one durable transaction: each event with its notifications
   /// and a state change per decision, or, when its id is already recorded, nothing (a
   /// duplicate). Results are in item order. An error means nothing was recorded. The
-  /// future is ready once the transaction is durable (or failed): a caller may prepare
-  /// the next batch meanwhile.
+  /// future is ready once the transaction is durable (or failed), and `on_done` (when
+  /// set) is called then, on the store's thread: a caller may prepare the next batch
+  /// meanwhile.
   virtual std::future<absl::StatusOr<std::vector<IntakeResult>>> RecordIntakeAsync(
-      std::vector<IntakeItem> items) = 0;
+      std::vector<IntakeItem> items, std::function<void()> on_done = nullptr) = 0;
 
   /// RecordIntakeAsync, waiting for it.
   absl::StatusOr<std::vector<IntakeResult>> RecordIntake(std::vector<IntakeItem> items) {

@@ -56,7 +56,7 @@ class SqliteStore final : public Store {
       const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<std::string>> RecordedNotificationIds(int64_t event_seq) override;
   std::future<absl::StatusOr<std::vector<IntakeResult>>> RecordIntakeAsync(
-      std::vector<IntakeItem> items) override;
+      std::vector<IntakeItem> items, std::function<void()> on_done) override;
   absl::StatusOr<std::vector<CustomerContext>> LoadCustomerContexts(
       const std::vector<std::string>& customer_ids, core::Time history_since,
       std::string_view event_type, core::Time events_since) override;

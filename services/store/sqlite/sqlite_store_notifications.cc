@@ -62,7 +62,7 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::RecordedNotificationIds(in
 }
 
 std::future<absl::StatusOr<std::vector<IntakeResult>>> SqliteStore::RecordIntakeAsync(
-    std::vector<IntakeItem> items) {
+    std::vector<IntakeItem> items, std::function<void()> on_done) {
   // The write owns the items: the caller goes on while it waits for its turn.
   struct Job {
     std::vector<IntakeItem> items;
@@ -112,12 +112,13 @@ std::future<absl::StatusOr<std::vector<IntakeResult>>> SqliteStore::RecordIntake
         }
         return absl::OkStatus();
       },
-      [job, promise](absl::Status status) {
+      [job, promise, on_done = std::move(on_done)](absl::Status status) {
         if (status.ok()) {
           promise->set_value(std::move(job->results));
         } else {
           promise->set_value(std::move(status));
         }
+        if (on_done) on_done();
       });
   return recorded;
 }

@@ -75,13 +75,14 @@ class FailingAfter final : public store::IntakeStore {
     return store_.RecordedNotificationIds(event_seq);
   }
   std::future<absl::StatusOr<std::vector<store::IntakeResult>>> RecordIntakeAsync(
-      std::vector<store::IntakeItem> items) override {
+      std::vector<store::IntakeItem> items, std::function<void()> on_done) override {
     if (good_-- <= 0) {
       std::promise<absl::StatusOr<std::vector<store::IntakeResult>>> failed;
       failed.set_value(absl::UnavailableError("the disk went away"));
+      if (on_done) on_done();
       return failed.get_future();
     }
-    return store_.RecordIntakeAsync(std::move(items));
+    return store_.RecordIntakeAsync(std::move(items), std::move(on_done));
   }
 
  private:
