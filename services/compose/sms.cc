@@ -1,7 +1,7 @@
 #include "services/compose/sms.h"
 
-#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <vector>
 
 #include "services/core/strings.h"
@@ -58,6 +58,26 @@ int Pack(const std::vector<int>& widths, int part) {
   return parts;
 }
 
+// Septets per character for every code point below kTableSize (0: not GSM 03.38);
+// only the euro sign lies beyond it.
+constexpr size_t kTableSize = 0x400;
+const std::array<uint8_t, kTableSize>& Septets() {
+  static const std::array<uint8_t, kTableSize> table = [] {
+    std::array<uint8_t, kTableSize> t{};
+    for (char32_t c : kBasic) t[c] = 1;
+    for (char32_t c : kExtension) {
+      if (c < kTableSize) t[c] = 2;
+    }
+    return t;
+  }();
+  return table;
+}
+
+int SeptetsOf(char32_t c) {
+  if (c < kTableSize) return Septets()[c];
+  return c == U'€' ? 2 : 0;
+}
+
 }  // namespace
 
 std::string_view Name(SmsEncoding encoding) {
@@ -71,14 +91,12 @@ absl::StatusOr<SmsSize> MeasureSms(std::string_view utf8) {
   widths.reserve(chars.size());
   bool gsm = true;
   for (char32_t c : chars) {
-    if (std::find(kBasic.begin(), kBasic.end(), c) != kBasic.end()) {
-      widths.push_back(1);
-    } else if (std::find(kExtension.begin(), kExtension.end(), c) != kExtension.end()) {
-      widths.push_back(2);
-    } else {
+    const int septets = SeptetsOf(c);
+    if (septets == 0) {
       gsm = false;
       break;
     }
+    widths.push_back(septets);
   }
   if (!gsm) {
     widths.clear();

@@ -64,43 +64,31 @@ void Lane::Stop() {
   }
   senders_cv_.notify_all();
   for (std::thread& t : senders) t.join();
-  absl::Status recorded = Record();
-  if (!recorded.ok()) {
-    spdlog::warn("msg=\"hand-off results not recorded at stop\" channel={} error=\"{}\"",
-                 core::Name(channel_), recorded.ToString());
-  }
-}
-
-absl::Status Lane::Record() {
-  std::vector<store::AttemptUpdate> results;
+  // Claimed but never handed off: back in the queue, not in doubt.
   {
     std::lock_guard lock(mu_);
-    results.swap(results_);
+    const core::Time now = clock_.Now();
+    for (const Prepared& p : claimed_) results_.push_back(NotHandedOff(p.notification, now));
+    claimed_.clear();
   }
-  if (results.empty()) return absl::OkStatus();
-  absl::StatusOr<std::vector<bool>> applied = store_.RecordAttempts(results);
-  std::lock_guard lock(mu_);
-  if (!applied.ok()) {
-    spdlog::error("msg=\"cannot record hand-offs; kept to record again\" count={} error=\"{}\"",
-                  results.size(), applied.status().ToString());
-    results_.insert(results_.begin(), std::make_move_iterator(results.begin()),
-                    std::make_move_iterator(results.end()));
-    return applied.status();
+  absl::StatusOr<std::vector<Prepared>> settled = Settle({}, clock_.Now());
+  if (!settled.ok()) {
+    spdlog::warn("msg=\"hand-off results not recorded at stop\" channel={} error=\"{}\"",
+                 core::Name(channel_), settled.status().ToString());
   }
-  for (const store::AttemptUpdate& u : results) taken_.erase(u.notification_seq);
-  return absl::OkStatus();
 }
 
 int Lane::Room(core::Time now) {
   std::lock_guard lock(mu_);
   metrics_.breaker_open->Set(breaker_.IsOpen(now) ? 1 : 0);
-  if (!breaker_.Allows(now) || !results_.empty()) return 0;  // record first
-  const int free = std::max(1, policy_.concurrency) - sending_ - static_cast<int>(prepared_.size());
+  if (!breaker_.Allows(now)) return 0;
+  const int free = std::max(1, policy_.concurrency) - sending_ - static_cast<int>(claimed_.size());
   return std::min({free, bucket_.Available(now), options_.max_batch});
 }
 
-absl::StatusOr<int> Lane::Prepare(core::Time now, int room) {
-  if (room <= 0) return 0;
+absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int room) {
+  std::vector<Prepared> prepared;
+  if (room <= 0) return prepared;
   size_t taken = 0;
   {
     std::lock_guard lock(mu_);
@@ -117,29 +105,66 @@ absl::StatusOr<int> Lane::Prepare(core::Time now, int room) {
       if (!taken_.contains(n.seq)) fresh.push_back(&n);
     }
   }
-  if (fresh.empty()) return 0;
+  if (fresh.empty()) return prepared;
   std::vector<absl::StatusOr<core::RenderedMessage>> messages = renderer_.Render(fresh, now);
-  int prepared = 0;
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    const core::Notification& n = *fresh[i];
+    taken_.insert(n.seq);
+    if (!messages[i].ok()) {
+      spdlog::warn("msg=\"not rendered\" notification_id={} channel={} error=\"{}\"",
+                   n.notification_id, core::Name(channel_), messages[i].status().ToString());
+      metrics_.render_failures->Increment();
+      results_.push_back(
+          RenderFailure(n, std::string(core::ToStd(messages[i].status().message())), now));
+      continue;
+    }
+    prepared.push_back({n, *std::move(messages[i])});
+  }
+  return prepared;
+}
+
+absl::StatusOr<std::vector<Lane::Prepared>> Lane::Settle(std::vector<Prepared> next,
+                                                         core::Time now) {
+  std::vector<store::AttemptUpdate> results;
   {
     std::lock_guard lock(mu_);
-    for (size_t i = 0; i < fresh.size(); ++i) {
-      const core::Notification& n = *fresh[i];
-      taken_.insert(n.seq);
-      if (!messages[i].ok()) {
-        spdlog::warn("msg=\"not rendered\" notification_id={} channel={} error=\"{}\"",
-                     n.notification_id, core::Name(channel_), messages[i].status().ToString());
-        metrics_.render_failures->Increment();
-        results_.push_back(
-            RenderFailure(n, std::string(core::ToStd(messages[i].status().message())), now));
-        continue;
-      }
-      prepared_.push_back({n, *std::move(messages[i])});
-      ++prepared;
-    }
-    bucket_.Take(prepared);
+    results.swap(results_);
   }
-  senders_cv_.notify_all();
-  return prepared;
+  std::vector<Prepared> claimed;
+  if (results.empty() && next.empty()) return claimed;
+  std::vector<store::Claim> claims;
+  claims.reserve(next.size());
+  for (const Prepared& p : next) {
+    claims.push_back({p.notification.seq, p.notification.notification_id,
+                      p.notification.attempt_count, now, p.message});
+  }
+  absl::StatusOr<store::DispatchStore::Settled> settled = store_.Settle(results, claims);
+  std::lock_guard lock(mu_);
+  if (!settled.ok()) {
+    spdlog::error("msg=\"cannot record hand-offs; kept to record again\" count={} error=\"{}\"",
+                  results.size(), settled.status().ToString());
+    results_.insert(results_.begin(), std::make_move_iterator(results.begin()),
+                    std::make_move_iterator(results.end()));
+    for (const Prepared& p : next) taken_.erase(p.notification.seq);  // listed again later
+    return settled.status();
+  }
+  for (const store::AttemptUpdate& u : results) taken_.erase(u.notification_seq);
+  for (size_t i = 0; i < next.size(); ++i) {
+    Prepared& p = next[i];
+    if (!settled->claimed[i]) {  // changed meanwhile: listed again if still due
+      taken_.erase(p.notification.seq);
+      continue;
+    }
+    if (p.notification.attempt_count == 0 && p.notification.send_time) {
+      metrics_.decision_to_hand_off->Observe(
+          std::chrono::duration<double>(clock_.Now() - *p.notification.send_time).count());
+    }
+    ++p.notification.attempt_count;
+    claimed.push_back(std::move(p));
+  }
+  bucket_.Take(static_cast<int>(claimed.size()));
+  return claimed;
 }
 
 connectors::Delivery Lane::DeliveryOf(const Prepared& p) const {
@@ -158,18 +183,8 @@ connectors::Delivery Lane::DeliveryOf(const Prepared& p) const {
   return d;
 }
 
-void Lane::HandOff(Prepared& p, bool claimed) {
-  core::Notification& n = p.notification;
-  if (!claimed) {  // changed meanwhile (or the claim failed): listed again if still due
-    std::lock_guard lock(mu_);
-    taken_.erase(n.seq);
-    return;
-  }
-  if (n.attempt_count == 0 && n.send_time) {
-    metrics_.decision_to_hand_off->Observe(
-        std::chrono::duration<double>(clock_.Now() - *n.send_time).count());
-  }
-  ++n.attempt_count;
+void Lane::HandOff(Prepared& p) {
+  const core::Notification& n = p.notification;
   connectors::SendResult r;
   if (p.message.address.empty()) {
     r.outcome = connectors::SendOutcome::kPermanent;
@@ -197,31 +212,15 @@ void Lane::HandOff(Prepared& p, bool claimed) {
 }
 
 absl::StatusOr<int> Lane::RunOnce() {
-  absl::Status recorded = Record();
-  if (!recorded.ok()) return recorded;
   const core::Time now = clock_.Now();
-  absl::StatusOr<int> prepared = Prepare(now, Room(now));
+  absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, Room(now));
   if (!prepared.ok()) return prepared.status();
-  std::deque<Prepared> batch;
-  {
-    std::lock_guard lock(mu_);
-    batch.swap(prepared_);
-  }
-  if (!batch.empty()) {
-    std::vector<store::Claim> claims;
-    for (const Prepared& p : batch) {
-      claims.push_back({p.notification.seq, p.notification.notification_id,
-                        p.notification.attempt_count, now, p.message});
-    }
-    absl::StatusOr<std::vector<bool>> claimed = store_.Claim(claims);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      HandOff(batch[i], claimed.ok() && (*claimed)[i]);
-    }
-    if (!claimed.ok()) return claimed.status();
-  }
-  recorded = Record();
-  if (!recorded.ok()) return recorded;
-  return static_cast<int>(batch.size());
+  absl::StatusOr<std::vector<Prepared>> claimed = Settle(*std::move(prepared), now);
+  if (!claimed.ok()) return claimed.status();
+  for (Prepared& p : *claimed) HandOff(p);
+  absl::StatusOr<std::vector<Prepared>> recorded = Settle({}, clock_.Now());
+  if (!recorded.ok()) return recorded.status();
+  return static_cast<int>(claimed->size());
 }
 
 void Lane::SenderLoop() {
@@ -229,22 +228,13 @@ void Lane::SenderLoop() {
     Prepared p;
     {
       std::unique_lock lock(mu_);
-      senders_cv_.wait(lock, [this] { return stopping_ || !prepared_.empty(); });
-      if (stopping_) return;  // what is prepared stays QUEUED in the store
-      p = std::move(prepared_.front());
-      prepared_.pop_front();
+      senders_cv_.wait(lock, [this] { return stopping_ || !claimed_.empty(); });
+      if (stopping_) return;  // what is claimed is queued again by Stop
+      p = std::move(claimed_.front());
+      claimed_.pop_front();
       ++sending_;
     }
-    // Claimed one at a time, just before its hand-off; the store commits the claims of
-    // every sender that asks meanwhile together.
-    const core::Notification& n = p.notification;
-    absl::StatusOr<std::vector<bool>> claimed =
-        store_.Claim({{n.seq, n.notification_id, n.attempt_count, clock_.Now(), p.message}});
-    if (!claimed.ok()) {
-      spdlog::warn("msg=\"claim failed; will retry\" notification_id={} error=\"{}\"",
-                   n.notification_id, claimed.status().ToString());
-    }
-    HandOff(p, claimed.ok() && (*claimed)[0]);
+    HandOff(p);
     {
       std::lock_guard lock(mu_);
       --sending_;
@@ -254,19 +244,26 @@ void Lane::SenderLoop() {
 }
 
 std::chrono::milliseconds Lane::Pass() {
-  if (absl::Status recorded = Record(); !recorded.ok()) return options_.retry_wait;
   const core::Time now = clock_.Now();
-  absl::StatusOr<int> prepared = Prepare(now, Room(now));
+  absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, Room(now));
   if (!prepared.ok()) {
     spdlog::warn("msg=\"dispatching failed; will retry\" channel={} error=\"{}\"",
                  core::Name(channel_), prepared.status().ToString());
     return options_.retry_wait;
   }
+  // One transaction: what ended, and what goes next.
+  absl::StatusOr<std::vector<Prepared>> claimed = Settle(*std::move(prepared), now);
+  if (!claimed.ok()) return options_.retry_wait;
+  {
+    std::lock_guard lock(mu_);
+    for (Prepared& p : *claimed) claimed_.push_back(std::move(p));
+  }
+  senders_cv_.notify_all();
   {
     std::lock_guard lock(mu_);
     if (!results_.empty()) return std::chrono::milliseconds(0);
     // Busy: the senders wake the worker as each hand-off ends.
-    if (*prepared > 0 || sending_ > 0 || !prepared_.empty()) return options_.idle_wait;
+    if (!claimed->empty() || sending_ > 0 || !claimed_.empty()) return options_.idle_wait;
   }
   // Sleep until the next one is due, a token or the breaker allows, or a wake-up.
   std::chrono::milliseconds wait = options_.idle_wait;

@@ -36,9 +36,10 @@ struct LaneMetrics {
 };
 
 /// One channel's hand-offs. A worker lists what is due, renders each message for this
-/// channel (only now, and only this channel) and records how hand-offs ended;
-/// `concurrency` senders each claim one notification (SENDING, durably) just before
-/// they hand it to the connector, so a crash leaves no more than that in doubt.
+/// channel (only now, and only this channel), and in one transaction records how the
+/// hand-offs before ended and claims (SENDING, durably) one notification for each
+/// sender that is free; `concurrency` senders hand the claimed ones to the connector.
+/// So no more than `concurrency` are ever SENDING, and a crash leaves no more in doubt.
 class Lane {
  public:
   struct Options {
@@ -59,33 +60,35 @@ class Lane {
   core::Channel channel() const { return channel_; }
   const ChannelPolicy& policy() const { return policy_; }
 
-  /// One pass on the calling thread: records what ended, renders and claims what is
+  /// One round on the calling thread: records what ended, renders and claims what is
   /// due (as far as tokens and the breaker allow), hands each off in turn and records
   /// the results. Returns how many it handed off. (Tests; Start runs the same steps on
   /// threads.)
   absl::StatusOr<int> RunOnce();
 
   void Start();
-  /// Finishes the hand-offs in hand, records them and joins. Idempotent.
+  /// Lets the senders finish the hand-offs in hand, queues again what was claimed but
+  /// not handed off, records it all and joins. Idempotent.
   void Stop();
   void Wake() { worker_.Wake(); }
 
  private:
-  /// A notification rendered for this channel, waiting for a sender.
+  /// A notification rendered for this channel.
   struct Prepared {
     core::Notification notification;
     core::RenderedMessage message;
   };
 
   std::chrono::milliseconds Pass();
-  /// Records the results that came in; on failure they are kept for the next pass.
-  absl::Status Record();
-  /// Lists and renders up to `room` due notifications; returns how many it prepared.
-  absl::StatusOr<int> Prepare(core::Time now, int room);
-  /// How many more may be prepared now (senders, tokens, breaker).
+  /// Records the results that came in and claims `next`; the claimed ones are
+  /// returned. On failure the results are kept for the next round.
+  absl::StatusOr<std::vector<Prepared>> Settle(std::vector<Prepared> next, core::Time now);
+  /// Lists and renders up to `room` due notifications.
+  absl::StatusOr<std::vector<Prepared>> Prepare(core::Time now, int room);
+  /// How many more may be claimed now (free senders, tokens, breaker).
   int Room(core::Time now);
-  /// Claims and hands off one prepared notification; the result joins results_.
-  void HandOff(Prepared& p, bool claimed);
+  /// Hands a claimed notification to the connector; the result joins results_.
+  void HandOff(Prepared& p);
   void SenderLoop();
   connectors::Delivery DeliveryOf(const Prepared& p) const;
 
@@ -100,11 +103,13 @@ class Lane {
 
   std::mutex mu_;
   std::condition_variable senders_cv_;
-  std::deque<Prepared> prepared_;
-  /// Outcomes not recorded yet: recorded before anything new is claimed, so a
-  /// hand-off that happened is never left SENDING.
+  /// Claimed, waiting for a sender.
+  std::deque<Prepared> claimed_;
+  /// Outcomes not recorded yet (kept when the store refuses them, and recorded again:
+  /// a hand-off that happened is never left SENDING).
   std::vector<store::AttemptUpdate> results_;
-  /// Prepared, being sent, or with a result not recorded yet: not listed again.
+  /// Listed and not finished (claimed, being sent, or with a result not recorded
+  /// yet): not listed again.
   std::unordered_set<int64_t> taken_;
   int sending_ = 0;
   bool stopping_ = false;

@@ -251,8 +251,10 @@ void EventConsumer::Loop() {
     spdlog::warn("msg=\"stopping with an unfinished batch\" messages={}", pending_.size());
     pending_.clear();
   }
-  RdKafka::ErrorCode closed = consumer_->close();  // revokes (commits) and leaves the group
+  // librdkafka: every reference to the consumer queue goes before close(), which
+  // otherwise may wait for it forever. Nothing is in flight now to wake the loop.
   waker_->Close();
+  RdKafka::ErrorCode closed = consumer_->close();  // revokes (commits) and leaves the group
   if (closed != RdKafka::ERR_NO_ERROR) {
     spdlog::warn("msg=\"kafka consumer close\" error=\"{}\"", RdKafka::err2str(closed));
   }

@@ -397,6 +397,17 @@ class DispatchStore {
   virtual absl::StatusOr<std::vector<bool>> RecordAttempts(
       const std::vector<AttemptUpdate>& updates) = 0;
 
+  /// What Settle did: for each result whether it applied, for each claim whether it
+  /// was taken.
+  struct Settled {
+    std::vector<bool> recorded;
+    std::vector<bool> claimed;
+  };
+  /// RecordAttempts and Claim in one durable transaction (a dispatcher's round: what
+  /// ended, and what goes next).
+  virtual absl::StatusOr<Settled> Settle(const std::vector<AttemptUpdate>& results,
+                                         const std::vector<store::Claim>& claims) = 0;
+
   /// When the earliest QUEUED notification on `channels` is due; nullopt when none.
   virtual absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
       const std::vector<core::Channel>& channels) = 0;

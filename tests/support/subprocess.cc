@@ -84,6 +84,8 @@ void Subprocess::Signal(int signal) { kill(pid_, signal); }
 
 int Subprocess::Wait() {
   if (exit_code_) return *exit_code_;
+  // A child that logs while it stops must not block on a full pipe.
+  DrainStderr();
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }

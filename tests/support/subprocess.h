@@ -26,7 +26,8 @@ class Subprocess {
   void DrainStderr();
   /// Sends a signal.
   void Signal(int signal);
-  /// Waits for exit; returns the exit code, or 128 + signal when killed by one.
+  /// Reads stderr to its end, then waits for exit; returns the exit code, or
+  /// 128 + signal when killed by one.
   int Wait();
   /// Stderr read so far plus what is available now; all of it once the child exited.
   /// Never blocks.

@@ -168,10 +168,14 @@ class Heraldd {
 
   /// The sum of every series of a metric whose labels contain `labels`.
   double Metric(const std::string& name, const std::string& labels = "") {
+    return testing::SumMetric(Metrics(), name, labels);
+  }
+  /// What /metrics says now.
+  std::string Metrics() {
     httplib::Client http("127.0.0.1", http_port_);
     auto response = http.Get("/metrics");
     if (!response || response->status != 200) Fail("heraldd's /metrics does not answer");
-    return testing::SumMetric(response->body, name, labels);
+    return response->body;
   }
 
  private:
@@ -341,7 +345,7 @@ class SmsSink {
  public:
   SmsSink() {
     // A thread per kept-alive connection: more than heraldd opens.
-    server_.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    server_.new_task_queue = [] { return new httplib::ThreadPool(160); };
     // Without it each answer's second write waits for the client's delayed ACK (40 ms).
     server_.set_tcp_nodelay(true);
     server_.Post("/send", [this](const httplib::Request& request, httplib::Response& response) {
@@ -717,13 +721,14 @@ int Main(int argc, char** argv) {
             << "/s to an SMS provider\n";
   std::vector<double> latencies_ms;
   double latency_delivered = 0;
+  std::map<std::string, double> stage_ms;  // from heraldd's histograms
   {
     SmsSink sink;
     Heraldd heraldd(heraldd_path,
                     config("latency", "herald.latency",
                            "sms: {provider: generic_json, url: \"" + sink.url() +
                                "\", token: bench, rate_per_second: 1000000, burst: 1000000, "
-                               "concurrency: 32, max_in_flight: 32}\n"
+                               "concurrency: 128, max_in_flight: 128}\n"
                                "dispatch: {max_batch: 1000}\n"),
                     dir + "/latency.log");
     // Offered once heraldd consumes: the group's first rebalance is not latency.
@@ -773,6 +778,15 @@ int Main(int argc, char** argv) {
       latencies_ms.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
     }
     latency_delivered = static_cast<double>(latencies_ms.size());
+    const std::string metrics = heraldd.Metrics();
+    for (const char* q : {"0.5", "0.99"}) {
+      stage_ms["append_to_decision_p" + std::string(q == std::string("0.5") ? "50" : "99")] =
+          1000 * testing::HistogramQuantile(metrics, "herald_append_to_decision_seconds",
+                                            "channel=\"SMS\"", std::stod(q));
+      stage_ms["decision_to_hand_off_p" + std::string(q == std::string("0.5") ? "50" : "99")] =
+          1000 * testing::HistogramQuantile(metrics, "herald_decision_to_hand_off_seconds",
+                                            "channel=\"SMS\"", std::stod(q));
+    }
     if (heraldd.child().Stop() != 0) Fail("heraldd (latency) did not stop cleanly");
   }
 
@@ -881,6 +895,11 @@ int Main(int argc, char** argv) {
          << ", \"p95\": " << Percentile(latencies_ms, 0.95)
          << ", \"p99\": " << Percentile(latencies_ms, 0.99)
          << ", \"max\": " << Percentile(latencies_ms, 1.0) << "},\n"
+         << "  \"latency_stages_ms\": {";
+  for (auto it = stage_ms.begin(); it != stage_ms.end(); ++it) {
+    report << (it == stage_ms.begin() ? "" : ", ") << "\"" << it->first << "\": " << it->second;
+  }
+  report << "},\n"
          << "  \"fanout_customers\": " << customers << ",\n"
          << "  \"fanout_decided_seconds\": " << std::setprecision(3) << fanout_seconds
          << std::setprecision(1) << ",\n"

@@ -187,6 +187,15 @@ absl::Status RememberProviderId(Db& db, core::Channel channel, std::string_view 
 
 absl::Status ApplyEarlyReceipts(WriteTx& tx, core::Channel channel, std::string_view provider_id,
                                 core::Time recorded) {
+  // Almost always none is held: a look by the index first (a DELETE ... RETURNING
+  // would keep a statement journal for every hand-off).
+  auto any = tx.db().Prepare(
+      "SELECT 1 FROM early_receipts WHERE provider_message_id = ?1 AND channel = ?2 LIMIT 1");
+  if (!any.ok()) return any.status();
+  absl::StatusOr<bool> any_held = (*any)->Bind(1, provider_id).Bind(2, core::Name(channel)).Step();
+  if (!any_held.ok()) return any_held.status();
+  any->reset();
+  if (!*any_held) return absl::OkStatus();
   auto query = tx.db().Prepare(
       "DELETE FROM early_receipts WHERE provider_message_id = ?1 AND channel = ?2"
       " RETURNING state, receipt_time_us, detail");

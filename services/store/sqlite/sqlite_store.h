@@ -75,6 +75,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::vector<DispatchItem>> ListInFlight() override;
   absl::StatusOr<std::vector<bool>> RecordAttempts(
       const std::vector<AttemptUpdate>& updates) override;
+  absl::StatusOr<Settled> Settle(const std::vector<AttemptUpdate>& results,
+                                 const std::vector<store::Claim>& claims) override;
   absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
       const std::vector<core::Channel>& channels) override;
   absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) override;

@@ -225,6 +225,30 @@ absl::StatusOr<std::vector<bool>> SqliteStore::RecordAttempts(
   return WriteEach(updates, ApplyAttempt, Connections::Priority::kUrgent);
 }
 
+absl::StatusOr<DispatchStore::Settled> SqliteStore::Settle(
+    const std::vector<AttemptUpdate>& results, const std::vector<store::Claim>& claims) {
+  Settled settled;
+  absl::Status status = Write(
+      [&](WriteTx& tx) -> absl::Status {
+        settled.recorded.assign(results.size(), false);
+        settled.claimed.assign(claims.size(), false);
+        for (size_t i = 0; i < results.size(); ++i) {
+          absl::StatusOr<bool> done = ApplyAttempt(tx, results[i]);
+          if (!done.ok()) return done.status();
+          settled.recorded[i] = *done;
+        }
+        for (size_t i = 0; i < claims.size(); ++i) {
+          absl::StatusOr<bool> done = ClaimRow(tx, claims[i]);
+          if (!done.ok()) return done.status();
+          settled.claimed[i] = *done;
+        }
+        return absl::OkStatus();
+      },
+      Connections::Priority::kUrgent);
+  if (!status.ok()) return status;
+  return settled;
+}
+
 absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDispatchTime(
     const std::vector<core::Channel>& channels) {
   absl::StatusOr<std::optional<core::Time>> next;
