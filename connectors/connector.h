@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -46,13 +47,23 @@ struct SendResult {
 
 std::string_view Name(SendOutcome outcome);
 
-/// A delivery channel's client. Send blocks until the server or provider answered or
-/// the connector's timeout passed; it is safe to call from several threads.
+/// Told once how a hand-off ended.
+using SendDone = std::function<void(SendResult)>;
+
+/// A delivery channel's client. Send starts a hand-off and returns without waiting for
+/// the network; `done` is called exactly once, when the server or provider answered or
+/// the connector's timeout passed, on a thread of the connector's. When no server is
+/// needed to answer (an address that cannot be sent to, a connector that is stopping)
+/// it is called before Send returns. `done` must not block. Safe from several threads;
+/// destroying a connector finishes the hand-offs it was given.
 class Connector {
  public:
   virtual ~Connector() = default;
   virtual core::Channel channel() const = 0;
-  virtual SendResult Send(const Delivery& delivery) = 0;
+  virtual void Send(Delivery delivery, SendDone done) = 0;
 };
+
+/// Send, waiting for the answer (tools and tests).
+SendResult SendAndWait(Connector& connector, Delivery delivery);
 
 }  // namespace herald::connectors

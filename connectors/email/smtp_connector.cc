@@ -163,44 +163,55 @@ absl::StatusOr<std::unique_ptr<SmtpConnector>> SmtpConnector::Create(SmtpOptions
 SmtpConnector::SmtpConnector(SmtpOptions options, const core::Clock& clock)
     : options_(std::move(options)),
       clock_(clock),
-      domain_(options_.from_address.substr(options_.from_address.find('@') + 1)) {}
+      domain_(options_.from_address.substr(options_.from_address.find('@') + 1)) {
+  for (int i = 0; i < options_.pool_size; ++i) threads_.emplace_back([this] { SenderLoop(); });
+}
 
 SmtpConnector::~SmtpConnector() {
-  for (void* handle : idle_) curl_easy_cleanup(static_cast<CURL*>(handle));
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  for (std::thread& t : threads_) t.join();
 }
 
 std::string SmtpConnector::MessageId(std::string_view notification_id) const {
   return core::StrCat(notification_id, "@", domain_);
 }
 
-void* SmtpConnector::Borrow() {
-  std::unique_lock lock(mu_);
-  available_.wait(lock, [&] { return !idle_.empty() || created_ < options_.pool_size; });
-  if (!idle_.empty()) {
-    void* handle = idle_.back();
-    idle_.pop_back();
-    return handle;
-  }
-  ++created_;
-  lock.unlock();
-  void* handle = curl_easy_init();
-  if (handle == nullptr) {  // give the slot back, or the pool shrinks for good
-    std::lock_guard relock(mu_);
-    --created_;
-    available_.notify_one();
-  }
-  return handle;
-}
-
-void SmtpConnector::Return(void* handle) {
+void SmtpConnector::Send(Delivery delivery, SendDone done) {
   {
     std::lock_guard lock(mu_);
-    idle_.push_back(handle);
+    if (!stopping_) {
+      queue_.push_back({std::move(delivery), std::move(done)});
+      queued_.notify_one();
+      return;
+    }
   }
-  available_.notify_one();
+  done(Failed(SendOutcome::kRetryable, "the email connector is stopping"));
 }
 
-SendResult SmtpConnector::Send(const Delivery& d) {
+void SmtpConnector::SenderLoop() {
+  // One connection per thread, kept open between messages.
+  CURL* curl = nullptr;
+  while (true) {
+    Queued next;
+    {
+      std::unique_lock lock(mu_);
+      queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) break;  // stopping, and what was given is done
+      next = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    if (curl == nullptr) curl = curl_easy_init();
+    next.done(curl == nullptr ? Failed(SendOutcome::kRetryable, "libcurl: no handle")
+                              : Deliver(curl, next.delivery));
+  }
+  if (curl != nullptr) curl_easy_cleanup(curl);
+}
+
+SendResult SmtpConnector::Deliver(void* handle, const Delivery& d) {
   EmailHeaders headers;
   headers.from_name = options_.from_name;
   headers.from_address = options_.from_address;
@@ -219,10 +230,7 @@ SendResult SmtpConnector::Send(const Delivery& d) {
     return Failed(SendOutcome::kPermanent, std::string(message.status().message()));
   }
 
-  CURL* curl = static_cast<CURL*>(Borrow());
-  if (curl == nullptr) {
-    return Failed(SendOutcome::kRetryable, "libcurl: no handle");
-  }
+  CURL* curl = static_cast<CURL*>(handle);
   Transcript transcript;
   Upload upload{*message};
   char error[CURL_ERROR_SIZE] = {};
@@ -266,7 +274,6 @@ SendResult SmtpConnector::Send(const Delivery& d) {
   curl_easy_setopt(curl, CURLOPT_DEBUGDATA, nullptr);
   curl_easy_setopt(curl, CURLOPT_READDATA, nullptr);
   curl_slist_free_all(recipients);
-  Return(curl);
   if (code != CURLE_OK && (!transcript.refusal.empty() || !transcript.first_refusal.empty())) {
     const bool about_mail = !transcript.refusal.empty();
     const std::string& refusal = about_mail ? transcript.refusal : transcript.first_refusal;

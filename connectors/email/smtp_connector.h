@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,7 +36,8 @@ struct SmtpOptions {
   /// The envelope sender and From.
   std::string from_address = {};
   std::string from_name = {};
-  /// Connections kept open and reused; sends beyond it wait for one.
+  /// Connections kept open and reused, each with a thread of its own; sends beyond
+  /// them wait for one.
   int pool_size = 4;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{60'000};
@@ -53,24 +56,30 @@ class SmtpConnector final : public Connector {
   ~SmtpConnector() override;
 
   core::Channel channel() const override { return core::Channel::kEmail; }
-  SendResult Send(const Delivery& delivery) override;
+  void Send(Delivery delivery, SendDone done) override;
 
   /// The Message-ID (without angle brackets) of a notification's email.
   std::string MessageId(std::string_view notification_id) const;
 
  private:
+  struct Queued {
+    Delivery delivery;
+    SendDone done;
+  };
   SmtpConnector(SmtpOptions options, const core::Clock& clock);
-  void* Borrow();
-  void Return(void* handle);
+  void SenderLoop();
+  /// One message over `handle` (a CURL easy handle keeping its connection).
+  SendResult Deliver(void* handle, const Delivery& delivery);
 
   const SmtpOptions options_;
   const core::Clock& clock_;
   std::string domain_;  // of from_address, for Message-IDs
 
   std::mutex mu_;
-  std::condition_variable available_;
-  std::vector<void*> idle_;  // CURL easy handles, each keeping its connection
-  int created_ = 0;
+  std::condition_variable queued_;
+  std::deque<Queued> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
 };
 
 /// The one place SMTP outcomes are classified: libcurl's result, the last SMTP reply

@@ -213,13 +213,12 @@ SendResult ClassifyHttp(int curl_code, long status, std::string_view retry_after
 
 struct SmsConnector::Pending {
   HttpRequest request;
-  std::string notification_id;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::string body;
   std::string retry_after;
   char error[CURL_ERROR_SIZE] = {};
-  std::promise<SendResult> done;
+  SendDone done;
 };
 
 absl::StatusOr<std::unique_ptr<SmsConnector>> SmsConnector::Create(
@@ -254,40 +253,56 @@ SmsConnector::~SmsConnector() {
   curl_multi_cleanup(static_cast<CURLM*>(multi_));
 }
 
-SendResult SmsConnector::Send(const Delivery& d) {
+void SmsConnector::Send(Delivery d, SendDone done) {
   if (!IsE164(d.address)) {
     SendResult r =
         Result(SendOutcome::kPermanent, core::StrCat("\"", d.address, "\" is not an E.164 number"));
     r.address_rejected = true;
-    return r;
+    done(std::move(r));
+    return;
   }
-  auto pending = std::make_shared<Pending>();
+  auto pending = std::make_unique<Pending>();
   pending->request = provider_->Request(d);
   pending->request.headers.push_back("Idempotency-Key: " + d.notification_id);
-  pending->notification_id = d.notification_id;
-  std::future<SendResult> result = pending->done.get_future();
+  pending->done = std::move(done);
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return Result(SendOutcome::kRetryable, "the SMS connector is stopping");
-    queue_.push_back(pending);
+    if (!stopping_) {
+      queue_.push_back(std::move(pending));
+    }
+  }
+  if (pending != nullptr) {
+    pending->done(Result(SendOutcome::kRetryable, "the SMS connector is stopping"));
+    return;
   }
   curl_multi_wakeup(static_cast<CURLM*>(multi_));
-  return result.get();
 }
 
 void SmsConnector::Loop() {
   CURLM* multi = static_cast<CURLM*>(multi_);
-  std::unordered_map<CURL*, std::shared_ptr<Pending>> in_flight;
+  std::unordered_map<CURL*, std::unique_ptr<Pending>> in_flight;
+  std::vector<CURL*> spare;  // finished handles, reused (reset) for the next requests
   while (true) {
-    std::deque<std::shared_ptr<Pending>> fresh;
+    std::deque<std::unique_ptr<Pending>> fresh;
     bool stopping = false;
     {
       std::lock_guard lock(mu_);
       fresh.swap(queue_);
       stopping = stopping_;
     }
-    for (std::shared_ptr<Pending>& p : fresh) {
-      CURL* easy = curl_easy_init();
+    for (std::unique_ptr<Pending>& p : fresh) {
+      CURL* easy = nullptr;
+      if (spare.empty()) {
+        easy = curl_easy_init();
+      } else {
+        easy = spare.back();
+        spare.pop_back();
+        curl_easy_reset(easy);
+      }
+      if (easy == nullptr) {
+        p->done(Result(SendOutcome::kRetryable, "libcurl: no handle"));
+        continue;
+      }
       p->easy = easy;
       for (const std::string& h : p->request.headers) {
         p->headers = curl_slist_append(p->headers, h.c_str());
@@ -331,7 +346,7 @@ void SmsConnector::Loop() {
       CURL* easy = msg->easy_handle;
       auto it = in_flight.find(easy);
       if (it == in_flight.end()) continue;
-      std::shared_ptr<Pending> p = std::move(it->second);
+      std::unique_ptr<Pending> p = std::move(it->second);
       in_flight.erase(it);
       long status = 0;
       curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
@@ -343,12 +358,13 @@ void SmsConnector::Loop() {
         r.address_rejected = provider_->NumberRejected(status, p->body);
       }
       curl_multi_remove_handle(multi, easy);
-      curl_easy_cleanup(easy);
+      spare.push_back(easy);
       curl_slist_free_all(p->headers);
-      p->done.set_value(std::move(r));
+      p->done(std::move(r));
     }
     curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
   }
+  for (CURL* easy : spare) curl_easy_cleanup(easy);
 }
 
 }  // namespace herald::connectors::sms

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -85,7 +84,7 @@ class SmsConnector final : public Connector {
   ~SmsConnector() override;
 
   core::Channel channel() const override { return core::Channel::kSms; }
-  SendResult Send(const Delivery& delivery) override;
+  void Send(Delivery delivery, SendDone done) override;
 
  private:
   struct Pending;
@@ -98,7 +97,7 @@ class SmsConnector final : public Connector {
   void* multi_ = nullptr;  // CURLM
 
   std::mutex mu_;
-  std::deque<std::shared_ptr<Pending>> queue_;
+  std::deque<std::unique_ptr<Pending>> queue_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -43,34 +43,11 @@ Lane::Lane(core::Channel channel, connectors::Connector& connector, ChannelPolic
       jitter_(jitter_seed),
       worker_(core::StrCat("dispatch-", core::Name(channel)), [this] { return Pass(); }) {}
 
-void Lane::Start() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ || !senders_.empty()) return;
-    for (int i = 0; i < std::max(1, policy_.concurrency); ++i) {
-      senders_.emplace_back([this] { SenderLoop(); });
-    }
-  }
-  worker_.Start();
-}
+void Lane::Start() { worker_.Start(); }
 
 void Lane::Stop() {
-  worker_.Stop();
-  std::vector<std::thread> senders;
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    senders.swap(senders_);
-  }
-  senders_cv_.notify_all();
-  for (std::thread& t : senders) t.join();
-  // Claimed but never handed off: back in the queue, not in doubt.
-  {
-    std::lock_guard lock(mu_);
-    const core::Time now = clock_.Now();
-    for (const Prepared& p : claimed_) results_.push_back(NotHandedOff(p.notification, now));
-    claimed_.clear();
-  }
+  worker_.Stop();  // the pass in hand hands off what it claimed
+  WaitForAnswers();
   absl::StatusOr<std::vector<Prepared>> settled = Settle({}, clock_.Now());
   if (!settled.ok()) {
     spdlog::warn("msg=\"hand-off results not recorded at stop\" channel={} error=\"{}\"",
@@ -82,20 +59,21 @@ int Lane::Room(core::Time now) {
   std::lock_guard lock(mu_);
   metrics_.breaker_open->Set(breaker_.IsOpen(now) ? 1 : 0);
   if (!breaker_.Allows(now)) return 0;
-  const int free = std::max(1, policy_.concurrency) - sending_ - static_cast<int>(claimed_.size());
-  return std::min({free, bucket_.Available(now), options_.max_batch});
+  return std::min({concurrency() - in_flight_, bucket_.Available(now), options_.max_batch});
 }
 
 absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int room) {
   std::vector<Prepared> prepared;
   if (room <= 0) return prepared;
-  size_t taken = 0;
+  // What is claimed is SENDING in the store and not listed; only render failures not
+  // recorded yet are still QUEUED there and come back (then skipped).
+  size_t still_queued = 0;
   {
     std::lock_guard lock(mu_);
-    taken = taken_.size();
+    still_queued = unrecorded_failures_.size();
   }
   absl::StatusOr<std::vector<core::Notification>> due =
-      store_.ListDue(now, channel_, room + static_cast<int>(taken));
+      store_.ListDue(now, channel_, room + static_cast<int>(still_queued));
   if (!due.ok()) return due.status();
   std::vector<const core::Notification*> fresh;
   {
@@ -115,6 +93,7 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
       spdlog::warn("msg=\"not rendered\" notification_id={} channel={} error=\"{}\"",
                    n.notification_id, core::Name(channel_), messages[i].status().ToString());
       metrics_.render_failures->Increment();
+      unrecorded_failures_.insert(n.seq);
       results_.push_back(
           RenderFailure(n, std::string(core::ToStd(messages[i].status().message())), now));
       continue;
@@ -149,7 +128,11 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Settle(std::vector<Prepared> n
     for (const Prepared& p : next) taken_.erase(p.notification.seq);  // listed again later
     return settled.status();
   }
-  for (const store::AttemptUpdate& u : results) taken_.erase(u.notification_seq);
+  for (const store::AttemptUpdate& u : results) {
+    taken_.erase(u.notification_seq);
+    unrecorded_failures_.erase(u.notification_seq);
+  }
+  const core::Time claimed_at = clock_.Now();
   for (size_t i = 0; i < next.size(); ++i) {
     Prepared& p = next[i];
     if (!settled->claimed[i]) {  // changed meanwhile: listed again if still due
@@ -158,11 +141,12 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Settle(std::vector<Prepared> n
     }
     if (p.notification.attempt_count == 0 && p.notification.send_time) {
       metrics_.decision_to_hand_off->Observe(
-          std::chrono::duration<double>(clock_.Now() - *p.notification.send_time).count());
+          std::chrono::duration<double>(claimed_at - *p.notification.send_time).count());
     }
     ++p.notification.attempt_count;
     claimed.push_back(std::move(p));
   }
+  in_flight_ += static_cast<int>(claimed.size());
   bucket_.Take(static_cast<int>(claimed.size()));
   return claimed;
 }
@@ -183,32 +167,55 @@ connectors::Delivery Lane::DeliveryOf(const Prepared& p) const {
   return d;
 }
 
-void Lane::HandOff(Prepared& p) {
-  const core::Notification& n = p.notification;
-  connectors::SendResult r;
-  if (p.message.address.empty()) {
-    r.outcome = connectors::SendOutcome::kPermanent;
-    r.detail = core::StrCat("no ", core::Name(channel_), " address was rendered");
-  } else {
-    r = connector_.Send(DeliveryOf(p));
+void Lane::HandOff(std::vector<Prepared> claimed) {
+  for (Prepared& p : claimed) {
+    if (p.message.address.empty()) {
+      connectors::SendResult r;
+      r.outcome = connectors::SendOutcome::kPermanent;
+      r.detail = core::StrCat("no ", core::Name(channel_), " address was rendered");
+      Answered(p.notification, std::move(r));
+      continue;
+    }
+    connectors::Delivery delivery = DeliveryOf(p);
+    connector_.Send(std::move(delivery),
+                    [this, n = std::move(p.notification)](connectors::SendResult r) {
+                      Answered(n, std::move(r));
+                    });
   }
+}
+
+void Lane::Answered(const core::Notification& n, connectors::SendResult r) {
   const core::Time end = clock_.Now();
-  std::lock_guard lock(mu_);
-  switch (r.outcome) {
-    case connectors::SendOutcome::kAccepted:
-    case connectors::SendOutcome::kPermanent:
-      breaker_.Succeeded();  // the server answered
-      break;
-    case connectors::SendOutcome::kRetryable:
-      breaker_.Failed(end);
-      break;
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    switch (r.outcome) {
+      case connectors::SendOutcome::kAccepted:
+      case connectors::SendOutcome::kPermanent:
+        breaker_.Succeeded();  // the server answered
+        break;
+      case connectors::SendOutcome::kRetryable:
+        breaker_.Failed(end);
+        break;
+    }
+    store::AttemptUpdate u =
+        HandOffOutcome(n, policy_, r, end, Backoff(policy_, n.attempt_count, jitter_));
+    metrics_.attempts.at(u.result)->Increment();
+    spdlog::debug("msg=\"handed off\" notification_id={} channel={} result={} detail=\"{}\"",
+                  u.notification_id, core::Name(channel_), core::Name(u.result), u.detail);
+    results_.push_back(std::move(u));
+    --in_flight_;
+    // The worker claims more once a quarter of the slots is free (a round's
+    // transaction then carries many), and records at once when all are answered.
+    wake = in_flight_ == 0 || concurrency() - in_flight_ == std::max(1, concurrency() / 4);
   }
-  store::AttemptUpdate u =
-      HandOffOutcome(n, policy_, r, end, Backoff(policy_, n.attempt_count, jitter_));
-  metrics_.attempts.at(u.result)->Increment();
-  spdlog::debug("msg=\"handed off\" notification_id={} channel={} result={} detail=\"{}\"",
-                u.notification_id, core::Name(channel_), core::Name(u.result), u.detail);
-  results_.push_back(std::move(u));
+  answered_.notify_all();
+  if (wake) worker_.Wake();
+}
+
+void Lane::WaitForAnswers() {
+  std::unique_lock lock(mu_);
+  answered_.wait(lock, [this] { return in_flight_ == 0; });
 }
 
 absl::StatusOr<int> Lane::RunOnce() {
@@ -217,53 +224,37 @@ absl::StatusOr<int> Lane::RunOnce() {
   if (!prepared.ok()) return prepared.status();
   absl::StatusOr<std::vector<Prepared>> claimed = Settle(*std::move(prepared), now);
   if (!claimed.ok()) return claimed.status();
-  for (Prepared& p : *claimed) HandOff(p);
+  const int handed_off = static_cast<int>(claimed->size());
+  HandOff(*std::move(claimed));
+  WaitForAnswers();
   absl::StatusOr<std::vector<Prepared>> recorded = Settle({}, clock_.Now());
   if (!recorded.ok()) return recorded.status();
-  return static_cast<int>(claimed->size());
-}
-
-void Lane::SenderLoop() {
-  while (true) {
-    Prepared p;
-    {
-      std::unique_lock lock(mu_);
-      senders_cv_.wait(lock, [this] { return stopping_ || !claimed_.empty(); });
-      if (stopping_) return;  // what is claimed is queued again by Stop
-      p = std::move(claimed_.front());
-      claimed_.pop_front();
-      ++sending_;
-    }
-    HandOff(p);
-    {
-      std::lock_guard lock(mu_);
-      --sending_;
-    }
-    worker_.Wake();
-  }
+  return handed_off;
 }
 
 std::chrono::milliseconds Lane::Pass() {
   const core::Time now = clock_.Now();
-  absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, Room(now));
+  const int room = Room(now);
+  absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, room);
   if (!prepared.ok()) {
     spdlog::warn("msg=\"dispatching failed; will retry\" channel={} error=\"{}\"",
                  core::Name(channel_), prepared.status().ToString());
     return options_.retry_wait;
   }
+  // A full batch: more may be due.
+  const bool full = room > 0 && static_cast<int>(prepared->size()) == room;
   // One transaction: what ended, and what goes next.
   absl::StatusOr<std::vector<Prepared>> claimed = Settle(*std::move(prepared), now);
   if (!claimed.ok()) return options_.retry_wait;
+  HandOff(*std::move(claimed));
   {
     std::lock_guard lock(mu_);
-    for (Prepared& p : *claimed) claimed_.push_back(std::move(p));
-  }
-  senders_cv_.notify_all();
-  {
-    std::lock_guard lock(mu_);
-    if (!results_.empty()) return std::chrono::milliseconds(0);
-    // Busy: the senders wake the worker as each hand-off ends.
-    if (!claimed->empty() || sending_ > 0 || !claimed_.empty()) return options_.idle_wait;
+    if (in_flight_ > 0) {
+      if (full && in_flight_ < concurrency()) return std::chrono::milliseconds(0);
+      // Answers wake the worker as slots free up; the others are recorded soon.
+      return results_.empty() ? options_.idle_wait : options_.record_wait;
+    }
+    if (!results_.empty() || full) return std::chrono::milliseconds(0);
   }
   // Sleep until the next one is due, a token or the breaker allows, or a wake-up.
   std::chrono::milliseconds wait = options_.idle_wait;

@@ -7,12 +7,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
 #include <string>
-#include <thread>
 #include <unordered_set>
 #include <vector>
 
@@ -37,9 +35,11 @@ struct LaneMetrics {
 
 /// One channel's hand-offs. A worker lists what is due, renders each message for this
 /// channel (only now, and only this channel), and in one transaction records how the
-/// hand-offs before ended and claims (SENDING, durably) one notification for each
-/// sender that is free; `concurrency` senders hand the claimed ones to the connector.
+/// hand-offs before ended and claims (SENDING, durably) as many as may be in flight,
+/// then gives each claimed one to the connector, which answers when the provider did.
 /// So no more than `concurrency` are ever SENDING, and a crash leaves no more in doubt.
+/// The worker runs when answers free a quarter of the slots, when all are answered, or
+/// when new work arrives: each round's transaction carries many hand-offs.
 class Lane {
  public:
   struct Options {
@@ -47,6 +47,8 @@ class Lane {
     int max_batch = 100;
     std::chrono::milliseconds idle_wait{1000};
     std::chrono::milliseconds retry_wait{1000};
+    /// While hand-offs are in flight, how long an answer may wait to be recorded.
+    std::chrono::milliseconds record_wait{10};
     std::string unsubscribe_base_url;
   };
 
@@ -61,14 +63,14 @@ class Lane {
   const ChannelPolicy& policy() const { return policy_; }
 
   /// One round on the calling thread: records what ended, renders and claims what is
-  /// due (as far as tokens and the breaker allow), hands each off in turn and records
-  /// the results. Returns how many it handed off. (Tests; Start runs the same steps on
-  /// threads.)
+  /// due (as far as tokens and the breaker allow), hands each off, waits for the
+  /// answers and records them. Returns how many it handed off. (Tests; Start runs the
+  /// same steps on a worker.)
   absl::StatusOr<int> RunOnce();
 
   void Start();
-  /// Lets the senders finish the hand-offs in hand, queues again what was claimed but
-  /// not handed off, records it all and joins. Idempotent.
+  /// Stops claiming, waits for the answers to the hand-offs in flight, records them
+  /// and joins. Idempotent.
   void Stop();
   void Wake() { worker_.Wake(); }
 
@@ -81,16 +83,21 @@ class Lane {
 
   std::chrono::milliseconds Pass();
   /// Records the results that came in and claims `next`; the claimed ones are
-  /// returned. On failure the results are kept for the next round.
+  /// returned (and counted in flight). On failure the results are kept for the next
+  /// round.
   absl::StatusOr<std::vector<Prepared>> Settle(std::vector<Prepared> next, core::Time now);
   /// Lists and renders up to `room` due notifications.
   absl::StatusOr<std::vector<Prepared>> Prepare(core::Time now, int room);
-  /// How many more may be claimed now (free senders, tokens, breaker).
+  /// How many more may be claimed now (free slots, tokens, breaker).
   int Room(core::Time now);
-  /// Hands a claimed notification to the connector; the result joins results_.
-  void HandOff(Prepared& p);
-  void SenderLoop();
+  /// Gives claimed notifications to the connector.
+  void HandOff(std::vector<Prepared> claimed);
+  /// A hand-off's answer: its result joins results_.
+  void Answered(const core::Notification& n, connectors::SendResult r);
+  /// Waits until no hand-off is in flight.
+  void WaitForAnswers();
   connectors::Delivery DeliveryOf(const Prepared& p) const;
+  int concurrency() const { return std::max(1, policy_.concurrency); }
 
   const core::Channel channel_;
   connectors::Connector& connector_;
@@ -102,23 +109,23 @@ class Lane {
   const Options options_;
 
   std::mutex mu_;
-  std::condition_variable senders_cv_;
-  /// Claimed, waiting for a sender.
-  std::deque<Prepared> claimed_;
+  std::condition_variable answered_;
   /// Outcomes not recorded yet (kept when the store refuses them, and recorded again:
   /// a hand-off that happened is never left SENDING).
   std::vector<store::AttemptUpdate> results_;
-  /// Listed and not finished (claimed, being sent, or with a result not recorded
-  /// yet): not listed again.
+  /// Listed and not finished (claimed, in flight, or with a result not recorded yet):
+  /// not listed again.
   std::unordered_set<int64_t> taken_;
-  int sending_ = 0;
-  bool stopping_ = false;
+  /// Of those, the ones that could not be rendered: still QUEUED in the store until
+  /// their result is recorded, so listed again meanwhile.
+  std::unordered_set<int64_t> unrecorded_failures_;
+  /// Claimed and not answered yet.
+  int in_flight_ = 0;
   TokenBucket bucket_;
   CircuitBreaker breaker_;
   std::mt19937_64 jitter_;
 
   core::Worker worker_;
-  std::vector<std::thread> senders_;
 };
 
 }  // namespace herald::dispatch

@@ -94,17 +94,6 @@ store::AttemptUpdate RenderFailure(const core::Notification& n, const std::strin
   return u;
 }
 
-store::AttemptUpdate NotHandedOff(const core::Notification& n, core::Time now) {
-  store::AttemptUpdate u = Base(n, now);
-  u.result = core::AttemptResult::kInterrupted;
-  u.detail = "heraldd stopped before handing it off";
-  u.state = NotificationState::kQueued;
-  u.next_attempt_time = now;
-  u.state_detail = core::StrCat("not handed off on ", core::Name(*n.channel),
-                                ": heraldd stopped first; queued again");
-  return u;
-}
-
 store::AttemptUpdate Interrupted(const core::Notification& n, bool resend, core::Time now) {
   store::AttemptUpdate u = Base(n, now);
   u.result = core::AttemptResult::kInterrupted;

@@ -23,9 +23,6 @@ store::AttemptUpdate HandOffOutcome(const core::Notification& n, const ChannelPo
 store::AttemptUpdate RenderFailure(const core::Notification& n, const std::string& why,
                                    core::Time now);
 
-/// Claimed, but not handed off (heraldd is stopping): QUEUED again, at once.
-store::AttemptUpdate NotHandedOff(const core::Notification& n, core::Time now);
-
 /// What a crash left SENDING: sent again with the same idempotency key (`resend`), or
 /// UNKNOWN for an operator.
 store::AttemptUpdate Interrupted(const core::Notification& n, bool resend, core::Time now);

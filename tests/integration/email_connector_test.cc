@@ -69,10 +69,10 @@ TEST_F(EmailConnectorTest, AMultipartUtf8EmailArrivesAsItWasRendered) {
   survey.unsubscribe_url = "https://herald.example/u/n-2";
   survey.message.html_body.clear();
 
-  SendResult sent = connector->Send(Mail("n-1", "anna@example.nl"));
+  SendResult sent = SendAndWait(*connector, Mail("n-1", "anna@example.nl"));
   EXPECT_EQ(sent.outcome, SendOutcome::kAccepted) << sent.detail;
   EXPECT_EQ(sent.provider_message_id, "H0001");
-  EXPECT_EQ(connector->Send(survey).outcome, SendOutcome::kAccepted);
+  EXPECT_EQ(SendAndWait(*connector, survey).outcome, SendOutcome::kAccepted);
 
   std::vector<google::protobuf::Struct> got = sink.WaitForMessages(2);
   ASSERT_EQ(got.size(), 2u);
@@ -120,12 +120,12 @@ TEST_F(EmailConnectorTest, RepliesAreClassifiedRetryableOrPermanent) {
   ASSERT_TRUE(sink.ready()) << sink.Stderr();
   auto connector = Connector(sink.url());
 
-  SendResult bounce = connector->Send(Mail("n-1", "bounce@example.nl"));
+  SendResult bounce = SendAndWait(*connector, Mail("n-1", "bounce@example.nl"));
   EXPECT_EQ(bounce.outcome, SendOutcome::kPermanent);
   EXPECT_TRUE(bounce.address_rejected);
   EXPECT_EQ(bounce.detail, "550 5.1.1 <bounce@example.nl>: user unknown (to RCPT)");
 
-  SendResult later = connector->Send(Mail("n-2", "later@example.nl"));
+  SendResult later = SendAndWait(*connector, Mail("n-2", "later@example.nl"));
   EXPECT_EQ(later.outcome, SendOutcome::kRetryable);
   EXPECT_FALSE(later.address_rejected);
   EXPECT_THAT(later.detail, HasSubstr("451 4.3.0"));
@@ -133,18 +133,19 @@ TEST_F(EmailConnectorTest, RepliesAreClassifiedRetryableOrPermanent) {
   // No header injection: nothing is sent.
   Delivery injected = Mail("n-3", "anna@example.nl");
   injected.message.subject = "Hello\r\nBcc: everyone@example.nl";
-  SendResult refused = connector->Send(injected);
+  SendResult refused = SendAndWait(*connector, injected);
   EXPECT_EQ(refused.outcome, SendOutcome::kPermanent);
   EXPECT_EQ(refused.detail, "header Subject contains a line break or NUL; refused");
 
   // The connection is still good after all that.
-  EXPECT_EQ(connector->Send(Mail("n-4", "anna@example.nl")).outcome, SendOutcome::kAccepted);
+  EXPECT_EQ(SendAndWait(*connector, Mail("n-4", "anna@example.nl")).outcome,
+            SendOutcome::kAccepted);
   EXPECT_EQ(sink.WaitForMessages(1).size(), 1u);
 
   // No server at all: try again later.
   const std::string url = sink.url();
   sink.Stop();
-  SendResult down = connector->Send(Mail("n-5", "anna@example.nl"));
+  SendResult down = SendAndWait(*connector, Mail("n-5", "anna@example.nl"));
   EXPECT_EQ(down.outcome, SendOutcome::kRetryable);
   EXPECT_FALSE(down.detail.empty());
 }
@@ -158,7 +159,7 @@ TEST_F(EmailConnectorTest, ConnectionsAreReusedAcrossSendsAndThreads) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i) {
         const std::string id = "n-" + std::to_string(t) + "-" + std::to_string(i);
-        SendResult r = connector->Send(Mail(id, "anna@example.nl"));
+        SendResult r = SendAndWait(*connector, Mail(id, "anna@example.nl"));
         EXPECT_EQ(r.outcome, SendOutcome::kAccepted) << r.detail;
       }
     });
@@ -193,7 +194,7 @@ TEST_F(EmailConnectorTest, AuthAndStartTls) {
                                      .username = "herald",
                                      .password = "s3cret",
                                      .ca_file = cert});
-  SendResult sent = good->Send(Mail("n-1", "anna@example.nl"));
+  SendResult sent = SendAndWait(*good, Mail("n-1", "anna@example.nl"));
   EXPECT_EQ(sent.outcome, SendOutcome::kAccepted) << sent.detail;
   std::vector<google::protobuf::Struct> got = sink.WaitForMessages(1);
   ASSERT_EQ(got.size(), 1u);
@@ -203,7 +204,7 @@ TEST_F(EmailConnectorTest, AuthAndStartTls) {
   auto wrong = Connector(
       sink.url(),
       {.starttls = StartTls::kRequired, .username = "herald", .password = "nope", .ca_file = cert});
-  SendResult denied = wrong->Send(Mail("n-2", "anna@example.nl"));
+  SendResult denied = SendAndWait(*wrong, Mail("n-2", "anna@example.nl"));
   EXPECT_EQ(denied.outcome, SendOutcome::kRetryable);
   EXPECT_THAT(denied.detail, HasSubstr("535"));
   EXPECT_THAT(denied.detail, HasSubstr("(to AUTH)"));
@@ -215,7 +216,7 @@ TEST_F(EmailConnectorTest, AuthAndStartTls) {
   // A certificate nobody vouches for is refused when verifying.
   auto untrusting = Connector(
       sink.url(), {.starttls = StartTls::kRequired, .username = "herald", .password = "s3cret"});
-  SendResult unverified = untrusting->Send(Mail("n-3", "anna@example.nl"));
+  SendResult unverified = SendAndWait(*untrusting, Mail("n-3", "anna@example.nl"));
   EXPECT_EQ(unverified.outcome, SendOutcome::kRetryable);
   EXPECT_EQ(sink.WaitForMessages(1).size(), 1u);
 }
@@ -224,11 +225,12 @@ TEST_F(EmailConnectorTest, RequiredStartTlsIsNotSkippedWhenTheServerLacksIt) {
   SmtpSink sink(dir_.File("sink"));  // no TLS offered
   ASSERT_TRUE(sink.ready()) << sink.Stderr();
   auto connector = Connector(sink.url(), {.starttls = StartTls::kRequired});
-  SendResult r = connector->Send(Mail("n-1", "anna@example.nl"));
+  SendResult r = SendAndWait(*connector, Mail("n-1", "anna@example.nl"));
   EXPECT_EQ(r.outcome, SendOutcome::kRetryable);
   EXPECT_THAT(r.detail, HasSubstr("SSL"));
   auto opportunistic = Connector(sink.url(), {.starttls = StartTls::kOpportunistic});
-  EXPECT_EQ(opportunistic->Send(Mail("n-2", "anna@example.nl")).outcome, SendOutcome::kAccepted);
+  EXPECT_EQ(SendAndWait(*opportunistic, Mail("n-2", "anna@example.nl")).outcome,
+            SendOutcome::kAccepted);
   std::vector<google::protobuf::Struct> got = sink.WaitForMessages(1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(Field(Sub(got[0], "headers"), "Message-ID"), "<n-2@herald.example>");

@@ -45,7 +45,7 @@ class SmsConnectorTest : public ::testing::Test {
 
 TEST_F(SmsConnectorTest, GenericJsonCarriesTheTextTheKeyAndTheToken) {
   auto connector = Generic();
-  SendResult r = connector->Send(Sms("n-1", "+31612345678"));
+  SendResult r = SendAndWait(*connector, Sms("n-1", "+31612345678"));
   EXPECT_EQ(r.outcome, SendOutcome::kAccepted) << r.detail;
   EXPECT_EQ(r.provider_message_id, "m-1");
   const auto seen = server_.seen();
@@ -61,33 +61,33 @@ TEST_F(SmsConnectorTest, GenericJsonCarriesTheTextTheKeyAndTheToken) {
   EXPECT_EQ(body.fields().at("from").string_value(), "Herald");
 
   // The same notification again (a retry) carries the same key.
-  EXPECT_EQ(connector->Send(Sms("n-1", "+31612345678")).outcome, SendOutcome::kAccepted);
+  EXPECT_EQ(SendAndWait(*connector, Sms("n-1", "+31612345678")).outcome, SendOutcome::kAccepted);
   EXPECT_EQ(server_.seen()[1].idempotency_key, "n-1");
 }
 
 TEST_F(SmsConnectorTest, AnswersAreClassifiedAndRetryAfterIsHonoured) {
   auto connector = Generic();
-  SendResult limited = connector->Send(Sms("n-1", "+31611111429"));
+  SendResult limited = SendAndWait(*connector, Sms("n-1", "+31611111429"));
   EXPECT_EQ(limited.outcome, SendOutcome::kRetryable);
   ASSERT_TRUE(limited.retry_after.has_value());
   EXPECT_EQ(*limited.retry_after, std::chrono::seconds(7));
   EXPECT_THAT(limited.detail, HasSubstr("HTTP 429"));
 
-  SendResult down = connector->Send(Sms("n-2", "+31611111500"));
+  SendResult down = SendAndWait(*connector, Sms("n-2", "+31611111500"));
   EXPECT_EQ(down.outcome, SendOutcome::kRetryable);
   EXPECT_EQ(down.detail, "HTTP 503: unavailable");
 
-  SendResult invalid = connector->Send(Sms("n-3", "+31611111400"));
+  SendResult invalid = SendAndWait(*connector, Sms("n-3", "+31611111400"));
   EXPECT_EQ(invalid.outcome, SendOutcome::kPermanent);
   EXPECT_TRUE(invalid.address_rejected);
 
   // Our token refused: the account, not the message; tried again once fixed.
-  SendResult unauthorized = connector->Send(Sms("n-4", "+31611111401"));
+  SendResult unauthorized = SendAndWait(*connector, Sms("n-4", "+31611111401"));
   EXPECT_EQ(unauthorized.outcome, SendOutcome::kRetryable);
   EXPECT_FALSE(unauthorized.address_rejected);
 
   // Not E.164: never sent.
-  SendResult local = connector->Send(Sms("n-5", "0612345678"));
+  SendResult local = SendAndWait(*connector, Sms("n-5", "0612345678"));
   EXPECT_EQ(local.outcome, SendOutcome::kPermanent);
   EXPECT_EQ(local.detail, "\"0612345678\" is not an E.164 number");
   EXPECT_EQ(server_.seen().size(), 4u);
@@ -101,7 +101,7 @@ TEST_F(SmsConnectorTest, TwilioFormIsFormEncodedWithBasicAuth) {
                                                     .status_callback = "http://127.0.0.1:1/r"}),
                                 {}, clock_);
   ASSERT_TRUE(c.ok()) << c.status();
-  SendResult r = (*c)->Send(Sms("n-1", "+31612345678"));
+  SendResult r = SendAndWait(**c, Sms("n-1", "+31612345678"));
   EXPECT_EQ(r.outcome, SendOutcome::kAccepted) << r.detail;
   EXPECT_EQ(r.provider_message_id, "SM1");
   const auto seen = server_.seen();
@@ -111,7 +111,7 @@ TEST_F(SmsConnectorTest, TwilioFormIsFormEncodedWithBasicAuth) {
   EXPECT_EQ(seen[0].body,
             "To=%2B31612345678&From=%2B3197010000000&Body=Je+pakket+is+onderweg%3A+%E2%82%AC12%"
             "2C50+%26+meer&StatusCallback=http%3A%2F%2F127.0.0.1%3A1%2Fr");
-  SendResult invalid = (*c)->Send(Sms("n-2", "+31611111400"));
+  SendResult invalid = SendAndWait(**c, Sms("n-2", "+31611111400"));
   EXPECT_EQ(invalid.outcome, SendOutcome::kPermanent);
   EXPECT_TRUE(invalid.address_rejected);
 }
@@ -122,8 +122,8 @@ TEST_F(SmsConnectorTest, ManySendsShareKeptAliveConnections) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
-        SendResult r = connector->Send(
-            Sms("n-" + std::to_string(t) + "-" + std::to_string(i), "+31612345678"));
+        SendResult r = SendAndWait(
+            *connector, Sms("n-" + std::to_string(t) + "-" + std::to_string(i), "+31612345678"));
         EXPECT_EQ(r.outcome, SendOutcome::kAccepted) << r.detail;
       }
     });
@@ -140,7 +140,7 @@ TEST_F(SmsConnectorTest, NoServerIsRetryable) {
   auto c =
       SmsConnector::Create(MakeGenericJsonProvider({.url = "http://127.0.0.1:1/send"}), {}, clock_);
   ASSERT_TRUE(c.ok());
-  SendResult r = (*c)->Send(Sms("n-1", "+31612345678"));
+  SendResult r = SendAndWait(**c, Sms("n-1", "+31612345678"));
   EXPECT_EQ(r.outcome, SendOutcome::kRetryable);
   EXPECT_THAT(r.detail, HasSubstr("connect"));
 }

@@ -348,6 +348,8 @@ class SmsSink {
     server_.new_task_queue = [] { return new httplib::ThreadPool(160); };
     // Without it each answer's second write waits for the client's delayed ACK (40 ms).
     server_.set_tcp_nodelay(true);
+    // A provider's API keeps a connection for many requests (httplib closes it after 5).
+    server_.set_keep_alive_max_count(100'000);
     server_.Post("/send", [this](const httplib::Request& request, httplib::Response& response) {
       const auto now = std::chrono::system_clock::now();
       std::lock_guard lock(mu_);
@@ -453,7 +455,7 @@ double SmsConnectorRate(int count, int in_flight) {
           d.address = "+31612345678";
           d.message.channel = core::Channel::kSms;
           d.message.sms_text = "Je bestelling " + std::to_string(n) + " is onderweg met PostNL.";
-          return (*connector)->Send(d).outcome == connectors::SendOutcome::kAccepted;
+          return SendAndWait(**connector, d).outcome == connectors::SendOutcome::kAccepted;
         };
       },
       "SMS");
@@ -535,7 +537,7 @@ double EmailConnectorRate(const std::string& url, int count, int pool) {
       count, pool,
       [&]() -> Sender {
         return [&](int n) {
-          return (*connector)->Send(Email(n)).outcome == connectors::SendOutcome::kAccepted;
+          return SendAndWait(**connector, Email(n)).outcome == connectors::SendOutcome::kAccepted;
         };
       },
       "emails");
@@ -753,7 +755,12 @@ int Main(int argc, char** argv) {
       // Paced: event n goes at start + n / rate.
       const auto due = start + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(static_cast<double>(n) / rate));
-      while (Clock::now() < due) producer->poll(0);
+      // Slept, not spun: the producing applications run elsewhere, and a spinning
+      // loop here would take one of the machine's cores from heraldd.
+      if (Clock::now() < due) {
+        producer->poll(0);
+        std::this_thread::sleep_until(due);
+      }
       const int customer = 2 * (n % even);
       Message m = Event(n, customer, now_iso, tomorrow_iso, "lat-");
       produced[m.notification_id] = std::chrono::system_clock::now();

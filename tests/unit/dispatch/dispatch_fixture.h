@@ -32,20 +32,23 @@ class ScriptedConnector final : public connectors::Connector {
  public:
   explicit ScriptedConnector(Channel channel) : channel_(channel) {}
   Channel channel() const override { return channel_; }
-  SendResult Send(const Delivery& d) override {
+  // Answers before returning.
+  void Send(Delivery d, connectors::SendDone done) override {
     if (during_send) during_send(d);
-    std::lock_guard lock(mu_);
-    seen_.push_back(d);
-    if (script_.empty()) {
-      SendResult ok;
-      ok.outcome = SendOutcome::kAccepted;
-      ok.detail = "250 ok";
-      ok.provider_message_id = "p-" + std::to_string(seen_.size());
-      return ok;
+    SendResult r;
+    {
+      std::lock_guard lock(mu_);
+      seen_.push_back(d);
+      if (script_.empty()) {
+        r.outcome = SendOutcome::kAccepted;
+        r.detail = "250 ok";
+        r.provider_message_id = "p-" + std::to_string(seen_.size());
+      } else {
+        r = script_.front();
+        script_.pop_front();
+      }
     }
-    SendResult r = script_.front();
-    script_.pop_front();
-    return r;
+    done(std::move(r));
   }
   void Then(SendOutcome outcome, std::string detail, bool rejected = false,
             std::optional<std::chrono::seconds> retry_after = std::nullopt) {

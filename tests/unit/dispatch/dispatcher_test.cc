@@ -413,35 +413,47 @@ TEST_F(RenderAtHandOffTest, SnippetsWhoseRecursionNeverEndsFailTheirChannelNotTh
                            "more than 64 deep (sign -> brand -> sign -> ...); next: SMS"));
 }
 
-// A connector whose sends wait until the test lets them go.
+// A connector that holds its hand-offs until the test lets them go.
 class HeldConnector final : public connectors::Connector {
  public:
   Channel channel() const override { return Channel::kSms; }
-  SendResult Send(const Delivery&) override {
-    std::unique_lock lock(mu_);
-    ++in_hand_;
-    cv_.notify_all();
-    cv_.wait(lock, [this] { return released_; });
-    --in_hand_;
-    SendResult ok;
-    ok.outcome = SendOutcome::kAccepted;
-    return ok;
+  void Send(Delivery, connectors::SendDone done) override {
+    {
+      std::lock_guard lock(mu_);
+      if (!released_) {
+        held_.push_back(std::move(done));
+        cv_.notify_all();
+        return;
+      }
+    }
+    done(Accepted());
   }
   // Waits (bounded) until `n` sends are in hand.
   bool WaitInHand(int n) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return in_hand_ >= n; });
+    return cv_.wait_for(lock, std::chrono::seconds(10),
+                        [&] { return static_cast<int>(held_.size()) >= n; });
   }
+  // Answers those in hand, and every later one at once.
   void Release() {
-    std::lock_guard lock(mu_);
-    released_ = true;
-    cv_.notify_all();
+    std::vector<connectors::SendDone> held;
+    {
+      std::lock_guard lock(mu_);
+      released_ = true;
+      held.swap(held_);
+    }
+    for (connectors::SendDone& done : held) done(Accepted());
   }
 
  private:
+  static SendResult Accepted() {
+    SendResult ok;
+    ok.outcome = SendOutcome::kAccepted;
+    return ok;
+  }
   std::mutex mu_;
   std::condition_variable cv_;
-  int in_hand_ = 0;
+  std::vector<connectors::SendDone> held_;
   bool released_ = false;
 };
 
