@@ -3,7 +3,11 @@
 #include <curl/curl.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <unordered_map>
 
@@ -236,11 +240,61 @@ absl::StatusOr<std::unique_ptr<SmsConnector>> SmsConnector::Create(
 SmsConnector::SmsConnector(std::unique_ptr<Provider> provider, SmsOptions options,
                            const core::Clock& clock)
     : provider_(std::move(provider)), options_(std::move(options)), clock_(clock) {
+  // libcurl's socket interface on an epoll set: each socket event costs the same
+  // however many requests are in flight (curl_multi_perform and curl_multi_poll would
+  // visit every one of them on every wake-up).
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_;
+  epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
   CURLM* multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     static_cast<long>(options_.max_in_flight));
+  curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, OnSocket);
+  curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, OnTimer);
+  curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
   multi_ = multi;
   thread_ = std::thread([this] { Loop(); });
+}
+
+int SmsConnector::OnSocket(void* /*easy*/, int socket, int what, void* self, void* known) {
+  auto* connector = static_cast<SmsConnector*>(self);
+  CURLM* multi = static_cast<CURLM*>(connector->multi_);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(connector->epoll_, EPOLL_CTL_DEL, socket, nullptr);
+    curl_multi_assign(multi, socket, nullptr);
+    return 0;
+  }
+  epoll_event ev{};
+  ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+  ev.data.fd = socket;
+  if (known != nullptr) {
+    epoll_ctl(connector->epoll_, EPOLL_CTL_MOD, socket, &ev);
+  } else {
+    epoll_ctl(connector->epoll_, EPOLL_CTL_ADD, socket, &ev);
+    // Any non-null pointer: the socket is in the set.
+    curl_multi_assign(multi, socket, connector);
+  }
+  return 0;
+}
+
+int SmsConnector::OnTimer(void* /*multi*/, long timeout_ms, void* self) {
+  auto* connector = static_cast<SmsConnector*>(self);
+  if (timeout_ms < 0) {
+    connector->timer_at_.reset();
+  } else {
+    connector->timer_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
+}
+
+void SmsConnector::Wake() {
+  const uint64_t one = 1;
+  // A full counter already wakes the loop.
+  [[maybe_unused]] const ssize_t n = write(wake_, &one, sizeof(one));
 }
 
 SmsConnector::~SmsConnector() {
@@ -248,9 +302,11 @@ SmsConnector::~SmsConnector() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  Wake();
   thread_.join();
   curl_multi_cleanup(static_cast<CURLM*>(multi_));
+  close(wake_);
+  close(epoll_);
 }
 
 void SmsConnector::Send(Delivery d, SendDone done) {
@@ -275,13 +331,15 @@ void SmsConnector::Send(Delivery d, SendDone done) {
     pending->done(Result(SendOutcome::kRetryable, "the SMS connector is stopping"));
     return;
   }
-  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  Wake();
 }
 
 void SmsConnector::Loop() {
   CURLM* multi = static_cast<CURLM*>(multi_);
   std::unordered_map<CURL*, std::unique_ptr<Pending>> in_flight;
   std::vector<CURL*> spare;  // finished handles, reused (reset) for the next requests
+  std::vector<epoll_event> events(256);
+  int ready = 0;
   while (true) {
     std::deque<std::unique_ptr<Pending>> fresh;
     bool stopping = false;
@@ -339,7 +397,23 @@ void SmsConnector::Loop() {
       continue;
     }
     int running = 0;
-    curl_multi_perform(multi, &running);
+    // What is due: the sockets epoll reported, then libcurl's timer (which adding a
+    // handle sets to "now").
+    for (int i = 0; i < ready; ++i) {
+      if (events[i].data.fd == wake_) {
+        uint64_t count = 0;
+        [[maybe_unused]] const ssize_t n = read(wake_, &count, sizeof(count));
+        continue;
+      }
+      const int flags = (events[i].events & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                        (events[i].events & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                        (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+      curl_multi_socket_action(multi, events[i].data.fd, flags, &running);
+    }
+    if (timer_at_ && std::chrono::steady_clock::now() >= *timer_at_) {
+      timer_at_.reset();
+      curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -362,7 +436,15 @@ void SmsConnector::Loop() {
       curl_slist_free_all(p->headers);
       p->done(std::move(r));
     }
-    curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
+    // Until a socket or the wake-up is ready, or libcurl's timer is due.
+    int wait_ms = 1000;
+    if (timer_at_) {
+      const auto until_timer = std::chrono::ceil<std::chrono::milliseconds>(
+          *timer_at_ - std::chrono::steady_clock::now());
+      wait_ms = static_cast<int>(std::clamp<int64_t>(until_timer.count(), 0, wait_ms));
+    }
+    ready = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), wait_ms);
+    if (ready < 0) ready = 0;  // EINTR
   }
   for (CURL* easy : spare) curl_easy_cleanup(easy);
 }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -90,11 +91,19 @@ class SmsConnector final : public Connector {
   struct Pending;
   SmsConnector(std::unique_ptr<Provider> provider, SmsOptions options, const core::Clock& clock);
   void Loop();
+  void Wake();
+  /// libcurl's socket and timer callbacks (CURLMOPT_SOCKETFUNCTION, TIMERFUNCTION).
+  static int OnSocket(void* easy, int socket, int what, void* self, void* known);
+  static int OnTimer(void* multi, long timeout_ms, void* self);
 
   const std::unique_ptr<Provider> provider_;
   const SmsOptions options_;
   const core::Clock& clock_;
   void* multi_ = nullptr;  // CURLM
+  int epoll_ = -1;         // the sockets libcurl watches, and wake_
+  int wake_ = -1;          // eventfd: Send and the destructor wake the loop
+  /// When libcurl wants curl_multi_socket_action(CURL_SOCKET_TIMEOUT); the loop's own.
+  std::optional<std::chrono::steady_clock::time_point> timer_at_;
 
   std::mutex mu_;
   std::deque<std::unique_ptr<Pending>> queue_;

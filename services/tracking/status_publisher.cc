@@ -31,7 +31,9 @@ StatusPublisher::StatusPublisher(store::ChangeLog& store, Publish publish, const
                       .Help("Age of the oldest state change not yet on the status topic "
                             "(0: none waits); grows while the topic cannot be reached")
                       .Register(registry)
-                      .Add({})) {}
+                      .Add({})),
+      backoff_(options.retry_wait),
+      worker_("status", [this] { return Pass(); }) {}
 
 StatusPublisher::~StatusPublisher() { Stop(); }
 
@@ -55,20 +57,15 @@ absl::StatusOr<int> StatusPublisher::PublishOnce(std::chrono::milliseconds limit
   return static_cast<int>(changes->size());
 }
 
-void StatusPublisher::Start() {
-  std::lock_guard lock(mu_);
-  if (worker_.joinable() || stopping_) return;
-  worker_ = std::thread([this] { Loop(); });
-}
+void StatusPublisher::Start() { worker_.Start(); }
 
 void StatusPublisher::Stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
+    if (stopped_) return;
+    stopped_ = true;
   }
-  cv_.notify_all();
-  if (worker_.joinable()) worker_.join();
+  worker_.Stop();
   // What the last moments changed; a failure leaves it for the next start.
   const auto deadline = std::chrono::steady_clock::now() + options_.stop_drain;
   while (true) {
@@ -87,27 +84,18 @@ void StatusPublisher::Stop() {
   }
 }
 
-void StatusPublisher::Loop() {
-  std::chrono::milliseconds backoff = options_.retry_wait;
-  while (true) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-    }
-    absl::StatusOr<int> sent = PublishOnce();
-    std::chrono::milliseconds wait = options_.idle_wait;
-    if (!sent.ok()) {
-      spdlog::warn("msg=\"publishing state changes failed; will retry\" wait_ms={} error=\"{}\"",
-                   backoff.count(), sent.status().ToString());
-      wait = backoff;
-      backoff = std::min(backoff * 2, options_.max_retry_wait);
-    } else {
-      backoff = options_.retry_wait;
-      if (*sent == options_.max_batch) continue;  // more may be waiting
-    }
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, wait, [this] { return stopping_; });
+std::chrono::milliseconds StatusPublisher::Pass() {
+  absl::StatusOr<int> sent = PublishOnce();
+  if (!sent.ok()) {
+    spdlog::warn("msg=\"publishing state changes failed; will retry\" wait_ms={} error=\"{}\"",
+                 backoff_.count(), sent.status().ToString());
+    const std::chrono::milliseconds wait = backoff_;
+    backoff_ = std::min(backoff_ * 2, options_.max_retry_wait);
+    return wait;
   }
+  backoff_ = options_.retry_wait;
+  // A full batch: more may be waiting.
+  return *sent == options_.max_batch ? std::chrono::milliseconds(0) : options_.idle_wait;
 }
 
 }  // namespace herald::tracking

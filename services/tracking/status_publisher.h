@@ -5,15 +5,14 @@
 #include <prometheus/registry.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "services/core/clock.h"
+#include "services/core/worker.h"
 #include "services/store/store.h"
 
 namespace herald::tracking {
@@ -30,8 +29,9 @@ class StatusPublisher {
                                              std::chrono::milliseconds limit)>;
 
   struct Options {
-    /// Changes per publish, and how long one may take.
-    int max_batch = 500;
+    /// Changes per publish (whole batches of the change log, so that none is read
+    /// twice: as many as intake commits at a time), and how long one may take.
+    int max_batch = 10'000;
     std::chrono::milliseconds publish_limit{5'000};
     /// How long the worker sleeps when the outbox was empty and nobody woke it.
     std::chrono::milliseconds idle_wait{200};
@@ -59,7 +59,8 @@ class StatusPublisher {
 
  private:
   absl::StatusOr<int> PublishOnce(std::chrono::milliseconds limit);
-  void Loop();
+  /// The worker's pass: one batch, then how long to wait.
+  std::chrono::milliseconds Pass();
 
   store::ChangeLog& store_;
   const Publish publish_;
@@ -70,10 +71,11 @@ class StatusPublisher {
   /// How old the oldest change waiting in the outbox is (0: none waits).
   prometheus::Gauge& oldest_age_;
 
+  /// The wait after the next failure (the worker's own).
+  std::chrono::milliseconds backoff_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread worker_;
+  bool stopped_ = false;
+  core::Worker worker_;
 };
 
 }  // namespace herald::tracking

@@ -19,14 +19,19 @@ constexpr int kCheckpointPages = 8192;
 
 }  // namespace
 
+Db::Options WriterDbOptions(std::chrono::milliseconds busy_timeout, bool synchronous_full) {
+  return {.busy_timeout = busy_timeout,
+          .synchronous_full = synchronous_full,
+          .cache_kib = kWriterCacheKib,
+          .checkpoint_pages = kCheckpointPages};
+}
+
 absl::StatusOr<std::unique_ptr<Connections>> Connections::Open(const Options& options) {
   if (options.max_batch < 1) {
     return absl::InvalidArgumentError("sqlite: max_batch must be at least 1");
   }
-  auto writer = Db::Open(options.path, {.busy_timeout = options.busy_timeout,
-                                        .synchronous_full = options.synchronous_full,
-                                        .cache_kib = kWriterCacheKib,
-                                        .checkpoint_pages = kCheckpointPages});
+  auto writer =
+      Db::Open(options.path, WriterDbOptions(options.busy_timeout, options.synchronous_full));
   if (!writer.ok()) return writer.status();
   absl::Status migrated = ApplyMigrations(**writer, Migrations());
   if (!migrated.ok()) return migrated;

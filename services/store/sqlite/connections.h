@@ -19,6 +19,9 @@
 
 namespace herald::store::sqlite {
 
+/// How the writer opens the database (herald-bench's bare store loop opens its own so).
+Db::Options WriterDbOptions(std::chrono::milliseconds busy_timeout, bool synchronous_full);
+
 /// The database file's connections: one writer thread that commits every write queued
 /// meanwhile in one transaction (one fsync for all of them), storing the state changes
 /// those writes made as one batch of the change log; and a pool of readers that run
