@@ -11,6 +11,7 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "connectors/sms/json.h"
 #include "services/core/strings.h"
 
 namespace herald::connectors::sms {
@@ -66,25 +67,27 @@ class GenericJson final : public Provider {
   std::string_view name() const override { return "generic-json"; }
 
   HttpRequest Request(const Delivery& d) const override {
-    google::protobuf::Struct body;
-    auto& f = *body.mutable_fields();
-    f["to"].set_string_value(d.address);
-    f["text"].set_string_value(d.message.sms_text);
-    f["reference"].set_string_value(d.notification_id);
-    if (!options_.sender.empty()) f["from"].set_string_value(options_.sender);
-    std::string json;
-    (void)google::protobuf::util::MessageToJsonString(body, &json);
     HttpRequest r;
     r.url = options_.url;
     r.headers = {"Content-Type: application/json"};
     if (!options_.token.empty()) r.headers.push_back("Authorization: Bearer " + options_.token);
-    r.body = std::move(json);
+    r.body.reserve(64 + d.address.size() + d.message.sms_text.size() + d.notification_id.size());
+    r.body += "{\"to\":";
+    AppendJsonString(r.body, d.address);
+    r.body += ",\"text\":";
+    AppendJsonString(r.body, d.message.sms_text);
+    r.body += ",\"reference\":";
+    AppendJsonString(r.body, d.notification_id);
+    if (!options_.sender.empty()) {
+      r.body += ",\"from\":";
+      AppendJsonString(r.body, options_.sender);
+    }
+    r.body += '}';
     return r;
   }
 
   std::string MessageId(std::string_view body) const override {
-    std::optional<google::protobuf::Struct> s = ParseJson(body);
-    return s ? StringField(*s, "id") : "";
+    return TopLevelField(body, "id").value_or("");
   }
 
   bool NumberRejected(long, std::string_view body) const override {
@@ -120,14 +123,11 @@ class Twilio final : public Provider {
   }
 
   std::string MessageId(std::string_view body) const override {
-    std::optional<google::protobuf::Struct> s = ParseJson(body);
-    return s ? StringField(*s, "sid") : "";
+    return TopLevelField(body, "sid").value_or("");
   }
 
   bool NumberRejected(long, std::string_view body) const override {
-    std::optional<google::protobuf::Struct> s = ParseJson(body);
-    if (!s) return false;
-    const std::string code = StringField(*s, "code");
+    const std::string code = TopLevelField(body, "code").value_or("");
     return code == "21211" || code == "21614";
   }
 

@@ -1,8 +1,10 @@
 // heraldd: the Herald service.
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 #include "services/heraldd/config.h"
@@ -17,6 +19,11 @@ constexpr int kExitStartFailed = 1;
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates an arena of its own, up to 8 per core; with
+  // heraldd's threads, memory freed in one stays mapped beside the others (a 100,000-
+  // customer outage peaked 40 MiB higher). Four keep the stages from contending. The
+  // environment's MALLOC_ARENA_MAX still wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 4);
   CLI::App app{"heraldd: proactive outbound notifications"};
   std::string config_path;
   std::string check_path;
