@@ -193,9 +193,7 @@ int Main(int argc, char** argv) {
       const auto due = start + std::chrono::duration_cast<Clock::duration>(
                                    std::chrono::duration<double>(static_cast<double>(n) / rate));
       // Slept, not spun: the producing applications run elsewhere, and a spinning
-      // loop here would take one of the machine's cores from heraldd. In ticks of a
-      // millisecond (what is due within one goes together), not a wake-up per event;
-      // each is timed from its own produce call.
+      // loop here would take one of the machine's cores from heraldd.
       if (Clock::now() < due) {
         producer->poll(0);
         std::this_thread::sleep_until(start +
