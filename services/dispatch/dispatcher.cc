@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "services/core/latency_buckets.h"
 #include "services/dispatch/outcome.h"
 
 namespace herald::dispatch {
@@ -36,8 +37,7 @@ Dispatcher::Dispatcher(store::DispatchStore& store, Renderer& renderer,
                            "From the policy letting a notification go to its first hand-off "
                            "to the channel's connector, by channel")
                        .Register(registry);
-  const prometheus::Histogram::BucketBoundaries buckets = {
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  const prometheus::Histogram::BucketBoundaries buckets = core::LatencyBucketsSeconds();
   uint64_t seed = options.jitter_seed;
   for (const auto& [channel, connector] : connectors) {
     if (connector == nullptr) continue;

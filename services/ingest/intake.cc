@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "services/core/latency_buckets.h"
 #include "services/core/notification.h"
 #include "services/core/strings.h"
 #include "services/ingest/event_decoder.h"
@@ -103,8 +104,7 @@ Intake::Intake(store::IntakeStore& store, store::TemplateCatalog& templates,
                           "From an event's append to its topic to its notifications decided "
                           "and durable, by the channel decided (none: not let through)")
                       .Register(registry);
-  const prometheus::Histogram::BucketBoundaries buckets = {
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  const prometheus::Histogram::BucketBoundaries buckets = core::LatencyBucketsSeconds();
   for (std::string_view channel :
        {std::string_view("EMAIL"), std::string_view("SMS"), std::string_view("none")}) {
     append_to_decision_.emplace(std::string(channel),

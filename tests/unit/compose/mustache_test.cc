@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 
 #include "services/compose/json_data.h"
@@ -28,6 +29,9 @@ struct SpecCase {
   google::protobuf::Value data;
   std::map<std::string, std::string> partials;
 };
+
+// What gtest prints for a case (instead of its bytes): the spec file and case name.
+void PrintTo(const SpecCase& c, std::ostream* os) { *os << c.file << ": " << c.name; }
 
 std::vector<SpecCase> LoadSpec() {
   std::vector<SpecCase> cases;
