@@ -410,6 +410,7 @@ void SmsConnector::Loop() {
                         (events[i].events & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
       curl_multi_socket_action(multi, events[i].data.fd, flags, &running);
     }
+    ready = 0;  // each event once, also when the loop goes round without waiting
     if (timer_at_ && std::chrono::steady_clock::now() >= *timer_at_) {
       timer_at_.reset();
       curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
