@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -258,6 +259,7 @@ SmsConnector::SmsConnector(std::unique_ptr<Provider> provider, SmsOptions option
   curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
   multi_ = multi;
   thread_ = std::thread([this] { Loop(); });
+  pthread_setname_np(thread_.native_handle(), "sms");  // in ps, perf and gdb
 }
 
 int SmsConnector::OnSocket(void* /*easy*/, int socket, int what, void* self, void* known) {

@@ -46,9 +46,9 @@ Lane::Lane(core::Channel channel, connectors::Connector& connector, ChannelPolic
 void Lane::Start() { worker_.Start(); }
 
 void Lane::Stop() {
-  worker_.Stop();  // the pass in hand hands off what it claimed
-  WaitForAnswers();
-  absl::StatusOr<std::vector<Prepared>> settled = Settle({}, clock_.Now());
+  worker_.Stop();
+  WaitForAnswers();  // what the rounds in hand claimed is handed off first
+  absl::StatusOr<std::vector<Prepared>> settled = Settle({});
   if (!settled.ok()) {
     spdlog::warn("msg=\"hand-off results not recorded at stop\" channel={} error=\"{}\"",
                  core::Name(channel_), settled.status().ToString());
@@ -59,18 +59,20 @@ int Lane::Room(core::Time now) {
   std::lock_guard lock(mu_);
   metrics_.breaker_open->Set(breaker_.IsOpen(now) ? 1 : 0);
   if (!breaker_.Allows(now)) return 0;
-  return std::min({concurrency() - in_flight_, bucket_.Available(now), options_.max_batch});
+  return std::min({concurrency() - in_flight_ - claiming_, bucket_.Available(now) - claiming_,
+                   options_.max_batch});
 }
 
 absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int room) {
   std::vector<Prepared> prepared;
   if (room <= 0) return prepared;
-  // What is claimed is SENDING in the store and not listed; only render failures not
-  // recorded yet are still QUEUED there and come back (then skipped).
+  // What is claimed is SENDING in the store and not listed; only the claims of rounds
+  // not committed yet and render failures not recorded yet are still QUEUED there and
+  // come back (then skipped).
   size_t still_queued = 0;
   {
     std::lock_guard lock(mu_);
-    still_queued = unrecorded_failures_.size();
+    still_queued = unrecorded_failures_.size() + static_cast<size_t>(claiming_);
   }
   absl::StatusOr<std::vector<core::Notification>> due =
       store_.ListDue(now, channel_, room + static_cast<int>(still_queued));
@@ -103,45 +105,45 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
   return prepared;
 }
 
-absl::StatusOr<std::vector<Lane::Prepared>> Lane::Settle(std::vector<Prepared> next,
-                                                         core::Time now) {
-  std::vector<store::AttemptUpdate> results;
-  {
-    std::lock_guard lock(mu_);
-    results.swap(results_);
+Lane::Round Lane::BeginRound(std::vector<Prepared> next) {
+  Round round;
+  round.next = std::move(next);
+  const core::Time now = clock_.Now();
+  round.claims.reserve(round.next.size());
+  for (const Prepared& p : round.next) {
+    round.claims.push_back({p.notification.seq, p.notification.notification_id,
+                            p.notification.attempt_count, now, p.message});
   }
-  std::vector<Prepared> claimed;
-  if (results.empty() && next.empty()) return claimed;
-  std::vector<store::Claim> claims;
-  claims.reserve(next.size());
-  for (const Prepared& p : next) {
-    claims.push_back({p.notification.seq, p.notification.notification_id,
-                      p.notification.attempt_count, now, p.message});
-  }
-  absl::StatusOr<store::DispatchStore::Settled> settled = store_.Settle(results, claims);
   std::lock_guard lock(mu_);
+  round.results.swap(results_);
+  claiming_ += static_cast<int>(round.next.size());
+  ++settling_;
+  return round;
+}
+
+std::vector<Lane::Prepared> Lane::EndRound(
+    Round round, const absl::StatusOr<store::DispatchStore::Settled>& settled) {
+  claiming_ -= static_cast<int>(round.next.size());
+  --settling_;
+  std::vector<Prepared> claimed;
   if (!settled.ok()) {
     spdlog::error("msg=\"cannot record hand-offs; kept to record again\" count={} error=\"{}\"",
-                  results.size(), settled.status().ToString());
-    results_.insert(results_.begin(), std::make_move_iterator(results.begin()),
-                    std::make_move_iterator(results.end()));
-    for (const Prepared& p : next) taken_.erase(p.notification.seq);  // listed again later
-    return settled.status();
+                  round.results.size(), settled.status().ToString());
+    results_.insert(results_.begin(), std::make_move_iterator(round.results.begin()),
+                    std::make_move_iterator(round.results.end()));
+    for (const Prepared& p : round.next) taken_.erase(p.notification.seq);  // listed again later
+    settle_failed_ = true;
+    return claimed;
   }
-  for (const store::AttemptUpdate& u : results) {
+  for (const store::AttemptUpdate& u : round.results) {
     taken_.erase(u.notification_seq);
     unrecorded_failures_.erase(u.notification_seq);
   }
-  const core::Time claimed_at = clock_.Now();
-  for (size_t i = 0; i < next.size(); ++i) {
-    Prepared& p = next[i];
+  for (size_t i = 0; i < round.next.size(); ++i) {
+    Prepared& p = round.next[i];
     if (!settled->claimed[i]) {  // changed meanwhile: listed again if still due
       taken_.erase(p.notification.seq);
       continue;
-    }
-    if (p.notification.attempt_count == 0 && p.notification.send_time) {
-      metrics_.decision_to_hand_off->Observe(
-          std::chrono::duration<double>(claimed_at - *p.notification.send_time).count());
     }
     ++p.notification.attempt_count;
     claimed.push_back(std::move(p));
@@ -149,6 +151,50 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Settle(std::vector<Prepared> n
   in_flight_ += static_cast<int>(claimed.size());
   bucket_.Take(static_cast<int>(claimed.size()));
   return claimed;
+}
+
+absl::StatusOr<std::vector<Lane::Prepared>> Lane::Settle(std::vector<Prepared> next) {
+  Round round = BeginRound(std::move(next));
+  if (round.results.empty() && round.next.empty()) {
+    std::lock_guard lock(mu_);
+    return EndRound(std::move(round), store::DispatchStore::Settled{});
+  }
+  absl::StatusOr<store::DispatchStore::Settled> settled =
+      store_.Settle(round.results, round.claims);
+  std::lock_guard lock(mu_);
+  std::vector<Prepared> claimed = EndRound(std::move(round), settled);
+  answered_.notify_all();
+  if (!settled.ok()) return settled.status();
+  return claimed;
+}
+
+void Lane::SettleAsync(std::vector<Prepared> next) {
+  auto round = std::make_shared<Round>(BeginRound(std::move(next)));
+  if (round->results.empty() && round->next.empty()) {
+    std::lock_guard lock(mu_);
+    EndRound(std::move(*round), store::DispatchStore::Settled{});
+    return;
+  }
+  // The results are kept in the round too: recorded again should this fail.
+  store_.SettleAsync(round->results, round->claims,
+                     [this, round](absl::StatusOr<store::DispatchStore::Settled> settled) {
+                       // On the store's thread: the worker hands them off.
+                       {
+                         std::lock_guard lock(mu_);
+                         std::vector<Prepared> claimed = EndRound(std::move(*round), settled);
+                         ready_.insert(ready_.end(), std::make_move_iterator(claimed.begin()),
+                                       std::make_move_iterator(claimed.end()));
+                       }
+                       answered_.notify_all();
+                       worker_.Wake();
+                     });
+}
+
+std::vector<Lane::Prepared> Lane::TakeReady() {
+  std::lock_guard lock(mu_);
+  std::vector<Prepared> ready;
+  ready.swap(ready_);
+  return ready;
 }
 
 connectors::Delivery Lane::DeliveryOf(const Prepared& p) const {
@@ -168,7 +214,12 @@ connectors::Delivery Lane::DeliveryOf(const Prepared& p) const {
 }
 
 void Lane::HandOff(std::vector<Prepared> claimed) {
+  const core::Time now = clock_.Now();
   for (Prepared& p : claimed) {
+    if (p.notification.attempt_count == 1 && p.notification.send_time) {
+      metrics_.decision_to_hand_off->Observe(
+          std::chrono::duration<double>(now - *p.notification.send_time).count());
+    }
     if (p.message.address.empty()) {
       connectors::SendResult r;
       r.outcome = connectors::SendOutcome::kPermanent;
@@ -207,13 +258,19 @@ void Lane::Answered(const core::Notification& n, connectors::SendResult r) {
     --in_flight_;
     // The worker claims more once a quarter of the slots is free (a round's
     // transaction then carries many), and records at once when all are answered.
-    wake = in_flight_ == 0 || concurrency() - in_flight_ == std::max(1, concurrency() / 4);
+    wake =
+        in_flight_ == 0 || concurrency() - in_flight_ - claiming_ == std::max(1, concurrency() / 4);
   }
   answered_.notify_all();
   if (wake) worker_.Wake();
 }
 
 void Lane::WaitForAnswers() {
+  {
+    std::unique_lock lock(mu_);
+    answered_.wait(lock, [this] { return settling_ == 0; });
+  }
+  HandOff(TakeReady());
   std::unique_lock lock(mu_);
   answered_.wait(lock, [this] { return in_flight_ == 0; });
 }
@@ -222,17 +279,25 @@ absl::StatusOr<int> Lane::RunOnce() {
   const core::Time now = clock_.Now();
   absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, Room(now));
   if (!prepared.ok()) return prepared.status();
-  absl::StatusOr<std::vector<Prepared>> claimed = Settle(*std::move(prepared), now);
+  absl::StatusOr<std::vector<Prepared>> claimed = Settle(*std::move(prepared));
   if (!claimed.ok()) return claimed.status();
   const int handed_off = static_cast<int>(claimed->size());
   HandOff(*std::move(claimed));
   WaitForAnswers();
-  absl::StatusOr<std::vector<Prepared>> recorded = Settle({}, clock_.Now());
+  absl::StatusOr<std::vector<Prepared>> recorded = Settle({});
   if (!recorded.ok()) return recorded.status();
   return handed_off;
 }
 
 std::chrono::milliseconds Lane::Pass() {
+  HandOff(TakeReady());  // claimed by the rounds committed since the last pass
+  {
+    std::lock_guard lock(mu_);
+    if (settle_failed_) {
+      settle_failed_ = false;
+      return options_.retry_wait;
+    }
+  }
   const core::Time now = clock_.Now();
   const int room = Room(now);
   absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, room);
@@ -243,14 +308,12 @@ std::chrono::milliseconds Lane::Pass() {
   }
   // A full batch: more may be due.
   const bool full = room > 0 && static_cast<int>(prepared->size()) == room;
-  // One transaction: what ended, and what goes next.
-  absl::StatusOr<std::vector<Prepared>> claimed = Settle(*std::move(prepared), now);
-  if (!claimed.ok()) return options_.retry_wait;
-  HandOff(*std::move(claimed));
+  // One transaction: what ended, and what goes next. Its commit wakes the worker.
+  SettleAsync(*std::move(prepared));
   {
     std::lock_guard lock(mu_);
-    if (in_flight_ > 0) {
-      if (full && in_flight_ < concurrency()) return std::chrono::milliseconds(0);
+    if (in_flight_ > 0 || settling_ > 0) {
+      if (full && concurrency() - in_flight_ - claiming_ > 0) return std::chrono::milliseconds(0);
       // Answers wake the worker as slots free up; the others are recorded soon.
       return results_.empty() ? options_.idle_wait : options_.record_wait;
     }

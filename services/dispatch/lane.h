@@ -35,11 +35,13 @@ struct LaneMetrics {
 
 /// One channel's hand-offs. A worker lists what is due, renders each message for this
 /// channel (only now, and only this channel), and in one transaction records how the
-/// hand-offs before ended and claims (SENDING, durably) as many as may be in flight,
-/// then gives each claimed one to the connector, which answers when the provider did.
-/// So no more than `concurrency` are ever SENDING, and a crash leaves no more in doubt.
-/// The worker runs when answers free a quarter of the slots, when all are answered, or
-/// when new work arrives: each round's transaction carries many hand-offs.
+/// hand-offs before ended and claims (SENDING, durably) as many as may be in flight;
+/// once that transaction is committed, the worker gives each claimed one to the
+/// connector, which answers when the provider did. It does not wait for the commit:
+/// while one round's transaction is written, it prepares the next. So no more than
+/// `concurrency` are ever SENDING, and a crash leaves no more in doubt. The worker runs
+/// when answers free a quarter of the slots, when all are answered, when a round is
+/// committed, or when new work arrives: each round's transaction carries many hand-offs.
 class Lane {
  public:
   struct Options {
@@ -82,10 +84,23 @@ class Lane {
   };
 
   std::chrono::milliseconds Pass();
-  /// Records the results that came in and claims `next`; the claimed ones are
-  /// returned (and counted in flight). On failure the results are kept for the next
-  /// round.
-  absl::StatusOr<std::vector<Prepared>> Settle(std::vector<Prepared> next, core::Time now);
+  /// A round's transaction: the results that came in, and the claims of `next`.
+  struct Round {
+    std::vector<store::AttemptUpdate> results;
+    std::vector<Prepared> next;
+    std::vector<store::Claim> claims;  // next's
+  };
+  /// Takes the results so far into a round with `next`, whose slots (and tokens) stay
+  /// taken until the round is settled.
+  Round BeginRound(std::vector<Prepared> next);
+  /// Applies what the store did with a round: the claims it took are returned (counted
+  /// in flight); on failure the results are kept for the next round. Needs mu_.
+  std::vector<Prepared> EndRound(Round round,
+                                 const absl::StatusOr<store::DispatchStore::Settled>& settled);
+  /// Records the results that came in and claims `next`, waiting for the commit.
+  absl::StatusOr<std::vector<Prepared>> Settle(std::vector<Prepared> next);
+  /// The same without waiting: the claims are handed off by the worker's next pass.
+  void SettleAsync(std::vector<Prepared> next);
   /// Lists and renders up to `room` due notifications.
   absl::StatusOr<std::vector<Prepared>> Prepare(core::Time now, int room);
   /// How many more may be claimed now (free slots, tokens, breaker).
@@ -94,8 +109,11 @@ class Lane {
   void HandOff(std::vector<Prepared> claimed);
   /// A hand-off's answer: its result joins results_.
   void Answered(const core::Notification& n, connectors::SendResult r);
-  /// Waits until no hand-off is in flight.
+  /// Waits until no round is being committed, hands off what they claimed, and waits
+  /// until no hand-off is in flight.
   void WaitForAnswers();
+  /// The claims committed and not handed off yet.
+  std::vector<Prepared> TakeReady();
   connectors::Delivery DeliveryOf(const Prepared& p) const;
   int concurrency() const { return std::max(1, policy_.concurrency); }
 
@@ -119,8 +137,16 @@ class Lane {
   /// Of those, the ones that could not be rendered: still QUEUED in the store until
   /// their result is recorded, so listed again meanwhile.
   std::unordered_set<int64_t> unrecorded_failures_;
-  /// Claimed and not answered yet.
+  /// Claimed and not answered yet (ready_ included).
   int in_flight_ = 0;
+  /// In rounds not committed yet: their slots and tokens are taken.
+  int claiming_ = 0;
+  /// Rounds not committed yet.
+  int settling_ = 0;
+  /// Claimed (committed) and not handed off yet.
+  std::vector<Prepared> ready_;
+  /// A round failed since the last pass: the next waits retry_wait.
+  bool settle_failed_ = false;
   TokenBucket bucket_;
   CircuitBreaker breaker_;
   std::mt19937_64 jitter_;

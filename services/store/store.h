@@ -407,6 +407,11 @@ class DispatchStore {
   /// ended, and what goes next).
   virtual absl::StatusOr<Settled> Settle(const std::vector<AttemptUpdate>& results,
                                          const std::vector<store::Claim>& claims) = 0;
+  /// Settle without waiting: `done` is called once the transaction is committed (or
+  /// failed), on a thread of the store's, which it must neither block nor write from.
+  using SettleDone = std::function<void(absl::StatusOr<Settled>)>;
+  virtual void SettleAsync(std::vector<AttemptUpdate> results, std::vector<store::Claim> claims,
+                           SettleDone done) = 0;
 
   /// When the earliest QUEUED notification on `channels` is due; nullopt when none.
   virtual absl::StatusOr<std::optional<core::Time>> NextDispatchTime(

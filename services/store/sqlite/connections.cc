@@ -1,5 +1,7 @@
 #include "services/store/sqlite/connections.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <optional>
 #include <utility>
@@ -46,6 +48,7 @@ Connections::Connections(Options options, std::unique_ptr<Db> writer, int64_t ne
       next_change_(next_change),
       next_prune_(std::chrono::steady_clock::now()) {
   writer_thread_ = std::thread([this] { WriterLoop(); });
+  pthread_setname_np(writer_thread_.native_handle(), "sqlite-writer");  // in ps, perf and gdb
 }
 
 Connections::~Connections() {

@@ -77,6 +77,8 @@ class SqliteStore final : public Store {
       const std::vector<AttemptUpdate>& updates) override;
   absl::StatusOr<Settled> Settle(const std::vector<AttemptUpdate>& results,
                                  const std::vector<store::Claim>& claims) override;
+  void SettleAsync(std::vector<AttemptUpdate> results, std::vector<store::Claim> claims,
+                   SettleDone done) override;
   absl::StatusOr<std::optional<core::Time>> NextDispatchTime(
       const std::vector<core::Channel>& channels) override;
   absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) override;

@@ -2,6 +2,8 @@
 // re-decisions, hand-offs, receipts, the change log and the queries.
 #include <algorithm>
 #include <charconv>
+#include <future>
+#include <memory>
 
 #include "services/core/strings.h"
 #include "services/store/record/records.h"
@@ -227,26 +229,49 @@ absl::StatusOr<std::vector<bool>> SqliteStore::RecordAttempts(
 
 absl::StatusOr<DispatchStore::Settled> SqliteStore::Settle(
     const std::vector<AttemptUpdate>& results, const std::vector<store::Claim>& claims) {
-  Settled settled;
-  absl::Status status = Write(
-      [&](WriteTx& tx) -> absl::Status {
-        settled.recorded.assign(results.size(), false);
-        settled.claimed.assign(claims.size(), false);
-        for (size_t i = 0; i < results.size(); ++i) {
-          absl::StatusOr<bool> done = ApplyAttempt(tx, results[i]);
-          if (!done.ok()) return done.status();
-          settled.recorded[i] = *done;
+  std::promise<absl::StatusOr<Settled>> promise;
+  std::future<absl::StatusOr<Settled>> settled = promise.get_future();
+  SettleAsync(results, claims,
+              [&promise](absl::StatusOr<Settled> s) { promise.set_value(std::move(s)); });
+  return settled.get();
+}
+
+void SqliteStore::SettleAsync(std::vector<AttemptUpdate> results, std::vector<store::Claim> claims,
+                              SettleDone done) {
+  // The write owns what it records: the dispatcher goes on while it waits its turn.
+  struct Job {
+    std::vector<AttemptUpdate> results;
+    std::vector<store::Claim> claims;
+    Settled settled;
+  };
+  auto job = std::make_shared<Job>();
+  job->results = std::move(results);
+  job->claims = std::move(claims);
+  connections_->Enqueue(
+      [job](WriteTx& tx) -> absl::Status {
+        Settled& settled = job->settled;
+        settled.recorded.assign(job->results.size(), false);
+        settled.claimed.assign(job->claims.size(), false);
+        for (size_t i = 0; i < job->results.size(); ++i) {
+          absl::StatusOr<bool> applied = ApplyAttempt(tx, job->results[i]);
+          if (!applied.ok()) return applied.status();
+          settled.recorded[i] = *applied;
         }
-        for (size_t i = 0; i < claims.size(); ++i) {
-          absl::StatusOr<bool> done = ClaimRow(tx, claims[i]);
-          if (!done.ok()) return done.status();
-          settled.claimed[i] = *done;
+        for (size_t i = 0; i < job->claims.size(); ++i) {
+          absl::StatusOr<bool> taken = ClaimRow(tx, job->claims[i]);
+          if (!taken.ok()) return taken.status();
+          settled.claimed[i] = *taken;
         }
         return absl::OkStatus();
       },
+      [job, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(std::move(status));
+        } else {
+          done(std::move(job->settled));
+        }
+      },
       Connections::Priority::kUrgent);
-  if (!status.ok()) return status;
-  return settled;
 }
 
 absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDispatchTime(
