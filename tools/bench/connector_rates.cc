@@ -16,6 +16,7 @@
 #include "services/core/clock.h"
 #include "tools/bench/common.h"
 #include "tools/bench/sinks.h"
+#include "tools/bench/sms_sink.h"
 #include "tools/bench/workload.h"
 
 namespace herald::bench {

@@ -30,6 +30,7 @@
 #include "tools/bench/kafka.h"
 #include "tools/bench/processes.h"
 #include "tools/bench/sinks.h"
+#include "tools/bench/sms_sink.h"
 #include "tools/bench/store_ceiling.h"
 #include "tools/bench/workload.h"
 
