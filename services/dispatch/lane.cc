@@ -96,8 +96,7 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
                    n.notification_id, core::Name(channel_), messages[i].status().ToString());
       metrics_.render_failures->Increment();
       unrecorded_failures_.insert(n.seq);
-      results_.push_back(
-          RenderFailure(n, std::string(core::ToStd(messages[i].status().message())), now));
+      AddResult(RenderFailure(n, std::string(core::ToStd(messages[i].status().message())), now));
       continue;
     }
     prepared.push_back({n, *std::move(messages[i])});
@@ -129,6 +128,7 @@ std::vector<Lane::Prepared> Lane::EndRound(
   if (!settled.ok()) {
     spdlog::error("msg=\"cannot record hand-offs; kept to record again\" count={} error=\"{}\"",
                   round.results.size(), settled.status().ToString());
+    if (results_.empty()) results_since_ = std::chrono::steady_clock::now();
     results_.insert(results_.begin(), std::make_move_iterator(round.results.begin()),
                     std::make_move_iterator(round.results.end()));
     for (const Prepared& p : round.next) taken_.erase(p.notification.seq);  // listed again later
@@ -188,6 +188,11 @@ void Lane::SettleAsync(std::vector<Prepared> next) {
                        answered_.notify_all();
                        worker_.Wake();
                      });
+}
+
+void Lane::AddResult(store::AttemptUpdate u) {
+  if (results_.empty()) results_since_ = std::chrono::steady_clock::now();
+  results_.push_back(std::move(u));
 }
 
 std::vector<Lane::Prepared> Lane::TakeReady() {
@@ -254,7 +259,7 @@ void Lane::Answered(const core::Notification& n, connectors::SendResult r) {
     metrics_.attempts.at(u.result)->Increment();
     spdlog::debug("msg=\"handed off\" notification_id={} channel={} result={} detail=\"{}\"",
                   u.notification_id, core::Name(channel_), core::Name(u.result), u.detail);
-    results_.push_back(std::move(u));
+    AddResult(std::move(u));
     --in_flight_;
     // The worker claims more once a quarter of the slots is free (a round's
     // transaction then carries many), and records at once when all are answered.
@@ -296,6 +301,21 @@ std::chrono::milliseconds Lane::Pass() {
     if (settle_failed_) {
       settle_failed_ = false;
       return options_.retry_wait;
+    }
+  }
+  {
+    // While hand-offs are in flight, a round waits until a quarter of the slots is free
+    // (the answers wake the worker then), so that each round's transaction carries
+    // many; answers that came meanwhile wait no longer than record_wait.
+    std::lock_guard lock(mu_);
+    const int free = concurrency() - in_flight_ - claiming_;
+    if (in_flight_ + claiming_ > 0 &&
+        free < std::min(std::max(1, concurrency() / 4), options_.max_batch)) {
+      if (results_.empty()) return options_.idle_wait;
+      const auto waited = std::chrono::steady_clock::now() - results_since_;
+      if (waited < options_.record_wait) {
+        return std::chrono::ceil<std::chrono::milliseconds>(options_.record_wait - waited);
+      }
     }
   }
   const core::Time now = clock_.Now();

@@ -112,6 +112,8 @@ class Lane {
   /// Waits until no round is being committed, hands off what they claimed, and waits
   /// until no hand-off is in flight.
   void WaitForAnswers();
+  /// Adds a result to record (needs mu_).
+  void AddResult(store::AttemptUpdate u);
   /// The claims committed and not handed off yet.
   std::vector<Prepared> TakeReady();
   connectors::Delivery DeliveryOf(const Prepared& p) const;
@@ -131,6 +133,8 @@ class Lane {
   /// Outcomes not recorded yet (kept when the store refuses them, and recorded again:
   /// a hand-off that happened is never left SENDING).
   std::vector<store::AttemptUpdate> results_;
+  /// Since when results_ has held any.
+  std::chrono::steady_clock::time_point results_since_;
   /// Listed and not finished (claimed, in flight, or with a result not recorded yet):
   /// not listed again.
   std::unordered_set<int64_t> taken_;
