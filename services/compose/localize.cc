@@ -49,12 +49,19 @@ class FormatCache {
   std::unordered_map<std::string, std::unique_ptr<Format>> formats_;
 };
 
+// A date format and what it made lately: a full date and a short time of day show
+// nothing finer than the minute, and events at a rate share their minutes.
+struct DateFormatter {
+  std::unique_ptr<icu::DateFormat> format;
+  std::unordered_map<int64_t, std::string> by_minute;
+};
+
 absl::StatusOr<std::string> Format(core::Time t, std::string_view locale,
                                    std::string_view time_zone, bool date) {
-  thread_local FormatCache<icu::DateFormat> cache;
+  thread_local FormatCache<DateFormatter> cache;
   std::string key = core::StrCat(date ? "d " : "t ", locale, " ", time_zone);
-  icu::DateFormat* format = cache.Find(key);
-  if (format == nullptr) {
+  DateFormatter* formatter = cache.Find(key);
+  if (formatter == nullptr) {
     absl::StatusOr<std::unique_ptr<icu::TimeZone>> zone = core::MakeTimeZone(time_zone);
     if (!zone.ok()) return zone.status();
     std::unique_ptr<icu::DateFormat> made(
@@ -62,12 +69,25 @@ absl::StatusOr<std::string> Format(core::Time t, std::string_view locale,
              : icu::DateFormat::createTimeInstance(icu::DateFormat::kShort, ToLocale(locale)));
     if (made == nullptr) return absl::InternalError("icu: no date format for the locale");
     made->adoptTimeZone(zone->release());
-    format = cache.Add(std::move(key), std::move(made));
+    auto made_formatter = std::make_unique<DateFormatter>();
+    made_formatter->format = std::move(made);
+    formatter = cache.Add(std::move(key), std::move(made_formatter));
   }
   icu::UnicodeString out;
   const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
-  format->format(static_cast<UDate>(millis.count()), out);
-  return ToUtf8(out);
+  // Since 1972 every time zone is whole minutes off UTC, so one UTC minute is one local
+  // minute (before, some were seconds off: those are formatted each time).
+  constexpr std::chrono::seconds k1972(63'072'000);
+  if (t.time_since_epoch() < k1972) {
+    formatter->format->format(static_cast<UDate>(millis.count()), out);
+    return ToUtf8(out);
+  }
+  const int64_t minute = std::chrono::floor<std::chrono::minutes>(t.time_since_epoch()).count();
+  auto known = formatter->by_minute.find(minute);
+  if (known != formatter->by_minute.end()) return known->second;
+  formatter->format->format(static_cast<UDate>(millis.count()), out);
+  if (formatter->by_minute.size() >= 64) formatter->by_minute.clear();
+  return formatter->by_minute.emplace(minute, ToUtf8(out)).first->second;
 }
 
 }  // namespace

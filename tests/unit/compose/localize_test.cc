@@ -62,5 +62,25 @@ TEST(FormatDateAndTime, InTheCustomersZoneAndLocale) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(FormatDateAndTime, EachMinuteShowsItsOwnTime) {
+  // Formatting remembers what it made by the minute: seconds apart is the same text,
+  // the next minute is not.
+  const core::Time noon = Utc(2026, 3, 1, 12, 5);
+  EXPECT_EQ(*FormatTimeOfDay(noon + std::chrono::seconds(10), "nl-NL", "Europe/Amsterdam"),
+            "13:05");
+  EXPECT_EQ(*FormatTimeOfDay(noon + std::chrono::seconds(50), "nl-NL", "Europe/Amsterdam"),
+            "13:05");
+  EXPECT_EQ(*FormatTimeOfDay(noon + std::chrono::seconds(60), "nl-NL", "Europe/Amsterdam"),
+            "13:06");
+  EXPECT_EQ(*FormatTimeOfDay(noon + std::chrono::seconds(60), "en-US", "America/New_York"),
+            "7:06\u202FAM");
+  // Until 1972 Monrovia was 44:30 behind UTC: one UTC minute held two local ones.
+  const core::Time before = Utc(1960, 6, 1, 12, 0);
+  EXPECT_EQ(*FormatTimeOfDay(before + std::chrono::seconds(20), "nl-NL", "Africa/Monrovia"),
+            "11:15");
+  EXPECT_EQ(*FormatTimeOfDay(before + std::chrono::seconds(40), "nl-NL", "Africa/Monrovia"),
+            "11:16");
+}
+
 }  // namespace
 }  // namespace herald::compose
