@@ -253,6 +253,10 @@ SmsConnector::SmsConnector(std::unique_ptr<Provider> provider, SmsOptions option
   CURLM* multi = curl_multi_init();
   curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                     static_cast<long>(options_.max_in_flight));
+  // Idle connections are kept for the next requests: by default libcurl keeps four per
+  // handle in the multi, and between a burst's answers and the next requests there are
+  // few, so it would close them and connect again.
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, static_cast<long>(options_.max_in_flight));
   curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, OnSocket);
   curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, OnTimer);
