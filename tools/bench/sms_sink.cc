@@ -78,7 +78,7 @@ SmsSink::~SmsSink() {
   close(listener_);
 }
 
-std::map<std::string, std::chrono::system_clock::time_point> SmsSink::arrived() {
+std::unordered_map<std::string, std::chrono::system_clock::time_point> SmsSink::arrived() {
   std::lock_guard lock(mu_);
   return arrived_;
 }

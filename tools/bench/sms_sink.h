@@ -2,10 +2,10 @@
 // The SMS provider herald-bench sends to: an HTTP/1.1 server on one epoll thread.
 
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 namespace herald::bench {
 
@@ -22,7 +22,7 @@ class SmsSink {
   ~SmsSink();
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/send"; }
-  std::map<std::string, std::chrono::system_clock::time_point> arrived();
+  std::unordered_map<std::string, std::chrono::system_clock::time_point> arrived();
   size_t count();
 
  private:
@@ -40,7 +40,7 @@ class SmsSink {
   int port_ = 0;
   std::thread thread_;
   std::mutex mu_;
-  std::map<std::string, std::chrono::system_clock::time_point> arrived_;
+  std::unordered_map<std::string, std::chrono::system_clock::time_point> arrived_;
 };
 
 }  // namespace herald::bench
