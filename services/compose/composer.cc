@@ -20,6 +20,26 @@ void Composer::Accepted(int64_t event_seq, std::shared_ptr<const v1::Event> mess
   Keep(event_seq, std::move(message));
 }
 
+/// A hint: the event as intake decoded it, and the profile the decision read.
+struct Composer::Decided final : dispatch::RenderHint {
+  Decided(std::shared_ptr<Kept> e, std::shared_ptr<const core::Profile> p)
+      : event(std::move(e)), profile(std::move(p)) {}
+  std::shared_ptr<Kept> event;
+  std::shared_ptr<const core::Profile> profile;
+};
+
+std::shared_ptr<const dispatch::RenderHint> Composer::Hint(
+    int64_t event_seq, std::shared_ptr<const core::Profile> profile) {
+  std::shared_ptr<Kept> event;
+  {
+    std::lock_guard lock(mu_);
+    auto it = kept_.find(event_seq);
+    if (it == kept_.end()) return nullptr;
+    event = it->second;
+  }
+  return std::make_shared<const Decided>(std::move(event), std::move(profile));
+}
+
 std::shared_ptr<Composer::Kept> Composer::Keep(int64_t seq,
                                                std::shared_ptr<const v1::Event> message) {
   auto [it, added] = kept_.try_emplace(seq, nullptr);
@@ -75,40 +95,57 @@ std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<Composer::Kept>>> Com
 }
 
 std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
-    const std::vector<const core::Notification*>& notifications, core::Time now) {
+    const std::vector<dispatch::RenderInput>& inputs, core::Time now) {
   std::vector<absl::StatusOr<core::RenderedMessage>> out;
-  out.reserve(notifications.size());
+  out.reserve(inputs.size());
   auto fail_all = [&](const absl::Status& status) {
-    out.assign(notifications.size(), status);
+    out.assign(inputs.size(), status);
     return out;
   };
+  // What the hints do not bring is read: events, then profiles, once each.
+  std::vector<const Decided*> hints(inputs.size(), nullptr);
   std::vector<int64_t> seqs;
   std::vector<std::string> customers;
   std::unordered_set<int64_t> seen_events;
   std::unordered_set<std::string> seen_customers;
-  for (const core::Notification* n : notifications) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    hints[i] = dynamic_cast<const Decided*>(inputs[i].hint);
+    if (hints[i] != nullptr) continue;
+    const core::Notification* n = inputs[i].notification;
     if (seen_events.insert(n->event_seq).second) seqs.push_back(n->event_seq);
     if (seen_customers.insert(n->customer_id).second) customers.push_back(n->customer_id);
   }
   auto events = Events(seqs);
-  absl::StatusOr<std::vector<std::optional<core::Profile>>> profiles =
-      profiles_.GetProfiles(customers);
-  if (!profiles.ok()) return fail_all(profiles.status());
   std::unordered_map<std::string, const core::Profile*> profile_of;
-  for (size_t i = 0; i < customers.size(); ++i) {
-    profile_of.emplace(customers[i], (*profiles)[i] ? &*(*profiles)[i] : nullptr);
+  absl::StatusOr<std::vector<std::optional<core::Profile>>> profiles;
+  if (!customers.empty()) {
+    profiles = profiles_.GetProfiles(customers);
+    if (!profiles.ok()) return fail_all(profiles.status());
+    for (size_t i = 0; i < customers.size(); ++i) {
+      profile_of.emplace(customers[i], (*profiles)[i] ? &*(*profiles)[i] : nullptr);
+    }
   }
   absl::StatusOr<std::shared_ptr<const store::TemplateCatalog::View>> catalog =
       templates_.Refresh();
   if (!catalog.ok()) return fail_all(catalog.status());
   const std::map<std::string, std::string>& snippets = *(*catalog)->snippets();
 
-  for (const core::Notification* n : notifications) {
-    const absl::StatusOr<std::shared_ptr<Kept>>& event = events.at(n->event_seq);
-    if (!event.ok()) {
-      out.push_back(absl::FailedPreconditionError(core::StrCat(
-          "the stored event cannot be read: ", core::ToStd(event.status().message()))));
-      continue;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const core::Notification* n = inputs[i].notification;
+    Kept* kept = nullptr;
+    const core::Profile* profile = nullptr;
+    if (hints[i] != nullptr) {
+      kept = hints[i]->event.get();
+      profile = hints[i]->profile.get();
+    } else {
+      const absl::StatusOr<std::shared_ptr<Kept>>& event = events.at(n->event_seq);
+      if (!event.ok()) {
+        out.push_back(absl::FailedPreconditionError(core::StrCat(
+            "the stored event cannot be read: ", core::ToStd(event.status().message()))));
+        continue;
+      }
+      kept = event->get();
+      profile = profile_of.at(n->customer_id);
     }
     if (n->template_name.empty()) {
       out.push_back(absl::FailedPreconditionError("no template"));
@@ -120,23 +157,21 @@ std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
       out.push_back(tmpl.status());
       continue;
     }
-    const core::Profile* profile = profile_of.at(n->customer_id);
     const std::string_view zone = profile != nullptr && !profile->time_zone.empty()
                                       ? std::string_view(profile->time_zone)
                                       : std::string_view(options_.default_time_zone);
-    Kept& kept = **event;
     const ComposeRequest request{.tmpl = tmpl->get(),
-                                 .event = kept.message.get(),
+                                 .event = kept->message.get(),
                                  .profile = profile,
                                  .customer_id = n->customer_id,
-                                 .locale = CustomerLocale(*kept.message, profile),
+                                 .locale = CustomerLocale(*kept->message, profile),
                                  .time_zone = zone,
                                  .snippets = &snippets,
                                  .default_max_sms_segments = options_.default_max_sms_segments,
                                  .now = now,
                                  .templates = &compiled_,
-                                 .event_data = &kept.data};
-    std::lock_guard lock(kept.mu);
+                                 .event_data = &kept->data};
+    std::lock_guard lock(kept->mu);
     std::vector<ChannelMessage> messages = ComposeMessages(request, {*n->channel});
     out.push_back(std::move(messages.front().message));
   }

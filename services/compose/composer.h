@@ -24,7 +24,9 @@ namespace herald::compose {
 /// profile. Templates and snippets are compiled once (TemplateCache). Events come from
 /// intake as it decoded them (Accepted); only those it no longer holds are read back
 /// from the store and decoded again. An event's data is built once per locale and zone
-/// it is read in, for every customer it reaches.
+/// it is read in, for every customer it reaches. A notification handed to the
+/// dispatcher straight from its decision carries a hint (Hint): its event and the
+/// profile the decision read, so that rendering it reads nothing from the store.
 class Composer final : public dispatch::Renderer {
  public:
   /// Decodes a recorded event (for those intake did not hand over, e.g. after a
@@ -46,8 +48,14 @@ class Composer final : public dispatch::Renderer {
   /// An event intake just recorded, as it decoded it.
   void Accepted(int64_t event_seq, std::shared_ptr<const v1::Event> message);
 
+  /// What rendering a notification of an event just Accepted needs, with the profile
+  /// its decision read (null: the customer has none); null when the event is no
+  /// longer held.
+  std::shared_ptr<const dispatch::RenderHint> Hint(int64_t event_seq,
+                                                   std::shared_ptr<const core::Profile> profile);
+
   std::vector<absl::StatusOr<core::RenderedMessage>> Render(
-      const std::vector<const core::Notification*>& notifications, core::Time now) override;
+      const std::vector<dispatch::RenderInput>& inputs, core::Time now) override;
 
  private:
   /// A decoded event with the data built of it so far.
@@ -57,6 +65,8 @@ class Composer final : public dispatch::Renderer {
     std::mutex mu;  // for `data`: lanes render at once
     EventDataCache data;
   };
+
+  struct Decided;
 
   /// The events of these numbers: held, or read back.
   std::unordered_map<int64_t, absl::StatusOr<std::shared_ptr<Kept>>> Events(

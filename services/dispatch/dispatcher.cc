@@ -109,4 +109,14 @@ void Dispatcher::Wake() {
   for (const auto& lane : lanes_) lane->Wake();
 }
 
+void Dispatcher::Offer(std::vector<Queued> queued) {
+  for (const auto& lane : lanes_) {
+    std::vector<Queued> mine;
+    for (Queued& q : queued) {
+      if (q.notification.channel == lane->channel()) mine.push_back(std::move(q));
+    }
+    lane->Offer(std::move(mine));
+  }
+}
+
 }  // namespace herald::dispatch

@@ -60,8 +60,11 @@ class Dispatcher {
   void Start();
   /// Finishes the hand-offs in hand, records them and joins. Idempotent.
   void Stop();
-  /// There may be new work (intake or the releaser queued something).
+  /// There may be new work in the store (e.g. the releaser queued something).
   void Wake();
+  /// Notifications their decision queued just now, each to its channel's lane (those
+  /// of a channel without one are left in the store).
+  void Offer(std::vector<Queued> queued);
 
  private:
   store::DispatchStore& store_;

@@ -63,34 +63,105 @@ int Lane::Room(core::Time now) {
                    options_.max_batch});
 }
 
-absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int room) {
-  std::vector<Prepared> prepared;
-  if (room <= 0) return prepared;
-  // What is claimed is SENDING in the store and not listed; only the claims of rounds
-  // not committed yet and render failures not recorded yet are still QUEUED there and
-  // come back (then skipped).
-  size_t still_queued = 0;
+void Lane::Offer(std::vector<Queued> queued) {
+  if (queued.empty()) return;
   {
     std::lock_guard lock(mu_);
-    still_queued = unrecorded_failures_.size() + static_cast<size_t>(claiming_);
-  }
-  absl::StatusOr<std::vector<core::Notification>> due =
-      store_.ListDue(now, channel_, room + static_cast<int>(still_queued));
-  if (!due.ok()) return due.status();
-  std::vector<const core::Notification*> fresh;
-  {
-    std::lock_guard lock(mu_);
-    for (const core::Notification& n : *due) {
-      if (static_cast<int>(fresh.size()) >= room) break;
-      if (!taken_.contains(n.seq)) fresh.push_back(&n);
+    for (Queued& q : queued) {
+      if (offered_.size() >= options_.max_offered) {
+        ++wakes_;  // the rest is listed
+        break;
+      }
+      const int64_t seq = q.notification.seq;
+      if (offered_.try_emplace(seq, std::move(q)).second) offered_order_.push_back(seq);
     }
   }
-  if (fresh.empty()) return prepared;
-  std::vector<absl::StatusOr<core::RenderedMessage>> messages = renderer_.Render(fresh, now);
+  worker_.Wake();
+}
+
+void Lane::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    ++wakes_;
+  }
+  worker_.Wake();
+}
+
+void Lane::TakeOffered(core::Time now, size_t room, std::vector<Queued>& taken) {
+  while (taken.size() < room && !offered_order_.empty()) {
+    auto it = offered_.find(offered_order_.front());
+    offered_order_.pop_front();
+    if (it == offered_.end()) continue;  // taken by a listing
+    Queued q = std::move(it->second);
+    offered_.erase(it);
+    if (taken_.contains(q.notification.seq)) continue;  // listed meanwhile
+    if (!Fresh(now, q)) {
+      ++wakes_;  // listed, and rendered with what is current
+      continue;
+    }
+    taken_.insert(q.notification.seq);
+    taken.push_back(std::move(q));
+  }
+}
+
+void Lane::Take(core::Time now, core::Notification listed, std::vector<Queued>& taken) {
+  if (!taken_.insert(listed.seq).second) return;
+  auto it = offered_.find(listed.seq);
+  if (it != offered_.end()) {
+    Queued offer = std::move(it->second);
+    offered_.erase(it);  // its place in offered_order_ is skipped
+    if (Fresh(now, offer) && offer.notification.attempt_count == listed.attempt_count) {
+      taken.push_back(std::move(offer));
+      return;
+    }
+  }
+  taken.push_back({std::move(listed), nullptr});
+}
+
+absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int room, bool list) {
+  std::vector<Prepared> prepared;
+  if (room <= 0) return prepared;
+  std::vector<Queued> taken;
+  taken.reserve(static_cast<size_t>(room));
+  size_t still_queued = 0;
+  uint64_t wakes = 0;
+  {
+    std::lock_guard lock(mu_);
+    list = list || wakes_ != wakes_listed_ || more_due_ || now >= next_list_;
+    wakes = wakes_;
+    // What is claimed is SENDING in the store and not listed; the claims of rounds not
+    // committed yet and render failures not recorded yet are still QUEUED there and
+    // come back (then skipped).
+    still_queued = unrecorded_failures_.size() + static_cast<size_t>(claiming_);
+  }
+  // The store first when it is listed: it gives the longest due first, offered or not
+  // (an offered one is taken with its hint), so that what was left to listing (too
+  // many offers at once) does not wait behind newer offers.
+  if (list) {
+    const int limit = room + static_cast<int>(still_queued);
+    absl::StatusOr<std::vector<core::Notification>> due = store_.ListDue(now, channel_, limit);
+    if (!due.ok()) return due.status();
+    std::lock_guard lock(mu_);
+    for (core::Notification& n : *due) {
+      if (static_cast<int>(taken.size()) >= room) break;
+      Take(now, std::move(n), taken);
+    }
+    wakes_listed_ = wakes;
+    more_due_ = static_cast<int>(due->size()) >= limit;
+    next_list_ = now + options_.idle_wait;
+  }
+  {
+    std::lock_guard lock(mu_);
+    TakeOffered(now, static_cast<size_t>(room), taken);
+  }
+  if (taken.empty()) return prepared;
+  std::vector<RenderInput> inputs;
+  inputs.reserve(taken.size());
+  for (const Queued& q : taken) inputs.push_back({&q.notification, q.hint.get()});
+  std::vector<absl::StatusOr<core::RenderedMessage>> messages = renderer_.Render(inputs, now);
   std::lock_guard lock(mu_);
-  for (size_t i = 0; i < fresh.size(); ++i) {
-    const core::Notification& n = *fresh[i];
-    taken_.insert(n.seq);
+  for (size_t i = 0; i < taken.size(); ++i) {
+    core::Notification& n = taken[i].notification;
     if (!messages[i].ok()) {
       spdlog::warn("msg=\"not rendered\" notification_id={} channel={} error=\"{}\"",
                    n.notification_id, core::Name(channel_), messages[i].status().ToString());
@@ -99,7 +170,7 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
       AddResult(RenderFailure(n, std::string(core::ToStd(messages[i].status().message())), now));
       continue;
     }
-    prepared.push_back({n, *std::move(messages[i])});
+    prepared.push_back({std::move(n), *std::move(messages[i])});
   }
   return prepared;
 }
@@ -132,17 +203,23 @@ std::vector<Lane::Prepared> Lane::EndRound(
     results_.insert(results_.begin(), std::make_move_iterator(round.results.begin()),
                     std::make_move_iterator(round.results.end()));
     for (const Prepared& p : round.next) taken_.erase(p.notification.seq);  // listed again later
+    ++wakes_;
     settle_failed_ = true;
     return claimed;
   }
   for (const store::AttemptUpdate& u : round.results) {
     taken_.erase(u.notification_seq);
     unrecorded_failures_.erase(u.notification_seq);
+    // A retry on this channel: listed when it falls due.
+    if (u.state == core::NotificationState::kQueued && (!u.channel || *u.channel == channel_)) {
+      next_list_ = std::min(next_list_, u.next_attempt_time.value_or(u.end_time));
+    }
   }
   for (size_t i = 0; i < round.next.size(); ++i) {
     Prepared& p = round.next[i];
     if (!settled->claimed[i]) {  // changed meanwhile: listed again if still due
       taken_.erase(p.notification.seq);
+      ++wakes_;
       continue;
     }
     ++p.notification.attempt_count;
@@ -282,7 +359,7 @@ void Lane::WaitForAnswers() {
 
 absl::StatusOr<int> Lane::RunOnce() {
   const core::Time now = clock_.Now();
-  absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, Room(now));
+  absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, Room(now), /*list=*/true);
   if (!prepared.ok()) return prepared.status();
   absl::StatusOr<std::vector<Prepared>> claimed = Settle(*std::move(prepared));
   if (!claimed.ok()) return claimed.status();
@@ -320,7 +397,7 @@ std::chrono::milliseconds Lane::Pass() {
   }
   const core::Time now = clock_.Now();
   const int room = Room(now);
-  absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, room);
+  absl::StatusOr<std::vector<Prepared>> prepared = Prepare(now, room, /*list=*/false);
   if (!prepared.ok()) {
     spdlog::warn("msg=\"dispatching failed; will retry\" channel={} error=\"{}\"",
                  core::Name(channel_), prepared.status().ToString());
@@ -351,6 +428,8 @@ std::chrono::milliseconds Lane::Pass() {
     wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(at - now),
                       std::chrono::milliseconds(1), wait);
   }
+  std::lock_guard lock(mu_);
+  next_list_ = std::min(next_list_, now + wait);  // what falls due is listed then
   return wait;
 }
 

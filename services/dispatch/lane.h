@@ -7,10 +7,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -33,7 +35,7 @@ struct LaneMetrics {
   prometheus::Histogram* decision_to_hand_off = nullptr;
 };
 
-/// One channel's hand-offs. A worker lists what is due, renders each message for this
+/// One channel's hand-offs. A worker takes what is due, renders each message for this
 /// channel (only now, and only this channel), and in one transaction records how the
 /// hand-offs before ended and claims (SENDING, durably) as many as may be in flight;
 /// once that transaction is committed, the worker gives each claimed one to the
@@ -42,6 +44,14 @@ struct LaneMetrics {
 /// `concurrency` are ever SENDING, and a crash leaves no more in doubt. The worker runs
 /// when answers free a quarter of the slots, when all are answered, when a round is
 /// committed, or when new work arrives: each round's transaction carries many hand-offs.
+///
+/// What is due comes two ways. Notifications their decision just queued are offered in
+/// memory (Offer), with what rendering needs: they are taken first, without reading
+/// the store. The store is listed for the rest (retries, released deferrals, a
+/// fallback channel, what was not offered or no longer fits): when woken by another
+/// stage (Wake), when a retry falls due, and at least every idle_wait. The claim is the
+/// arbiter either way: a notification is handed off only while it is still QUEUED as
+/// it was taken, so one both offered and listed goes once.
 class Lane {
  public:
   struct Options {
@@ -52,6 +62,11 @@ class Lane {
     /// While hand-offs are in flight, how long an answer may wait to be recorded.
     std::chrono::milliseconds record_wait{10};
     std::string unsubscribe_base_url;
+    /// Offered notifications held, at most; more are left to listing.
+    size_t max_offered = 2048;
+    /// An offered notification older than this is left to listing (its hint, the
+    /// profile its decision read, is no longer fresh).
+    std::chrono::milliseconds offer_max_age{1000};
   };
 
   Lane(core::Channel channel, connectors::Connector& connector, ChannelPolicy policy,
@@ -74,7 +89,10 @@ class Lane {
   /// Stops claiming, waits for the answers to the hand-offs in flight, records them
   /// and joins. Idempotent.
   void Stop();
-  void Wake() { worker_.Wake(); }
+  /// Notifications on this channel that their decision queued just now.
+  void Offer(std::vector<Queued> queued);
+  /// There may be due work in the store that was not offered.
+  void Wake();
 
  private:
   /// A notification rendered for this channel.
@@ -101,8 +119,18 @@ class Lane {
   absl::StatusOr<std::vector<Prepared>> Settle(std::vector<Prepared> next);
   /// The same without waiting: the claims are handed off by the worker's next pass.
   void SettleAsync(std::vector<Prepared> next);
-  /// Lists and renders up to `room` due notifications.
-  absl::StatusOr<std::vector<Prepared>> Prepare(core::Time now, int room);
+  /// Takes up to `room` due notifications, from the store when `list` or when listing
+  /// is due, then offered ones, and renders them.
+  absl::StatusOr<std::vector<Prepared>> Prepare(core::Time now, int room, bool list);
+  /// Adds offered notifications to `taken` until it holds `room` (needs mu_).
+  void TakeOffered(core::Time now, size_t room, std::vector<Queued>& taken);
+  /// Takes one due notification (needs mu_): its offer when it has a fresh one (the
+  /// hint spares rendering a store read), else `listed`.
+  void Take(core::Time now, core::Notification listed, std::vector<Queued>& taken);
+  /// Whether an offer is still fresh enough to render with its hint.
+  bool Fresh(core::Time now, const Queued& q) const {
+    return now - q.notification.update_time <= options_.offer_max_age;
+  }
   /// How many more may be claimed now (free slots, tokens, breaker).
   int Room(core::Time now);
   /// Gives claimed notifications to the connector.
@@ -151,6 +179,18 @@ class Lane {
   std::vector<Prepared> ready_;
   /// A round failed since the last pass: the next waits retry_wait.
   bool settle_failed_ = false;
+  /// Offered, oldest first, not taken yet.
+  std::unordered_map<int64_t, Queued> offered_;
+  /// Their numbers, in the order offered (some may have been taken by a listing).
+  std::deque<int64_t> offered_order_;
+  /// Asked to list the store (Wake, or offered ones left to it) this many times; the
+  /// last listing began after wakes_listed_ of them.
+  uint64_t wakes_ = 1;
+  uint64_t wakes_listed_ = 0;
+  /// The last listing was full: more may be due.
+  bool more_due_ = false;
+  /// When to list the store at the latest (a retry falls due, or idle_wait passed).
+  core::Time next_list_{};
   TokenBucket bucket_;
   CircuitBreaker breaker_;
   std::mt19937_64 jitter_;

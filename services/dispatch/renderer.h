@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -7,6 +8,28 @@
 #include "services/core/notification.h"
 
 namespace herald::dispatch {
+
+/// What the stage that queued a notification had at hand for rendering it (the event
+/// as it was decoded, the profile its decision read), so that rendering it soon after
+/// reads nothing back. Made by the renderer, opaque to the dispatcher.
+class RenderHint {
+ public:
+  virtual ~RenderHint() = default;
+};
+
+/// A notification its decision queued just now (recorded QUEUED, due at once), handed
+/// to the dispatcher in memory rather than listed from the store.
+struct Queued {
+  core::Notification notification;
+  /// Null: rendering reads what it needs.
+  std::shared_ptr<const RenderHint> hint;
+};
+
+/// One notification to render, with its hint when it came with one.
+struct RenderInput {
+  const core::Notification* notification = nullptr;
+  const RenderHint* hint = nullptr;
+};
 
 /// What the dispatcher asks of rendering: each notification's message on the channel it
 /// is about to be handed off on, rendered then and only for that channel.
@@ -16,7 +39,7 @@ class Renderer {
   /// For each notification (QUEUED, its channel set), its message, or why it cannot be
   /// rendered (it then moves on to its next channel, or fails).
   virtual std::vector<absl::StatusOr<core::RenderedMessage>> Render(
-      const std::vector<const core::Notification*>& notifications, core::Time now) = 0;
+      const std::vector<RenderInput>& inputs, core::Time now) = 0;
 };
 
 }  // namespace herald::dispatch

@@ -16,6 +16,7 @@
 #include "services/api/profile_updates.h"
 #include "services/api/template_service.h"
 #include "services/core/strings.h"
+#include "services/heraldd/after_intake.h"
 #include "services/ingest/topic_producer.h"
 #include "services/store/sqlite/sqlite_store.h"
 
@@ -118,13 +119,9 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
                                  .default_time_zone = config.policy.rules.default_time_zone});
   absl::Status dispatch = d->StartDispatch();
   if (!dispatch.ok()) return dispatch;
-  // What intake recorded goes on at once: the events as it decoded them to rendering,
-  // a wake-up to whichever stage has work now.
   d->intake_->SetOnRecorded([composer = d->composer_.get(), dispatcher = d->dispatcher_.get(),
-                             releaser = d->releaser_.get()](const ingest::Recorded& recorded) {
-    for (const ingest::AcceptedEvent& e : recorded.events) composer->Accepted(e.seq, e.message);
-    if (recorded.queued) dispatcher->Wake();
-    if (recorded.deferred) releaser->Wake();
+                             releaser = d->releaser_.get()](ingest::Recorded recorded) {
+    HandOnRecorded(std::move(recorded), *composer, dispatcher, releaser);
   });
   d->releaser_->SetOnQueued([dispatcher = d->dispatcher_.get()] { dispatcher->Wake(); });
   d->releaser_->Start();

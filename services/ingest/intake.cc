@@ -374,8 +374,7 @@ absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
   return absl::OkStatus();
 }
 
-void Intake::Complete(Pending& pending, Part& part,
-                      const std::vector<store::IntakeResult>& results) {
+void Intake::Complete(Pending& pending, Part& part, std::vector<store::IntakeResult>& results) {
   std::vector<bool> applied;
   applied.reserve(part.notifications);
   Recorded recorded;
@@ -386,7 +385,7 @@ void Intake::Complete(Pending& pending, Part& part,
       applied.insert(applied.end(), slice.decided.size(), false);
       continue;
     }
-    const store::IntakeResult& result = results[slice.result];
+    store::IntakeResult& result = results[slice.result];
     Accepted& a = *slice.event;
     IntakeOutcome& outcome = pending.outcomes_[a.index];
     applied.insert(applied.end(), result.created.begin(), result.created.end());
@@ -407,6 +406,12 @@ void Intake::Complete(Pending& pending, Part& part,
                                          ? core::Name(*channel)
                                          : std::string_view("none");
       append_to_decision_.find(label)->second->Observe(seconds);
+      if (state == core::NotificationState::kQueued && channel && on_recorded_ &&
+          k < result.notifications.size()) {
+        core::Notification& n = result.notifications[k];
+        std::shared_ptr<const core::Profile> profile = part.batch->Profile(n.customer_id);
+        recorded.queued_notifications.push_back({std::move(n), std::move(profile)});
+      }
     }
     if (!a.announced) {
       a.announced = true;
@@ -415,7 +420,7 @@ void Intake::Complete(Pending& pending, Part& part,
   }
   part.batch->Recorded(applied);
   if (created > 0) notifications_created_.Increment(static_cast<double>(created));
-  if (on_recorded_ && (created > 0 || !recorded.events.empty())) on_recorded_(recorded);
+  if (on_recorded_ && (created > 0 || !recorded.events.empty())) on_recorded_(std::move(recorded));
 }
 
 Intake::Pending::Pending(Intake& intake, std::string via) : intake_(intake), via_(std::move(via)) {}

@@ -53,11 +53,21 @@ struct AcceptedEvent {
   std::shared_ptr<const v1::Event> message;
 };
 
+/// A notification its decision queued, due at once, as recorded (seq set), with the
+/// profile the decision read: the dispatcher can hand it off without reading it back.
+struct QueuedNotification {
+  core::Notification notification;
+  /// Null: the customer has no profile.
+  std::shared_ptr<const core::Profile> profile;
+};
+
 /// What one transaction of intake recorded, for the stages after it.
 struct Recorded {
   bool queued = false;    // something waits for the dispatcher
   bool deferred = false;  // something waits for its time
   std::vector<AcceptedEvent> events;
+  /// What was queued (every notification that made `queued` true).
+  std::vector<QueuedNotification> queued_notifications;
 };
 
 /// The front of the pipeline, shared by Kafka and gRPC: decodes and validates each
@@ -89,7 +99,7 @@ class Intake {
 
   /// Called after each transaction that recorded something, from the thread that
   /// waits for it; set before the first Process call.
-  void SetOnRecorded(std::function<void(const Recorded&)> on_recorded) {
+  void SetOnRecorded(std::function<void(Recorded)> on_recorded) {
     on_recorded_ = std::move(on_recorded);
   }
 
@@ -133,7 +143,7 @@ class Intake {
   /// Fans out, decides and hands one part to the store.
   absl::Status SubmitPart(Pending& pending, Part part);
   /// Once its transaction is durable: its events' outcomes, metrics, the next stages.
-  void Complete(Pending& pending, Part& part, const std::vector<store::IntakeResult>& results);
+  void Complete(Pending& pending, Part& part, std::vector<store::IntakeResult>& results);
   void Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes);
 
   store::IntakeStore& store_;
@@ -147,7 +157,7 @@ class Intake {
   prometheus::Counter& notifications_created_;
   /// herald_append_to_decision_seconds by the channel decided (none: not let through).
   std::map<std::string, prometheus::Histogram*, std::less<>> append_to_decision_;
-  std::function<void(const Recorded&)> on_recorded_;
+  std::function<void(Recorded)> on_recorded_;
 };
 
 /// A batch decided and on its way to the store: the policy counts its decisions until

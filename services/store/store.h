@@ -148,6 +148,9 @@ struct IntakeResult {
   int notifications_created = 0;
   /// For each notification of the item, whether it was recorded now.
   std::vector<bool> created;
+  /// The item's notifications, handed back in order: those recorded now with their
+  /// `seq` and `event_seq` (the caller goes on with them without reading them back).
+  std::vector<core::Notification> notifications;
   /// The event's number.
   int64_t event_seq = 0;
 };

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "services/compose/composer.h"
+#include "services/heraldd/after_intake.h"
 #include "services/ingest/intake.h"
 #include "services/policy/decider.h"
 #include "services/policy/releaser.h"
@@ -17,8 +18,8 @@ namespace herald::testing {
 
 /// The pipeline up to the dispatcher as heraldd wires it, over a real SQLite store at
 /// `path`: the template catalog, the contact policy, intake (which decides), the
-/// releaser of deferred notifications and rendering. Header-only: a test links the
-/// stages it uses.
+/// releaser of deferred notifications and rendering (and, once HandTo, the dispatcher
+/// intake offers what it queued to). Header-only: a test links herald_after_intake.
 class Pipeline {
  public:
   struct Options {
@@ -40,10 +41,14 @@ class Pipeline {
         composer_(
             *store_, *store_, templates_, ReadMessage,
             compose::Composer::Options{.default_time_zone = options.policy.default_time_zone}) {
-    intake_.SetOnRecorded([this](const ingest::Recorded& recorded) {
-      for (const ingest::AcceptedEvent& e : recorded.events) composer_.Accepted(e.seq, e.message);
+    intake_.SetOnRecorded([this](ingest::Recorded recorded) {
+      heraldd::HandOnRecorded(std::move(recorded), composer_, dispatcher_, nullptr);
     });
   }
+
+  /// From now on what intake queues is offered to `dispatcher` in memory, as heraldd
+  /// does (null: only the store has it). The releaser is run by the test.
+  void HandTo(dispatch::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
 
   store::sqlite::SqliteStore& store() { return *store_; }
   store::TemplateCatalog& templates() { return templates_; }
@@ -78,6 +83,7 @@ class Pipeline {
   ingest::Intake intake_;
   policy::Releaser releaser_;
   compose::Composer composer_;
+  dispatch::Dispatcher* dispatcher_ = nullptr;
 };
 
 }  // namespace herald::testing

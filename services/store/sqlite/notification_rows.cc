@@ -116,8 +116,7 @@ absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part) 
   return n;
 }
 
-absl::StatusOr<bool> InsertNotification(WriteTx& tx, const core::Notification& n,
-                                        int64_t event_seq) {
+absl::StatusOr<bool> InsertNotification(WriteTx& tx, core::Notification& n, int64_t event_seq) {
   auto insert = tx.db().Prepare(
       "INSERT INTO notifications (notification_id, event_seq, customer_id, event_type,"
       " template_name, template_version, category, subject, state, channel, fallback_channels,"
@@ -146,10 +145,11 @@ absl::StatusOr<bool> InsertNotification(WriteTx& tx, const core::Notification& n
                                       .BindBlob(16, record)
                                       .RunChanged();
   if (!inserted.ok() || !*inserted) return inserted;
+  n.seq = tx.db().LastInsertRowId();
+  n.event_seq = event_seq;
   if (n.decision && n.state != NotificationState::kPending) {
     StatusChange change = ChangeOf(n, NotificationState::kPending, n.decision->decide_time,
                                    std::string(core::Name(n.decision->reason)), n.decision->detail);
-    change.notification_seq = tx.db().LastInsertRowId();
     tx.AddChange(std::move(change));
   }
   return true;

@@ -32,10 +32,9 @@ enum class RecordPart {
 absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part);
 
 /// Inserts a notification made at intake, PENDING or with its first decision (which
-/// also goes to the change log); false when its id exists already.
-/// `event_seq`: its event's number (the notification's own may be unset yet).
-absl::StatusOr<bool> InsertNotification(WriteTx& tx, const core::Notification& n,
-                                        int64_t event_seq);
+/// also goes to the change log); false when its id exists already. Once inserted, `n`
+/// has its number (seq) and its event's (`event_seq`).
+absl::StatusOr<bool> InsertNotification(WriteTx& tx, core::Notification& n, int64_t event_seq);
 
 /// nullopt when there is none.
 absl::StatusOr<std::optional<core::Notification>> ReadNotification(Db& db, std::string_view id,

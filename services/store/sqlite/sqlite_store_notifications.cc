@@ -78,7 +78,7 @@ std::future<absl::StatusOr<std::vector<IntakeResult>>> SqliteStore::RecordIntake
       [job](WriteTx& tx) -> absl::Status {
         job->results.assign(job->items.size(), IntakeResult{});
         for (size_t i = 0; i < job->items.size(); ++i) {
-          const IntakeItem& item = job->items[i];
+          IntakeItem& item = job->items[i];
           IntakeResult& result = job->results[i];
           if (!item.continued) {
             absl::StatusOr<std::optional<int64_t>> inserted =
@@ -105,7 +105,7 @@ std::future<absl::StatusOr<std::vector<IntakeResult>>> SqliteStore::RecordIntake
             }
           }
           result.created.reserve(item.notifications.size());
-          for (const core::Notification& n : item.notifications) {
+          for (core::Notification& n : item.notifications) {
             absl::StatusOr<bool> created = InsertNotification(tx, n, result.event_seq);
             if (!created.ok()) return created.status();
             result.created.push_back(*created);
@@ -116,6 +116,9 @@ std::future<absl::StatusOr<std::vector<IntakeResult>>> SqliteStore::RecordIntake
       },
       [job, promise, on_done = std::move(on_done)](absl::Status status) {
         if (status.ok()) {
+          for (size_t i = 0; i < job->items.size(); ++i) {
+            job->results[i].notifications = std::move(job->items[i].notifications);
+          }
           promise->set_value(std::move(job->results));
         } else {
           promise->set_value(std::move(status));

@@ -158,6 +158,16 @@ class DispatcherTest : public ::testing::Test {
     return static_cast<int>(std::count(claimed->begin(), claimed->end(), true));
   }
 
+  void ChangePhone(const std::string& phone) {
+    auto changed =
+        store_->MutateProfile("anna", [&](const core::Profile* p) -> absl::StatusOr<core::Profile> {
+          core::Profile copy = *p;
+          copy.phone = phone;
+          return copy;
+        });
+    ASSERT_TRUE(changed.ok()) << changed.status();
+  }
+
   core::Notification Get(const std::string& id) {
     auto n = store_->GetNotification(id);
     EXPECT_TRUE(n.ok()) << n.status();

@@ -44,6 +44,51 @@ TEST_F(DispatcherTest, AQueuedNotificationIsSentAndEveryStepIsRecorded) {
   EXPECT_EQ(n.history.back().detail, "accepted on SMS as p-1");
 }
 
+// What intake queues is offered to the lanes in memory, with the profile its decision
+// read: the message goes where the decision meant it to go, with no store read.
+TEST_F(DispatcherTest, AnOfferedNotificationIsRenderedWithTheProfileItsDecisionRead) {
+  auto dispatcher = Make();
+  pipeline_->HandTo(dispatcher.get());
+  const std::string id = Queue(1)[0];
+  ChangePhone("+31687654321");
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  EXPECT_EQ(*dispatcher->RunOnce(), 0);
+  const std::vector<Delivery> seen = sms_.seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].notification_id, id);
+  EXPECT_EQ(seen[0].address, "+31612345678");
+  EXPECT_EQ(seen[0].message.sms_text, "Order o-e-1 shipped");
+  EXPECT_EQ(Get(id).state, NotificationState::kSent);
+}
+
+// An offer that waited longer than a moment (a full lane, an open breaker) is left to
+// the store: it is rendered with what is current then.
+TEST_F(DispatcherTest, AnOfferThatWaitedIsRenderedWithTheCurrentProfile) {
+  auto dispatcher = Make();
+  pipeline_->HandTo(dispatcher.get());
+  const std::string id = Queue(1)[0];
+  ChangePhone("+31687654321");
+  clock_.Advance(std::chrono::seconds(2));
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  const std::vector<Delivery> seen = sms_.seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].notification_id, id);
+  EXPECT_EQ(seen[0].address, "+31687654321");
+}
+
+// Offered and due in the store at once: each is handed off once.
+TEST_F(DispatcherTest, WhatIsBothOfferedAndListedIsHandedOffOnce) {
+  auto dispatcher = Make();
+  pipeline_->HandTo(dispatcher.get());
+  const std::vector<std::string> ids = Queue(3);
+  EXPECT_EQ(*dispatcher->RunOnce(), 3);  // takes the offers, and lists the store too
+  EXPECT_EQ(*dispatcher->RunOnce(), 0);
+  std::vector<std::string> sent;
+  for (const Delivery& d : sms_.seen()) sent.push_back(d.notification_id);
+  EXPECT_THAT(sent, ::testing::UnorderedElementsAreArray(ids));
+  EXPECT_EQ(store_->CountNotifications({NotificationState::kSent}).value_or(-1), 3);
+}
+
 TEST_F(DispatcherTest, ARetryWaitsForItsBackoffOrTheProvidersRetryAfter) {
   const std::string id = Queue(1)[0];
   auto dispatcher = Make();
