@@ -20,16 +20,13 @@ void Composer::Accepted(int64_t event_seq, std::shared_ptr<const v1::Event> mess
   Keep(event_seq, std::move(message));
 }
 
-/// A hint: the event as intake decoded it, and the profile the decision read.
+/// A hint: the event as intake decoded it.
 struct Composer::Decided final : dispatch::RenderHint {
-  Decided(std::shared_ptr<Kept> e, std::shared_ptr<const core::Profile> p)
-      : event(std::move(e)), profile(std::move(p)) {}
+  explicit Decided(std::shared_ptr<Kept> e) : event(std::move(e)) {}
   std::shared_ptr<Kept> event;
-  std::shared_ptr<const core::Profile> profile;
 };
 
-std::shared_ptr<const dispatch::RenderHint> Composer::Hint(
-    int64_t event_seq, std::shared_ptr<const core::Profile> profile) {
+std::shared_ptr<const dispatch::RenderHint> Composer::Hint(int64_t event_seq) {
   std::shared_ptr<Kept> event;
   {
     std::lock_guard lock(mu_);
@@ -37,7 +34,7 @@ std::shared_ptr<const dispatch::RenderHint> Composer::Hint(
     if (it == kept_.end()) return nullptr;
     event = it->second;
   }
-  return std::make_shared<const Decided>(std::move(event), std::move(profile));
+  return std::make_shared<const Decided>(std::move(event));
 }
 
 std::shared_ptr<Composer::Kept> Composer::Keep(int64_t seq,
@@ -102,28 +99,28 @@ std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
     out.assign(inputs.size(), status);
     return out;
   };
-  // What the hints do not bring is read: events, then profiles, once each.
+  // The events the hints do not hold, and every customer's profile (current: a
+  // change since the decision counts), are read once each.
   std::vector<const Decided*> hints(inputs.size(), nullptr);
   std::vector<int64_t> seqs;
   std::vector<std::string> customers;
   std::unordered_set<int64_t> seen_events;
   std::unordered_set<std::string> seen_customers;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    hints[i] = dynamic_cast<const Decided*>(inputs[i].hint);
-    if (hints[i] != nullptr) continue;
     const core::Notification* n = inputs[i].notification;
-    if (seen_events.insert(n->event_seq).second) seqs.push_back(n->event_seq);
     if (seen_customers.insert(n->customer_id).second) customers.push_back(n->customer_id);
+    hints[i] = dynamic_cast<const Decided*>(inputs[i].hint);
+    if (hints[i] == nullptr && seen_events.insert(n->event_seq).second) {
+      seqs.push_back(n->event_seq);
+    }
   }
   auto events = Events(seqs);
+  absl::StatusOr<std::vector<std::optional<core::Profile>>> profiles =
+      profiles_.GetProfiles(customers);
+  if (!profiles.ok()) return fail_all(profiles.status());
   std::unordered_map<std::string, const core::Profile*> profile_of;
-  absl::StatusOr<std::vector<std::optional<core::Profile>>> profiles;
-  if (!customers.empty()) {
-    profiles = profiles_.GetProfiles(customers);
-    if (!profiles.ok()) return fail_all(profiles.status());
-    for (size_t i = 0; i < customers.size(); ++i) {
-      profile_of.emplace(customers[i], (*profiles)[i] ? &*(*profiles)[i] : nullptr);
-    }
+  for (size_t i = 0; i < customers.size(); ++i) {
+    profile_of.emplace(customers[i], (*profiles)[i] ? &*(*profiles)[i] : nullptr);
   }
   absl::StatusOr<std::shared_ptr<const store::TemplateCatalog::View>> catalog =
       templates_.Refresh();
@@ -133,10 +130,8 @@ std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
   for (size_t i = 0; i < inputs.size(); ++i) {
     const core::Notification* n = inputs[i].notification;
     Kept* kept = nullptr;
-    const core::Profile* profile = nullptr;
     if (hints[i] != nullptr) {
       kept = hints[i]->event.get();
-      profile = hints[i]->profile.get();
     } else {
       const absl::StatusOr<std::shared_ptr<Kept>>& event = events.at(n->event_seq);
       if (!event.ok()) {
@@ -145,8 +140,8 @@ std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
         continue;
       }
       kept = event->get();
-      profile = profile_of.at(n->customer_id);
     }
+    const core::Profile* profile = profile_of.at(n->customer_id);
     if (n->template_name.empty()) {
       out.push_back(absl::FailedPreconditionError("no template"));
       continue;

@@ -25,8 +25,8 @@ namespace herald::compose {
 /// intake as it decoded them (Accepted); only those it no longer holds are read back
 /// from the store and decoded again. An event's data is built once per locale and zone
 /// it is read in, for every customer it reaches. A notification handed to the
-/// dispatcher straight from its decision carries a hint (Hint): its event and the
-/// profile the decision read, so that rendering it reads nothing from the store.
+/// dispatcher straight from its decision carries a hint (Hint) that holds its event:
+/// rendering it reads only the profile.
 class Composer final : public dispatch::Renderer {
  public:
   /// Decodes a recorded event (for those intake did not hand over, e.g. after a
@@ -48,11 +48,9 @@ class Composer final : public dispatch::Renderer {
   /// An event intake just recorded, as it decoded it.
   void Accepted(int64_t event_seq, std::shared_ptr<const v1::Event> message);
 
-  /// What rendering a notification of an event just Accepted needs, with the profile
-  /// its decision read (null: the customer has none); null when the event is no
-  /// longer held.
-  std::shared_ptr<const dispatch::RenderHint> Hint(int64_t event_seq,
-                                                   std::shared_ptr<const core::Profile> profile);
+  /// The event a notification of an event just Accepted is rendered from, held for
+  /// it; null when the event is no longer held.
+  std::shared_ptr<const dispatch::RenderHint> Hint(int64_t event_seq);
 
   std::vector<absl::StatusOr<core::RenderedMessage>> Render(
       const std::vector<dispatch::RenderInput>& inputs, core::Time now) override;

@@ -109,6 +109,13 @@ void Dispatcher::Wake() {
   for (const auto& lane : lanes_) lane->Wake();
 }
 
+size_t Dispatcher::OfferRoom(core::Channel channel) {
+  for (const auto& lane : lanes_) {
+    if (lane->channel() == channel) return lane->OfferRoom();
+  }
+  return 0;
+}
+
 void Dispatcher::Offer(std::vector<Queued> queued) {
   for (const auto& lane : lanes_) {
     std::vector<Queued> mine;

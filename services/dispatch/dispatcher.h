@@ -65,6 +65,8 @@ class Dispatcher {
   /// Notifications their decision queued just now, each to its channel's lane (those
   /// of a channel without one are left in the store).
   void Offer(std::vector<Queued> queued);
+  /// How many more offers the channel's lane would hold now (0: none, or no lane).
+  size_t OfferRoom(core::Channel channel);
 
  private:
   store::DispatchStore& store_;

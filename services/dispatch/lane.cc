@@ -68,7 +68,7 @@ void Lane::Offer(std::vector<Queued> queued) {
   {
     std::lock_guard lock(mu_);
     for (Queued& q : queued) {
-      if (offered_.size() >= options_.max_offered) {
+      if (offered_.size() >= max_offered()) {
         ++wakes_;  // the rest is listed
         break;
       }
@@ -79,6 +79,11 @@ void Lane::Offer(std::vector<Queued> queued) {
   worker_.Wake();
 }
 
+size_t Lane::OfferRoom() {
+  std::lock_guard lock(mu_);
+  return max_offered() - std::min(max_offered(), offered_.size());
+}
+
 void Lane::Wake() {
   {
     std::lock_guard lock(mu_);
@@ -87,7 +92,7 @@ void Lane::Wake() {
   worker_.Wake();
 }
 
-void Lane::TakeOffered(core::Time now, size_t room, std::vector<Queued>& taken) {
+void Lane::TakeOffered(size_t room, std::vector<Queued>& taken) {
   while (taken.size() < room && !offered_order_.empty()) {
     auto it = offered_.find(offered_order_.front());
     offered_order_.pop_front();
@@ -95,22 +100,18 @@ void Lane::TakeOffered(core::Time now, size_t room, std::vector<Queued>& taken) 
     Queued q = std::move(it->second);
     offered_.erase(it);
     if (taken_.contains(q.notification.seq)) continue;  // listed meanwhile
-    if (!Fresh(now, q)) {
-      ++wakes_;  // listed, and rendered with what is current
-      continue;
-    }
     taken_.insert(q.notification.seq);
     taken.push_back(std::move(q));
   }
 }
 
-void Lane::Take(core::Time now, core::Notification listed, std::vector<Queued>& taken) {
+void Lane::Take(core::Notification listed, std::vector<Queued>& taken) {
   if (!taken_.insert(listed.seq).second) return;
   auto it = offered_.find(listed.seq);
   if (it != offered_.end()) {
     Queued offer = std::move(it->second);
     offered_.erase(it);  // its place in offered_order_ is skipped
-    if (Fresh(now, offer) && offer.notification.attempt_count == listed.attempt_count) {
+    if (offer.notification.attempt_count == listed.attempt_count) {
       taken.push_back(std::move(offer));
       return;
     }
@@ -144,7 +145,7 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
     std::lock_guard lock(mu_);
     for (core::Notification& n : *due) {
       if (static_cast<int>(taken.size()) >= room) break;
-      Take(now, std::move(n), taken);
+      Take(std::move(n), taken);
     }
     wakes_listed_ = wakes;
     more_due_ = static_cast<int>(due->size()) >= limit;
@@ -152,7 +153,7 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
   }
   {
     std::lock_guard lock(mu_);
-    TakeOffered(now, static_cast<size_t>(room), taken);
+    TakeOffered(static_cast<size_t>(room), taken);
   }
   if (taken.empty()) return prepared;
   std::vector<RenderInput> inputs;

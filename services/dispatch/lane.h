@@ -62,11 +62,6 @@ class Lane {
     /// While hand-offs are in flight, how long an answer may wait to be recorded.
     std::chrono::milliseconds record_wait{10};
     std::string unsubscribe_base_url;
-    /// Offered notifications held, at most; more are left to listing.
-    size_t max_offered = 2048;
-    /// An offered notification older than this is left to listing (its hint, the
-    /// profile its decision read, is no longer fresh).
-    std::chrono::milliseconds offer_max_age{1000};
   };
 
   Lane(core::Channel channel, connectors::Connector& connector, ChannelPolicy policy,
@@ -89,8 +84,11 @@ class Lane {
   /// Stops claiming, waits for the answers to the hand-offs in flight, records them
   /// and joins. Idempotent.
   void Stop();
-  /// Notifications on this channel that their decision queued just now.
+  /// Notifications on this channel that their decision queued just now. The lane
+  /// holds four rounds' worth (4 x concurrency); more are left to listing.
   void Offer(std::vector<Queued> queued);
+  /// How many more offers it would hold now.
+  size_t OfferRoom();
   /// There may be due work in the store that was not offered.
   void Wake();
 
@@ -123,14 +121,10 @@ class Lane {
   /// is due, then offered ones, and renders them.
   absl::StatusOr<std::vector<Prepared>> Prepare(core::Time now, int room, bool list);
   /// Adds offered notifications to `taken` until it holds `room` (needs mu_).
-  void TakeOffered(core::Time now, size_t room, std::vector<Queued>& taken);
-  /// Takes one due notification (needs mu_): its offer when it has a fresh one (the
-  /// hint spares rendering a store read), else `listed`.
-  void Take(core::Time now, core::Notification listed, std::vector<Queued>& taken);
-  /// Whether an offer is still fresh enough to render with its hint.
-  bool Fresh(core::Time now, const Queued& q) const {
-    return now - q.notification.update_time <= options_.offer_max_age;
-  }
+  void TakeOffered(size_t room, std::vector<Queued>& taken);
+  /// Takes one due notification (needs mu_): its offer when it has one (the hint
+  /// spares rendering a store read), else `listed`.
+  void Take(core::Notification listed, std::vector<Queued>& taken);
   /// How many more may be claimed now (free slots, tokens, breaker).
   int Room(core::Time now);
   /// Gives claimed notifications to the connector.
@@ -146,6 +140,7 @@ class Lane {
   std::vector<Prepared> TakeReady();
   connectors::Delivery DeliveryOf(const Prepared& p) const;
   int concurrency() const { return std::max(1, policy_.concurrency); }
+  size_t max_offered() const { return 4 * static_cast<size_t>(concurrency()); }
 
   const core::Channel channel_;
   connectors::Connector& connector_;

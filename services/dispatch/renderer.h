@@ -10,8 +10,8 @@
 namespace herald::dispatch {
 
 /// What the stage that queued a notification had at hand for rendering it (the event
-/// as it was decoded, the profile its decision read), so that rendering it soon after
-/// reads nothing back. Made by the renderer, opaque to the dispatcher.
+/// as it was decoded), so that rendering it soon after need not read it back. Made by
+/// the renderer, opaque to the dispatcher.
 class RenderHint {
  public:
   virtual ~RenderHint() = default;

@@ -1,5 +1,6 @@
 #include "services/heraldd/after_intake.h"
 
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -9,12 +10,17 @@ void HandOnRecorded(ingest::Recorded recorded, compose::Composer& composer,
                     dispatch::Dispatcher* dispatcher, policy::Releaser* releaser) {
   for (const ingest::AcceptedEvent& e : recorded.events) composer.Accepted(e.seq, e.message);
   if (dispatcher != nullptr && !recorded.queued_notifications.empty()) {
+    // Only what the lanes have room for: the rest (an audience, a backlog) they list.
+    std::map<core::Channel, size_t> room;
     std::vector<dispatch::Queued> queued;
-    queued.reserve(recorded.queued_notifications.size());
-    for (ingest::QueuedNotification& q : recorded.queued_notifications) {
-      std::shared_ptr<const dispatch::RenderHint> hint =
-          composer.Hint(q.notification.event_seq, std::move(q.profile));
-      queued.push_back({std::move(q.notification), std::move(hint)});
+    for (core::Notification& n : recorded.queued_notifications) {
+      const core::Channel channel = *n.channel;
+      auto [it, added] = room.try_emplace(channel, 0);
+      if (added) it->second = dispatcher->OfferRoom(channel);
+      if (it->second == 0) continue;
+      --it->second;
+      std::shared_ptr<const dispatch::RenderHint> hint = composer.Hint(n.event_seq);
+      queued.push_back({std::move(n), std::move(hint)});
     }
     dispatcher->Offer(std::move(queued));
   }

@@ -8,9 +8,9 @@
 namespace herald::heraldd {
 
 /// What intake recorded goes on at once: the events as it decoded them to rendering,
-/// what it queued to the dispatcher in memory with what rendering it needs (the event,
-/// the profile its decision read), and a wake-up to the releaser when something waits
-/// for its time. `dispatcher` and `releaser` may be null (not running).
+/// what it queued to the dispatcher in memory with the event rendering needs, and a
+/// wake-up to the releaser when something waits for its time. `dispatcher` and `releaser` may be
+/// null (not running).
 void HandOnRecorded(ingest::Recorded recorded, compose::Composer& composer,
                     dispatch::Dispatcher* dispatcher, policy::Releaser* releaser);
 

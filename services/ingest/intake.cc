@@ -406,11 +406,10 @@ void Intake::Complete(Pending& pending, Part& part, std::vector<store::IntakeRes
                                          ? core::Name(*channel)
                                          : std::string_view("none");
       append_to_decision_.find(label)->second->Observe(seconds);
-      if (state == core::NotificationState::kQueued && channel && on_recorded_ &&
-          k < result.notifications.size()) {
-        core::Notification& n = result.notifications[k];
-        std::shared_ptr<const core::Profile> profile = part.batch->Profile(n.customer_id);
-        recorded.queued_notifications.push_back({std::move(n), std::move(profile)});
+    }
+    if (on_recorded_) {
+      for (core::Notification& n : result.queued) {
+        if (n.channel) recorded.queued_notifications.push_back(std::move(n));
       }
     }
     if (!a.announced) {

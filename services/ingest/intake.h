@@ -53,21 +53,14 @@ struct AcceptedEvent {
   std::shared_ptr<const v1::Event> message;
 };
 
-/// A notification its decision queued, due at once, as recorded (seq set), with the
-/// profile the decision read: the dispatcher can hand it off without reading it back.
-struct QueuedNotification {
-  core::Notification notification;
-  /// Null: the customer has no profile.
-  std::shared_ptr<const core::Profile> profile;
-};
-
 /// What one transaction of intake recorded, for the stages after it.
 struct Recorded {
   bool queued = false;    // something waits for the dispatcher
   bool deferred = false;  // something waits for its time
   std::vector<AcceptedEvent> events;
-  /// What was queued (every notification that made `queued` true).
-  std::vector<QueuedNotification> queued_notifications;
+  /// What was queued, due at once, as recorded (seq set, without the decision): the
+  /// dispatcher can hand it off without reading it back.
+  std::vector<core::Notification> queued_notifications;
 };
 
 /// The front of the pipeline, shared by Kafka and gRPC: decodes and validates each

@@ -22,7 +22,9 @@ core::NotificationState StateFor(const core::Decision& decision) {
 }  // namespace
 
 Decider::Batch::Batch(Batch&& other) noexcept
-    : decider_(other.decider_), id_(other.id_), profiles_(std::move(other.profiles_)) {
+    : decider_(other.decider_),
+      id_(other.id_),
+      without_profile_(std::move(other.without_profile_)) {
   other.decider_ = nullptr;
 }
 
@@ -150,12 +152,8 @@ absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
     }
   }
   Batch batch(this, id);
-  batch.profiles_.reserve(customers.size());
   for (size_t i = 0; i < customers.size(); ++i) {
-    std::optional<core::Profile>& profile = (*contexts)[i].profile;
-    batch.profiles_.emplace(
-        customers[i],
-        profile ? std::make_shared<const core::Profile>(*std::move(profile)) : nullptr);
+    if (!(*contexts)[i].profile) batch.without_profile_.insert(customers[i]);
   }
   return batch;
 }

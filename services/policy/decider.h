@@ -7,11 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -59,14 +58,7 @@ class Decider {
     void Recorded(const std::vector<bool>& applied);
     /// Whether the customer had a profile when the batch was decided.
     bool HasProfile(const std::string& customer_id) const {
-      auto it = profiles_.find(customer_id);
-      return it == profiles_.end() || it->second != nullptr;
-    }
-    /// The customer's profile as the batch was decided with it; null when it had none
-    /// (or is not of this batch).
-    std::shared_ptr<const core::Profile> Profile(const std::string& customer_id) const {
-      auto it = profiles_.find(customer_id);
-      return it == profiles_.end() ? nullptr : it->second;
+      return !without_profile_.contains(customer_id);
     }
 
    private:
@@ -74,7 +66,7 @@ class Decider {
     Batch(Decider* decider, uint64_t id) : decider_(decider), id_(id) {}
     Decider* decider_;
     uint64_t id_;
-    std::unordered_map<std::string, std::shared_ptr<const core::Profile>> profiles_;
+    std::unordered_set<std::string> without_profile_;
   };
 
   Decider(store::ContactHistoryStore& store, PolicyConfig config, const core::Clock& clock,

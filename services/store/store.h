@@ -148,9 +148,10 @@ struct IntakeResult {
   int notifications_created = 0;
   /// For each notification of the item, whether it was recorded now.
   std::vector<bool> created;
-  /// The item's notifications, handed back in order: those recorded now with their
-  /// `seq` and `event_seq` (the caller goes on with them without reading them back).
-  std::vector<core::Notification> notifications;
+  /// The notifications recorded now as QUEUED, in order, handed back with their
+  /// numbers (`seq`, `event_seq`) and without their decisions: the caller hands them
+  /// to the dispatcher without reading them back.
+  std::vector<core::Notification> queued;
   /// The event's number.
   int64_t event_seq = 0;
 };

@@ -117,7 +117,16 @@ std::future<absl::StatusOr<std::vector<IntakeResult>>> SqliteStore::RecordIntake
       [job, promise, on_done = std::move(on_done)](absl::Status status) {
         if (status.ok()) {
           for (size_t i = 0; i < job->items.size(); ++i) {
-            job->results[i].notifications = std::move(job->items[i].notifications);
+            std::vector<core::Notification>& notifications = job->items[i].notifications;
+            IntakeResult& result = job->results[i];
+            for (size_t k = 0; k < notifications.size() && k < result.created.size(); ++k) {
+              if (!result.created[k] ||
+                  notifications[k].state != core::NotificationState::kQueued) {
+                continue;
+              }
+              notifications[k].decision.reset();
+              result.queued.push_back(std::move(notifications[k]));
+            }
           }
           promise->set_value(std::move(job->results));
         } else {
