@@ -1,5 +1,6 @@
 #include "services/heraldd/heraldd.h"
 
+#include <dlfcn.h>
 #include <fmt/ranges.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -54,6 +55,12 @@ absl::StatusOr<ingest::TopicRecord> StatusRecord(const store::StatusChange& chan
   return record;
 }
 
+// Which malloc this process runs on: tcmalloc when the build linked it (HERALD_TCMALLOC),
+// else the C library's. Asked of the process, not the build, so it cannot be out of date.
+const char* Allocator() {
+  return dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr ? "tcmalloc" : "glibc";
+}
+
 absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config::Sqlite& c,
                                                         bool status_outbox) {
   const std::filesystem::path dir = std::filesystem::path(c.path).parent_path();
@@ -83,7 +90,7 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       .Name("herald_build_info")
       .Help("Always 1; the labels say which heraldd is running")
       .Register(*d->registry_)
-      .Add({{"version", HERALD_VERSION}})
+      .Add({{"version", HERALD_VERSION}, {"allocator", Allocator()}})
       .Set(1);
 
   auto store = OpenStore(config.store.sqlite, !config.kafka.status_topic.empty());
@@ -155,7 +162,7 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   spdlog::info("msg=\"listening\" protocol=http address={}:{} endpoints=/healthz,/readyz,/metrics",
                config.server.http_listen.host, d->http_->port());
   d->http_->SetReady(true);
-  spdlog::info("msg=\"ready\" version={}", HERALD_VERSION);
+  spdlog::info("msg=\"ready\" version={} allocator={}", HERALD_VERSION, Allocator());
   return d;
 }
 

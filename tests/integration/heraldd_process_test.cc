@@ -90,7 +90,10 @@ TEST_F(HeralddProcessTest, HttpEndpointsAnswer) {
   auto metrics = http.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  EXPECT_THAT(metrics->body, HasSubstr("herald_build_info{version=\""));
+  // Which malloc heraldd runs on: what the build linked (glibc's under the sanitizers).
+  EXPECT_THAT(metrics->body, HasSubstr(HERALDD_TCMALLOC ? "herald_build_info{allocator=\"tcmalloc\""
+                                                        : "herald_build_info{allocator=\"glibc\""));
+  EXPECT_THAT(metrics->body, HasSubstr(",version=\""));
   EXPECT_THAT(metrics->body, HasSubstr("herald_grpc_requests_total{code=\"NOT_FOUND\","
                                        "method=\"ProfileService.GetProfile\"} 1"));
   EXPECT_EQ(http.Get("/nothing-here")->status, 404);

@@ -321,6 +321,7 @@ int Main(int argc, char** argv) {
   const double fanout_seconds = Seconds(Clock::now() - fanout_start);
 
   const long peak_rss_kib = heraldd.child().PeakRssKib();
+  const std::string allocator = heraldd.allocator();
   const int stopped = heraldd.child().Stop();
 
   // 7. The store's own ceiling: as many bare rows as the pipeline wrote notifications,
@@ -373,6 +374,7 @@ int Main(int argc, char** argv) {
          << "  \"fanout_decided_seconds\": " << std::setprecision(3) << fanout_seconds
          << std::setprecision(1) << ",\n"
          << "  \"heraldd_peak_rss_mib\": " << peak_rss_kib / 1024.0 << ",\n"
+         << "  \"heraldd_allocator\": \"" << allocator << "\",\n"
          << "  \"heraldd_exit\": " << stopped << "\n"
          << "}\n";
   if (out.empty()) {

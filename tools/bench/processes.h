@@ -100,7 +100,7 @@ class Heraldd {
  public:
   Heraldd(const std::string& binary, const std::string& config, const std::string& log)
       : child_({binary, "--config", config}, log) {
-    child_.WaitFor("msg=\"ready\"", std::chrono::seconds(60));
+    allocator_ = child_.WaitFor("msg=\"ready\".* allocator=([a-z]+)", std::chrono::seconds(60));
     http_port_ = std::stoi(
         child_.WaitFor("protocol=http address=127.0.0.1:([0-9]+)", std::chrono::seconds(1)));
     grpc_ = "127.0.0.1:" +
@@ -108,6 +108,8 @@ class Heraldd {
   }
 
   const std::string& grpc() const { return grpc_; }
+  /// The malloc heraldd says it runs on (its ready line).
+  const std::string& allocator() const { return allocator_; }
   Child& child() { return child_; }
 
   /// The sum of every series of a metric whose labels contain `labels`.
@@ -126,6 +128,7 @@ class Heraldd {
   Child child_;
   int http_port_ = 0;
   std::string grpc_;
+  std::string allocator_;
 };
 
 }  // namespace herald::bench
