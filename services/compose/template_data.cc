@@ -5,6 +5,7 @@
 #include <google/protobuf/timestamp.pb.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <chrono>
 #include <vector>
 
 #include "services/compose/localize.h"
@@ -15,6 +16,32 @@ namespace {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
+
+// RFC 3339 in UTC as protobuf's TimeUtil::ToString writes it ("2026-03-02T08:30:00Z",
+// with 3, 6 or 9 digits of fraction when there is one), without its printf.
+std::string IsoUtc(int64_t seconds, int32_t nanos) {
+  const int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+  const int64_t of_day = seconds - days * 86400;
+  const std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(days))};
+  std::string out = "0000-00-00T00:00:00";
+  auto put = [&out](size_t end, int64_t value, int width) {
+    for (int i = 1; i <= width; ++i, value /= 10)
+      out[end - i] = static_cast<char>('0' + value % 10);
+  };
+  put(4, static_cast<int>(date.year()), 4);
+  put(7, static_cast<unsigned>(date.month()), 2);
+  put(10, static_cast<unsigned>(date.day()), 2);
+  put(13, of_day / 3600, 2);
+  put(16, of_day / 60 % 60, 2);
+  put(19, of_day % 60, 2);
+  if (nanos != 0) {
+    const int width = nanos % 1'000'000 == 0 ? 3 : nanos % 1000 == 0 ? 6 : 9;
+    out.append(static_cast<size_t>(width) + 1, '.');
+    put(out.size(), width == 3 ? nanos / 1'000'000 : width == 6 ? nanos / 1000 : nanos, width);
+  }
+  out.push_back('Z');
+  return out;
+}
 
 class Builder {
  public:
@@ -94,7 +121,7 @@ class Builder {
     ts.CopyFrom(m);
     const core::Time t(
         std::chrono::microseconds(google::protobuf::util::TimeUtil::TimestampToMicroseconds(ts)));
-    std::vector<Value::Entry> map{{"iso", google::protobuf::util::TimeUtil::ToString(ts)}};
+    std::vector<Value::Entry> map{{"iso", IsoUtc(ts.seconds(), ts.nanos())}};
     auto date = compose::FormatDate(t, reader_.locale, reader_.time_zone);
     auto time = compose::FormatTimeOfDay(t, reader_.locale, reader_.time_zone);
     if (!date.ok()) Fail(date.status());

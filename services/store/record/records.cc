@@ -18,6 +18,36 @@ absl::Status NotUnderstood(std::string_view what, std::string_view whose) {
   return absl::DataLossError(core::StrCat(whose, ": stored ", what, " is not understood"));
 }
 
+// Protobuf's wire format, appended to a string: proto3 leaves out what is zero or empty.
+class Wire {
+ public:
+  explicit Wire(std::string& out) : out_(out) {}
+  void Int(int field, int64_t value) {  // int64 and int32 (negative ones sign-extended)
+    if (value == 0) return;
+    Varint(static_cast<uint64_t>(field) << 3);
+    Varint(static_cast<uint64_t>(value));
+  }
+  void Bytes(int field, std::string_view value) {
+    if (!value.empty()) Message(field, value);
+  }
+  void Message(int field, std::string_view encoded) {  // even when empty: it is one element
+    Varint((static_cast<uint64_t>(field) << 3) | 2);
+    Varint(encoded.size());
+    out_.append(encoded);
+  }
+
+ private:
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+
+  std::string& out_;
+};
+
 }  // namespace
 
 std::string DecisionBytes(const core::Decision& d, core::NotificationState state) {
@@ -117,27 +147,33 @@ absl::StatusOr<NotificationHistory> DecodeHistory(std::string_view bytes,
 }
 
 std::string EncodeChangeBatch(const std::vector<StatusChange>& changes) {
-  pb::ChangeBatch batch;
+  // Written field by field rather than through a pb::ChangeBatch: filling one copies
+  // every string once more, and the writer thread encodes a batch with every commit.
+  using F = pb::StatusChange;
+  std::string out;
+  std::string change;
   for (const StatusChange& c : changes) {
-    pb::StatusChange* out = batch.add_changes();
-    out->set_notification_seq(c.notification_seq);
-    out->set_notification_id(c.notification_id);
-    out->set_customer_id(c.customer_id);
-    out->set_event_id(c.event_id);
-    out->set_event_type(c.event_type);
-    out->set_template_name(c.template_name);
-    out->set_template_version(c.template_version);
-    if (c.category) out->set_category(std::string(core::Name(*c.category)));
-    out->set_previous_state(std::string(core::Name(c.previous_state)));
-    out->set_state(std::string(core::Name(c.state)));
-    if (c.channel) out->set_channel(std::string(core::Name(*c.channel)));
-    out->set_change_time_us(Micros(c.change_time));
-    out->set_reason(c.reason);
-    out->set_detail(c.detail);
-    out->set_attempt(c.attempt);
-    out->set_provider_message_id(c.provider_message_id);
+    change.clear();
+    Wire w(change);
+    w.Int(F::kNotificationSeqFieldNumber, c.notification_seq);
+    w.Bytes(F::kNotificationIdFieldNumber, c.notification_id);
+    w.Bytes(F::kCustomerIdFieldNumber, c.customer_id);
+    w.Bytes(F::kEventIdFieldNumber, c.event_id);
+    w.Bytes(F::kEventTypeFieldNumber, c.event_type);
+    w.Bytes(F::kTemplateNameFieldNumber, c.template_name);
+    w.Int(F::kTemplateVersionFieldNumber, c.template_version);
+    if (c.category) w.Bytes(F::kCategoryFieldNumber, core::Name(*c.category));
+    w.Bytes(F::kPreviousStateFieldNumber, core::Name(c.previous_state));
+    w.Bytes(F::kStateFieldNumber, core::Name(c.state));
+    if (c.channel) w.Bytes(F::kChannelFieldNumber, core::Name(*c.channel));
+    w.Int(F::kChangeTimeUsFieldNumber, Micros(c.change_time));
+    w.Bytes(F::kReasonFieldNumber, c.reason);
+    w.Bytes(F::kDetailFieldNumber, c.detail);
+    w.Int(F::kAttemptFieldNumber, c.attempt);
+    w.Bytes(F::kProviderMessageIdFieldNumber, c.provider_message_id);
+    Wire(out).Message(pb::ChangeBatch::kChangesFieldNumber, change);
   }
-  return batch.SerializeAsString();
+  return out;
 }
 
 absl::StatusOr<std::vector<StatusChange>> DecodeChangeBatch(std::string_view bytes,

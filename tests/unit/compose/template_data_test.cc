@@ -83,6 +83,22 @@ TEST(TemplateData, TheSameEventReadsDifferentlyForAnotherReader) {
             "€1,234.50 1234.50 EUR Tuesday, March 3, 2026 4:30\u202FAM 2026-03-03T09:30:00Z");
 }
 
+TEST(TemplateData, TimesReadAsIsoInUtcExactlyAsProtobufPrintsThem) {
+  // Before 1970, leap days, the last second of a day, and 0, 3, 6 and 9 digits of fraction.
+  for (const int64_t seconds : {-62135596800LL, -86401LL, -1LL, 0LL, 951782400LL, 1772495999LL,
+                                1772530200LL, 253402300799LL}) {
+    for (const int32_t nanos : {0, 500'000'000, 120'000, 7, 999'999'999}) {
+      v1::Event e = Shipped();
+      e.mutable_occur_time()->set_seconds(seconds);
+      e.mutable_occur_time()->set_nanos(nanos);
+      auto data = BuildEventData(e, {"en-US", "UTC"});
+      ASSERT_TRUE(data.ok()) << data.status();
+      EXPECT_EQ(Render("{{event.occur_time.iso}}", *data), TimeUtil::ToString(e.occur_time()))
+          << seconds << "s " << nanos << "ns";
+    }
+  }
+}
+
 TEST(TemplateData, EventContactDataWinsOverTheProfile) {
   v1::Event e = Shipped();
   e.mutable_contact_overrides()->set_email("gift@example.nl");
