@@ -183,7 +183,8 @@ Lane::Round Lane::BeginRound(std::vector<Prepared> next) {
   round.claims.reserve(round.next.size());
   for (const Prepared& p : round.next) {
     round.claims.push_back({p.notification.seq, p.notification.notification_id,
-                            p.notification.attempt_count, now, p.message});
+                            p.notification.attempt_count, now, p.message,
+                            store::Named::Of(p.notification)});
   }
   std::lock_guard lock(mu_);
   round.results.swap(results_);

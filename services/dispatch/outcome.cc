@@ -12,6 +12,8 @@ store::AttemptUpdate Base(const core::Notification& n, core::Time now) {
   store::AttemptUpdate u;
   u.notification_seq = n.seq;
   u.notification_id = n.notification_id;
+  u.named = store::Named::Of(n);
+  if (n.channel) u.attempt_channel = *n.channel;
   u.attempt = n.attempt_count;
   u.end_time = now;
   u.fallback_channels = n.fallback_channels;

@@ -212,15 +212,33 @@ struct DispatchItem {
   core::RenderedMessage message;
 };
 
+/// What the change log names a notification by besides its numbers and state, as the
+/// one who listed it has it (none of it changes once the notification is QUEUED):
+/// claims and results carry it, so that the store writes them without reading the row.
+struct Named {
+  std::string customer_id;
+  std::string event_id;
+  std::string event_type;
+  std::string template_name;
+  int64_t template_version = 0;
+  std::optional<core::Category> category;
+
+  static Named Of(const core::Notification& n) {
+    return {n.customer_id,   n.event_id,         n.event_type,
+            n.template_name, n.template_version, n.category};
+  }
+};
+
 /// A QUEUED notification about to be handed off on its channel: marked SENDING with a
 /// new attempt, and its message kept, only while it is still QUEUED at
-/// `expected_attempt_count` (as listed).
+/// `expected_attempt_count` on the message's channel (as listed).
 struct Claim {
   int64_t notification_seq = 0;
   std::string notification_id;
   int expected_attempt_count = 0;
   core::Time start_time;
   core::RenderedMessage message;
+  Named named;
 };
 
 /// What a hand-off led to, or (for a QUEUED one whose message could not be rendered,
@@ -229,6 +247,9 @@ struct Claim {
 struct AttemptUpdate {
   int64_t notification_seq = 0;
   std::string notification_id;
+  Named named;
+  /// The channel it was handed off on (for attempt 0: listed for).
+  core::Channel attempt_channel = core::Channel::kEmail;
   int attempt = 1;
   /// For attempt 0: the attempt count the QUEUED notification was listed with.
   int listed_attempt_count = 0;

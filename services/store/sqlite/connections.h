@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "services/store/sqlite/checkpointer.h"
 #include "services/store/sqlite/sqlite_db.h"
 #include "services/store/sqlite/write_tx.h"
 
@@ -83,7 +84,8 @@ class Connections {
     std::function<void(absl::Status)> done;
   };
 
-  Connections(Options options, std::unique_ptr<Db> writer, int64_t next_change);
+  Connections(Options options, std::unique_ptr<Db> writer,
+              std::unique_ptr<Checkpointer> checkpointer, int64_t next_change);
   void WriterLoop();
   void CommitBatch(std::vector<WriteJob>& batch);
   /// Forgets change batches nobody needs any more (see Options::change_retention).
@@ -91,6 +93,8 @@ class Connections {
 
   const Options options_;
   std::unique_ptr<Db> writer_;
+  /// Destroyed before writer_, which it watches.
+  std::unique_ptr<Checkpointer> checkpointer_;
   /// The number the next change gets; only the writer thread changes it.
   std::atomic<int64_t> next_change_;
   std::chrono::steady_clock::time_point next_prune_;

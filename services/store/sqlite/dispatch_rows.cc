@@ -40,18 +40,35 @@ absl::StatusOr<std::vector<core::Notification>> SelectDue(Db& db, core::Time now
   return out;
 }
 
+namespace {
+
+// A change to a notification the caller named (a claim, a result).
+StatusChange ChangeOfNamed(int64_t seq, const std::string& id, const Named& named,
+                           NotificationState previous, NotificationState state,
+                           core::Channel channel, int attempt, core::Time time,
+                           std::string detail) {
+  StatusChange c;
+  c.notification_seq = seq;
+  c.notification_id = id;
+  c.customer_id = named.customer_id;
+  c.event_id = named.event_id;
+  c.event_type = named.event_type;
+  c.template_name = named.template_name;
+  c.template_version = named.template_version;
+  c.category = named.category;
+  c.previous_state = previous;
+  c.state = state;
+  c.channel = channel;
+  c.change_time = time;
+  c.detail = std::move(detail);
+  c.attempt = attempt;
+  return c;
+}
+
+}  // namespace
+
 absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim) {
   Db& db = tx.db();
-  absl::StatusOr<std::optional<core::Notification>> row =
-      ReadNotificationBySeq(db, claim.notification_seq, RecordPart::kNone);
-  if (!row.ok()) return row.status();
-  if (!*row || (*row)->notification_id != claim.notification_id ||
-      (*row)->state != NotificationState::kQueued ||
-      (*row)->attempt_count != claim.expected_attempt_count ||
-      (*row)->channel != claim.message.channel) {
-    return false;
-  }
-  core::Notification& n = **row;
   core::DeliveryAttempt attempt;
   attempt.number = claim.expected_attempt_count + 1;
   attempt.channel = claim.message.channel;
@@ -66,11 +83,14 @@ absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim) {
       core::StrAppend(detail, ": ", m.locale, ", \"", m.subject, "\"");
     }
   }
+  // Only while it is as listed; what it is then, the caller has in hand (claim.named).
   auto update = db.Prepare(
       "UPDATE notifications SET state = 'SENDING', attempt_count = ?2, update_time_us = ?3,"
-      " due_us = NULL, record = CAST(record || ?4 AS BLOB) WHERE seq = ?1");
+      " due_us = NULL, record = CAST(record || ?4 AS BLOB)"
+      " WHERE seq = ?1 AND notification_id = ?5 AND state = 'QUEUED' AND attempt_count = ?6"
+      " AND channel = ?7");
   if (!update.ok()) return update.status();
-  absl::Status status =
+  absl::StatusOr<bool> changed =
       (*update)
           ->Bind(1, claim.notification_seq)
           .Bind(2, int64_t{attempt.number})
@@ -78,13 +98,16 @@ absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim) {
           .BindBlob(
               4, record::AttemptBytes(attempt) +
                      record::ChangeBytes({NotificationState::kSending, claim.start_time, detail}))
-          .Run();
+          .Bind(5, claim.notification_id)
+          .Bind(6, int64_t{claim.expected_attempt_count})
+          .Bind(7, core::Name(m.channel))
+          .RunChanged();
+  if (!changed.ok() || !*changed) return changed;
+  absl::Status status = WriteMessage(db, claim.notification_seq, attempt.number, claim.message);
   if (!status.ok()) return status;
-  status = WriteMessage(db, claim.notification_seq, attempt.number, claim.message);
-  if (!status.ok()) return status;
-  n.state = NotificationState::kSending;
-  n.attempt_count = attempt.number;
-  tx.AddChange(ChangeOf(n, NotificationState::kQueued, claim.start_time, "", std::move(detail)));
+  tx.AddChange(ChangeOfNamed(claim.notification_seq, claim.notification_id, claim.named,
+                             NotificationState::kQueued, NotificationState::kSending, m.channel,
+                             attempt.number, claim.start_time, std::move(detail)));
   return true;
 }
 
@@ -118,19 +141,11 @@ absl::StatusOr<std::vector<DispatchItem>> SelectInFlight(Db& db) {
 
 absl::StatusOr<bool> ApplyAttempt(WriteTx& tx, const AttemptUpdate& u) {
   Db& db = tx.db();
-  absl::StatusOr<std::optional<core::Notification>> row =
-      ReadNotificationBySeq(db, u.notification_seq, RecordPart::kNone);
-  if (!row.ok()) return row.status();
   // attempt 0: a QUEUED one that was never handed off (its message did not render).
   const NotificationState expected =
       u.attempt == 0 ? NotificationState::kQueued : NotificationState::kSending;
   const int expected_count = u.attempt == 0 ? u.listed_attempt_count : u.attempt;
-  if (!*row || (*row)->notification_id != u.notification_id || (*row)->state != expected ||
-      (*row)->attempt_count != expected_count || !(*row)->channel) {
-    return false;
-  }
-  core::Notification& n = **row;
-  const core::Channel attempt_channel = *n.channel;
+  const core::Channel attempt_channel = u.attempt_channel;
   std::string record;
   if (u.attempt != 0) {
     core::DeliveryAttempt ended;
@@ -147,35 +162,41 @@ absl::StatusOr<bool> ApplyAttempt(WriteTx& tx, const AttemptUpdate& u) {
   if (u.state == NotificationState::kQueued) {
     due = ToMicros(u.next_attempt_time.value_or(u.end_time));
   }
+  // Only while it is as the attempt left it; what it is then, the caller has (u.named).
   auto update = db.Prepare(
       "UPDATE notifications SET state = ?2, update_time_us = ?3, channel = COALESCE(?4, channel),"
-      " fallback_channels = ?5, due_us = ?6, record = CAST(record || ?7 AS BLOB) WHERE seq = ?1");
+      " fallback_channels = ?5, due_us = ?6, record = CAST(record || ?7 AS BLOB)"
+      " WHERE seq = ?1 AND notification_id = ?8 AND state = ?9 AND attempt_count = ?10"
+      " AND channel = ?11");
   if (!update.ok()) return update.status();
   Statement& s = **update;
   BindName(s, 4, u.channel);
-  absl::Status status = s.Bind(1, u.notification_seq)
-                            .Bind(2, core::Name(u.state))
-                            .Bind(3, ToMicros(u.end_time))
-                            .Bind(5, JoinChannels(u.fallback_channels))
-                            .Bind(6, due)
-                            .BindBlob(7, record)
-                            .Run();
-  if (!status.ok()) return status;
-  const NotificationState previous = n.state;
-  n.state = u.state;
-  if (u.channel) n.channel = u.channel;
-  StatusChange change = ChangeOf(n, previous, u.end_time, "", u.state_detail);
+  absl::StatusOr<bool> changed = s.Bind(1, u.notification_seq)
+                                     .Bind(2, core::Name(u.state))
+                                     .Bind(3, ToMicros(u.end_time))
+                                     .Bind(5, JoinChannels(u.fallback_channels))
+                                     .Bind(6, due)
+                                     .BindBlob(7, record)
+                                     .Bind(8, u.notification_id)
+                                     .Bind(9, core::Name(expected))
+                                     .Bind(10, int64_t{expected_count})
+                                     .Bind(11, core::Name(attempt_channel))
+                                     .RunChanged();
+  if (!changed.ok() || !*changed) return changed;
+  StatusChange change = ChangeOfNamed(u.notification_seq, u.notification_id, u.named, expected,
+                                      u.state, u.channel.value_or(attempt_channel), expected_count,
+                                      u.end_time, u.state_detail);
   change.provider_message_id = u.provider_message_id;
   tx.AddChange(std::move(change));
   if (u.address_rejected) {
-    status = SuppressBouncedChannel(
-        db, n.customer_id, attempt_channel,
+    absl::Status status = SuppressBouncedChannel(
+        db, u.named.customer_id, attempt_channel,
         core::StrCat("hard bounce of ", u.notification_id, ": ", u.detail), u.end_time);
     if (!status.ok()) return status;
   }
   if (!u.provider_message_id.empty()) {
-    status = RememberProviderId(db, attempt_channel, u.provider_message_id, n.seq, u.attempt,
-                                u.end_time);
+    absl::Status status = RememberProviderId(db, attempt_channel, u.provider_message_id,
+                                             u.notification_seq, u.attempt, u.end_time);
     if (!status.ok()) return status;
     status = ApplyEarlyReceipts(tx, attempt_channel, u.provider_message_id, u.end_time);
     if (!status.ok()) return status;

@@ -91,6 +91,8 @@ class Db {
   absl::StatusOr<std::unique_ptr<Statement>> Prepare(std::string_view sql);
 
   const std::string& path() const { return path_; }
+  /// The connection itself, for what this class does not wrap (hooks, checkpoints).
+  sqlite3* handle() const { return db_; }
   /// The rowid of the latest successful INSERT on this connection.
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
   /// False when SQLite ended the transaction itself (e.g. disk full rolls it back).

@@ -151,7 +151,8 @@ class DispatcherTest : public ::testing::Test {
       core::RenderedMessage message;
       message.channel = Channel::kSms;
       message.address = "+31612345678";
-      claims.push_back({n.seq, n.notification_id, n.attempt_count, clock_.Now(), message});
+      claims.push_back(
+          {n.seq, n.notification_id, n.attempt_count, clock_.Now(), message, store::Named::Of(n)});
     }
     auto claimed = store_->Claim(claims);
     EXPECT_TRUE(claimed.ok()) << claimed.status();

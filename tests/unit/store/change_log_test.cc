@@ -124,9 +124,9 @@ TEST_F(ChangeLogTest, AWatcherSeesEachChangeAsItLeftTheNotification) {
   ASSERT_EQ(due->size(), 2u);
   core::RenderedMessage message;
   message.channel = core::Channel::kEmail;
-  ASSERT_THAT(
-      *store->Claim({{due->at(0).seq, due->at(0).notification_id, 0, TestEpoch(), message}}),
-      ElementsAre(true));
+  ASSERT_THAT(*store->Claim({{due->at(0).seq, due->at(0).notification_id, 0, TestEpoch(), message,
+                              store::Named::Of(due->at(0))}}),
+              ElementsAre(true));
   // Without a status outbox there is nothing to publish, but watchers see it all.
   EXPECT_TRUE(store->ListStatusOutbox(100)->empty());
   NotificationFilter anna;
