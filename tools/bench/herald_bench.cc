@@ -72,6 +72,10 @@ int Main(int argc, char** argv) {
   app.add_option("--latency-seconds", latency_seconds, "How long that rate is offered")
       ->capture_default_str();
   app.add_option("--out", out, "Write the JSON report here (default: stdout)");
+  std::string latency_trace;
+  app.add_option("--latency-trace", latency_trace,
+                 "Write each timed event's produce time (ms from the first) and latency (ms) "
+                 "here, as CSV");
   app.add_flag("--keep", keep, "Keep the working directory");
   CLI11_PARSE(app, argc, argv);
   if (events < 1 || customers < 1) Fail("--events and --customers must be at least 1");
@@ -231,10 +235,22 @@ int Main(int argc, char** argv) {
     const double to_send = heraldd.Metric("herald_decisions_total", "outcome=\"SEND\"");
     WaitUntil([&] { return static_cast<double>(sink.count()) >= to_send; },
               std::chrono::minutes(30), "every SMS at the provider");
+    std::ofstream trace;
+    if (!latency_trace.empty()) {
+      trace.open(latency_trace);
+      trace << "produced_ms,latency_ms\n";
+    }
+    const auto first = std::min_element(produced.begin(), produced.end(), [](auto& a, auto& b) {
+                         return a.second < b.second;
+                       })->second;
     for (const auto& [id, at] : sink.arrived()) {
       auto it = produced.find(id);
       if (it == produced.end()) continue;
       latencies_ms.push_back(std::chrono::duration<double, std::milli>(at - it->second).count());
+      if (trace.is_open()) {
+        trace << std::chrono::duration<double, std::milli>(it->second - first).count() << ","
+              << latencies_ms.back() << "\n";
+      }
     }
     latency_delivered = static_cast<double>(latencies_ms.size());
     const std::string metrics = heraldd.Metrics();
