@@ -1,12 +1,24 @@
 #include "services/core/worker.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 namespace herald::core {
 
-Worker::Worker(std::string name, Pass pass) : name_(std::move(name)), pass_(std::move(pass)) {}
+void GiveWayToOtherThreads() {
+  const id_t self = static_cast<id_t>(gettid());
+  errno = 0;
+  const int now = getpriority(PRIO_PROCESS, self);
+  if (errno == 0) setpriority(PRIO_PROCESS, self, std::min(now + 10, 19));
+}
+
+Worker::Worker(std::string name, Pass pass, Priority priority)
+    : name_(std::move(name)), pass_(std::move(pass)), priority_(priority) {}
 
 Worker::~Worker() { Stop(); }
 
@@ -40,6 +52,7 @@ bool Worker::stopping() const {
 }
 
 void Worker::Loop() {
+  if (priority_ == Priority::kBackground) GiveWayToOtherThreads();
   while (true) {
     {
       std::lock_guard lock(mu_);

@@ -16,9 +16,12 @@ class Worker {
  public:
   /// Does one pass of work; returns how long to wait before the next (0: at once).
   using Pass = std::function<std::chrono::milliseconds()>;
+  /// kBackground: work no notification waits on (the status topic); its thread gives
+  /// way to the others when the CPU is short (GiveWayToOtherThreads).
+  enum class Priority { kNormal, kBackground };
 
   /// `name` names the thread (in ps, perf and gdb; at most 15 characters are kept).
-  Worker(std::string name, Pass pass);
+  Worker(std::string name, Pass pass, Priority priority = Priority::kNormal);
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
   ~Worker();
@@ -36,11 +39,16 @@ class Worker {
 
   const std::string name_;
   const Pass pass_;
+  const Priority priority_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool woken_ = false;
   bool stopping_ = false;
   std::thread thread_;
 };
+
+/// Lowers the calling thread's priority (nice +10, Linux's per-thread niceness), so that
+/// when the CPU is short the threads a notification waits on run first. Best effort.
+void GiveWayToOtherThreads();
 
 }  // namespace herald::core

@@ -33,7 +33,8 @@ StatusPublisher::StatusPublisher(store::ChangeLog& store, Publish publish, const
                       .Register(registry)
                       .Add({})),
       backoff_(options.retry_wait),
-      worker_("status", [this] { return Pass(); }) {}
+      worker_(
+          "status", [this] { return Pass(); }, core::Worker::Priority::kBackground) {}
 
 StatusPublisher::~StatusPublisher() { Stop(); }
 

@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include "services/core/worker.h"
+
 namespace herald::store::sqlite {
 
 absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path,
@@ -58,6 +60,7 @@ int Checkpointer::OnCommit(void* self, sqlite3* writer, const char* schema, int 
 }
 
 void Checkpointer::Loop() {
+  core::GiveWayToOtherThreads();  // nothing waits for it but the WAL's size
   std::unique_lock lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stopping_ || wanted_; });
