@@ -13,6 +13,7 @@
 #include "services/core/contact_validation.h"
 #include "services/core/event.h"
 #include "services/core/strings.h"
+#include "services/store/postgres/pg_conn.h"
 
 namespace herald::heraldd {
 namespace {
@@ -508,6 +509,9 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
   }
   {
     MapReader store = top.Section("store");
+    store.GetChoice<Config::Store::Backend>("backend", config.store.backend,
+                                            {{"sqlite", Config::Store::Backend::kSqlite},
+                                             {"postgres", Config::Store::Backend::kPostgres}});
     MapReader sqlite = store.Section("sqlite");
     Config::Sqlite& s = config.store.sqlite;
     sqlite.Get("path", s.path);
@@ -515,9 +519,26 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     sqlite.GetChoice<bool>("synchronous", s.synchronous_full, {{"full", true}, {"normal", false}});
     sqlite.Get("max_batch", s.max_batch, 1, 100'000);
     sqlite.Finish();
+    MapReader postgres = store.Section("postgres");
+    Config::Postgres& pg = config.store.postgres;
+    postgres.Get("dsn", pg.dsn);
+    postgres.Get("password_file", pg.password_file);
+    postgres.Get("pool_size", pg.pool_size, 1, 1000);
+    postgres.Get("statement_timeout", pg.statement_timeout);
+    postgres.Finish();
     store.Finish();
     if (s.path.empty())
       errors.push_back(core::StrCat(source, ": store.sqlite.path: must not be empty"));
+    if (config.store.backend == Config::Store::Backend::kPostgres) {
+      if (pg.dsn.empty()) {
+        errors.push_back(
+            core::StrCat(source,
+                         ": store.postgres.dsn: must be set when store.backend is postgres, e.g. "
+                         "\"host=db.internal dbname=herald user=herald sslmode=verify-full\""));
+      } else if (absl::Status valid = store::postgres::CheckDsn(pg.dsn); !valid.ok()) {
+        errors.push_back(core::StrCat(source, ": store.postgres.dsn: ", valid.message()));
+      }
+    }
   }
   {
     MapReader kafka = top.Section("kafka");

@@ -44,8 +44,24 @@ struct Config {
     /// Writes committed together in one transaction.
     int max_batch = 256;
   };
+  /// The shared store of several instances (store.backend: postgres).
+  struct Postgres {
+    /// libpq connection string (key=value or postgresql:// URI); TLS settings
+    /// (sslmode, sslrootcert, sslcert, sslkey) and passfile pass through to libpq.
+    std::string dsn;
+    /// A file whose first line is the password (e.g. a mounted secret): read at start
+    /// and given to libpq, never logged. Empty: none (or in the dsn's passfile).
+    std::string password_file;
+    /// Connections this instance keeps open.
+    int pool_size = 8;
+    /// A statement running longer is cancelled and its transaction fails.
+    std::chrono::milliseconds statement_timeout{std::chrono::seconds(30)};
+  };
   struct Store {
+    enum class Backend { kSqlite, kPostgres };
+    Backend backend = Backend::kSqlite;
     Sqlite sqlite;
+    Postgres postgres;
   };
   struct Kafka {
     /// Start librdkafka's mock cluster in-process and consume from it (one machine,

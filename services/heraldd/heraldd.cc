@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "services/api/event_service.h"
 #include "services/api/notification_mapping.h"
@@ -19,6 +20,7 @@
 #include "services/core/strings.h"
 #include "services/heraldd/after_intake.h"
 #include "services/ingest/topic_producer.h"
+#include "services/store/postgres/postgres_store.h"
 #include "services/store/sqlite/sqlite_store.h"
 
 namespace herald::heraldd {
@@ -61,8 +63,30 @@ const char* Allocator() {
   return dlsym(RTLD_DEFAULT, "tc_malloc") != nullptr ? "tcmalloc" : "glibc";
 }
 
-absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(const Config::Sqlite& c,
-                                                        bool status_outbox) {
+absl::StatusOr<std::unique_ptr<store::Store>> OpenPostgres(const Config::Postgres& c,
+                                                           bool status_outbox) {
+  std::string dsn = c.dsn;
+  if (!c.password_file.empty()) {
+    std::ifstream in(c.password_file);
+    std::string password;
+    if (!in || !std::getline(in, password)) {
+      return absl::FailedPreconditionError(core::StrCat(
+          "store.postgres.password_file: cannot read a password from ", c.password_file));
+    }
+    if (!password.empty() && password.back() == '\r') password.pop_back();
+    // Later keywords win in a libpq connection string.
+    dsn += " password=" + store::postgres::QuoteDsnValue(password);
+  }
+  auto opened = store::postgres::PostgresStore::Open({.dsn = dsn,
+                                                      .pool_size = c.pool_size,
+                                                      .statement_timeout = c.statement_timeout,
+                                                      .status_outbox = status_outbox});
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<store::Store>(std::move(*opened));
+}
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenSqlite(const Config::Sqlite& c,
+                                                         bool status_outbox) {
   const std::filesystem::path dir = std::filesystem::path(c.path).parent_path();
   if (!dir.empty()) {
     std::error_code error;
@@ -93,10 +117,18 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       .Add({{"version", HERALD_VERSION}, {"allocator", Allocator()}})
       .Set(1);
 
-  auto store = OpenStore(config.store.sqlite, !config.kafka.status_topic.empty());
+  const bool status_outbox = !config.kafka.status_topic.empty();
+  const bool on_postgres = config.store.backend == Config::Store::Backend::kPostgres;
+  auto store = on_postgres ? OpenPostgres(config.store.postgres, status_outbox)
+                           : OpenSqlite(config.store.sqlite, status_outbox);
   if (!store.ok()) return store.status();
   d->store_ = std::move(*store);
-  spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
+  if (on_postgres) {
+    spdlog::info("msg=\"store open\" backend=postgres {}",
+                 store::postgres::DescribeDsn(config.store.postgres.dsn));
+  } else {
+    spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
+  }
   d->templates_ = std::make_unique<store::TemplateCatalog>(*d->store_);
   d->decider_ = std::make_unique<policy::Decider>(*d->store_, config.policy.rules, d->clock_,
                                                   *d->registry_, policy::Decider::Options{});

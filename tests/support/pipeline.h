@@ -11,14 +11,14 @@
 #include "services/ingest/intake.h"
 #include "services/policy/decider.h"
 #include "services/policy/releaser.h"
-#include "services/store/sqlite/sqlite_store.h"
 #include "services/store/template_catalog.h"
+#include "tests/support/test_store.h"
 
 namespace herald::testing {
 
-/// The pipeline up to the dispatcher as heraldd wires it, over a real SQLite store at
-/// `path`: the template catalog, the contact policy, intake (which decides), the
-/// releaser of deferred notifications and rendering (and, once HandTo, the dispatcher
+/// The pipeline up to the dispatcher as heraldd wires it, over a real store at `path`
+/// (TestStore: SQLite, or PostgreSQL): the template catalog, the contact policy, intake (which
+/// decides), the releaser of deferred notifications and rendering (and, once HandTo, the dispatcher
 /// intake offers what it queued to). Header-only: a test links herald_after_intake.
 class Pipeline {
  public:
@@ -50,7 +50,7 @@ class Pipeline {
   /// does (null: only the store has it). The releaser is run by the test.
   void HandTo(dispatch::Dispatcher* dispatcher) { dispatcher_ = dispatcher; }
 
-  store::sqlite::SqliteStore& store() { return *store_; }
+  store::Store& store() { return *store_; }
   store::TemplateCatalog& templates() { return templates_; }
   policy::Decider& decider() { return decider_; }
   ingest::Intake& intake() { return intake_; }
@@ -58,8 +58,8 @@ class Pipeline {
   compose::Composer& composer() { return composer_; }
 
  private:
-  static std::unique_ptr<store::sqlite::SqliteStore> Open(const std::string& path, bool outbox) {
-    auto store = store::sqlite::SqliteStore::Open({.path = path, .status_outbox = outbox});
+  static std::unique_ptr<store::Store> Open(const std::string& path, bool outbox) {
+    auto store = TestStore::Open(path, outbox);
     if (!store.ok()) {
       ADD_FAILURE() << store.status();
       std::abort();
@@ -77,7 +77,7 @@ class Pipeline {
     return std::move(stored->message);
   }
 
-  std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   store::TemplateCatalog templates_;
   policy::Decider decider_;
   ingest::Intake intake_;

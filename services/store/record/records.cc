@@ -219,4 +219,91 @@ absl::StatusOr<std::vector<StatusChange>> DecodeChangeBatch(std::string_view byt
   return out;
 }
 
+std::string EncodeProfile(const core::Profile& p) {
+  pb::Profile out;
+  out.set_display_name(p.display_name);
+  out.set_email(p.email);
+  out.set_phone(p.phone);
+  out.set_locale(p.locale);
+  out.set_time_zone(p.time_zone);
+  for (core::Channel c : p.preferred_channels) {
+    out.add_preferred_channels(std::string(core::Name(c)));
+  }
+  if (p.quiet_hours) {
+    out.set_quiet_start_minute(p.quiet_hours->start_minute);
+    out.set_quiet_end_minute(p.quiet_hours->end_minute);
+  }
+  for (const core::Consent& c : p.consents) {
+    pb::Consent* consent = out.add_consents();
+    consent->set_category(std::string(core::Name(c.category)));
+    consent->set_channel(std::string(core::Name(c.channel)));
+    consent->set_state(std::string(core::Name(c.state)));
+    consent->set_source(c.source);
+    consent->set_update_time_us(Micros(c.update_time));
+  }
+  for (const core::Suppression& s : p.suppressions) {
+    pb::Suppression* sup = out.add_suppressions();
+    if (s.channel) sup->set_channel(std::string(core::Name(*s.channel)));
+    if (s.category) sup->set_category(std::string(core::Name(*s.category)));
+    sup->set_reason(std::string(core::Name(s.reason)));
+    sup->set_detail(s.detail);
+    sup->set_create_time_us(Micros(s.create_time));
+    if (s.expire_time) sup->set_expire_time_us(Micros(*s.expire_time));
+  }
+  out.set_create_time_us(Micros(p.create_time));
+  out.set_update_time_us(Micros(p.update_time));
+  return out.SerializeAsString();
+}
+
+absl::StatusOr<core::Profile> DecodeProfile(std::string_view bytes, std::string_view customer_id) {
+  const std::string whose = core::StrCat("profile ", customer_id);
+  pb::Profile in;
+  if (!in.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return NotUnderstood("profile", whose);
+  }
+  core::Profile p;
+  p.customer_id = std::string(customer_id);
+  p.display_name = in.display_name();
+  p.email = in.email();
+  p.phone = in.phone();
+  p.locale = in.locale();
+  p.time_zone = in.time_zone();
+  for (const std::string& name : in.preferred_channels()) {
+    std::optional<core::Channel> channel = core::ParseChannel(name);
+    if (!channel) return NotUnderstood("preferred channel", whose);
+    p.preferred_channels.push_back(*channel);
+  }
+  if (in.has_quiet_start_minute()) {
+    p.quiet_hours = core::QuietHours{in.quiet_start_minute(), in.quiet_end_minute()};
+  }
+  for (const pb::Consent& c : in.consents()) {
+    auto category = core::ParseCategory(c.category());
+    auto channel = core::ParseChannel(c.channel());
+    auto state = core::ParseConsentState(c.state());
+    if (!category || !channel || !state) return NotUnderstood("consent", whose);
+    p.consents.push_back({*category, *channel, *state, c.source(), FromMicros(c.update_time_us())});
+  }
+  for (const pb::Suppression& s : in.suppressions()) {
+    core::Suppression sup;
+    if (s.has_channel()) {
+      sup.channel = core::ParseChannel(s.channel());
+      if (!sup.channel) return NotUnderstood("suppression channel", whose);
+    }
+    if (s.has_category()) {
+      sup.category = core::ParseCategory(s.category());
+      if (!sup.category) return NotUnderstood("suppression category", whose);
+    }
+    auto reason = core::ParseSuppressionReason(s.reason());
+    if (!reason) return NotUnderstood("suppression reason", whose);
+    sup.reason = *reason;
+    sup.detail = s.detail();
+    sup.create_time = FromMicros(s.create_time_us());
+    if (s.has_expire_time_us()) sup.expire_time = FromMicros(s.expire_time_us());
+    p.suppressions.push_back(std::move(sup));
+  }
+  p.create_time = FromMicros(in.create_time_us());
+  p.update_time = FromMicros(in.update_time_us());
+  return p;
+}
+
 }  // namespace herald::store::record

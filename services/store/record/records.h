@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "services/core/decision.h"
 #include "services/core/notification.h"
+#include "services/core/profile.h"
 #include "services/store/store.h"
 
 // The packed parts of the store's rows (records.proto), to and from domain types.
@@ -39,5 +40,11 @@ std::string EncodeChangeBatch(const std::vector<StatusChange>& changes);
 /// The batch's changes numbered from `first_sequence`; DATA_LOSS when not understood.
 absl::StatusOr<std::vector<StatusChange>> DecodeChangeBatch(std::string_view bytes,
                                                             int64_t first_sequence);
+
+/// A profile packed in one value (all but its id).
+std::string EncodeProfile(const core::Profile& profile);
+/// DATA_LOSS naming the customer when the bytes are not a profile this version
+/// understands.
+absl::StatusOr<core::Profile> DecodeProfile(std::string_view bytes, std::string_view customer_id);
 
 }  // namespace herald::store::record

@@ -40,49 +40,13 @@ absl::StatusOr<std::vector<core::Notification>> SelectDue(Db& db, core::Time now
   return out;
 }
 
-namespace {
-
-// A change to a notification the caller named (a claim, a result).
-StatusChange ChangeOfNamed(int64_t seq, const std::string& id, const Named& named,
-                           NotificationState previous, NotificationState state,
-                           core::Channel channel, int attempt, core::Time time,
-                           std::string detail) {
-  StatusChange c;
-  c.notification_seq = seq;
-  c.notification_id = id;
-  c.customer_id = named.customer_id;
-  c.event_id = named.event_id;
-  c.event_type = named.event_type;
-  c.template_name = named.template_name;
-  c.template_version = named.template_version;
-  c.category = named.category;
-  c.previous_state = previous;
-  c.state = state;
-  c.channel = channel;
-  c.change_time = time;
-  c.detail = std::move(detail);
-  c.attempt = attempt;
-  return c;
-}
-
-}  // namespace
+using common::ChangeOfNamed;
 
 absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim) {
   Db& db = tx.db();
-  core::DeliveryAttempt attempt;
-  attempt.number = claim.expected_attempt_count + 1;
-  attempt.channel = claim.message.channel;
-  attempt.start_time = claim.start_time;
+  const int number = claim.expected_attempt_count + 1;
   const core::RenderedMessage& m = claim.message;
-  std::string detail = core::StrCat("attempt ", attempt.number, " on ", core::Name(m.channel));
-  if (!m.locale.empty()) {  // what was rendered for it
-    if (m.channel == core::Channel::kSms) {
-      core::StrAppend(detail, ": ", m.locale, ", ", m.sms_segments,
-                      m.sms_segments == 1 ? " segment " : " segments ", m.sms_encoding);
-    } else {
-      core::StrAppend(detail, ": ", m.locale, ", \"", m.subject, "\"");
-    }
-  }
+  std::string detail = common::ClaimDetail(number, m);
   // Only while it is as listed; what it is then, the caller has in hand (claim.named).
   auto update = db.Prepare(
       "UPDATE notifications SET state = 'SENDING', attempt_count = ?2, update_time_us = ?3,"
@@ -90,24 +54,21 @@ absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim) {
       " WHERE seq = ?1 AND notification_id = ?5 AND state = 'QUEUED' AND attempt_count = ?6"
       " AND channel = ?7");
   if (!update.ok()) return update.status();
-  absl::StatusOr<bool> changed =
-      (*update)
-          ->Bind(1, claim.notification_seq)
-          .Bind(2, int64_t{attempt.number})
-          .Bind(3, ToMicros(claim.start_time))
-          .BindBlob(
-              4, record::AttemptBytes(attempt) +
-                     record::ChangeBytes({NotificationState::kSending, claim.start_time, detail}))
-          .Bind(5, claim.notification_id)
-          .Bind(6, int64_t{claim.expected_attempt_count})
-          .Bind(7, core::Name(m.channel))
-          .RunChanged();
+  absl::StatusOr<bool> changed = (*update)
+                                     ->Bind(1, claim.notification_seq)
+                                     .Bind(2, int64_t{number})
+                                     .Bind(3, ToMicros(claim.start_time))
+                                     .BindBlob(4, common::ClaimRecord(claim, detail))
+                                     .Bind(5, claim.notification_id)
+                                     .Bind(6, int64_t{claim.expected_attempt_count})
+                                     .Bind(7, core::Name(m.channel))
+                                     .RunChanged();
   if (!changed.ok() || !*changed) return changed;
-  absl::Status status = WriteMessage(db, claim.notification_seq, attempt.number, claim.message);
+  absl::Status status = WriteMessage(db, claim.notification_seq, number, claim.message);
   if (!status.ok()) return status;
   tx.AddChange(ChangeOfNamed(claim.notification_seq, claim.notification_id, claim.named,
                              NotificationState::kQueued, NotificationState::kSending, m.channel,
-                             attempt.number, claim.start_time, std::move(detail)));
+                             number, claim.start_time, std::move(detail)));
   return true;
 }
 
@@ -146,18 +107,7 @@ absl::StatusOr<bool> ApplyAttempt(WriteTx& tx, const AttemptUpdate& u) {
       u.attempt == 0 ? NotificationState::kQueued : NotificationState::kSending;
   const int expected_count = u.attempt == 0 ? u.listed_attempt_count : u.attempt;
   const core::Channel attempt_channel = u.attempt_channel;
-  std::string record;
-  if (u.attempt != 0) {
-    core::DeliveryAttempt ended;
-    ended.number = u.attempt;
-    ended.channel = attempt_channel;
-    ended.end_time = u.end_time;
-    ended.result = u.result;
-    ended.detail = u.detail;
-    ended.provider_message_id = u.provider_message_id;
-    record += record::AttemptBytes(ended);
-  }
-  record += record::ChangeBytes({u.state, u.end_time, u.state_detail});
+  const std::string record = common::ResultRecord(u);
   std::optional<int64_t> due;
   if (u.state == NotificationState::kQueued) {
     due = ToMicros(u.next_attempt_time.value_or(u.end_time));

@@ -14,17 +14,8 @@ namespace {
 
 using core::NotificationState;
 
-// A customer's notifications are looked up by creation time; one let through more than
-// this after it was made is also in notifications_sent_late (its WHERE names the same
-// number), so caps still count it.
-constexpr char kSentLate[] = "n.send_time_us > n.create_time_us + 3600000000";
-constexpr std::chrono::hours kLateSend{1};
-
-bool CountedForPolicy(NotificationState s) {
-  return s == NotificationState::kQueued || s == NotificationState::kSending ||
-         s == NotificationState::kSent || s == NotificationState::kDelivered ||
-         s == NotificationState::kUnknown;
-}
+using common::kLateSend;
+using common::kSentLateSql;
 
 absl::Status NotUnderstood(std::string_view id, std::string_view what) {
   return absl::DataLossError(
@@ -39,20 +30,6 @@ absl::Status ForEachNotification(Statement& s, RecordPart part,
     out.push_back(*std::move(n));
     return absl::OkStatus();
   });
-}
-
-std::optional<int64_t> DueOf(const core::Notification& n) {
-  switch (n.state) {
-    case NotificationState::kQueued:
-      return ToMicros(n.next_attempt_time.value_or(n.send_time.value_or(n.create_time)));
-    case NotificationState::kDeferred:
-      if (n.decision && n.decision->defer_until) return ToMicros(*n.decision->defer_until);
-      return ToMicros(n.create_time);
-    case NotificationState::kPending:
-      return ToMicros(n.create_time);
-    default:
-      return std::nullopt;
-  }
 }
 
 }  // namespace
@@ -94,25 +71,8 @@ absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part) 
   n.send_time = OptionalTime(r, 15);
   if (n.state == NotificationState::kQueued) n.next_attempt_time = OptionalTime(r, 16);
   n.attempt_count = static_cast<int>(r.ColumnInt(17));
-  if (part == RecordPart::kNone) return n;
-  absl::StatusOr<record::NotificationHistory> history =
-      record::DecodeHistory(r.ColumnView(18), n.notification_id);
-  if (!history.ok()) return history.status();
-  if (!history->decisions.empty()) n.decision = history->decisions.back().first;
-  if (part == RecordPart::kLatest) return n;
-  n.history.push_back({NotificationState::kPending, n.create_time,
-                       core::StrCat("recorded from event ", n.event_id)});
-  for (const auto& [decision, led_to] : history->decisions) {
-    n.history.push_back({led_to, decision.decide_time,
-                         core::StrCat(core::Name(decision.outcome), " ",
-                                      core::Name(decision.reason), ": ", decision.detail)});
-  }
-  for (core::StateChange& change : history->changes) n.history.push_back(std::move(change));
-  std::stable_sort(n.history.begin(), n.history.end(),
-                   [](const core::StateChange& a, const core::StateChange& b) {
-                     return a.change_time < b.change_time;
-                   });
-  n.attempts = std::move(history->attempts);
+  absl::Status status = common::AddRecord(n, r.ColumnView(18), part);
+  if (!status.ok()) return status;
   return n;
 }
 
@@ -141,7 +101,7 @@ absl::StatusOr<bool> InsertNotification(WriteTx& tx, core::Notification& n, int6
                                       .Bind(12, ToMicros(n.create_time))
                                       .Bind(13, ToMicros(n.update_time))
                                       .Bind(14, ToMicros(n.send_time))
-                                      .Bind(15, DueOf(n))
+                                      .Bind(15, ToMicros(common::DueOf(n)))
                                       .BindBlob(16, record)
                                       .RunChanged();
   if (!inserted.ok() || !*inserted) return inserted;
@@ -237,7 +197,7 @@ absl::StatusOr<std::vector<CustomerContext>> SelectContactHistory(
   for (size_t i = 0; i < customer_ids.size(); ++i) index.emplace(customer_ids[i], i);
   std::vector<CustomerContext> out(customer_ids.size());
   std::unordered_set<int64_t> seen;
-  std::vector<std::unordered_set<std::string>> events_seen(customer_ids.size());
+  const common::ContextQuery query{history_since, event_type, events_since};
   auto take = [&](Statement& r) -> absl::Status {
     const int64_t seq = r.ColumnInt(1);
     if (!seen.insert(seq).second) return absl::OkStatus();
@@ -260,14 +220,7 @@ absl::StatusOr<std::vector<CustomerContext>> SelectContactHistory(
     n.create_time = FromMicros(r.ColumnInt(12));
     n.update_time = FromMicros(r.ColumnInt(13));
     n.send_time = OptionalTime(r, 14);
-    const core::Time occurred = FromMicros(r.ColumnInt(15));
-    if (n.event_type == event_type && occurred >= events_since &&
-        events_seen[i].insert(n.event_id).second) {
-      out[i].events.emplace_back(n.event_id, occurred);
-    }
-    if (CountedForPolicy(n.state) && n.send_time && *n.send_time >= history_since) {
-      out[i].history.push_back(std::move(n));
-    }
+    common::AddToContext(out[i], std::move(n), FromMicros(r.ColumnInt(15)), query);
     return absl::OkStatus();
   };
   constexpr char kColumns[] =
@@ -290,7 +243,7 @@ absl::StatusOr<std::vector<CustomerContext>> SelectContactHistory(
   auto late = db.Prepare(core::StrCat(kColumns,
                                       " JOIN notifications n INDEXED BY notifications_sent_late"
                                       " ON n.customer_id = j.value AND n.send_time_us >= ?2 AND ",
-                                      kSentLate, " JOIN events e ON e.event_seq = n.event_seq"));
+                                      kSentLateSql, " JOIN events e ON e.event_seq = n.event_seq"));
   if (!late.ok()) return late.status();
   status = (*late)->Bind(1, ids).Bind(2, ToMicros(history_since)).ForEachRow(take);
   if (!status.ok()) return status;
@@ -342,27 +295,6 @@ absl::StatusOr<int64_t> CountInStates(Db& db, const std::vector<core::Notificati
     count += (*query)->ColumnInt(0);
   }
   return count;
-}
-
-StatusChange ChangeOf(const core::Notification& n, core::NotificationState previous,
-                      core::Time time, std::string reason, std::string detail) {
-  StatusChange c;
-  c.notification_seq = n.seq;
-  c.notification_id = n.notification_id;
-  c.customer_id = n.customer_id;
-  c.event_id = n.event_id;
-  c.event_type = n.event_type;
-  c.template_name = n.template_name;
-  c.template_version = n.template_version;
-  c.category = n.category;
-  c.previous_state = previous;
-  c.state = n.state;
-  c.channel = n.channel;
-  c.change_time = time;
-  c.reason = std::move(reason);
-  c.detail = std::move(detail);
-  c.attempt = n.attempt_count;
-  return c;
 }
 
 }  // namespace herald::store::sqlite

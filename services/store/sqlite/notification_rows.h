@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/core/notification.h"
+#include "services/store/common/notification_parts.h"
 #include "services/store/sqlite/sqlite_db.h"
 #include "services/store/sqlite/write_tx.h"
 #include "services/store/store.h"
@@ -21,12 +22,7 @@ namespace herald::store::sqlite {
 /// `e`); FromRow reads them.
 extern const char kNotificationSelect[];
 
-/// How much of the packed record a read decodes.
-enum class RecordPart {
-  kNone,    // the columns only
-  kLatest,  // and the latest decision
-  kAll,     // and every decision, attempt and state change (history, attempts)
-};
+using common::RecordPart;
 
 /// A row of kNotificationSelect.
 absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part);
@@ -58,10 +54,6 @@ absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(Db& db, core:
 absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Db& db);
 
 absl::StatusOr<int64_t> CountInStates(Db& db, const std::vector<core::NotificationState>& states);
-
-/// The change a notification's move from `previous` to its present fields makes, for the
-/// change log (`n` as it is after the change).
-StatusChange ChangeOf(const core::Notification& n, core::NotificationState previous,
-                      core::Time time, std::string reason, std::string detail);
+using common::ChangeOf;
 
 }  // namespace herald::store::sqlite

@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/core/strings.h"
+#include "services/store/common/catalog_rules.h"
 #include "services/store/sqlite/rows.h"
 
 namespace herald::store::sqlite {
@@ -262,16 +263,8 @@ absl::Status SuppressBouncedChannel(Db& db, std::string_view customer_id, core::
   absl::StatusOr<std::optional<core::Profile>> profile = ReadProfile(db, customer_id);
   if (!profile.ok()) return profile.status();
   if (!*profile) return absl::OkStatus();
-  core::Profile& p = **profile;
-  for (const core::Suppression& s : p.suppressions) {
-    if (s.channel == channel && !s.category && s.reason == core::SuppressionReason::kHardBounce) {
-      return absl::OkStatus();  // once is enough
-    }
-  }
-  p.suppressions.push_back({channel, std::nullopt, core::SuppressionReason::kHardBounce,
-                            std::string(detail), at, std::nullopt});
-  p.update_time = at;
-  return WriteProfile(db, p);
+  if (!common::AddHardBounce(**profile, channel, detail, at)) return absl::OkStatus();
+  return WriteProfile(db, **profile);
 }
 
 }  // namespace herald::store::sqlite

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "services/core/strings.h"
+#include "services/store/common/receipt_rules.h"
 #include "services/store/record/records.h"
 #include "services/store/sqlite/notification_rows.h"
 #include "services/store/sqlite/profile_rows.h"
@@ -31,20 +32,6 @@ absl::Status HoldReceipt(Db& db, const Receipt& receipt) {
       .Bind(4, ToMicros(receipt.time))
       .Bind(5, receipt.detail)
       .Run();
-}
-
-// How far a notification has come after its hand-off; receipts only move it forward.
-int Progress(NotificationState state) {
-  switch (state) {
-    case NotificationState::kSent:
-      return 1;
-    case NotificationState::kDelivered:
-    case NotificationState::kFailed:
-    case NotificationState::kBounced:
-      return 2;
-    default:
-      return 0;
-  }
 }
 
 // The notification (with its attempts) and which attempt the receipt is about: by the
@@ -80,13 +67,7 @@ absl::StatusOr<std::optional<Target>> FindTarget(Db& db, const Receipt& receipt)
     n = *std::move(row);
   }
   if (!n) return std::nullopt;
-  const core::DeliveryAttempt* attempt = nullptr;
-  for (const core::DeliveryAttempt& a : n->attempts) {
-    if (a.channel != receipt.channel) continue;
-    if (!receipt.notification_id.empty() || a.provider_message_id == receipt.provider_message_id) {
-      if (attempt == nullptr || a.number > attempt->number) attempt = &a;
-    }
-  }
+  const core::DeliveryAttempt* attempt = common::ReceiptAttempt(*n, receipt);
   if (attempt == nullptr) return std::nullopt;
   Target target{*std::move(n), attempt->number, attempt->provider_message_id};
   return target;
@@ -114,28 +95,15 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(WriteTx& tx, const Receipt& receip
   result.notification_id = n.notification_id;
   result.customer_id = n.customer_id;
   result.state = n.state;
-  if (number == n.attempt_count && n.state == NotificationState::kSending) {
-    result.outcome = ReceiptResult::Outcome::kInFlight;
+  common::ReceiptStep step = common::NextAfterReceipt(n, number, receipt);
+  if (step.outcome != ReceiptResult::Outcome::kApplied) {
+    result.outcome = step.outcome;
     return result;
   }
-  // Only about the latest attempt, and only forward.
-  if (number != n.attempt_count || Progress(receipt.state) <= Progress(n.state) ||
-      Progress(n.state) == 0) {
-    result.outcome = ReceiptResult::Outcome::kIgnored;
-    return result;
-  }
-  NotificationState next = receipt.state;
-  std::optional<core::Channel> channel;
-  std::vector<core::Channel> fallbacks = n.fallback_channels;
-  std::string detail = core::StrCat("receipt: ", receipt.detail);
-  const bool failed =
-      receipt.state == NotificationState::kFailed || receipt.state == NotificationState::kBounced;
-  if (failed && !fallbacks.empty()) {
-    next = NotificationState::kQueued;
-    channel = fallbacks.front();
-    fallbacks.erase(fallbacks.begin());
-    core::StrAppend(detail, "; next: ", core::Name(*channel));
-  }
+  const NotificationState next = step.next;
+  const std::optional<core::Channel>& channel = step.channel;
+  const std::vector<core::Channel>& fallbacks = step.fallbacks;
+  const std::string& detail = step.detail;
   auto update = db.Prepare(
       "UPDATE notifications SET state = ?2, update_time_us = ?3, channel = COALESCE(?4, channel),"
       " fallback_channels = ?5, due_us = ?6, record = CAST(record || ?7 AS BLOB) WHERE seq = ?1");

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "services/core/strings.h"
+#include "services/store/common/catalog_rules.h"
 #include "services/store/sqlite/profile_rows.h"
 #include "services/store/sqlite/rows.h"
 #include "services/store/sqlite/snippet_rows.h"
@@ -165,24 +166,15 @@ absl::StatusOr<core::Template> SqliteStore::AddTemplateVersion(std::string_view 
     auto latest = ReadTemplate(tx.db(), name, 0);
     if (!latest.ok()) return latest.status();
     const core::Template* previous = *latest ? &**latest : nullptr;
-    absl::StatusOr<std::optional<core::Template>> mutated = mutate(previous);
-    if (!mutated.ok()) return mutated.status();
-    if (!*mutated) {
-      if (previous == nullptr) {
-        return absl::InvalidArgumentError("there is no version to keep for a new template");
-      }
+    absl::StatusOr<std::optional<core::Template>> next =
+        common::NextTemplateVersion(name, previous, mutate);
+    if (!next.ok()) return next.status();
+    if (!*next) {
       stored = *previous;
       return absl::OkStatus();
     }
-    std::optional<core::Template>& next = *mutated;
-    if (next->name != name) {
-      return absl::InvalidArgumentError("a template mutation may not change the name");
-    }
-    next->version = previous ? previous->version + 1 : 1;
-    next->active_version = next->version;  // a new version is the one in use
-    next->create_time = previous ? previous->create_time : next->update_time;
-    absl::Status written = InsertTemplateVersion(tx.db(), *next);
-    if (written.ok()) stored = std::move(*next);
+    absl::Status written = InsertTemplateVersion(tx.db(), **next);
+    if (written.ok()) stored = std::move(**next);
     return written;
   });
   if (!status.ok()) return status;
@@ -249,15 +241,10 @@ absl::StatusOr<core::Snippet> SqliteStore::PutSnippet(const core::Snippet& snipp
   absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
     absl::StatusOr<std::optional<core::Snippet>> existing = ReadSnippet(tx.db(), snippet.name);
     if (!existing.ok()) return existing.status();
-    if (must_exist && !*existing) return NotFound("snippet", snippet.name);
-    if (!must_exist && *existing) {
-      return absl::AlreadyExistsError(
-          core::StrCat("snippet \"", snippet.name, "\" already exists"));
-    }
-    stored.create_time = *existing ? (*existing)->create_time : snippet.update_time;
-    if (*existing && (*existing)->text == snippet.text) {
-      stored.update_time = (*existing)->update_time;  // when its text last changed
-    }
+    absl::StatusOr<core::Snippet> put =
+        common::SnippetToPut(snippet, *existing ? &**existing : nullptr, must_exist);
+    if (!put.ok()) return put.status();
+    stored = *std::move(put);
     return WriteSnippet(tx.db(), stored);
   });
   if (!status.ok()) return status;

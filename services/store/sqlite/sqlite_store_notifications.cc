@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "services/core/strings.h"
+#include "services/store/common/notification_parts.h"
 #include "services/store/record/records.h"
 #include "services/store/sqlite/change_log.h"
 #include "services/store/sqlite/decision_rows.h"
@@ -337,15 +338,7 @@ absl::StatusOr<Page<core::Notification>> SqliteStore::ListChangedNotifications(
     if (!changes.ok()) return changes.status();
     for (const StatusChange& c : *changes) {
       page.next_after = std::to_string(c.sequence);
-      const bool state_matches =
-          filter.states.empty() ||
-          std::find(filter.states.begin(), filter.states.end(), c.state) != filter.states.end();
-      if (!state_matches || (!filter.customer_id.empty() && c.customer_id != filter.customer_id) ||
-          (!filter.event_id.empty() && c.event_id != filter.event_id) ||
-          (!filter.template_name.empty() && c.template_name != filter.template_name) ||
-          (filter.channel && c.channel != filter.channel)) {
-        continue;
-      }
+      if (!common::ChangeMatches(filter, c)) continue;
       absl::StatusOr<std::optional<core::Notification>> n =
           ReadNotificationBySeq(db, c.notification_seq, RecordPart::kLatest);
       if (!n.ok()) return n.status();
@@ -353,12 +346,8 @@ absl::StatusOr<Page<core::Notification>> SqliteStore::ListChangedNotifications(
           (filter.end_time && (*n)->create_time >= *filter.end_time)) {
         continue;
       }
-      // As this change left it.
-      core::Notification& as_changed = **n;
-      as_changed.state = c.state;
-      as_changed.channel = c.channel;
-      as_changed.update_time = c.change_time;
-      page.items.push_back(std::move(as_changed));
+      common::AsChanged(**n, c);
+      page.items.push_back(std::move(**n));
     }
     return absl::OkStatus();
   });

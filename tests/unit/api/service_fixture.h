@@ -71,7 +71,7 @@ class ServiceFixture : public ::testing::Test {
   BlockingExecutor executor_{2, 64};
   RpcRunner runner_{executor_, registry_};
   std::unique_ptr<testing::Pipeline> pipeline_;
-  store::sqlite::SqliteStore* store_ = nullptr;
+  store::Store* store_ = nullptr;
   std::unique_ptr<ProfileService> profiles_;
   std::unique_ptr<TemplateService> templates_;
   std::unique_ptr<EventService> events_;

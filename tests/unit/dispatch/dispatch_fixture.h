@@ -200,7 +200,7 @@ class DispatcherTest : public ::testing::Test {
   testing::FakeClock clock_{Utc(2026, 11, 22, 12)};
   prometheus::Registry registry_;
   std::unique_ptr<testing::Pipeline> pipeline_;
-  store::sqlite::SqliteStore* store_ = nullptr;
+  store::Store* store_ = nullptr;
   ScriptedConnector sms_{Channel::kSms};
   ScriptedConnector email_{Channel::kEmail};
   int next_event_ = 1;

@@ -3,8 +3,6 @@
 // rendering at hand-off, and what a crash leaves behind.
 #include "services/dispatch/dispatcher.h"
 
-#include <sqlite3.h>
-
 #include <condition_variable>
 #include <thread>
 
@@ -406,12 +404,8 @@ TEST_F(RenderAtHandOffTest, AnUnreadableStoredEventFailsRatherThanSendingEmptyVa
   pipeline_.reset();
   policy::PolicyConfig rules = policy::PolicyConfig::Defaults();
   rules.default_quiet_hours = core::QuietHours{0, 0};
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(dir_.File("herald.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE events SET body = 'garbage' WHERE event_id = 'd-1'", nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  testing::TestStore::Exec(dir_.File("herald.db"),
+                           "UPDATE events SET body = 'garbage' WHERE event_id = 'd-1'");
   pipeline_ = std::make_unique<testing::Pipeline>(dir_.File("herald.db"), clock_, registry_,
                                                   testing::Pipeline::Options{.policy = rules});
   store_ = &pipeline_->store();

@@ -53,6 +53,36 @@ log:
   EXPECT_EQ(config->log.level, spdlog::level::debug);
 }
 
+TEST(Config, ThePostgresStoreNeedsAConnectionStringLibpqReads) {
+  auto config = ParseConfig(R"(
+store:
+  backend: postgres
+  postgres:
+    dsn: "host=db.internal port=5433 dbname=herald user=herald sslmode=verify-full"
+    password_file: /run/secrets/herald-db
+    pool_size: 16
+    statement_timeout: 5s
+)",
+                            "heraldd.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->store.backend, Config::Store::Backend::kPostgres);
+  EXPECT_EQ(config->store.postgres.pool_size, 16);
+  EXPECT_EQ(config->store.postgres.statement_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(config->store.postgres.password_file, "/run/secrets/herald-db");
+
+  EXPECT_THAT(ErrorOf("store:\n  backend: postgres\n"),
+              HasSubstr("store.postgres.dsn: must be set when store.backend is postgres"));
+  EXPECT_THAT(ErrorOf("store:\n  backend: postgres\n  postgres:\n    dsn: \"hots=db\"\n"),
+              HasSubstr("store.postgres.dsn: not a libpq connection string: invalid connection "
+                        "option \"hots\""));
+  EXPECT_THAT(ErrorOf("store:\n  backend: mysql\n"),
+              HasSubstr("store.backend: \"mysql\" is not one of: sqlite, postgres"));
+  // The dsn alone does not switch the backend: SQLite stays the default.
+  auto sqlite = ParseConfig("store:\n  postgres:\n    dsn: host=db\n", "heraldd.yaml");
+  ASSERT_TRUE(sqlite.ok()) << sqlite.status();
+  EXPECT_EQ(sqlite->store.backend, Config::Store::Backend::kSqlite);
+}
+
 TEST(Config, AnUnknownKeyIsRejectedWithItsPathPositionAndAHint) {
   std::string error = ErrorOf("server:\n  grpc_listn: 127.0.0.1:1\n");
   EXPECT_THAT(error, HasSubstr("heraldd.yaml:2:3: server.grpc_listn: unknown key"));

@@ -58,7 +58,7 @@ class IntakeTest : public ::testing::Test {
   testing::FakeClock clock_{TestEpoch()};
   prometheus::Registry registry_;
   std::unique_ptr<testing::Pipeline> pipeline_;
-  store::sqlite::SqliteStore* store_ = nullptr;
+  store::Store* store_ = nullptr;
   Intake* intake_ = nullptr;
 };
 

@@ -7,7 +7,6 @@
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <thread>
 
@@ -139,7 +138,7 @@ class DeciderTest : public ::testing::Test {
   testing::FakeClock clock_{Utc(2026, 3, 1, 22)};
   prometheus::Registry registry_;
   std::unique_ptr<testing::Pipeline> pipeline_;
-  store::sqlite::SqliteStore* store_ = nullptr;
+  store::Store* store_ = nullptr;
 };
 
 TEST_F(DeciderTest, AQuietHoursDeferralIsReleasedWhenDueAndSurvivesARestart) {
@@ -204,11 +203,7 @@ TEST_F(DeciderTest, ConsentGivenTakesEffectForTheVeryNextEvent) {
 }
 
 void Exec(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
-  sqlite3_close(db);
+  testing::TestStore::Exec(db_path, sql);
 }
 
 TEST_F(DeciderTest, CapsSeeEarlierDecisionsOfTheSameBatch) {

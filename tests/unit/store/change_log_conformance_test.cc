@@ -1,63 +1,34 @@
-// The change log: every state change, numbered in commit order, kept until the status
-// topic has it and for watchers a while after.
+// The conformance suite's change log: every state change, numbered in commit order, kept
+// until the status topic has it and for watchers a while after.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "services/store/sqlite/sqlite_store.h"
 #include "tests/support/fake_clock.h"
-#include "tests/support/temp_dir.h"
+#include "tests/unit/store/store_kinds.h"
+#include "tests/unit/store/store_test_data.h"
 
-namespace herald::store::sqlite {
+namespace herald::store::testing {
 namespace {
 
 using core::NotificationState;
+using herald::testing::TestEpoch;
 using ::testing::ElementsAre;
-using testing::TestEpoch;
 
-class ChangeLogTest : public ::testing::Test {
+template <typename Kind>
+class ChangeLogConformance : public ::testing::Test {
  protected:
-  std::unique_ptr<SqliteStore> Open(bool outbox, std::chrono::milliseconds retention) {
-    auto store = SqliteStore::Open({.path = dir_.File("herald.db"),
-                                    .change_retention = retention,
-                                    .prune_interval = std::chrono::milliseconds(0),
-                                    .status_outbox = outbox});
-    EXPECT_TRUE(store.ok()) << store.status();
-    return store.ok() ? std::move(*store) : nullptr;
+  std::unique_ptr<Store> Open(bool outbox, std::chrono::milliseconds retention) {
+    return kind_.Open({.status_outbox = outbox, .change_retention = retention});
   }
 
-  // An event for `customer` with one notification decided as `state`.
-  IntakeItem Item(const std::string& event_id, const std::string& customer,
-                  NotificationState state) {
-    IntakeItem item;
-    item.record.event.event_id = event_id;
-    item.record.event.event_type = "order.shipped";
-    item.record.event.customer_ids = {customer};
-    item.record.content_type = "application/x-protobuf";
-    item.record.receive_time = TestEpoch();
-    core::Notification n;
-    n.notification_id = "n-" + event_id;
-    n.event_id = event_id;
-    n.customer_id = customer;
-    n.event_type = "order.shipped";
-    n.template_name = "order-shipped";
-    n.state = state;
-    n.channel = core::Channel::kEmail;
-    n.create_time = n.update_time = TestEpoch();
-    n.send_time = TestEpoch();
-    n.decision = core::Decision{};
-    n.decision->outcome = state == NotificationState::kQueued ? core::DecisionOutcome::kSend
-                                                              : core::DecisionOutcome::kSuppress;
-    n.decision->decide_time = TestEpoch();
-    item.notifications.push_back(n);
-    return item;
-  }
-
-  testing::TempDir dir_;
+  Kind kind_;
 };
 
-TEST_F(ChangeLogTest, ChangesAreNumberedInCommitOrderAndTheNumbersGoOnAfterARestart) {
+TYPED_TEST_SUITE(ChangeLogConformance, StoreKinds, StoreKindNames);
+
+TYPED_TEST(ChangeLogConformance, ChangesAreNumberedInCommitOrderAndTheNumbersGoOnAfterARestart) {
   {
-    auto store = Open(/*outbox=*/true, std::chrono::minutes(10));
+    auto store = this->Open(/*outbox=*/true, std::chrono::minutes(10));
     ASSERT_TRUE(store
                     ->RecordIntake({Item("e-1", "anna", NotificationState::kQueued),
                                     Item("e-2", "bert", NotificationState::kSuppressed)})
@@ -79,7 +50,7 @@ TEST_F(ChangeLogTest, ChangesAreNumberedInCommitOrderAndTheNumbersGoOnAfterARest
     ASSERT_TRUE(store->AckStatusOutbox(first->at(0).sequence).ok());
     EXPECT_EQ(store->ListStatusOutbox(100)->at(0).sequence, 2);
   }
-  auto store = Open(/*outbox=*/true, std::chrono::minutes(10));
+  auto store = this->Open(/*outbox=*/true, std::chrono::minutes(10));
   ASSERT_TRUE(store->RecordIntake({Item("e-4", "anna", NotificationState::kQueued)}).ok());
   auto changes = store->ListStatusOutbox(100);
   ASSERT_TRUE(changes.ok());
@@ -88,9 +59,9 @@ TEST_F(ChangeLogTest, ChangesAreNumberedInCommitOrderAndTheNumbersGoOnAfterARest
   EXPECT_THAT(sequences, ElementsAre(2, 3, 4));
 }
 
-TEST_F(ChangeLogTest, OnlyWhatTheTopicHasIsForgottenAndAWatcherThatFellBehindIsTold) {
+TYPED_TEST(ChangeLogConformance, OnlyWhatTheTopicHasIsForgottenAndAWatcherThatFellBehindIsTold) {
   // Nothing is kept for watchers beyond what the topic still needs.
-  auto store = Open(/*outbox=*/true, std::chrono::milliseconds(0));
+  auto store = this->Open(/*outbox=*/true, std::chrono::milliseconds(0));
   ASSERT_TRUE(store->RecordIntake({Item("e-1", "anna", NotificationState::kQueued)}).ok());
   ASSERT_TRUE(store->RecordIntake({Item("e-2", "anna", NotificationState::kQueued)}).ok());
   // Writes prune as they go: not published, so kept however old.
@@ -113,8 +84,8 @@ TEST_F(ChangeLogTest, OnlyWhatTheTopicHasIsForgottenAndAWatcherThatFellBehindIsT
   EXPECT_EQ(store->ListStatusOutbox(100)->size(), 2u);
 }
 
-TEST_F(ChangeLogTest, AWatcherSeesEachChangeAsItLeftTheNotification) {
-  auto store = Open(/*outbox=*/false, std::chrono::minutes(10));
+TYPED_TEST(ChangeLogConformance, AWatcherSeesEachChangeAsItLeftTheNotification) {
+  auto store = this->Open(/*outbox=*/false, std::chrono::minutes(10));
   ASSERT_TRUE(store
                   ->RecordIntake({Item("e-1", "anna", NotificationState::kQueued),
                                   Item("e-2", "bert", NotificationState::kQueued)})
@@ -144,4 +115,4 @@ TEST_F(ChangeLogTest, AWatcherSeesEachChangeAsItLeftTheNotification) {
 }
 
 }  // namespace
-}  // namespace herald::store::sqlite
+}  // namespace herald::store::testing

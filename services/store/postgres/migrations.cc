@@ -1,0 +1,236 @@
+#include "services/store/postgres/migrations.h"
+
+#include "services/core/strings.h"
+
+namespace herald::store::postgres {
+namespace {
+
+// pg_advisory_lock's key for schema changes: "herald" in ASCII.
+constexpr int64_t kMigrationLock = 0x686572616c64;
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       "profiles, templates, snippets; events and notifications numbered in arrival order, "
+       "history packed in the row; the change log numbered in commit order",
+       R"sql(
+-- A customer's profile, packed (records.proto Profile). `version` grows with every
+-- change: a change that names an older version than the row's is not applied.
+CREATE TABLE customers (
+  customer_id text PRIMARY KEY,
+  version     bigint NOT NULL,
+  profile     bytea NOT NULL
+);
+
+CREATE TABLE templates (
+  name           text PRIMARY KEY,
+  latest_version bigint NOT NULL,
+  active_version bigint,              -- NULL: the latest is active
+  create_time_us bigint NOT NULL
+);
+
+CREATE TABLE template_versions (
+  name             text NOT NULL REFERENCES templates (name) ON DELETE CASCADE,
+  version          bigint NOT NULL,
+  description      text NOT NULL,
+  category         text NOT NULL,
+  event_types      text[] NOT NULL,
+  priority         text NOT NULL,
+  default_locale   text NOT NULL,
+  max_sms_segments integer NOT NULL,
+  create_time_us   bigint NOT NULL,
+  PRIMARY KEY (name, version)
+);
+
+CREATE TABLE template_contents (
+  name          text NOT NULL,
+  version       bigint NOT NULL,
+  locale        text NOT NULL,
+  position      integer NOT NULL,
+  email_subject text,                 -- NULL: no email in this locale
+  email_text    text,
+  email_html    text,
+  sms_text      text,                 -- NULL: no SMS in this locale
+  PRIMARY KEY (name, version, locale),
+  FOREIGN KEY (name, version) REFERENCES template_versions (name, version) ON DELETE CASCADE
+);
+
+CREATE TABLE snippets (
+  name           text PRIMARY KEY,
+  description    text NOT NULL,
+  text           text NOT NULL,
+  create_time_us bigint NOT NULL,
+  update_time_us bigint NOT NULL
+);
+
+-- Bumped with every change to templates and snippets: a cache of them is current while
+-- this is unchanged.
+CREATE TABLE catalog (
+  id      integer PRIMARY KEY CHECK (id = 1),
+  version bigint NOT NULL
+);
+INSERT INTO catalog (id, version) VALUES (1, 1);
+
+-- Events in the order they were accepted; event_seq is what notifications refer to.
+CREATE TABLE events (
+  event_seq       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  event_id        text NOT NULL UNIQUE,
+  event_type      text NOT NULL,
+  occur_time_us   bigint NOT NULL,
+  source          text NOT NULL,
+  customer_count  integer NOT NULL,
+  content_type    text NOT NULL,
+  body            bytea NOT NULL,     -- exactly as received
+  origin          text NOT NULL,
+  receive_time_us bigint NOT NULL,
+  complete        boolean NOT NULL    -- false while an audience is recorded in parts
+);
+
+-- One row per notification; what is never queried by (every decision with its rule
+-- evaluations, every attempt, the later state changes) is packed in `record`
+-- (records.proto), which only ever grows by appending.
+CREATE TABLE notifications (
+  seq               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  notification_id   text NOT NULL UNIQUE, -- f(event, customer, template): the idempotency key
+  event_seq         bigint NOT NULL,
+  customer_id       text NOT NULL,
+  event_type        text NOT NULL,
+  template_name     text NOT NULL,
+  template_version  bigint NOT NULL,
+  category          text,
+  subject           text NOT NULL,
+  state             text NOT NULL,
+  channel           text,
+  fallback_channels text NOT NULL,
+  create_time_us    bigint NOT NULL,
+  update_time_us    bigint NOT NULL,
+  send_time_us      bigint,             -- when the policy let it go
+  due_us            bigint,             -- QUEUED: next hand-off; DEFERRED: next decision
+  attempt_count     integer NOT NULL,
+  record            bytea NOT NULL
+);
+CREATE INDEX notifications_by_customer ON notifications (customer_id, create_time_us);
+CREATE INDEX notifications_sent_late ON notifications (customer_id, send_time_us)
+  WHERE send_time_us > create_time_us + 3600000000;
+CREATE INDEX notifications_by_event ON notifications (event_seq);
+CREATE INDEX notifications_queued ON notifications (channel, due_us) WHERE state = 'QUEUED';
+CREATE INDEX notifications_waiting ON notifications (due_us)
+  WHERE state IN ('DEFERRED', 'PENDING');
+CREATE INDEX notifications_in_flight ON notifications (seq) WHERE state = 'SENDING';
+
+-- What was rendered for each channel a notification was handed off on.
+CREATE TABLE messages (
+  notification_seq bigint NOT NULL,
+  channel          text NOT NULL,
+  position         integer NOT NULL,  -- the attempt that handed it off
+  address          text NOT NULL,
+  locale           text NOT NULL,
+  subject          text NOT NULL,
+  text_body        text NOT NULL,
+  html_body        text NOT NULL,
+  sms_text         text NOT NULL,
+  sms_encoding     text NOT NULL,
+  sms_units        integer NOT NULL,
+  sms_segments     integer NOT NULL,
+  render_time_us   bigint NOT NULL,
+  PRIMARY KEY (notification_seq, channel)
+);
+
+-- Provider receipts name a message by the provider's id.
+CREATE TABLE provider_ids (
+  provider_message_id text NOT NULL,
+  channel             text NOT NULL,
+  notification_seq    bigint NOT NULL,
+  attempt             integer NOT NULL,
+  start_time_us       bigint NOT NULL,
+  PRIMARY KEY (provider_message_id, channel, notification_seq, attempt)
+);
+
+-- A provider may call back before the hand-off's result is recorded: such a receipt is
+-- held here and applied when it is; kept for a day.
+CREATE TABLE early_receipts (
+  channel             text NOT NULL,
+  provider_message_id text NOT NULL,
+  state               text NOT NULL,
+  receipt_time_us     bigint NOT NULL,
+  detail              text NOT NULL
+);
+CREATE INDEX early_receipts_by_provider_id ON early_receipts (provider_message_id);
+CREATE INDEX early_receipts_by_time ON early_receipts (receipt_time_us);
+
+-- Every state change, one row per transaction that made any (records.proto ChangeBatch),
+-- numbered first_seq..last_seq. The numbers come from change_counter, updated just
+-- before the commit: its row lock is held until the commit, so a later number is
+-- never visible before an earlier one (commit order).
+CREATE TABLE changes (
+  first_seq      bigint PRIMARY KEY,
+  last_seq       bigint NOT NULL,
+  commit_time_us bigint NOT NULL,
+  batch          bytea NOT NULL
+);
+CREATE TABLE change_counter (
+  id       integer PRIMARY KEY CHECK (id = 1),
+  next_seq bigint NOT NULL
+);
+INSERT INTO change_counter (id, next_seq) VALUES (1, 1);
+-- How far a reader of the change log has come (the status topic: what the broker has).
+CREATE TABLE change_cursors (
+  name     text PRIMARY KEY,
+  sequence bigint NOT NULL
+);
+)sql"},
+  };
+  return kMigrations;
+}
+
+absl::Status ApplyMigrations(Conn& conn, const std::vector<Migration>& migrations) {
+  // Session-level: held across the steps' transactions, released at the end (or when
+  // the connection drops).
+  absl::Status status = conn.Run(core::StrCat("SELECT pg_advisory_lock(", kMigrationLock, ")"));
+  if (!status.ok()) return status;
+  status = conn.Run(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version integer PRIMARY KEY, name text NOT NULL, apply_time timestamptz NOT NULL)");
+  int64_t have = 0;
+  if (status.ok()) {
+    auto current = conn.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (current.ok()) {
+      have = current->Int(0, 0);
+    } else {
+      status = current.status();
+    }
+  }
+  const int known = migrations.empty() ? 0 : migrations.back().version;
+  if (status.ok() && have > known) {
+    status = absl::FailedPreconditionError(
+        core::StrCat("postgres: the database has schema version ", have,
+                     " but this heraldd knows versions up to ", known, "; upgrade heraldd"));
+  }
+  for (const Migration& m : migrations) {
+    if (!status.ok()) break;
+    if (m.version <= have) continue;
+    status = conn.Run("BEGIN");
+    if (status.ok()) status = conn.Run(m.sql);
+    if (status.ok()) {
+      status = conn.Exec(
+                       "INSERT INTO schema_migrations (version, name, apply_time)"
+                       " VALUES ($1, $2, now())",
+                       Params().Add(m.version).Add(m.name))
+                   .status();
+    }
+    if (status.ok()) status = conn.Run("COMMIT");
+    if (!status.ok()) {
+      if (conn.healthy()) conn.Run("ROLLBACK").IgnoreError();
+      status = absl::Status(status.code(), core::StrCat("schema migration ", m.version, " (",
+                                                        m.name, "): ", status.message()));
+    }
+  }
+  if (conn.healthy()) {
+    conn.Run(core::StrCat("SELECT pg_advisory_unlock(", kMigrationLock, ")")).IgnoreError();
+  }
+  return status;
+}
+
+}  // namespace herald::store::postgres
