@@ -15,4 +15,10 @@ namespace herald::api {
 absl::StatusOr<core::Profile> ApplyProfileUpdate(store::ProfileStore& store, core::Time now,
                                                  const v1::UpdateProfileRequest& request);
 
+/// The same for a change read from the profiles topic at `at`: applied once (see
+/// ProfileStore::MutateProfileFromTopic); whether it was.
+absl::StatusOr<bool> ApplyProfileUpdateFromTopic(store::ProfileStore& store, core::Time now,
+                                                 const v1::UpdateProfileRequest& request,
+                                                 const store::TopicPosition& at);
+
 }  // namespace herald::api

@@ -525,6 +525,8 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     postgres.Get("password_file", pg.password_file);
     postgres.Get("pool_size", pg.pool_size, 1, 1000);
     postgres.Get("statement_timeout", pg.statement_timeout);
+    postgres.Get("send_lease", pg.send_lease);
+    postgres.Get("instance", pg.instance);
     postgres.Finish();
     store.Finish();
     if (s.path.empty())

@@ -56,6 +56,11 @@ struct Config {
     int pool_size = 8;
     /// A statement running longer is cancelled and its transaction fails.
     std::chrono::milliseconds statement_timeout{std::chrono::seconds(30)};
+    /// How long a claimed hand-off is this instance's: longer than any hand-off takes.
+    /// When it runs out (the instance died), another instance resolves the send.
+    std::chrono::milliseconds send_lease{std::chrono::minutes(2)};
+    /// Who this instance is, in leases and logs; empty: host name and process id.
+    std::string instance;
   };
   struct Store {
     enum class Backend { kSqlite, kPostgres };

@@ -7,6 +7,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <prometheus/gauge.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -77,9 +78,17 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenPostgres(const Config::Postgre
     // Later keywords win in a libpq connection string.
     dsn += " password=" + store::postgres::QuoteDsnValue(password);
   }
+  std::string instance = c.instance;
+  if (instance.empty()) {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    instance = core::StrCat(host, ":", getpid());
+  }
   auto opened = store::postgres::PostgresStore::Open({.dsn = dsn,
                                                       .pool_size = c.pool_size,
                                                       .statement_timeout = c.statement_timeout,
+                                                      .instance = instance,
+                                                      .send_lease = c.send_lease,
                                                       .status_outbox = status_outbox});
   if (!opened.ok()) return opened.status();
   return std::unique_ptr<store::Store>(std::move(*opened));
@@ -235,6 +244,28 @@ absl::Status Heraldd::StartDispatch() {
     spdlog::warn("msg=\"sends in flight at the last stop resolved\" count={}", *recovered);
   }
   dispatcher_->Start();
+  if (config_.store.backend == Config::Store::Backend::kPostgres) {
+    // Another instance may die holding sends: once their leases run out, this one
+    // resolves them (as it did its own predecessor's above).
+    const auto every =
+        std::max(std::chrono::milliseconds(100), config_.store.postgres.send_lease / 4);
+    takeover_ = std::make_unique<core::Worker>(
+        "send-takeover",
+        [this, every] {
+          absl::StatusOr<int> taken = dispatcher_->Recover();
+          if (!taken.ok()) {
+            spdlog::warn(
+                "msg=\"resolving sends whose lease ran out failed; will retry\" "
+                "error=\"{}\"",
+                taken.status().ToString());
+          } else if (*taken > 0) {
+            spdlog::warn("msg=\"sends of an instance gone resolved\" count={}", *taken);
+          }
+          return every;
+        },
+        core::Worker::Priority::kBackground);
+    takeover_->Start();
+  }
   return absl::OkStatus();
 }
 
@@ -290,13 +321,12 @@ absl::Status Heraldd::StartKafka() {
   }
   ingest::ProfileChanges profile_changes{
       .update =
-          [this](const v1::UpdateProfileRequest& request) {
-            return api::ApplyProfileUpdate(*store_, clock_.Now(), request).status();
+          [this](const v1::UpdateProfileRequest& request, const store::TopicPosition& at) {
+            return api::ApplyProfileUpdateFromTopic(*store_, clock_.Now(), request, at).status();
           },
       .remove =
-          [this](std::string_view customer_id) {
-            absl::Status deleted = store_->DeleteProfile(customer_id);
-            return absl::IsNotFound(deleted) ? absl::OkStatus() : deleted;  // already gone
+          [this](std::string_view customer_id, const store::TopicPosition& at) {
+            return store_->DeleteProfileFromTopic(customer_id, at).status();
           },
   };
   ingest::ConsumerOptions options;
@@ -370,7 +400,8 @@ void Heraldd::Shutdown() {
     spdlog::debug("msg=\"grpc stopped\"");
   }
   if (executor_ != nullptr) executor_->Shutdown();
-  if (releaser_ != nullptr) releaser_->Stop();      // after the last intake
+  if (releaser_ != nullptr) releaser_->Stop();  // after the last intake
+  if (takeover_ != nullptr) takeover_->Stop();
   if (dispatcher_ != nullptr) dispatcher_->Stop();  // after the last decision
   if (http_ != nullptr) http_->Stop();              // no receipt changes anything after this
   spdlog::debug("msg=\"http stopped\"");

@@ -14,6 +14,7 @@
 #include "services/api/rpc_runner.h"
 #include "services/compose/composer.h"
 #include "services/core/clock.h"
+#include "services/core/worker.h"
 #include "services/dispatch/dispatcher.h"
 #include "services/heraldd/config.h"
 #include "services/ingest/embedded_broker.h"
@@ -63,6 +64,8 @@ class Heraldd {
   std::unique_ptr<connectors::Connector> email_;
   std::unique_ptr<connectors::Connector> sms_;
   std::unique_ptr<dispatch::Dispatcher> dispatcher_;
+  /// On a shared store: resolves the sends of instances gone (their leases ran out).
+  std::unique_ptr<core::Worker> takeover_;
   std::unique_ptr<tracking::ReceiptHandler> receipts_;
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;

@@ -165,7 +165,7 @@ absl::Status EventConsumer::ApplyProfileChanges() {
         rejection = Rejection{RejectReason::kInvalidProfile, "",
                               "a tombstone needs the customer id as its key"};
       } else {
-        status = profile_changes_.remove(key);
+        status = profile_changes_.remove(key, {m->partition(), m->offset()});
       }
     } else {
       v1::UpdateProfileRequest request;
@@ -175,7 +175,7 @@ absl::Status EventConsumer::ApplyProfileChanges() {
                               core::StrCat("the key \"", key, "\" is not profile.customer_id \"",
                                            request.profile().customer_id(), "\"")};
       }
-      if (!rejection) status = profile_changes_.update(request);
+      if (!rejection) status = profile_changes_.update(request, {m->partition(), m->offset()});
     }
     if (!rejection && !status.ok()) {
       if (absl::IsInvalidArgument(status)) {

@@ -60,8 +60,9 @@ struct ConsumerOptions {
 /// Applies changes from the profiles topic. INVALID_ARGUMENT and NOT_FOUND mean the
 /// change is bad (it is dead-lettered); any other error means "retry".
 struct ProfileChanges {
-  std::function<absl::Status(const v1::UpdateProfileRequest&)> update;
-  std::function<absl::Status(std::string_view customer_id)> remove;
+  /// Each with where it was read (partition, offset): applied once per customer.
+  std::function<absl::Status(const v1::UpdateProfileRequest&, const store::TopicPosition&)> update;
+  std::function<absl::Status(std::string_view customer_id, const store::TopicPosition&)> remove;
 };
 
 /// Reads events from Kafka in a consumer group, at least once: a batch is decoded and

@@ -332,6 +332,9 @@ absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
       work.push_back({&n, &a.record.event, tmpl});
     }
   }
+  // Parts reach the store in the order they were decided: each is decided on the
+  // customer versions the ones before it leave (Decider::Batch::decided_on).
+  std::lock_guard decide_and_hand_over(decide_mu_);
   absl::StatusOr<policy::Decider::Batch> decided = decider_.Decide(work);
   if (!decided.ok()) return decided.status();
   part->batch.emplace(*std::move(decided));
@@ -368,7 +371,8 @@ absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
     part->written = nothing.get_future();
     if (pending.on_written_) pending.on_written_();
   } else {
-    part->written = store_.RecordIntakeAsync(std::move(recordable), pending.on_written_);
+    part->written = store_.RecordIntakeAsync(std::move(recordable), part->batch->decided_on(),
+                                             pending.on_written_);
   }
   pending.parts_.push_back(std::move(part));
   return absl::OkStatus();

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -139,6 +140,8 @@ class Intake {
   void Complete(Pending& pending, Part& part, std::vector<store::IntakeResult>& results);
   void Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes);
 
+  /// Held from deciding a part to handing it to the store.
+  std::mutex decide_mu_;
   store::IntakeStore& store_;
   store::TemplateCatalog& templates_;
   policy::Decider& decider_;

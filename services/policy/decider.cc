@@ -24,7 +24,8 @@ core::NotificationState StateFor(const core::Decision& decision) {
 Decider::Batch::Batch(Batch&& other) noexcept
     : decider_(other.decider_),
       id_(other.id_),
-      without_profile_(std::move(other.without_profile_)) {
+      without_profile_(std::move(other.without_profile_)),
+      decided_on_(std::move(other.decided_on_)) {
   other.decider_ = nullptr;
 }
 
@@ -90,11 +91,19 @@ absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
       store_.LoadCustomerContexts(customers, now - HistoryWindow(), options_.complaint_event_type,
                                   now - config_.complaint_cooldown);
   if (!contexts.ok()) return contexts.status();
-  // Decided but perhaps not in the store yet: caps count them all the same.
+  // Decided but perhaps not in the store yet: caps count them all the same, and the
+  // versions they will leave are what this batch is decided on (whether or not the
+  // read saw them recorded).
+  std::vector<int64_t> versions(customers.size());
+  for (size_t i = 0; i < customers.size(); ++i) versions[i] = (*contexts)[i].version;
   for (const auto& [id, decided] : in_flight_) {
     for (const core::Notification& n : decided.notifications) {
       auto at = customer_index.find(n.customer_id);
       if (at != customer_index.end()) See(n, (*contexts)[at->second].history);
+    }
+    for (const auto& [customer, next] : decided.next_versions) {
+      auto at = customer_index.find(customer);
+      if (at != customer_index.end()) versions[at->second] = std::max(versions[at->second], next);
     }
   }
 
@@ -152,8 +161,11 @@ absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
     }
   }
   Batch batch(this, id);
+  batch.decided_on_.reserve(customers.size());
   for (size_t i = 0; i < customers.size(); ++i) {
     if (!(*contexts)[i].profile) batch.without_profile_.insert(customers[i]);
+    batch.decided_on_.push_back({customers[i], versions[i]});
+    decided.next_versions.emplace(customers[i], versions[i] + 1);
   }
   return batch;
 }

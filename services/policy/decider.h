@@ -10,6 +10,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -26,9 +27,11 @@ namespace herald::policy {
 /// The contact-policy stage: decides notifications with their customers' profiles and
 /// contact history, read from the store once per batch, and with the decisions of
 /// batches it made that may not be recorded yet, so that caps and duplicates count
-/// those too. Intake decides new notifications with it in the transaction that records
-/// them; the Releaser decides deferred ones again when they are due. The rules
-/// themselves are the pure Decide of contact_policy.h.
+/// those too. Each batch names the version of each customer's decisions it was made on
+/// (counting its own batches on their way), so that the store refuses it when another
+/// decider recorded something for the customer meanwhile. Intake decides new notifications with it
+/// in the transaction that records them; the Releaser decides deferred ones again when they are
+/// due. The rules themselves are the pure Decide of contact_policy.h.
 class Decider {
  public:
   struct Options {
@@ -60,6 +63,9 @@ class Decider {
     bool HasProfile(const std::string& customer_id) const {
       return !without_profile_.contains(customer_id);
     }
+    /// Each customer of the batch at the version its decisions were made on: what the
+    /// write that records them names (store::CustomerVersion).
+    const std::vector<store::CustomerVersion>& decided_on() const { return decided_on_; }
 
    private:
     friend class Decider;
@@ -67,6 +73,7 @@ class Decider {
     Decider* decider_;
     uint64_t id_;
     std::unordered_set<std::string> without_profile_;
+    std::vector<store::CustomerVersion> decided_on_;
   };
 
   Decider(store::ContactHistoryStore& store, PolicyConfig config, const core::Clock& clock,
@@ -100,6 +107,8 @@ class Decider {
     /// What caps and duplicates look at of each (no decision).
     std::vector<core::Notification> notifications;
     std::vector<Outcome> outcomes;
+    /// The version each customer of the batch has once it is recorded.
+    std::unordered_map<std::string, int64_t> next_versions;
   };
 
   std::mutex mu_;

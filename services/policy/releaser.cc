@@ -99,6 +99,7 @@ absl::StatusOr<int> Releaser::RunOnce() {
     store::DecisionUpdate u;
     u.notification_seq = n.seq;
     u.notification_id = n.notification_id;
+    u.customer_id = n.customer_id;
     u.expected_state = was[i].state;
     u.expected_update_time = was[i].update_time;
     u.state = n.state;
@@ -110,13 +111,13 @@ absl::StatusOr<int> Releaser::RunOnce() {
     u.send_time = n.send_time;
     updates.push_back(std::move(u));
   }
-  absl::StatusOr<std::vector<bool>> applied = store_.RecordDecisions(updates);
+  absl::StatusOr<std::vector<bool>> applied = store_.RecordDecisions(updates, batch->decided_on());
   if (!applied.ok()) return applied.status();
   batch->Recorded(*applied);
   int decided = 0;
   bool queued = false;
   for (size_t i = 0; i < updates.size(); ++i) {
-    if (!(*applied)[i]) continue;  // someone else changed it meanwhile
+    if (!(*applied)[i]) continue;  // changed meanwhile, or its customer decided elsewhere
     ++decided;
     queued = queued || updates[i].state == core::NotificationState::kQueued;
     spdlog::debug("msg=\"decided again\" notification_id={} outcome={} reason={}",

@@ -26,6 +26,13 @@ struct Page {
   std::optional<std::string> next_after;
 };
 
+/// Where a profile change came from on the profiles topic. A customer's changes are
+/// keyed by their id, so they are on one partition, in offset order.
+struct TopicPosition {
+  int32_t partition = 0;
+  int64_t offset = 0;
+};
+
 /// Persistent customer profiles.
 class ProfileStore {
  public:
@@ -56,6 +63,20 @@ class ProfileStore {
 
   /// Deletes a profile with its consents and suppressions; NOT_FOUND when absent.
   virtual absl::Status DeleteProfile(std::string_view customer_id) = 0;
+
+  /// MutateProfile for a change read from the profiles topic at `at`, applied once: one
+  /// at or before the last change applied for the customer from that partition (read
+  /// again after a rebalance or a restart, by this instance or another) changes
+  /// nothing, so it never overwrites what came after it, from the topic or the API.
+  /// Whether it was applied.
+  virtual absl::StatusOr<bool> MutateProfileFromTopic(std::string_view customer_id,
+                                                      const TopicPosition& at,
+                                                      ProfileMutation mutate) = 0;
+  /// DeleteProfile for a tombstone at `at`, once (absent already is no error). The
+  /// customer's position stays, so a change from before it read again does not bring
+  /// the profile back. Whether it was applied.
+  virtual absl::StatusOr<bool> DeleteProfileFromTopic(std::string_view customer_id,
+                                                      const TopicPosition& at) = 0;
 };
 
 /// Persistent, versioned message templates.
@@ -178,8 +199,23 @@ struct NotificationFilter {
   std::optional<core::Time> end_time;    // created before
 };
 
+/// How many decisions of a customer were recorded: the contact policy reads it with the
+/// customer's history, and a write of decisions made with that history names it. The
+/// write applies only while the customer is still at that version (no other decision
+/// for them was recorded meanwhile: by another instance, or by this one before a
+/// rebalance took the customer away) and moves it on by one. So no cap is exceeded
+/// because two deciders read the same history.
+struct CustomerVersion {
+  std::string customer_id;
+  int64_t version = 0;
+
+  bool operator==(const CustomerVersion&) const = default;
+};
+
 /// What the contact policy reads about one customer, in one snapshot.
 struct CustomerContext {
+  /// The customer's decision version (CustomerVersion) this history is at.
+  int64_t version = 0;
   std::optional<core::Profile> profile;
   /// Notifications let through (QUEUED and later, but not FAILED or BOUNCED) at or
   /// after the `history_since` asked for, without their decisions.
@@ -194,6 +230,8 @@ struct CustomerContext {
 struct DecisionUpdate {
   int64_t notification_seq = 0;
   std::string notification_id;
+  /// Whose it is: the update applies only while they are at their version (decided_on).
+  std::string customer_id;
   core::NotificationState expected_state = core::NotificationState::kDeferred;
   core::Time expected_update_time;
   core::NotificationState state = core::NotificationState::kSuppressed;
@@ -340,16 +378,20 @@ class IntakeStore {
 
   /// Records every item in one durable transaction: each event with its notifications
   /// and a state change per decision, or, when its id is already recorded, nothing (a
-  /// duplicate). Results are in item order. An error means nothing was recorded. The
-  /// future is ready once the transaction is durable (or failed), and `on_done` (when
-  /// set) is called then, on the store's thread: a caller may prepare the next batch
-  /// meanwhile.
+  /// duplicate). Results are in item order. `decided_on`: the customers the decisions
+  /// were made for, at the versions read (each moves on by one); ABORTED, and nothing
+  /// recorded, when one is no longer there (decide again). An error means nothing was
+  /// recorded. The future is ready once the transaction is durable (or failed), and
+  /// `on_done` (when set) is called then, on the store's thread: a caller may prepare
+  /// the next batch meanwhile.
   virtual std::future<absl::StatusOr<std::vector<IntakeResult>>> RecordIntakeAsync(
-      std::vector<IntakeItem> items, std::function<void()> on_done = nullptr) = 0;
+      std::vector<IntakeItem> items, std::vector<CustomerVersion> decided_on,
+      std::function<void()> on_done) = 0;
 
   /// RecordIntakeAsync, waiting for it.
-  absl::StatusOr<std::vector<IntakeResult>> RecordIntake(std::vector<IntakeItem> items) {
-    return RecordIntakeAsync(std::move(items)).get();
+  absl::StatusOr<std::vector<IntakeResult>> RecordIntake(
+      std::vector<IntakeItem> items, std::vector<CustomerVersion> decided_on = {}) {
+    return RecordIntakeAsync(std::move(items), std::move(decided_on), nullptr).get();
   }
 };
 
@@ -394,9 +436,12 @@ class DeferralStore {
   /// How many notifications are DEFERRED.
   virtual absl::StatusOr<int64_t> CountDeferred() = 0;
 
-  /// Records decisions in one durable transaction; for each, whether it applied.
+  /// Records decisions in one durable transaction; for each, whether it applied: not
+  /// when the notification changed meanwhile, nor when its customer is named in
+  /// `decided_on` and is no longer at that version (each that is moves on by one).
   virtual absl::StatusOr<std::vector<bool>> RecordDecisions(
-      const std::vector<DecisionUpdate>& updates) = 0;
+      const std::vector<DecisionUpdate>& updates,
+      const std::vector<CustomerVersion>& decided_on) = 0;
 };
 
 /// The dispatcher's view: queued notifications, claims, hand-off results.
@@ -415,7 +460,11 @@ class DispatchStore {
   /// whether it was still QUEUED as listed (false: leave it).
   virtual absl::StatusOr<std::vector<bool>> Claim(const std::vector<Claim>& claims) = 0;
 
-  /// SENDING notifications (in flight, or left so by a crash), with their messages.
+  /// SENDING notifications whose hand-off nobody holds any more, with their messages,
+  /// now this instance's to resolve. A claim holds its hand-off for a lease: on
+  /// PostgreSQL the ones whose lease ran out (the instance died, or lost them), each
+  /// taken over by this instance for a lease of its own, so that no two resolve one;
+  /// on SQLite, whose file one process holds at a time, every one (a crash left them).
   virtual absl::StatusOr<std::vector<DispatchItem>> ListInFlight() = 0;
 
   /// Records hand-off results in one durable transaction; for each, whether it applied.
@@ -466,7 +515,9 @@ class ChangeLog {
   virtual ~ChangeLog() = default;
 
   /// The changes the status topic does not have yet, oldest first, up to `limit`; none
-  /// when the store keeps no status outbox.
+  /// when the store keeps no status outbox. Several instances sharing a store publish
+  /// through one of them at a time (so the topic gets each customer's changes in order):
+  /// the others are given none until that one is gone.
   virtual absl::StatusOr<std::vector<StatusChange>> ListStatusOutbox(int limit) = 0;
 
   /// The status topic has every change up to and including `sequence`.

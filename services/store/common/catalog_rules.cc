@@ -41,6 +41,10 @@ absl::StatusOr<core::Snippet> SnippetToPut(const core::Snippet& snippet,
   return stored;
 }
 
+bool AppliedAlready(const std::optional<TopicPosition>& last, const TopicPosition& at) {
+  return last && last->partition == at.partition && at.offset <= last->offset;
+}
+
 bool AddHardBounce(core::Profile& p, core::Channel channel, std::string_view detail,
                    core::Time at) {
   for (const core::Suppression& s : p.suppressions) {

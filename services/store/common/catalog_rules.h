@@ -27,6 +27,11 @@ absl::StatusOr<std::optional<core::Template>> NextTemplateVersion(
 absl::StatusOr<core::Snippet> SnippetToPut(const core::Snippet& snippet,
                                            const core::Snippet* existing, bool must_exist);
 
+/// Whether a change from the profiles topic at `at` was applied already, given the
+/// position of the last one applied for the customer (nullopt: none). Another partition
+/// (the topic was repartitioned) cannot be compared: it is applied.
+bool AppliedAlready(const std::optional<TopicPosition>& last, const TopicPosition& at);
+
 /// Adds a hard-bounce suppression of `channel` to the profile; false when it has one
 /// already (once is enough).
 bool AddHardBounce(core::Profile& profile, core::Channel channel, std::string_view detail,

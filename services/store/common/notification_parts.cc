@@ -64,6 +64,21 @@ void AddToContext(CustomerContext& context, core::Notification n, core::Time occ
   }
 }
 
+absl::Status DecidedMeanwhile(const std::vector<std::string>& customer_ids) {
+  std::string names;
+  for (size_t i = 0; i < customer_ids.size() && i < 3; ++i) {
+    core::StrAppend(names, i == 0 ? "" : ", ", customer_ids[i]);
+  }
+  if (customer_ids.size() > 3) core::StrAppend(names, " and ", customer_ids.size() - 3, " more");
+  return absl::AbortedError(
+      core::StrCat("customers decided meanwhile elsewhere (", names,
+                   "): their decisions were made on an older history; decide again"));
+}
+
+bool Names(const std::vector<std::string>& ids, std::string_view id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
 bool ChangeMatches(const NotificationFilter& filter, const StatusChange& c) {
   const bool state_matches =
       filter.states.empty() ||

@@ -50,6 +50,12 @@ struct ContextQuery {
 void AddToContext(CustomerContext& context, core::Notification n, core::Time occurred,
                   const ContextQuery& query);
 
+/// ABORTED naming the customers decided meanwhile (by another instance): nothing of a
+/// write made on their old history is recorded; decide again.
+absl::Status DecidedMeanwhile(const std::vector<std::string>& customer_ids);
+/// Whether `ids` holds `id`.
+bool Names(const std::vector<std::string>& ids, std::string_view id);
+
 /// Whether a change matches a watcher's filter as far as the change tells (customer,
 /// event, template, state, channel); the creation time is the notification's.
 bool ChangeMatches(const NotificationFilter& filter, const StatusChange& change);

@@ -12,6 +12,11 @@ namespace herald::store::postgres {
 
 using core::NotificationState;
 
+namespace {
+// Leases run on the server's clock, which every instance shares.
+constexpr char kNowUs[] = "(extract(epoch from clock_timestamp()) * 1000000)::bigint";
+}  // namespace
+
 absl::StatusOr<std::vector<core::Notification>> SelectDue(Conn& conn, core::Time now,
                                                           core::Channel channel, int limit) {
   auto rows = conn.Exec(core::StrCat(kNotificationSelect,
@@ -28,16 +33,18 @@ absl::StatusOr<std::vector<core::Notification>> SelectDue(Conn& conn, core::Time
   return out;
 }
 
-absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim) {
+absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim, const Lease& lease) {
   const int number = claim.expected_attempt_count + 1;
   const core::RenderedMessage& m = claim.message;
   std::string detail = common::ClaimDetail(number, m);
   // Only while it is as listed; what it is then, the caller has in hand (claim.named).
   auto updated = tx.conn().Exec(
-      "UPDATE notifications SET state = 'SENDING', attempt_count = $2, update_time_us = $3,"
-      " due_us = NULL, record = record || $4"
-      " WHERE seq = $1 AND notification_id = $5 AND state = 'QUEUED' AND attempt_count = $6"
-      " AND channel = $7",
+      core::StrCat(
+          "UPDATE notifications SET state = 'SENDING', attempt_count = $2, update_time_us = $3,"
+          " due_us = NULL, record = record || $4, lease_owner = $8, lease_until_us = ",
+          kNowUs,
+          " + $9 WHERE seq = $1 AND notification_id = $5 AND state = 'QUEUED'"
+          " AND attempt_count = $6 AND channel = $7"),
       Params()
           .Add(claim.notification_seq)
           .Add(number)
@@ -45,7 +52,9 @@ absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim) {
           .AddBytes(common::ClaimRecord(claim, detail))
           .Add(claim.notification_id)
           .Add(claim.expected_attempt_count)
-          .Add(core::Name(m.channel)));
+          .Add(core::Name(m.channel))
+          .Add(lease.owner)
+          .Add(static_cast<int64_t>(lease.length.count()) * 1000));
   if (!updated.ok()) return updated.status();
   if (updated->affected() == 0) return false;
   absl::Status status = WriteMessage(tx.conn(), claim.notification_seq, number, claim.message);
@@ -56,8 +65,19 @@ absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim) {
   return true;
 }
 
-absl::StatusOr<std::vector<DispatchItem>> SelectInFlight(Conn& conn) {
-  auto rows = conn.Exec(core::StrCat(kNotificationSelect, " WHERE n.state = 'SENDING'"));
+absl::StatusOr<std::vector<DispatchItem>> TakeOverInFlight(Conn& conn, const Lease& lease) {
+  auto taken = conn.Exec(
+      core::StrCat("UPDATE notifications SET lease_owner = $1, lease_until_us = ", kNowUs,
+                   " + $2 WHERE seq IN (SELECT seq FROM notifications WHERE state = 'SENDING'"
+                   " AND (lease_until_us IS NULL OR lease_until_us < ",
+                   kNowUs, ") FOR UPDATE SKIP LOCKED) RETURNING seq"),
+      Params().Add(lease.owner).Add(static_cast<int64_t>(lease.length.count()) * 1000));
+  if (!taken.ok()) return taken.status();
+  std::vector<int64_t> seqs;
+  for (int r = 0; r < taken->rows(); ++r) seqs.push_back(taken->Int(r, 0));
+  if (seqs.empty()) return std::vector<DispatchItem>();
+  auto rows = conn.Exec(core::StrCat(kNotificationSelect, " WHERE n.seq = ANY($1::bigint[])"),
+                        Params().AddArray(seqs));
   if (!rows.ok()) return rows.status();
   std::vector<DispatchItem> out;
   for (int r = 0; r < rows->rows(); ++r) {

@@ -181,6 +181,33 @@ CREATE TABLE change_cursors (
   sequence bigint NOT NULL
 );
 )sql"},
+      {2,
+       "customer decision versions: a decision is recorded only on the history it was made "
+       "with; the profiles topic's position per customer: each change applied once",
+       R"sql(
+-- How many decisions of each customer were recorded (none: 0). A write of decisions
+-- names the version the policy read and moves it on by one, only while it is still so:
+-- an instance that lost the customer (a rebalance) cannot record a stale decision.
+CREATE TABLE customer_versions (
+  customer_id text PRIMARY KEY,
+  version     bigint NOT NULL
+);
+
+-- The last change of each customer applied from the profiles topic; kept when the
+-- profile is deleted, so that a change read again (by any instance) never brings it back.
+CREATE TABLE profile_positions (
+  customer_id text PRIMARY KEY,
+  topic_partition integer NOT NULL,
+  topic_offset    bigint NOT NULL
+);
+)sql"},
+      {3, "send leases: a claim holds its hand-off for an instance until a time",
+       R"sql(
+-- While SENDING: which instance handed it off, and until when (the server's clock) that
+-- instance holds it. Past that, another instance may resolve it (ListInFlight).
+ALTER TABLE notifications ADD COLUMN lease_owner text;
+ALTER TABLE notifications ADD COLUMN lease_until_us bigint;
+)sql"},
   };
   return kMigrations;
 }

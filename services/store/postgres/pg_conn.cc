@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "absl/strings/cord.h"
 #include "services/core/strings.h"
 
 namespace herald::store::postgres {
@@ -140,6 +141,21 @@ std::string Result::Bytes(int row, int col) const {
   return bytes;
 }
 
+namespace {
+constexpr char kRetryPayload[] = "herald.store.postgres/retry";
+}  // namespace
+
+absl::Status RetryTransaction(std::string_view why) {
+  absl::Status status = absl::AbortedError(std::string(why));
+  status.SetPayload(kRetryPayload, absl::Cord("1"));
+  return status;
+}
+
+bool ShouldRetryTransaction(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         status.GetPayload(kRetryPayload).has_value();
+}
+
 absl::Status PgError(const PGresult* result, PGconn* conn, std::string_view what) {
   const char* state = result == nullptr ? nullptr : PQresultErrorField(result, PG_DIAG_SQLSTATE);
   std::string message =
@@ -151,7 +167,7 @@ absl::Status PgError(const PGresult* result, PGconn* conn, std::string_view what
       code == "57P03" || code == "53300" || PQstatus(conn) != CONNECTION_OK) {
     return absl::UnavailableError(text);
   }
-  if (code == "40001" || code == "40P01" || code == "55P03") return absl::AbortedError(text);
+  if (code == "40001" || code == "40P01" || code == "55P03") return RetryTransaction(text);
   if (code == "23505") return absl::AlreadyExistsError(text);
   if (code == "57014") return absl::DeadlineExceededError(text);
   return absl::InternalError(core::StrCat(text, " (SQLSTATE ", code, ")"));

@@ -80,6 +80,12 @@ class Result {
 /// statement timeout, INTERNAL otherwise; the message names `what` and the server's.
 absl::Status PgError(const PGresult* result, PGconn* conn, std::string_view what);
 
+/// ABORTED that the pool answers by running the transaction again: the server found a
+/// serialization failure or deadlock, or a row was created meanwhile that the
+/// transaction must now read.
+absl::Status RetryTransaction(std::string_view why);
+bool ShouldRetryTransaction(const absl::Status& status);
+
 /// One connection to the server, with its statements prepared once. Not thread-safe:
 /// a Pool lends it to one thread at a time.
 class Conn {

@@ -79,7 +79,7 @@ absl::Status Pool::Tx(Mode mode, const std::function<absl::Status(Conn&)>& fn) {
     } else if ((*conn)->healthy()) {
       (*conn)->Run("ROLLBACK").IgnoreError();
     }
-    if (status.code() != absl::StatusCode::kAborted) return status;
+    if (!ShouldRetryTransaction(status)) return status;
   }
   return status;
 }

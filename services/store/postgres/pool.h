@@ -52,8 +52,8 @@ class Pool {
     kSnapshot,  // REPEATABLE READ, READ ONLY: every statement sees one snapshot
   };
   /// Runs fn in one transaction on a loaned connection and commits; rolls back when fn
-  /// fails. A serialization failure or deadlock (ABORTED) runs fn again, a few times:
-  /// fn must not accumulate into what it captures.
+  /// fails. A serialization failure or deadlock (RetryTransaction) runs fn again, a few
+  /// times: fn must not accumulate into what it captures.
   absl::Status Tx(Mode mode, const std::function<absl::Status(Conn&)>& fn);
 
   const Options& options() const { return options_; }

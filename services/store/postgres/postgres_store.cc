@@ -158,6 +158,49 @@ absl::StatusOr<core::Profile> PostgresStore::MutateProfile(std::string_view cust
   return stored;
 }
 
+absl::StatusOr<bool> PostgresStore::MutateProfileFromTopic(std::string_view customer_id,
+                                                           const TopicPosition& at,
+                                                           ProfileMutation mutate) {
+  bool applied = false;
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    applied = false;
+    auto last = LockTopicPosition(tx.conn(), customer_id);
+    if (!last.ok()) return last.status();
+    if (common::AppliedAlready(*last, at)) return absl::OkStatus();
+    auto current = ReadProfile(tx.conn(), customer_id, /*lock=*/true);
+    if (!current.ok()) return current.status();
+    absl::StatusOr<core::Profile> next = mutate(*current ? &(*current)->profile : nullptr);
+    if (!next.ok()) return next.status();
+    if (next->customer_id != customer_id) {
+      return absl::InvalidArgumentError("a profile mutation may not change the customer id");
+    }
+    absl::Status written = WriteProfile(tx.conn(), *next, *current ? (*current)->version : 0);
+    if (!written.ok()) return written;
+    applied = true;
+    return WriteTopicPosition(tx.conn(), customer_id, at, /*first=*/!*last);
+  });
+  if (!status.ok()) return status;
+  return applied;
+}
+
+absl::StatusOr<bool> PostgresStore::DeleteProfileFromTopic(std::string_view customer_id,
+                                                           const TopicPosition& at) {
+  bool applied = false;
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    applied = false;
+    auto last = LockTopicPosition(tx.conn(), customer_id);
+    if (!last.ok()) return last.status();
+    if (common::AppliedAlready(*last, at)) return absl::OkStatus();
+    auto deleted =
+        tx.conn().Exec("DELETE FROM customers WHERE customer_id = $1", Params().Add(customer_id));
+    if (!deleted.ok()) return deleted.status();
+    applied = true;
+    return WriteTopicPosition(tx.conn(), customer_id, at, /*first=*/!*last);
+  });
+  if (!status.ok()) return status;
+  return applied;
+}
+
 absl::Status PostgresStore::DeleteProfile(std::string_view customer_id) {
   return Write([&](WriteTx& tx) -> absl::Status {
     auto deleted =

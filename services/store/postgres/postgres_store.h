@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ class PostgresStore final : public Store {
     std::chrono::milliseconds change_retention{std::chrono::minutes(10)};
     /// How often a write forgets what the change log no longer needs.
     std::chrono::milliseconds prune_interval{std::chrono::seconds(5)};
+    /// Who this instance is, in leases (e.g. its host name and pid).
+    std::string instance = "heraldd";
+    /// How long a claim holds its hand-off: longer than any hand-off takes (the
+    /// connectors' timeouts), so that an instance resolves another's only when that one
+    /// died or gave up.
+    std::chrono::milliseconds send_lease{std::chrono::minutes(2)};
     /// Keep changes until the status topic has them (AckStatusOutbox).
     bool status_outbox = false;
   };
@@ -52,6 +59,10 @@ class PostgresStore final : public Store {
   absl::StatusOr<core::Profile> MutateProfile(std::string_view customer_id,
                                               ProfileMutation mutate) override;
   absl::Status DeleteProfile(std::string_view customer_id) override;
+  absl::StatusOr<bool> MutateProfileFromTopic(std::string_view customer_id, const TopicPosition& at,
+                                              ProfileMutation mutate) override;
+  absl::StatusOr<bool> DeleteProfileFromTopic(std::string_view customer_id,
+                                              const TopicPosition& at) override;
 
   absl::StatusOr<core::Template> GetTemplate(std::string_view name, int64_t version) override;
   absl::StatusOr<Page<core::Template>> ListTemplates(std::string_view after, int limit) override;
@@ -72,7 +83,8 @@ class PostgresStore final : public Store {
       const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<std::string>> RecordedNotificationIds(int64_t event_seq) override;
   std::future<absl::StatusOr<std::vector<IntakeResult>>> RecordIntakeAsync(
-      std::vector<IntakeItem> items, std::function<void()> on_done) override;
+      std::vector<IntakeItem> items, std::vector<CustomerVersion> decided_on,
+      std::function<void()> on_done) override;
   absl::StatusOr<std::vector<CustomerContext>> LoadCustomerContexts(
       const std::vector<std::string>& customer_ids, core::Time history_since,
       std::string_view event_type, core::Time events_since) override;
@@ -84,7 +96,8 @@ class PostgresStore final : public Store {
   absl::StatusOr<std::optional<core::Time>> NextDeferTime() override;
   absl::StatusOr<int64_t> CountDeferred() override;
   absl::StatusOr<std::vector<bool>> RecordDecisions(
-      const std::vector<DecisionUpdate>& updates) override;
+      const std::vector<DecisionUpdate>& updates,
+      const std::vector<CustomerVersion>& decided_on) override;
   absl::StatusOr<std::vector<core::Notification>> ListDue(core::Time now, core::Channel channel,
                                                           int limit) override;
   absl::StatusOr<std::vector<bool>> Claim(const std::vector<store::Claim>& claims) override;
@@ -118,6 +131,12 @@ class PostgresStore final : public Store {
   /// One write transaction: fn's state changes are numbered and stored as one batch of
   /// the change log just before the commit.
   absl::Status Write(const std::function<absl::Status(WriteTx&)>& fn);
+  /// Whether this instance is the one that publishes the status outbox: it holds a
+  /// session lock on a connection of its own, until it closes or that connection drops
+  /// (the server restarted, the instance died); then the next to ask takes over.
+  absl::StatusOr<bool> HoldStatusOutbox();
+  /// Claims a hand-off for this instance's lease.
+  std::function<absl::StatusOr<bool>(WriteTx&, const store::Claim&)> ClaimWithLease() const;
   /// Forgets, now and then, what the change log no longer needs (in a write's
   /// transaction).
   absl::Status MaybePrune(Conn& conn);
@@ -131,6 +150,9 @@ class PostgresStore final : public Store {
   /// audience's later part after its first, a dispatcher's round after the one before.
   std::unique_ptr<class AsyncRunner> intake_writes_;
   std::unique_ptr<class AsyncRunner> dispatch_writes_;
+  std::mutex outbox_mu_;
+  std::unique_ptr<Conn> outbox_conn_;  // asks for, then holds, the status outbox's lock
+  bool outbox_held_ = false;
   /// When the next prune is due (steady clock, ns).
   std::atomic<int64_t> next_prune_{0};
 };

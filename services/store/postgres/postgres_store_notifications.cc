@@ -8,6 +8,7 @@
 #include "services/store/common/notification_parts.h"
 #include "services/store/postgres/async_runner.h"
 #include "services/store/postgres/change_log.h"
+#include "services/store/postgres/customer_version_rows.h"
 #include "services/store/postgres/decision_rows.h"
 #include "services/store/postgres/dispatch_rows.h"
 #include "services/store/postgres/event_rows.h"
@@ -104,16 +105,23 @@ absl::StatusOr<std::vector<std::string>> PostgresStore::RecordedNotificationIds(
 }
 
 std::future<absl::StatusOr<std::vector<IntakeResult>>> PostgresStore::RecordIntakeAsync(
-    std::vector<IntakeItem> items, std::function<void()> on_done) {
+    std::vector<IntakeItem> items, std::vector<CustomerVersion> decided_on,
+    std::function<void()> on_done) {
   // The write owns the items: the caller goes on while it runs.
   auto job = std::make_shared<std::vector<IntakeItem>>(std::move(items));
+  auto guards = std::make_shared<std::vector<CustomerVersion>>(std::move(decided_on));
   auto promise = std::make_shared<std::promise<absl::StatusOr<std::vector<IntakeResult>>>>();
   auto recorded = promise->get_future();
-  intake_writes_->Post([this, job, promise, on_done = std::move(on_done)] {
+  intake_writes_->Post([this, job, guards, promise, on_done = std::move(on_done)] {
     std::vector<IntakeResult> results;
     // A transaction that runs again starts from the items as given: numbers set by the
     // one rolled back are overwritten, and nothing else of them changes.
-    absl::Status status = Write([&](WriteTx& tx) { return RecordItems(tx, *job, results); });
+    absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+      absl::StatusOr<std::vector<std::string>> stale = AdvanceCustomerVersions(tx.conn(), *guards);
+      if (!stale.ok()) return stale.status();
+      if (!stale->empty()) return common::DecidedMeanwhile(*stale);
+      return RecordItems(tx, *job, results);
+    });
     if (status.ok()) {
       for (size_t i = 0; i < job->size(); ++i) {
         std::vector<core::Notification>& notifications = (*job)[i].notifications;
@@ -144,6 +152,9 @@ absl::StatusOr<std::vector<CustomerContext>> PostgresStore::LoadCustomerContexts
         contexts =
             SelectContactHistory(conn, customer_ids, history_since, event_type, events_since);
         if (!contexts.ok()) return contexts.status();
+        absl::StatusOr<std::vector<int64_t>> versions = ReadCustomerVersions(conn, customer_ids);
+        if (!versions.ok()) return versions.status();
+        for (size_t i = 0; i < customer_ids.size(); ++i) (*contexts)[i].version = (*versions)[i];
         absl::StatusOr<std::vector<std::optional<core::Profile>>> profiles =
             ReadProfiles(conn, customer_ids);
         if (!profiles.ok()) return profiles.status();
@@ -205,10 +216,20 @@ absl::StatusOr<int64_t> PostgresStore::CountDeferred() {
 }
 
 absl::StatusOr<std::vector<bool>> PostgresStore::RecordDecisions(
-    const std::vector<DecisionUpdate>& updates) {
+    const std::vector<DecisionUpdate>& updates, const std::vector<CustomerVersion>& decided_on) {
   std::vector<bool> applied;
-  absl::Status status =
-      Write([&](WriteTx& tx) { return ApplyEach(tx, updates, ApplyDecision, applied); });
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<std::string>> stale = AdvanceCustomerVersions(tx.conn(), decided_on);
+    if (!stale.ok()) return stale.status();
+    applied.assign(updates.size(), false);
+    for (size_t i = 0; i < updates.size(); ++i) {
+      if (common::Names(*stale, updates[i].customer_id)) continue;
+      absl::StatusOr<bool> done = ApplyDecision(tx, updates[i]);
+      if (!done.ok()) return done.status();
+      applied[i] = *done;
+    }
+    return absl::OkStatus();
+  });
   if (!status.ok()) return status;
   return applied;
 }
@@ -225,22 +246,26 @@ absl::StatusOr<std::vector<core::Notification>> PostgresStore::ListDue(core::Tim
   return due;
 }
 
+std::function<absl::StatusOr<bool>(WriteTx&, const store::Claim&)> PostgresStore::ClaimWithLease()
+    const {
+  return [lease = Lease{options_.instance, options_.send_lease}](
+             WriteTx& tx, const store::Claim& claim) { return ClaimRow(tx, claim, lease); };
+}
+
 absl::StatusOr<std::vector<bool>> PostgresStore::Claim(const std::vector<store::Claim>& claims) {
   std::vector<bool> applied;
   absl::Status status =
-      Write([&](WriteTx& tx) { return ApplyEach(tx, claims, ClaimRow, applied); });
+      Write([&](WriteTx& tx) { return ApplyEach(tx, claims, ClaimWithLease(), applied); });
   if (!status.ok()) return status;
   return applied;
 }
 
 absl::StatusOr<std::vector<DispatchItem>> PostgresStore::ListInFlight() {
   absl::StatusOr<std::vector<DispatchItem>> items;
-  absl::Status status = Read(
-      [&](Conn& conn) {
-        items = SelectInFlight(conn);
-        return items.status();
-      },
-      /*snapshot=*/true);
+  absl::Status status = Write([&](WriteTx& tx) {
+    items = TakeOverInFlight(tx.conn(), {options_.instance, options_.send_lease});
+    return items.status();
+  });
   if (!status.ok()) return status;
   return items;
 }
@@ -260,7 +285,7 @@ absl::StatusOr<DispatchStore::Settled> PostgresStore::Settle(
   absl::Status status = Write([&](WriteTx& tx) {
     absl::Status s = ApplyEach(tx, results, ApplyAttempt, settled.recorded);
     if (!s.ok()) return s;
-    return ApplyEach(tx, claims, ClaimRow, settled.claimed);
+    return ApplyEach(tx, claims, ClaimWithLease(), settled.claimed);
   });
   if (!status.ok()) return status;
   return settled;
@@ -295,6 +320,9 @@ absl::StatusOr<ReceiptResult> PostgresStore::ApplyReceipt(const Receipt& receipt
 
 absl::StatusOr<std::vector<StatusChange>> PostgresStore::ListStatusOutbox(int limit) {
   if (!options_.status_outbox) return std::vector<StatusChange>();
+  absl::StatusOr<bool> publisher = HoldStatusOutbox();
+  if (!publisher.ok()) return publisher.status();
+  if (!*publisher) return std::vector<StatusChange>();  // another instance publishes
   absl::StatusOr<std::vector<StatusChange>> changes;
   absl::Status status = Read(
       [&](Conn& conn) {
@@ -307,6 +335,24 @@ absl::StatusOr<std::vector<StatusChange>> PostgresStore::ListStatusOutbox(int li
       /*snapshot=*/true);
   if (!status.ok()) return status;
   return changes;
+}
+
+absl::StatusOr<bool> PostgresStore::HoldStatusOutbox() {
+  // pg_advisory_lock's key for the status outbox's publisher: "status" in ASCII.
+  constexpr int64_t kPublisherLock = 0x737461747573;
+  std::lock_guard lock(outbox_mu_);
+  if (outbox_conn_ == nullptr || !outbox_conn_->Run("SELECT 1").ok()) {
+    outbox_held_ = false;  // the lock went with the connection, if it had it
+    outbox_conn_.reset();
+    auto conn = Conn::Open(pool_->options().conn);
+    if (!conn.ok()) return conn.status();
+    outbox_conn_ = std::move(*conn);
+  }
+  if (outbox_held_) return true;
+  auto held = outbox_conn_->Exec(core::StrCat("SELECT pg_try_advisory_lock(", kPublisherLock, ")"));
+  if (!held.ok()) return held.status();
+  outbox_held_ = held->Bool(0, 0);
+  return outbox_held_;
 }
 
 absl::Status PostgresStore::AckStatusOutbox(int64_t sequence) {

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "services/core/strings.h"
 #include "services/store/common/catalog_rules.h"
 #include "services/store/record/records.h"
 
@@ -48,7 +49,7 @@ absl::Status WriteProfile(Conn& conn, const core::Profile& profile, int64_t read
         Params().Add(profile.customer_id).AddBytes(packed));
     if (!inserted.ok()) return inserted.status();
     if (inserted->affected() == 0) {
-      return absl::AbortedError("profile " + profile.customer_id + " was created meanwhile");
+      return RetryTransaction("profile " + profile.customer_id + " was created meanwhile");
     }
     return absl::OkStatus();
   }
@@ -58,7 +59,7 @@ absl::Status WriteProfile(Conn& conn, const core::Profile& profile, int64_t read
       Params().Add(profile.customer_id).AddBytes(packed).Add(read_version));
   if (!updated.ok()) return updated.status();
   if (updated->affected() == 0) {
-    return absl::AbortedError("profile " + profile.customer_id + " changed meanwhile");
+    return RetryTransaction("profile " + profile.customer_id + " changed meanwhile");
   }
   return absl::OkStatus();
 }
@@ -70,6 +71,39 @@ absl::Status SuppressBouncedChannel(Conn& conn, std::string_view customer_id, co
   if (!*current) return absl::OkStatus();
   if (!common::AddHardBounce((*current)->profile, channel, detail, at)) return absl::OkStatus();
   return WriteProfile(conn, (*current)->profile, (*current)->version);
+}
+
+absl::StatusOr<std::optional<TopicPosition>> LockTopicPosition(Conn& conn,
+                                                               std::string_view customer_id) {
+  auto row = conn.Exec(
+      "SELECT topic_partition, topic_offset FROM profile_positions WHERE customer_id = $1"
+      " FOR UPDATE",
+      Params().Add(customer_id));
+  if (!row.ok()) return row.status();
+  if (row->rows() == 0) return std::nullopt;
+  return TopicPosition{static_cast<int32_t>(row->Int(0, 0)), row->Int(0, 1)};
+}
+
+absl::Status WriteTopicPosition(Conn& conn, std::string_view customer_id, const TopicPosition& at,
+                                bool first) {
+  if (first) {
+    auto inserted = conn.Exec(
+        "INSERT INTO profile_positions (customer_id, topic_partition, topic_offset)"
+        " VALUES ($1, $2, $3) ON CONFLICT (customer_id) DO NOTHING",
+        Params().Add(customer_id).Add(at.partition).Add(at.offset));
+    if (!inserted.ok()) return inserted.status();
+    if (inserted->affected() == 0) {
+      return RetryTransaction(
+          core::StrCat("profile ", customer_id, ": a change from the topic was applied meanwhile"));
+    }
+    return absl::OkStatus();
+  }
+  return conn
+      .Exec(
+          "UPDATE profile_positions SET topic_partition = $2, topic_offset = $3"
+          " WHERE customer_id = $1",
+          Params().Add(customer_id).Add(at.partition).Add(at.offset))
+      .status();
 }
 
 }  // namespace herald::store::postgres

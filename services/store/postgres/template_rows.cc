@@ -89,7 +89,7 @@ absl::Status InsertTemplateVersion(Conn& conn, const core::Template& t) {
         Params().Add(t.name).Add(ToMicros(t.create_time)));
     if (!head.ok()) return head.status();
     if (head->affected() == 0) {
-      return absl::AbortedError("template " + t.name + " was created meanwhile");
+      return RetryTransaction("template " + t.name + " was created meanwhile");
     }
   } else {
     auto head =

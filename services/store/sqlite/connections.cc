@@ -34,6 +34,8 @@ absl::StatusOr<std::unique_ptr<Connections>> Connections::Open(const Options& op
   if (options.max_batch < 1) {
     return absl::InvalidArgumentError("sqlite: max_batch must be at least 1");
   }
+  auto lock = FileLock::Acquire(options.path);
+  if (!lock.ok()) return lock.status();
   auto writer =
       Db::Open(options.path, WriterDbOptions(options.busy_timeout, options.synchronous_full));
   if (!writer.ok()) return writer.status();
@@ -47,13 +49,15 @@ absl::StatusOr<std::unique_ptr<Connections>> Connections::Open(const Options& op
       kCheckpointPages);
   if (!checkpointer.ok()) return checkpointer.status();
   (*checkpointer)->Attach(**writer);
-  return std::unique_ptr<Connections>(
-      new Connections(options, std::move(*writer), *std::move(checkpointer), *last + 1));
+  return std::unique_ptr<Connections>(new Connections(options, *std::move(lock), std::move(*writer),
+                                                      *std::move(checkpointer), *last + 1));
 }
 
-Connections::Connections(Options options, std::unique_ptr<Db> writer,
-                         std::unique_ptr<Checkpointer> checkpointer, int64_t next_change)
+Connections::Connections(Options options, std::unique_ptr<FileLock> lock,
+                         std::unique_ptr<Db> writer, std::unique_ptr<Checkpointer> checkpointer,
+                         int64_t next_change)
     : options_(std::move(options)),
+      lock_(std::move(lock)),
       writer_(std::move(writer)),
       checkpointer_(std::move(checkpointer)),
       next_change_(next_change),

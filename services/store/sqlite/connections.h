@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "services/store/sqlite/checkpointer.h"
+#include "services/store/sqlite/file_lock.h"
 #include "services/store/sqlite/sqlite_db.h"
 #include "services/store/sqlite/write_tx.h"
 
@@ -84,7 +85,7 @@ class Connections {
     std::function<void(absl::Status)> done;
   };
 
-  Connections(Options options, std::unique_ptr<Db> writer,
+  Connections(Options options, std::unique_ptr<FileLock> lock, std::unique_ptr<Db> writer,
               std::unique_ptr<Checkpointer> checkpointer, int64_t next_change);
   void WriterLoop();
   void CommitBatch(std::vector<WriteJob>& batch);
@@ -92,6 +93,8 @@ class Connections {
   absl::Status PruneChanges(Db& db);
 
   const Options options_;
+  /// Held while open: no other store writes this file (it outlives every connection).
+  std::unique_ptr<FileLock> lock_;
   std::unique_ptr<Db> writer_;
   /// Destroyed before writer_, which it watches.
   std::unique_ptr<Checkpointer> checkpointer_;

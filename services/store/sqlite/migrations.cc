@@ -356,6 +356,25 @@ CREATE INDEX notifications_queued ON notifications (channel, due_us) WHERE state
 CREATE INDEX notifications_waiting ON notifications (due_us)
   WHERE state IN ('DEFERRED', 'PENDING');
 )sql"},
+      {7,
+       "customer decision versions: a decision is recorded only on the history it was made "
+       "with; the profiles topic's position per customer: each change applied once",
+       R"sql(
+-- How many decisions of each customer were recorded (none: 0). A write of decisions
+-- names the version the policy read and moves it on by one, only while it is still so.
+CREATE TABLE customer_versions (
+  customer_id TEXT PRIMARY KEY,
+  version     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- The last change of each customer applied from the profiles topic; kept when the
+-- profile is deleted, so that a change read again never brings it back.
+CREATE TABLE profile_positions (
+  customer_id TEXT PRIMARY KEY,
+  topic_partition INTEGER NOT NULL,
+  topic_offset    INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

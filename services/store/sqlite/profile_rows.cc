@@ -267,4 +267,24 @@ absl::Status SuppressBouncedChannel(Db& db, std::string_view customer_id, core::
   return WriteProfile(db, **profile);
 }
 
+absl::StatusOr<std::optional<TopicPosition>> ReadTopicPosition(Db& db,
+                                                               std::string_view customer_id) {
+  auto query = db.Prepare(
+      "SELECT topic_partition, topic_offset FROM profile_positions WHERE customer_id = ?1");
+  if (!query.ok()) return query.status();
+  absl::StatusOr<bool> found = (*query)->Bind(1, customer_id).Step();
+  if (!found.ok()) return found.status();
+  if (!*found) return std::nullopt;
+  return TopicPosition{static_cast<int32_t>((*query)->ColumnInt(0)), (*query)->ColumnInt(1)};
+}
+
+absl::Status WriteTopicPosition(Db& db, std::string_view customer_id, const TopicPosition& at) {
+  auto upsert = db.Prepare(
+      "INSERT INTO profile_positions (customer_id, topic_partition, topic_offset)"
+      " VALUES (?1, ?2, ?3) ON CONFLICT (customer_id) DO UPDATE SET"
+      " topic_partition = excluded.topic_partition, topic_offset = excluded.topic_offset");
+  if (!upsert.ok()) return upsert.status();
+  return (*upsert)->Bind(1, customer_id).Bind(2, int64_t{at.partition}).Bind(3, at.offset).Run();
+}
+
 }  // namespace herald::store::sqlite

@@ -122,6 +122,48 @@ absl::StatusOr<core::Profile> SqliteStore::MutateProfile(std::string_view custom
   return stored;
 }
 
+absl::StatusOr<bool> SqliteStore::MutateProfileFromTopic(std::string_view customer_id,
+                                                         const TopicPosition& at,
+                                                         ProfileMutation mutate) {
+  bool applied = false;
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    applied = false;
+    auto last = ReadTopicPosition(tx.db(), customer_id);
+    if (!last.ok()) return last.status();
+    if (common::AppliedAlready(*last, at)) return absl::OkStatus();
+    auto current = ReadProfile(tx.db(), customer_id);
+    if (!current.ok()) return current.status();
+    absl::StatusOr<core::Profile> next = mutate(*current ? &**current : nullptr);
+    if (!next.ok()) return next.status();
+    if (next->customer_id != customer_id) {
+      return absl::InvalidArgumentError("a profile mutation may not change the customer id");
+    }
+    if (absl::Status s = WriteProfile(tx.db(), *next); !s.ok()) return s;
+    applied = true;
+    return WriteTopicPosition(tx.db(), customer_id, at);
+  });
+  if (!status.ok()) return status;
+  return applied;
+}
+
+absl::StatusOr<bool> SqliteStore::DeleteProfileFromTopic(std::string_view customer_id,
+                                                         const TopicPosition& at) {
+  bool applied = false;
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    applied = false;
+    auto last = ReadTopicPosition(tx.db(), customer_id);
+    if (!last.ok()) return last.status();
+    if (common::AppliedAlready(*last, at)) return absl::OkStatus();
+    auto del = tx.db().Prepare("DELETE FROM customers WHERE customer_id = ?1");
+    if (!del.ok()) return del.status();
+    if (absl::Status s = (*del)->Bind(1, customer_id).Run(); !s.ok()) return s;
+    applied = true;
+    return WriteTopicPosition(tx.db(), customer_id, at);
+  });
+  if (!status.ok()) return status;
+  return applied;
+}
+
 absl::Status SqliteStore::DeleteProfile(std::string_view customer_id) {
   return DeleteRow("DELETE FROM customers WHERE customer_id = ?1 RETURNING 1", "profile",
                    customer_id);

@@ -36,6 +36,10 @@ class SqliteStore final : public Store {
   absl::StatusOr<core::Profile> MutateProfile(std::string_view customer_id,
                                               ProfileMutation mutate) override;
   absl::Status DeleteProfile(std::string_view customer_id) override;
+  absl::StatusOr<bool> MutateProfileFromTopic(std::string_view customer_id, const TopicPosition& at,
+                                              ProfileMutation mutate) override;
+  absl::StatusOr<bool> DeleteProfileFromTopic(std::string_view customer_id,
+                                              const TopicPosition& at) override;
 
   absl::StatusOr<core::Template> GetTemplate(std::string_view name, int64_t version) override;
   absl::StatusOr<Page<core::Template>> ListTemplates(std::string_view after, int limit) override;
@@ -56,7 +60,8 @@ class SqliteStore final : public Store {
       const std::vector<std::string>& event_ids) override;
   absl::StatusOr<std::vector<std::string>> RecordedNotificationIds(int64_t event_seq) override;
   std::future<absl::StatusOr<std::vector<IntakeResult>>> RecordIntakeAsync(
-      std::vector<IntakeItem> items, std::function<void()> on_done) override;
+      std::vector<IntakeItem> items, std::vector<CustomerVersion> decided_on,
+      std::function<void()> on_done) override;
   absl::StatusOr<std::vector<CustomerContext>> LoadCustomerContexts(
       const std::vector<std::string>& customer_ids, core::Time history_since,
       std::string_view event_type, core::Time events_since) override;
@@ -68,7 +73,8 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<core::Time>> NextDeferTime() override;
   absl::StatusOr<int64_t> CountDeferred() override;
   absl::StatusOr<std::vector<bool>> RecordDecisions(
-      const std::vector<DecisionUpdate>& updates) override;
+      const std::vector<DecisionUpdate>& updates,
+      const std::vector<CustomerVersion>& decided_on) override;
   absl::StatusOr<std::vector<core::Notification>> ListDue(core::Time now, core::Channel channel,
                                                           int limit) override;
   absl::StatusOr<std::vector<bool>> Claim(const std::vector<store::Claim>& claims) override;

@@ -9,6 +9,7 @@
 #include "services/store/common/notification_parts.h"
 #include "services/store/record/records.h"
 #include "services/store/sqlite/change_log.h"
+#include "services/store/sqlite/customer_version_rows.h"
 #include "services/store/sqlite/decision_rows.h"
 #include "services/store/sqlite/dispatch_rows.h"
 #include "services/store/sqlite/event_rows.h"
@@ -65,18 +66,25 @@ absl::StatusOr<std::vector<std::string>> SqliteStore::RecordedNotificationIds(in
 }
 
 std::future<absl::StatusOr<std::vector<IntakeResult>>> SqliteStore::RecordIntakeAsync(
-    std::vector<IntakeItem> items, std::function<void()> on_done) {
+    std::vector<IntakeItem> items, std::vector<CustomerVersion> decided_on,
+    std::function<void()> on_done) {
   // The write owns the items: the caller goes on while it waits for its turn.
   struct Job {
     std::vector<IntakeItem> items;
+    std::vector<CustomerVersion> decided_on;
     std::vector<IntakeResult> results;
   };
   auto job = std::make_shared<Job>();
   job->items = std::move(items);
+  job->decided_on = std::move(decided_on);
   auto promise = std::make_shared<std::promise<absl::StatusOr<std::vector<IntakeResult>>>>();
   auto recorded = promise->get_future();
   connections_->Enqueue(
       [job](WriteTx& tx) -> absl::Status {
+        absl::StatusOr<std::vector<std::string>> stale =
+            AdvanceCustomerVersions(tx.db(), job->decided_on);
+        if (!stale.ok()) return stale.status();
+        if (!stale->empty()) return common::DecidedMeanwhile(*stale);
         job->results.assign(job->items.size(), IntakeResult{});
         for (size_t i = 0; i < job->items.size(); ++i) {
           IntakeItem& item = job->items[i];
@@ -145,6 +153,9 @@ absl::StatusOr<std::vector<CustomerContext>> SqliteStore::LoadCustomerContexts(
   absl::Status status = Read([&](Db& db) -> absl::Status {
     contexts = SelectContactHistory(db, customer_ids, history_since, event_type, events_since);
     if (!contexts.ok()) return contexts.status();
+    absl::StatusOr<std::vector<int64_t>> versions = ReadCustomerVersions(db, customer_ids);
+    if (!versions.ok()) return versions.status();
+    for (size_t i = 0; i < customer_ids.size(); ++i) (*contexts)[i].version = (*versions)[i];
     absl::StatusOr<std::vector<std::optional<core::Profile>>> profiles =
         ReadProfiles(db, customer_ids);
     if (!profiles.ok()) return profiles.status();
@@ -205,8 +216,22 @@ absl::StatusOr<int64_t> SqliteStore::CountDeferred() {
 }
 
 absl::StatusOr<std::vector<bool>> SqliteStore::RecordDecisions(
-    const std::vector<DecisionUpdate>& updates) {
-  return WriteEach(updates, ApplyDecision, Connections::Priority::kBulk);
+    const std::vector<DecisionUpdate>& updates, const std::vector<CustomerVersion>& decided_on) {
+  std::vector<bool> applied(updates.size());
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<std::string>> stale = AdvanceCustomerVersions(tx.db(), decided_on);
+    if (!stale.ok()) return stale.status();
+    for (size_t i = 0; i < updates.size(); ++i) {
+      applied[i] = false;
+      if (common::Names(*stale, updates[i].customer_id)) continue;
+      absl::StatusOr<bool> done = ApplyDecision(tx, updates[i]);
+      if (!done.ok()) return done.status();
+      applied[i] = *done;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return applied;
 }
 
 absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDue(core::Time now,

@@ -196,6 +196,15 @@ class DispatcherTest : public ::testing::Test {
   }
 
   bool status_outbox_ = false;
+  // On a shared store a crashed instance's sends wait for its leases to run out before
+  // another resolves them: as if they had.
+  void EndLeases() {
+    if (testing::TestStore::OnPostgres()) {
+      testing::TestStore::Exec(dir_.File("herald.db"),
+                               "UPDATE notifications SET lease_until_us = 0");
+    }
+  }
+
   testing::TempDir dir_;
   testing::FakeClock clock_{Utc(2026, 11, 22, 12)};
   prometheus::Registry registry_;

@@ -210,8 +210,10 @@ TEST_F(DispatcherTest, SendsInFlightAtACrashAreResentOrLeftForAnOperator) {
   const std::vector<std::string> ids = Queue(2);
   // A crash right after the hand-offs began: both SENDING in the store.
   ASSERT_EQ(Claim(2), 2);
-  // This SMS provider honours the idempotency key: both are sent again.
+  // This SMS provider honours the idempotency key: both are sent again (on a shared
+  // store, once the crashed instance's lease on them ran out).
   auto dispatcher = Make({{Channel::kSms, {.resend_after_crash = true}}});
+  EndLeases();
   EXPECT_EQ(*dispatcher->Recover(), 2);
   EXPECT_EQ(Get(ids[0]).state, NotificationState::kQueued);
   EXPECT_EQ(Get(ids[0]).attempts[0].result, core::AttemptResult::kInterrupted);
@@ -223,6 +225,7 @@ TEST_F(DispatcherTest, SendsInFlightAtACrashAreResentOrLeftForAnOperator) {
   auto cautious = Make();
   const std::string third = Queue(1)[0];
   ASSERT_EQ(Claim(1), 1);
+  EndLeases();
   EXPECT_EQ(*cautious->Recover(), 1);
   core::Notification n = Get(third);
   EXPECT_EQ(n.state, NotificationState::kUnknown);

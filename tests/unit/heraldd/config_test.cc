@@ -62,6 +62,8 @@ store:
     password_file: /run/secrets/herald-db
     pool_size: 16
     statement_timeout: 5s
+    send_lease: 90s
+    instance: heraldd-0
 )",
                             "heraldd.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
@@ -69,6 +71,8 @@ store:
   EXPECT_EQ(config->store.postgres.pool_size, 16);
   EXPECT_EQ(config->store.postgres.statement_timeout, std::chrono::seconds(5));
   EXPECT_EQ(config->store.postgres.password_file, "/run/secrets/herald-db");
+  EXPECT_EQ(config->store.postgres.send_lease, std::chrono::seconds(90));
+  EXPECT_EQ(config->store.postgres.instance, "heraldd-0");
 
   EXPECT_THAT(ErrorOf("store:\n  backend: postgres\n"),
               HasSubstr("store.postgres.dsn: must be set when store.backend is postgres"));

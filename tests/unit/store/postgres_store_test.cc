@@ -165,5 +165,51 @@ TEST_F(PostgresStoreTest, AWatcherOfTwoInstancesWritingAtOnceMissesNoChange) {
   EXPECT_EQ(*b->LatestChange(), 2 * kEach);
 }
 
+TEST_F(PostgresStoreTest, AnInstanceResolvesOnlySendsWhoseLeaseRanOutAndOneInstanceEach) {
+  // Instance a claims two sends; b and c start (or look again) while a holds them.
+  auto a = Open({.instance = "a", .send_lease = std::chrono::minutes(10)});
+  auto b = Open({.instance = "b", .send_lease = std::chrono::minutes(10)});
+  auto c = Open({.instance = "c", .send_lease = std::chrono::minutes(10)});
+  ASSERT_TRUE(a->RecordIntake({Item("e-1", "anna"), Item("e-2", "bert")}).ok());
+  auto due = a->ListDue(TestEpoch(), core::Channel::kEmail, 10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 2u);
+  core::RenderedMessage message;
+  message.channel = core::Channel::kEmail;
+  std::vector<Claim> claims;
+  for (const core::Notification& n : *due) {
+    claims.push_back({n.seq, n.notification_id, 0, TestEpoch(), message, Named::Of(n)});
+  }
+  ASSERT_THAT(*a->Claim(claims), ::testing::ElementsAre(true, true));
+  EXPECT_TRUE(b->ListInFlight()->empty());  // a's, and a is alive
+
+  // a's lease has run out (it died): b takes both over, and c, looking at once after,
+  // finds them b's.
+  Query(dsn_, "UPDATE notifications SET lease_until_us = 0 WHERE lease_owner = 'a'");
+  auto taken = b->ListInFlight();
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  ASSERT_EQ(taken->size(), 2u);
+  EXPECT_EQ(taken->at(0).notification.attempt_count, 1);
+  EXPECT_EQ(taken->at(0).message.channel, core::Channel::kEmail);
+  EXPECT_TRUE(c->ListInFlight()->empty());
+  EXPECT_EQ(Query(dsn_, "SELECT COUNT(*) FROM notifications WHERE lease_owner = 'b'"), "2");
+}
+
+TEST_F(PostgresStoreTest, OneInstanceAtATimePublishesTheStatusOutboxAndAnotherTakesOver) {
+  auto a = Open({.status_outbox = true});
+  auto b = Open({.status_outbox = true});
+  ASSERT_TRUE(a->RecordIntake({Item("e-1", "anna"), Item("e-2", "bert")}).ok());
+  auto first = a->ListStatusOutbox(100);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->size(), 2u);
+  EXPECT_TRUE(b->ListStatusOutbox(100)->empty());  // a publishes
+  ASSERT_TRUE(a->AckStatusOutbox(first->at(0).sequence).ok());
+  a.reset();  // gone: its lock goes with its connection
+  auto rest = b->ListStatusOutbox(100);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  ASSERT_EQ(rest->size(), 1u);  // from where a's acknowledgement left it
+  EXPECT_EQ(rest->at(0).notification_id, "n-e-2");
+}
+
 }  // namespace
 }  // namespace herald::store::postgres

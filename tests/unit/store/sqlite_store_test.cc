@@ -252,7 +252,7 @@ TEST_F(PreviousReleaseTest, TheStatusOutboxIsPublishedWithTheSameSequencesThenNu
   u.expected_update_time = deferred.update_time;
   u.state = core::NotificationState::kSuppressed;
   u.decision.decide_time = deferred.update_time + std::chrono::hours(1);
-  ASSERT_THAT(*store.RecordDecisions({u}), ::testing::ElementsAre(true));
+  ASSERT_THAT(*store.RecordDecisions({u}, {}), ::testing::ElementsAre(true));
   auto next = store.ListStatusOutbox(100);
   ASSERT_TRUE(next.ok());
   ASSERT_EQ(next->size(), 1u);

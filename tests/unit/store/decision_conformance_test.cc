@@ -1,0 +1,93 @@
+// The conformance suite's decision guard: a decision is recorded only on the history it
+// was made with (store.h, CustomerVersion), so two deciders never both let through what
+// a cap allows once.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/unit/store/store_kinds.h"
+#include "tests/unit/store/store_test_data.h"
+
+namespace herald::store::testing {
+namespace {
+
+using core::NotificationState;
+
+template <typename Kind>
+class DecisionConformance : public ::testing::Test {
+ protected:
+  std::unique_ptr<Store> Open() { return kind_.Open({}); }
+
+  int64_t VersionOf(Store& store, const std::string& customer) {
+    auto contexts = store.LoadCustomerContexts({customer}, TestEpoch(), "", TestEpoch());
+    EXPECT_TRUE(contexts.ok()) << contexts.status();
+    return contexts.ok() ? contexts->at(0).version : -1;
+  }
+
+  Kind kind_;
+};
+
+TYPED_TEST_SUITE(DecisionConformance, StoreKinds, StoreKindNames);
+
+TYPED_TEST(DecisionConformance, AnIntakeDecidedOnAnOlderHistoryRecordsNothing) {
+  auto store = this->Open();
+  EXPECT_EQ(this->VersionOf(*store, "anna"), 0);
+  ASSERT_TRUE(store->RecordIntake({Item("e-1", "anna")}, {{"anna", 0}}).ok());
+  EXPECT_EQ(this->VersionOf(*store, "anna"), 1);
+  // Decided on the history before e-1 (another instance read it at the same time).
+  auto stale =
+      store->RecordIntake({Item("e-2", "anna"), Item("e-3", "bert")}, {{"anna", 0}, {"bert", 0}});
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(stale.status().message()), ::testing::HasSubstr("anna"));
+  auto known = store->KnownEvents({"e-2", "e-3"});
+  ASSERT_TRUE(known.ok());
+  EXPECT_EQ(known->at(0).state, KnownEvent::State::kUnknown);
+  EXPECT_EQ(known->at(1).state, KnownEvent::State::kUnknown);
+  EXPECT_EQ(this->VersionOf(*store, "bert"), 0);  // nothing of it moved
+  // Decided again on the history as it is: recorded.
+  ASSERT_TRUE(
+      store->RecordIntake({Item("e-2", "anna"), Item("e-3", "bert")}, {{"anna", 1}, {"bert", 0}})
+          .ok());
+  EXPECT_EQ(this->VersionOf(*store, "anna"), 2);
+  EXPECT_EQ(this->VersionOf(*store, "bert"), 1);
+  EXPECT_EQ(*store->CountNotifications({NotificationState::kQueued}), 3);
+}
+
+TYPED_TEST(DecisionConformance, ADeferralDecidedOnAnOlderHistoryStaysDeferred) {
+  auto store = this->Open();
+  ASSERT_TRUE(store
+                  ->RecordIntake({Item("e-1", "anna", NotificationState::kDeferred),
+                                  Item("e-2", "bert", NotificationState::kDeferred)},
+                                 {{"anna", 0}, {"bert", 0}})
+                  .ok());
+  auto due = store->ListDueDecisions(core::Time::max(), 10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 2u);
+  std::vector<DecisionUpdate> updates;
+  for (const core::Notification& n : *due) {
+    DecisionUpdate u;
+    u.notification_seq = n.seq;
+    u.notification_id = n.notification_id;
+    u.customer_id = n.customer_id;
+    u.expected_state = NotificationState::kDeferred;
+    u.expected_update_time = n.update_time;
+    u.state = NotificationState::kQueued;
+    u.channel = core::Channel::kEmail;
+    u.decision.outcome = core::DecisionOutcome::kSend;
+    u.decision.decide_time = TestEpoch() + std::chrono::hours(1);
+    updates.push_back(u);
+  }
+  // anna was decided meanwhile elsewhere (version 2 now); bert was not.
+  ASSERT_TRUE(store->RecordIntake({Item("e-3", "anna")}, {{"anna", 1}}).ok());
+  auto applied = store->RecordDecisions(updates, {{"anna", 1}, {"bert", 1}});
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  const bool anna_first = due->at(0).customer_id == "anna";
+  EXPECT_THAT(*applied, anna_first ? ::testing::ElementsAre(false, true)
+                                   : ::testing::ElementsAre(true, false));
+  EXPECT_EQ(store->GetNotification("n-e-1")->state, NotificationState::kDeferred);
+  EXPECT_EQ(store->GetNotification("n-e-2")->state, NotificationState::kQueued);
+  EXPECT_EQ(this->VersionOf(*store, "anna"), 2);
+  EXPECT_EQ(this->VersionOf(*store, "bert"), 2);
+}
+
+}  // namespace
+}  // namespace herald::store::testing
