@@ -164,6 +164,16 @@ TEST_F(HeralddProcessTest, CheckConfigNamesATypoedKeyAndExitsNonZero) {
   EXPECT_THAT(result.out, HasSubstr("OK"));
 }
 
+TEST_F(HeralddProcessTest, EveryShippedConfigPassesCheckConfig) {
+  // One machine (tools/dev run), several instances with docker compose, and Kubernetes.
+  for (const char* config : {"local/heraldd.yaml", "compose/heraldd.yaml", "k8s/heraldd.yaml"}) {
+    const std::string path = std::string(DEPLOY_DIR) + "/" + config;
+    RunResult result = RunToExit({HERALDD_PATH, "--check-config", path});
+    EXPECT_EQ(result.exit_code, 0) << path << ": " << result.err;
+    EXPECT_THAT(result.out, HasSubstr(path + ": OK"));
+  }
+}
+
 TEST_F(HeralddProcessTest, ATakenPortIsAClearStartupError) {
   HeralddProcess first(dir_.path().string(), Db());
   ASSERT_TRUE(first.ready()) << first.process().Stderr();
