@@ -26,6 +26,7 @@
 
 #include "services/ingest/embedded_broker.h"
 #include "tests/support/metrics_text.h"
+#include "tests/support/postgres_server.h"
 #include "tools/bench/common.h"
 #include "tools/bench/connector_rates.h"
 #include "tools/bench/kafka.h"
@@ -76,6 +77,11 @@ int Main(int argc, char** argv) {
   app.add_option("--latency-trace", latency_trace,
                  "Write each timed event's produce time (ms from the first) and latency (ms) "
                  "here, as CSV");
+  std::string store_kind = "sqlite";
+  app.add_option("--store", store_kind,
+                 "sqlite, or postgres (a PostgreSQL 15 server of its own, fsync on)")
+      ->check(CLI::IsMember({"sqlite", "postgres"}))
+      ->capture_default_str();
   app.add_flag("--keep", keep, "Keep the working directory");
   CLI11_PARSE(app, argc, argv);
   if (events < 1 || customers < 1) Fail("--events and --customers must be at least 1");
@@ -83,6 +89,22 @@ int Main(int argc, char** argv) {
   char dir_template[] = "/tmp/herald-bench-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) Fail("cannot make a working directory");
   const std::string dir = dir_template;
+
+  // PostgreSQL: a server of its own for the run, durable as in production.
+  std::unique_ptr<testing::PostgresServer> postgres;
+  std::string pipeline_dsn;
+  if (store_kind == "postgres") {
+    auto server = testing::PostgresServer::Start({.fsync = true});
+    if (!server.ok()) Fail(server.status().ToString());
+    postgres = *std::move(server);
+    auto dsn = postgres->CreateDatabase();
+    if (!dsn.ok()) Fail(dsn.status().ToString());
+    pipeline_dsn = *dsn;
+  }
+  const std::string store_yaml =
+      store_kind == "postgres"
+          ? "store: {backend: postgres, postgres: {dsn: \"" + pipeline_dsn + "\"}}\n"
+          : "store: {sqlite: {path: " + dir + "/herald.db}}\n";
 
   const std::vector<std::string> event_topics = {"herald.orders", "herald.service", "herald.fraud"};
   auto broker = ingest::EmbeddedBroker::Start(
@@ -111,8 +133,8 @@ int Main(int argc, char** argv) {
     std::ofstream yaml(path);
     yaml << extra;
     yaml << "server: {grpc_listen: 127.0.0.1:0, http_listen: 127.0.0.1:0}\n"
-         << "store: {sqlite: {path: " << dir << "/herald.db}}\n"
-         << "kafka: {embedded: false, bootstrap_servers: \"" << bootstrap << "\", group_id: "
+         << store_yaml << "kafka: {embedded: false, bootstrap_servers: \"" << bootstrap
+         << "\", group_id: "
          << "heraldd-" << name << ", topics: [" << topics << "], profiles_topic: \""
          << profiles_topic << "\"}\n"
          << "ingest: {max_backlog: 0, max_event_bytes: 16777216}\n"
@@ -343,8 +365,16 @@ int Main(int argc, char** argv) {
   // 7. The store's own ceiling: as many bare rows as the pipeline wrote notifications,
   // each as large as one notification is in its database, written the same way.
   std::cerr << "herald-bench: the store's ceiling\n";
-  const StoreCeiling ceiling =
-      MeasureStoreCeiling(dir + "/herald.db", dir, static_cast<int64_t>(created), kKafkaMaxBatch);
+  StoreCeiling ceiling;
+  if (postgres != nullptr) {
+    auto bare = postgres->CreateDatabase();
+    if (!bare.ok()) Fail(bare.status().ToString());
+    ceiling =
+        MeasurePostgresCeiling(pipeline_dsn, *bare, static_cast<int64_t>(created), kKafkaMaxBatch);
+  } else {
+    ceiling =
+        MeasureStoreCeiling(dir + "/herald.db", dir, static_cast<int64_t>(created), kKafkaMaxBatch);
+  }
 
   const double recorded_rate = events / std::max(Seconds(recorded_at - first), 1e-6);
   const double decided_rate = events / std::max(Seconds(decided_at - first), 1e-6);
@@ -353,6 +383,7 @@ int Main(int argc, char** argv) {
   report << "{\n"
          << "  \"machine\": {\"cpus\": " << std::thread::hardware_concurrency() << ", \"model\": \""
          << MachineModel() << "\"},\n"
+         << "  \"store\": \"" << store_kind << "\",\n"
          << "  \"events\": " << events << ",\n"
          << "  \"customers\": " << customers << ",\n"
          << "  \"partitions\": " << partitions << ",\n"

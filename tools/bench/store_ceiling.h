@@ -24,4 +24,10 @@ struct StoreCeiling {
 StoreCeiling MeasureStoreCeiling(const std::string& pipeline_db, const std::string& dir,
                                  int64_t rows, int batch);
 
+/// The same on PostgreSQL: what one notification takes in the pipeline's database at
+/// `pipeline_dsn`, then `rows` rows of that size into a table of its own in the database
+/// at `bare_dsn` (on the same server), `batch` rows a transaction in one statement.
+StoreCeiling MeasurePostgresCeiling(const std::string& pipeline_dsn, const std::string& bare_dsn,
+                                    int64_t rows, int batch);
+
 }  // namespace herald::bench
