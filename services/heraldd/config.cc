@@ -552,6 +552,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     kafka.Get("topics", k.topics);
     kafka.Get("profiles_topic", k.profiles_topic);
     kafka.Get("dead_letter_topic", k.dead_letter_topic);
+    kafka.Get("fanout_topic", k.fanout_topic);
     kafka.Get("status_topic", k.status_topic);
     kafka.GetChoice<bool>("status_format", k.status_json, {{"protobuf", false}, {"json", true}});
     kafka.Get("max_batch", k.max_batch, 1, 100'000);
@@ -588,6 +589,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     MapReader ingest = top.Section("ingest");
     ingest.Get("max_event_bytes", config.ingest.max_event_bytes, 1024, 64 * 1024 * 1024);
     ingest.Get("max_audience", config.ingest.max_audience, 1, 10'000'000);
+    ingest.Get("fanout_min_audience", config.ingest.fanout_min_audience, 0, 10'000'000);
     ingest.Get("max_future_skew", config.ingest.max_future_skew);
     ingest.Get("max_backlog", config.ingest.max_backlog, 0, 1'000'000'000);
     ingest.Finish();

@@ -80,6 +80,10 @@ struct Config {
     /// Profile and consent changes from a CRM; empty: not consumed.
     std::string profiles_topic = "herald.profiles";
     std::string dead_letter_topic = "herald.dlq";
+    /// Where audiences of ingest.fanout_min_audience customers and more are split, one
+    /// record per customer, for the instance that owns each to decide; co-partitioned
+    /// with the event topics.
+    std::string fanout_topic = "herald.fanout";
     /// Every state change of every notification, keyed by customer id; empty: none
     /// published (and none kept for it).
     std::string status_topic = "herald.delivery-status";
@@ -102,6 +106,9 @@ struct Config {
     /// Notifications not yet decided or dispatched (PENDING and QUEUED) at which
     /// Kafka consumption pauses; it resumes at 90%. 0: no limit.
     int max_backlog = 1'000'000;
+    /// Audiences this large or larger are split over the instances through
+    /// kafka.fanout_topic; 0: every audience is decided by the instance that reads it.
+    int fanout_min_audience = 0;
     /// How far in the future an event's occur_time may be.
     std::chrono::milliseconds max_future_skew{std::chrono::hours(1)};
   };

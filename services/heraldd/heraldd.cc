@@ -147,7 +147,7 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
                           .max_audience = static_cast<size_t>(config.ingest.max_audience),
                           .max_future_skew = std::chrono::duration_cast<std::chrono::seconds>(
                               config.ingest.max_future_skew)},
-      *d->registry_, ingest::Intake::Options{});
+      *d->registry_, ingest::Intake::Options{.events = d->store_.get()});
   d->releaser_ = std::make_unique<policy::Releaser>(
       *d->store_, *d->store_, *d->templates_, *d->decider_,
       [](const store::EventRecord& record) -> absl::StatusOr<core::Event> {
@@ -310,6 +310,7 @@ absl::Status Heraldd::StartKafka() {
     if (!k.profiles_topic.empty()) topics.push_back(k.profiles_topic);
     topics.push_back(k.dead_letter_topic);
     if (!k.status_topic.empty()) topics.push_back(k.status_topic);
+    if (config_.ingest.fanout_min_audience > 0) topics.push_back(k.fanout_topic);
     auto broker = ingest::EmbeddedBroker::Start(1, topics, k.embedded_partitions);
     if (!broker.ok()) return broker.status();
     broker_ = std::move(*broker);
@@ -337,6 +338,17 @@ absl::Status Heraldd::StartKafka() {
   options.topics = k.topics;
   options.profiles_topic = k.profiles_topic;
   options.dead_letter_topic = k.dead_letter_topic;
+  if (config_.ingest.fanout_min_audience > 0) {
+    std::map<std::string, std::string> producer_properties = options.properties;
+    for (const auto& [key, value] : k.producer_properties) producer_properties[key] = value;
+    auto fanout = ingest::KafkaFanout::Create(producer_properties, k.fanout_topic);
+    if (!fanout.ok()) return fanout.status();
+    fanout_ = std::move(*fanout);
+    intake_->SetFanout(fanout_.get(), static_cast<size_t>(config_.ingest.fanout_min_audience));
+    options.fanout_topic = k.fanout_topic;
+    spdlog::info("msg=\"audiences split over the instances\" fanout_topic={} min_audience={}",
+                 k.fanout_topic, config_.ingest.fanout_min_audience);
+  }
   options.max_batch = k.max_batch;
   options.max_batch_wait = k.max_batch_wait;
   options.backlog = [this] {

@@ -68,6 +68,7 @@ class Heraldd {
   std::unique_ptr<core::Worker> takeover_;
   std::unique_ptr<tracking::ReceiptHandler> receipts_;
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
+  std::unique_ptr<ingest::FanoutSink> fanout_;      // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
   std::unique_ptr<tracking::StatusPublisher> status_;
   std::unique_ptr<api::BlockingExecutor> executor_;

@@ -48,6 +48,8 @@ void StoreOffsets(RdKafka::KafkaConsumer& consumer,
 absl::Status EventConsumer::Submit() {
   absl::Status profiles = ApplyProfileChanges();
   if (!profiles.ok()) return profiles;
+  absl::Status fanout = SubmitFanout();
+  if (!fanout.ok()) return fanout;
   if (pending_.empty()) return absl::OkStatus();
   std::vector<std::string> content_types;
   std::vector<RawEvent> batch;
@@ -72,6 +74,34 @@ absl::Status EventConsumer::Submit() {
   if (!submitted.ok()) return submitted.status();
   in_flight_.push_back({std::move(pending_), *std::move(submitted)});
   pending_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status EventConsumer::SubmitFanout() {
+  if (options_.fanout_topic.empty()) return absl::OkStatus();
+  std::vector<std::unique_ptr<RdKafka::Message>> work_messages;
+  std::vector<std::unique_ptr<RdKafka::Message>> events;
+  for (auto& m : pending_) {
+    (m->topic_name() == options_.fanout_topic ? work_messages : events).push_back(std::move(m));
+  }
+  pending_ = std::move(events);
+  if (work_messages.empty()) return absl::OkStatus();
+  std::vector<std::optional<FanoutWork>> work;
+  work.reserve(work_messages.size());
+  for (const auto& m : work_messages) {
+    work.push_back(
+        ReadFanoutRecord(m->key() != nullptr ? std::string_view(*m->key()) : std::string_view(),
+                         std::string_view(static_cast<const char*>(m->payload()), m->len())));
+  }
+  absl::StatusOr<std::unique_ptr<Intake::Pending>> submitted =
+      intake_.SubmitFanout(work, "kafka", [waker = waker_] { waker->Wake(); });
+  if (!submitted.ok()) {
+    // Back in hand, before the events, for the retry.
+    std::move(pending_.begin(), pending_.end(), std::back_inserter(work_messages));
+    pending_ = std::move(work_messages);
+    return submitted.status();
+  }
+  in_flight_.push_back({std::move(work_messages), *std::move(submitted)});
   return absl::OkStatus();
 }
 

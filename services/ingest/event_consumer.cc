@@ -165,6 +165,7 @@ absl::StatusOr<std::unique_ptr<EventConsumer>> EventConsumer::Start(
   }
   std::vector<std::string> subscription = c->options_.topics;
   if (!c->options_.profiles_topic.empty()) subscription.push_back(c->options_.profiles_topic);
+  if (!c->options_.fanout_topic.empty()) subscription.push_back(c->options_.fanout_topic);
   c->waker_ = std::make_shared<Waker>(rd_kafka_queue_get_consumer(c->consumer_->c_ptr()));
   RdKafka::ErrorCode subscribed = c->consumer_->subscribe(subscription);
   if (subscribed != RdKafka::ERR_NO_ERROR) {

@@ -43,6 +43,9 @@ struct ConsumerOptions {
   /// tombstone deletes); empty: not consumed.
   std::string profiles_topic;
   std::string dead_letter_topic = "herald.dlq";
+  /// Audience customers split off by the instances (FanoutWork, keyed by customer);
+  /// empty: not consumed.
+  std::string fanout_topic;
   /// A batch is processed when it has this many messages...
   int max_batch = 500;
   /// ...or when no further message is ready and its first message has waited at least
@@ -102,6 +105,8 @@ class EventConsumer {
   static constexpr size_t kMaxInFlight = 2;
 
   void Loop();
+  /// Hands the fan-out work in hand to intake (an InFlight of its own).
+  absl::Status SubmitFanout();
   /// Applies the batch in hand's profile changes, then decides its events and hands
   /// them to the store (in_flight_).
   absl::Status Submit();

@@ -10,6 +10,7 @@
 #include "services/core/notification.h"
 #include "services/core/strings.h"
 #include "services/ingest/event_decoder.h"
+#include "services/ingest/intake_parts.h"
 
 namespace herald::ingest {
 namespace {
@@ -45,37 +46,6 @@ void NormaliseOverrides(const core::Event& event, v1::Event& message) {
 
 }  // namespace
 
-struct Intake::Accepted {
-  size_t index = 0;  // in the batch
-  core::Time append_time;
-  store::EventRecord record;
-  std::shared_ptr<v1::Event> message;
-  std::vector<std::shared_ptr<const core::Template>> templates;
-  /// Recorded already, by an earlier part or (a partial audience) before: its parts go
-  /// on with it, leaving out what is recorded.
-  bool continued = false;
-  std::unordered_set<std::string> recorded;
-  bool announced = false;  // handed to the later stages
-};
-
-struct Intake::Part {
-  struct Slice {
-    Accepted* event;
-    size_t begin;  // customers [begin, end)
-    size_t end;
-    bool continued = false;  // the event is recorded by an earlier item
-    bool refused = false;    // one customer without a profile: nothing recorded
-    size_t result = 0;       // its item's index among those handed to the store
-    /// The state and channel of each notification decided, in order.
-    std::vector<std::pair<core::NotificationState, std::optional<core::Channel>>> decided;
-  };
-  std::vector<Slice> slices;
-  size_t notifications = 0;
-  std::optional<policy::Decider::Batch> batch;
-  std::future<absl::StatusOr<std::vector<store::IntakeResult>>> written;
-  bool done = false;
-};
-
 Intake::Intake(store::IntakeStore& store, store::TemplateCatalog& templates,
                policy::Decider& decider, const core::Clock& clock, EventLimits limits,
                prometheus::Registry& registry, Options options)
@@ -85,6 +55,8 @@ Intake::Intake(store::IntakeStore& store, store::TemplateCatalog& templates,
       clock_(clock),
       limits_(limits),
       options_(options),
+      fanout_(options.fanout),
+      fanout_min_audience_(options.fanout_min_audience),
       events_(prometheus::BuildCounter()
                   .Name("herald_events_total")
                   .Help("Events taken in, by channel of arrival and result")
@@ -213,6 +185,7 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candida
         duplicate[k] = true;
       } else if (state.state == store::KnownEvent::State::kPartial) {
         accepted[k]->continued = true;
+        accepted[k]->event_seq = state.event_seq;
         absl::StatusOr<std::vector<std::string>> recorded =
             store_.RecordedNotificationIds(state.event_seq);
         if (!recorded.ok()) return recorded.status();
@@ -234,6 +207,27 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candida
     a->templates = *std::move(templates);
   }
 
+  // An audience large enough is split over the instances, each deciding its customers.
+  FanoutSink* const fanout = fanout_.load();
+  const size_t fanout_min = fanout_min_audience_.load();
+  if (fanout != nullptr && fanout_min > 0) {
+    std::vector<bool> split(accepted.size());
+    for (size_t k = 0; k < accepted.size(); ++k) {
+      const core::Event& e = accepted[k]->record.event;
+      if (!e.has_audience || e.customer_ids.size() < fanout_min) continue;
+      absl::Status fanned = FanOut(*pending, *accepted[k], *fanout);
+      if (!fanned.ok()) return fanned;
+      split[k] = true;
+    }
+    size_t k = 0;
+    std::erase_if(accepted, [&](const Accepted*) { return split[k++]; });
+  }
+  absl::Status submitted = SubmitInParts(*pending, accepted);
+  if (!submitted.ok()) return submitted;
+  return pending;
+}
+
+absl::Status Intake::SubmitInParts(Pending& pending, const std::vector<Accepted*>& accepted) {
   // Small events share a part; an audience is cut into parts. Each part is decided and
   // handed to the store as soon as it is full: later parts are decided while earlier
   // ones are written, the policy counting them.
@@ -245,7 +239,7 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candida
     size_t begin = 0;
     while (begin < customers) {
       if (part.notifications + per_customer > capacity && !part.slices.empty()) {
-        absl::Status submitted = SubmitPart(*pending, std::move(part));
+        absl::Status submitted = SubmitPart(pending, std::move(part));
         if (!submitted.ok()) return submitted;
         part.slices.clear();
         part.notifications = 0;
@@ -258,11 +252,8 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candida
       begin = end;
     }
   }
-  if (!part.slices.empty()) {
-    absl::Status submitted = SubmitPart(*pending, std::move(part));
-    if (!submitted.ok()) return submitted;
-  }
-  return pending;
+  if (!part.slices.empty()) return SubmitPart(pending, std::move(part));
+  return absl::OkStatus();
 }
 
 absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
@@ -287,7 +278,8 @@ absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
     const core::Event& e = a.record.event;
     store::IntakeItem item;
     item.continued = slice.continued;
-    item.complete = slice.end == e.customer_ids.size();
+    // A fan-out item's event is complete already; its many items leave its row alone.
+    item.complete = !a.fanned && slice.end == e.customer_ids.size();
     if (!slice.continued) item.record = a.record;  // the event itself goes with its first part
     item.record.event.event_id = e.event_id;
     // Notifications are kept in creation order; a microsecond per event keeps the order
@@ -418,7 +410,11 @@ void Intake::Complete(Pending& pending, Part& part, std::vector<store::IntakeRes
     }
     if (!a.announced) {
       a.announced = true;
-      recorded.events.push_back({result.event_seq, a.message});
+      // Fan-out work of one audience: its event once.
+      if (std::none_of(recorded.events.begin(), recorded.events.end(),
+                       [&](const AcceptedEvent& e) { return e.seq == result.event_seq; })) {
+        recorded.events.push_back({result.event_seq, a.message});
+      }
     }
   }
   part.batch->Recorded(applied);

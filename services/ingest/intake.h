@@ -5,6 +5,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -19,6 +20,7 @@
 #include "herald/v1/event.pb.h"
 #include "services/core/clock.h"
 #include "services/ingest/event_validator.h"
+#include "services/ingest/fanout.h"
 #include "services/ingest/rejection.h"
 #include "services/policy/decider.h"
 #include "services/store/store.h"
@@ -81,6 +83,13 @@ class Intake {
     /// Notifications decided and recorded per transaction, at most (an audience is
     /// cut into parts of this size; smaller events share one transaction).
     int max_part = 5000;
+    /// Where an audience of at least fanout_min_audience customers is split to, one
+    /// work item per customer, for the instance that owns the customer to decide
+    /// (SubmitFanout); null or 0: every audience is decided here.
+    FanoutSink* fanout = nullptr;
+    size_t fanout_min_audience = 0;
+    /// Where SubmitFanout reads the events its work names.
+    store::EventStore* events = nullptr;
   };
 
   /// A batch decided and on its way to the store.
@@ -90,6 +99,13 @@ class Intake {
          const core::Clock& clock, EventLimits limits, prometheus::Registry& registry,
          Options options);
   ~Intake();
+
+  /// From now on audiences of at least `min_audience` customers are split to `sink`
+  /// (null or 0: none); set before Kafka is consumed.
+  void SetFanout(FanoutSink* sink, size_t min_audience) {
+    fanout_min_audience_.store(min_audience);
+    fanout_.store(sink);
+  }
 
   /// Called after each transaction that recorded something, from the thread that
   /// waits for it; set before the first Process call.
@@ -107,6 +123,16 @@ class Intake {
   /// The same for events already parsed (gRPC).
   absl::StatusOr<std::unique_ptr<Pending>> SubmitParsed(const std::vector<const v1::Event*>& events,
                                                         std::string_view via);
+
+  /// Decides and records the notifications of audience customers another instance (or
+  /// this one) split off (FanoutWork), as Submit does for events: one outcome per item,
+  /// a nullopt item (not a fan-out record) rejected. Each event is read once and kept
+  /// while its work comes.
+  absl::StatusOr<std::unique_ptr<Pending>> SubmitFanout(
+      const std::vector<std::optional<FanoutWork>>& work, std::string_view via,
+      std::function<void()> on_written = nullptr);
+  absl::StatusOr<std::vector<IntakeOutcome>> ProcessFanout(
+      const std::vector<std::optional<FanoutWork>>& work, std::string_view via);
 
   /// Submit, then Wait: rejections are outcomes; an error means the batch must be
   /// processed again (what was recorded of it is then a duplicate, or the rest of a
@@ -134,20 +160,33 @@ class Intake {
   absl::StatusOr<std::unique_ptr<Pending>> Run(std::vector<Candidate> candidates,
                                                std::string_view via,
                                                std::function<void()> on_written);
+  /// Cuts the events' customers into parts and hands each to SubmitPart.
+  absl::Status SubmitInParts(Pending& pending, const std::vector<Accepted*>& accepted);
   /// Fans out, decides and hands one part to the store.
   absl::Status SubmitPart(Pending& pending, Part part);
+  /// Records an audience event and hands its customers to options_.fanout, then marks
+  /// it complete (read again before that, it is split again: the work is idempotent).
+  absl::Status FanOut(Pending& pending, Accepted& accepted, FanoutSink& sink);
+  struct LoadedEvent;
+  /// The events fan-out work names, read (and decoded) once.
+  absl::StatusOr<std::shared_ptr<const LoadedEvent>> LoadForFanout(int64_t event_seq);
   /// Once its transaction is durable: its events' outcomes, metrics, the next stages.
   void Complete(Pending& pending, Part& part, std::vector<store::IntakeResult>& results);
   void Count(std::string_view via, const std::vector<IntakeOutcome>& outcomes);
 
   /// Held from deciding a part to handing it to the store.
   std::mutex decide_mu_;
+  std::mutex fanout_mu_;
+  std::map<int64_t, std::shared_ptr<const LoadedEvent>> fanout_events_;
   store::IntakeStore& store_;
   store::TemplateCatalog& templates_;
   policy::Decider& decider_;
   const core::Clock& clock_;
   const EventLimits limits_;
   const Options options_;
+  /// options_.fanout, or what SetFanout set (the gRPC API may take events meanwhile).
+  std::atomic<FanoutSink*> fanout_;
+  std::atomic<size_t> fanout_min_audience_;
   prometheus::Family<prometheus::Counter>& events_;
   prometheus::Family<prometheus::Counter>& rejected_;
   prometheus::Counter& notifications_created_;

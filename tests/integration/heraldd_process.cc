@@ -29,7 +29,9 @@ HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_pat
   {
     std::ofstream config(config_path);
     config << "server:\n  grpc_listen: 127.0.0.1:0\n  http_listen: 127.0.0.1:0\n"
-           << "store:\n  sqlite:\n    path: " << db_path << "\n"
+           << (db_path.find("dbname=") != std::string::npos
+                   ? "store:\n  backend: postgres\n  postgres:\n    dsn: \"" + db_path + "\"\n"
+                   : "store:\n  sqlite:\n    path: " + db_path + "\n")
            << extra_yaml;
   }
   process_ =

@@ -13,7 +13,9 @@ namespace herald::testing {
 /// port 0; the ports it chose are read from its "listening" log lines.
 class HeralddProcess {
  public:
-  /// `extra_yaml` is appended to the generated config. Starts and waits until ready.
+  /// `extra_yaml` is appended to the generated config (in `dir`). `db_path`: the SQLite
+  /// file, or a PostgreSQL connection string (with dbname=). Starts and waits until
+  /// ready.
   HeralddProcess(const std::string& dir, const std::string& db_path,
                  const std::string& extra_yaml = "");
 

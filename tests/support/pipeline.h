@@ -35,7 +35,7 @@ class Pipeline {
         templates_(*store_),
         decider_(*store_, options.policy, clock, registry, policy::Decider::Options{}),
         intake_(*store_, templates_, decider_, clock, options.limits, registry,
-                ingest::Intake::Options{.max_part = options.max_part}),
+                ingest::Intake::Options{.max_part = options.max_part, .events = store_.get()}),
         releaser_(*store_, *store_, templates_, decider_, ReadCoreEvent, clock, registry,
                   policy::Releaser::Options{.idle_wait = std::chrono::hours(1)}),
         composer_(

@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
   int brokers = 1;
   int partitions = 4;
   std::vector<std::string> topics = {"herald.orders",   "herald.service", "herald.fraud",
-                                     "herald.profiles", "herald.dlq",     "herald.delivery-status"};
+                                     "herald.profiles", "herald.dlq",     "herald.delivery-status",
+                                     "herald.fanout"};
   app.add_option("--brokers", brokers, "Number of brokers (3 or more for cooperative-sticky)")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();

@@ -73,6 +73,7 @@ store:
   EXPECT_EQ(config->store.postgres.password_file, "/run/secrets/herald-db");
   EXPECT_EQ(config->store.postgres.send_lease, std::chrono::seconds(90));
   EXPECT_EQ(config->store.postgres.instance, "heraldd-0");
+  EXPECT_EQ(config->kafka.fanout_topic, "herald.fanout");
 
   EXPECT_THAT(ErrorOf("store:\n  backend: postgres\n"),
               HasSubstr("store.postgres.dsn: must be set when store.backend is postgres"));

@@ -154,6 +154,100 @@ TEST_F(IntakeTest, AnAudienceCutShortBetweenItsPartsIsCompletedWhenItComesAgain)
   EXPECT_EQ(Process({body})[0].kind, Kind::kDuplicate);
 }
 
+// Keeps the work an audience is split into, as the fan-out topic would (or refuses it).
+class KeptFanout final : public FanoutSink {
+ public:
+  absl::Status Publish(const std::vector<FanoutWork>& work) override {
+    if (refuse) return absl::UnavailableError("the broker is away");
+    kept.insert(kept.end(), work.begin(), work.end());
+    return absl::OkStatus();
+  }
+  std::vector<FanoutWork> kept;
+  bool refuse = false;
+};
+
+TEST_F(IntakeTest, ALargeAudienceIsSplitIntoWorkPerCustomerDecidedWhereItLands) {
+  KeptFanout fanout;
+  Intake splitting(
+      *store_, pipeline_->templates(), pipeline_->decider(), clock_, EventLimits{}, registry_,
+      Intake::Options{
+          .max_part = 5000, .fanout = &fanout, .fanout_min_audience = 100, .events = store_});
+  std::vector<std::string> customers;
+  for (int i = 0; i < 1000; ++i) customers.push_back("cust-" + std::to_string(i));
+  const std::string body = testing::Outage("outage-3", customers, TestEpoch()).SerializeAsString();
+  auto split = splitting.Process({{body, "", "test/0"}}, "kafka");
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_EQ(split->at(0).kind, Kind::kRecorded);
+  EXPECT_EQ(split->at(0).notifications_created, 0);  // made where the customers are owned
+  EXPECT_TRUE(NotificationsOf("outage-3").empty());
+  ASSERT_EQ(fanout.kept.size(), 1000u);
+  EXPECT_EQ(fanout.kept[7].customer_id, "cust-7");
+  EXPECT_EQ(store_->KnownEvents({"outage-3"})->at(0).state, store::KnownEvent::State::kComplete);
+  // A small audience is still decided here.
+  std::vector<std::string> few = {"c1", "c2"};
+  auto small = splitting.Process(
+      {{testing::Outage("outage-4", few, TestEpoch()).SerializeAsString(), "", "test/1"}}, "kafka");
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->at(0).notifications_created, 2);
+
+  // Two instances each decide the customers whose partitions they own.
+  std::vector<std::optional<FanoutWork>> even, odd;
+  for (size_t i = 0; i < fanout.kept.size(); ++i) (i % 2 ? odd : even).push_back(fanout.kept[i]);
+  for (const auto* half : {&even, &odd}) {
+    auto decided = intake_->ProcessFanout(*half, "kafka");
+    ASSERT_TRUE(decided.ok()) << decided.status();
+    int created = 0;
+    for (const IntakeOutcome& o : *decided) created += o.notifications_created;
+    EXPECT_EQ(created, 500);
+  }
+  std::vector<core::Notification> made = NotificationsOf("outage-3");
+  ASSERT_EQ(made.size(), 1000u);
+  EXPECT_EQ(made.back().customer_id, "cust-0");  // newest first
+  // Work read again (a rebalance) makes nothing new; a record that is not work is refused.
+  std::vector<std::optional<FanoutWork>> again(fanout.kept.begin(), fanout.kept.begin() + 10);
+  again.push_back(std::nullopt);
+  auto repeated = intake_->ProcessFanout(again, "kafka");
+  ASSERT_TRUE(repeated.ok()) << repeated.status();
+  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(repeated->at(i).notifications_created, 0);
+  EXPECT_EQ(repeated->back().kind, Kind::kRejected);
+  EXPECT_EQ(NotificationsOf("outage-3").size(), 1000u);
+}
+
+TEST_F(IntakeTest, AnAudienceWhoseSplitFailedIsSplitAgainWhenItComesAgain) {
+  KeptFanout fanout;
+  Intake splitting(
+      *store_, pipeline_->templates(), pipeline_->decider(), clock_, EventLimits{}, registry_,
+      Intake::Options{
+          .max_part = 5000, .fanout = &fanout, .fanout_min_audience = 100, .events = store_});
+  std::vector<std::string> customers;
+  for (int i = 0; i < 200; ++i) customers.push_back("cust-" + std::to_string(i));
+  const std::string body = testing::Outage("outage-5", customers, TestEpoch()).SerializeAsString();
+  fanout.refuse = true;
+  auto failed = splitting.Process({{body, "", "test/0"}}, "kafka");
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable);
+  // Recorded, not yet handed on: read again (the offset was not committed), it is split again.
+  EXPECT_EQ(store_->KnownEvents({"outage-5"})->at(0).state, store::KnownEvent::State::kPartial);
+  fanout.refuse = false;
+  auto split = splitting.Process({{body, "", "test/0"}}, "kafka");
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_EQ(split->at(0).kind, Kind::kRecorded);
+  EXPECT_EQ(fanout.kept.size(), 200u);
+  EXPECT_EQ(store_->KnownEvents({"outage-5"})->at(0).state, store::KnownEvent::State::kComplete);
+  auto third = splitting.Process({{body, "", "test/0"}}, "kafka");
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->at(0).kind, Kind::kDuplicate);
+  EXPECT_EQ(fanout.kept.size(), 200u);
+}
+
+TEST_F(IntakeTest, FanoutRecordsReadBackAsWritten) {
+  const FanoutWork work{42, "outage 7", "cust-9", TestEpoch() + std::chrono::microseconds(3)};
+  const ingest::TopicRecord record = FanoutRecord(work);
+  EXPECT_EQ(record.key, "cust-9");
+  EXPECT_EQ(ReadFanoutRecord(record.key, record.value), work);
+  EXPECT_EQ(ReadFanoutRecord("cust-9", "something else"), std::nullopt);
+  EXPECT_EQ(ReadFanoutRecord("", record.value), std::nullopt);
+}
+
 TEST_F(IntakeTest, BadEventsAreRejectedWithoutStoppingTheGoodOnes) {
   v1::Event unknown = testing::OrderShipped("e-unknown", "nobody", TestEpoch());
   v1::Event guest = testing::OrderShipped("e-guest", "guest-7", TestEpoch());

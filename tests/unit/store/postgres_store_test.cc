@@ -167,9 +167,9 @@ TEST_F(PostgresStoreTest, AWatcherOfTwoInstancesWritingAtOnceMissesNoChange) {
 
 TEST_F(PostgresStoreTest, AnInstanceResolvesOnlySendsWhoseLeaseRanOutAndOneInstanceEach) {
   // Instance a claims two sends; b and c start (or look again) while a holds them.
-  auto a = Open({.instance = "a", .send_lease = std::chrono::minutes(10)});
-  auto b = Open({.instance = "b", .send_lease = std::chrono::minutes(10)});
-  auto c = Open({.instance = "c", .send_lease = std::chrono::minutes(10)});
+  auto a = Open({.dsn = "", .instance = "a", .send_lease = std::chrono::minutes(10)});
+  auto b = Open({.dsn = "", .instance = "b", .send_lease = std::chrono::minutes(10)});
+  auto c = Open({.dsn = "", .instance = "c", .send_lease = std::chrono::minutes(10)});
   ASSERT_TRUE(a->RecordIntake({Item("e-1", "anna"), Item("e-2", "bert")}).ok());
   auto due = a->ListDue(TestEpoch(), core::Channel::kEmail, 10);
   ASSERT_TRUE(due.ok()) << due.status();
@@ -196,8 +196,8 @@ TEST_F(PostgresStoreTest, AnInstanceResolvesOnlySendsWhoseLeaseRanOutAndOneInsta
 }
 
 TEST_F(PostgresStoreTest, OneInstanceAtATimePublishesTheStatusOutboxAndAnotherTakesOver) {
-  auto a = Open({.status_outbox = true});
-  auto b = Open({.status_outbox = true});
+  auto a = Open({.dsn = "", .status_outbox = true});
+  auto b = Open({.dsn = "", .status_outbox = true});
   ASSERT_TRUE(a->RecordIntake({Item("e-1", "anna"), Item("e-2", "bert")}).ok());
   auto first = a->ListStatusOutbox(100);
   ASSERT_TRUE(first.ok()) << first.status();
