@@ -36,9 +36,17 @@ int HexValue(char c) {
   return 0;
 }
 
+// libpq's message on one line (a log line is one record): its lines joined with "; ".
 std::string Trimmed(const char* message) {
-  std::string text = message == nullptr ? "" : message;
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  std::string text;
+  for (const char* c = message == nullptr ? "" : message; *c != '\0'; ++c) {
+    if (*c == '\n') {
+      text += "; ";
+    } else if (*c != '\t') {
+      text.push_back(*c);
+    }
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == ';')) text.pop_back();
   return text;
 }
 
