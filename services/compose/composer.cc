@@ -134,6 +134,10 @@ std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
       kept = hints[i]->event.get();
     } else {
       const absl::StatusOr<std::shared_ptr<Kept>>& event = events.at(n->event_seq);
+      if (!event.ok() && dispatch::RenderLater(event.status())) {
+        out.push_back(event.status());  // the store did not answer: later
+        continue;
+      }
       if (!event.ok()) {
         out.push_back(absl::FailedPreconditionError(core::StrCat(
             "the stored event cannot be read: ", core::ToStd(event.status().message()))));

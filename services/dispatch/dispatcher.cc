@@ -77,9 +77,12 @@ absl::StatusOr<int> Dispatcher::Recover() {
     auto lane = std::find_if(lanes_.begin(), lanes_.end(),
                              [&](const auto& l) { return l->channel() == *n.channel; });
     const bool resend = lane != lanes_.end() && (*lane)->policy().resend_after_crash;
-    updates.push_back(Interrupted(n, resend, now));
-    spdlog::warn("msg=\"in-flight send found at start\" notification_id={} channel={} now={}",
-                 n.notification_id, core::Name(*n.channel), core::Name(updates.back().state));
+    updates.push_back(Interrupted(n, resend, now, item.lost_lease_owner));
+    spdlog::warn(
+        "msg=\"in-flight send of a stopped instance found\" notification_id={} channel={} "
+        "instance=\"{}\" now={}",
+        n.notification_id, core::Name(*n.channel), item.lost_lease_owner,
+        core::Name(updates.back().state));
   }
   if (updates.empty()) return 0;
   absl::StatusOr<std::vector<bool>> applied = store_.RecordAttempts(updates);

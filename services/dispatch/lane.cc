@@ -163,6 +163,14 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < taken.size(); ++i) {
     core::Notification& n = taken[i].notification;
+    if (!messages[i].ok() && RenderLater(messages[i].status())) {
+      // None of this round goes: what is not a failure recorded already is still QUEUED
+      // in the store, listed again once what rendering reads answers.
+      for (const Prepared& p : prepared) taken_.erase(p.notification.seq);
+      for (size_t j = i; j < taken.size(); ++j) taken_.erase(taken[j].notification.seq);
+      more_due_ = true;
+      return messages[i].status();
+    }
     if (!messages[i].ok()) {
       spdlog::warn("msg=\"not rendered\" notification_id={} channel={} error=\"{}\"",
                    n.notification_id, core::Name(channel_), messages[i].status().ToString());

@@ -96,10 +96,14 @@ store::AttemptUpdate RenderFailure(const core::Notification& n, const std::strin
   return u;
 }
 
-store::AttemptUpdate Interrupted(const core::Notification& n, bool resend, core::Time now) {
+store::AttemptUpdate Interrupted(const core::Notification& n, bool resend, core::Time now,
+                                 const std::string& lost_lease_owner) {
   store::AttemptUpdate u = Base(n, now);
   u.result = core::AttemptResult::kInterrupted;
-  u.detail = "heraldd stopped while this hand-off was in flight";
+  u.detail = lost_lease_owner.empty()
+                 ? std::string("heraldd stopped while this hand-off was in flight")
+                 : core::StrCat("heraldd instance ", lost_lease_owner,
+                                " stopped while this hand-off was in flight (its lease ran out)");
   if (resend) {
     u.state = NotificationState::kQueued;
     u.next_attempt_time = now;

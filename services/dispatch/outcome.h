@@ -25,6 +25,7 @@ store::AttemptUpdate RenderFailure(const core::Notification& n, const std::strin
 
 /// What a crash left SENDING: sent again with the same idempotency key (`resend`), or
 /// UNKNOWN for an operator.
-store::AttemptUpdate Interrupted(const core::Notification& n, bool resend, core::Time now);
+store::AttemptUpdate Interrupted(const core::Notification& n, bool resend, core::Time now,
+                                 const std::string& lost_lease_owner = "");
 
 }  // namespace herald::dispatch

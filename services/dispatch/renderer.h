@@ -37,9 +37,19 @@ class Renderer {
  public:
   virtual ~Renderer() = default;
   /// For each notification (QUEUED, its channel set), its message, or why it cannot be
-  /// rendered (it then moves on to its next channel, or fails).
+  /// rendered (it then moves on to its next channel, or fails), unless the reason is
+  /// one that passes (RenderLater).
   virtual std::vector<absl::StatusOr<core::RenderedMessage>> Render(
       const std::vector<RenderInput>& inputs, core::Time now) = 0;
 };
+
+/// Whether a render failure is not the notification's but of what rendering reads (the
+/// store unavailable, a transaction aborted, a deadline, a full disk): it stays QUEUED
+/// and is rendered again later.
+inline bool RenderLater(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsAborted(status) ||
+         absl::IsDeadlineExceeded(status) || absl::IsResourceExhausted(status) ||
+         absl::IsCancelled(status);
+}
 
 }  // namespace herald::dispatch

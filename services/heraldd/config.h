@@ -56,9 +56,10 @@ struct Config {
     int pool_size = 8;
     /// A statement running longer is cancelled and its transaction fails.
     std::chrono::milliseconds statement_timeout{std::chrono::seconds(30)};
-    /// How long a claimed hand-off is this instance's: longer than any hand-off takes.
-    /// When it runs out (the instance died), another instance resolves the send.
-    std::chrono::milliseconds send_lease{std::chrono::minutes(2)};
+    /// How long a claimed hand-off is this instance's without renewal (it renews its
+    /// leases every quarter of this). When it runs out (the instance died, or lost the
+    /// database that long), another instance resolves the send.
+    std::chrono::milliseconds send_lease{std::chrono::seconds(30)};
     /// Who this instance is, in leases and logs; empty: host name and process id.
     std::string instance;
   };

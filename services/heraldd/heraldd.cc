@@ -148,6 +148,10 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
                           .max_future_skew = std::chrono::duration_cast<std::chrono::seconds>(
                               config.ingest.max_future_skew)},
       *d->registry_, ingest::Intake::Options{.events = d->store_.get()});
+  if (config.store.backend == Config::Store::Backend::kPostgres && !config.kafka.topics.empty()) {
+    // Several instances: each releases the deferrals of the customers it owns now.
+    d->ownership_ = std::make_unique<ingest::PartitionOwnership>(config.kafka.topics.front());
+  }
   d->releaser_ = std::make_unique<policy::Releaser>(
       *d->store_, *d->store_, *d->templates_, *d->decider_,
       [](const store::EventRecord& record) -> absl::StatusOr<core::Event> {
@@ -155,7 +159,9 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
         if (!stored.ok()) return stored.status();
         return std::move(stored->event);
       },
-      d->clock_, *d->registry_, policy::Releaser::Options{.max_batch = config.policy.max_batch});
+      d->clock_, *d->registry_,
+      policy::Releaser::Options{.max_batch = config.policy.max_batch,
+                                .ownership = d->ownership_.get()});
   d->composer_ = std::make_unique<compose::Composer>(
       *d->store_, *d->store_, *d->templates_,
       [](const store::EventRecord& record) -> absl::StatusOr<v1::Event> {
@@ -356,6 +362,7 @@ absl::Status Heraldd::StartKafka() {
         {core::NotificationState::kPending, core::NotificationState::kQueued});
   };
   options.max_backlog = config_.ingest.max_backlog;
+  options.ownership = ownership_.get();
   if (!k.status_topic.empty()) {
     std::map<std::string, std::string> producer_properties = options.properties;
     for (const auto& [key, value] : k.producer_properties) producer_properties[key] = value;

@@ -59,6 +59,7 @@ class Heraldd {
   std::unique_ptr<store::TemplateCatalog> templates_;
   std::unique_ptr<policy::Decider> decider_;
   std::unique_ptr<ingest::Intake> intake_;
+  std::unique_ptr<ingest::PartitionOwnership> ownership_;  // PostgreSQL: several instances
   std::unique_ptr<policy::Releaser> releaser_;
   std::unique_ptr<compose::Composer> composer_;
   std::unique_ptr<connectors::Connector> email_;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "services/core/strings.h"
@@ -48,6 +49,7 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
       } else {
         Check(consumer->assign(partitions), "assign");
       }
+      Owned(partitions, true);
       return;
     }
     if (consumer->assignment_lost()) {
@@ -67,6 +69,7 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
       }
       spdlog::info("msg=\"partitions revoked\" partitions={}", Describe(partitions));
     }
+    Owned(partitions, false);
     if (cooperative) {
       Check(consumer->incremental_unassign(partitions), "unassign");
     } else {
@@ -75,6 +78,23 @@ class EventConsumer::Rebalance final : public RdKafka::RebalanceCb {
   }
 
  private:
+  // The customers owned follow the assignment of the ownership's topic. (Its
+  // partition count is read by the loop, outside this callback.)
+  void Owned(const std::vector<RdKafka::TopicPartition*>& partitions, bool assigned) {
+    PartitionOwnership* ownership = owner_.options_.ownership;
+    if (ownership == nullptr) return;
+    std::vector<int> mine;
+    for (const auto* p : partitions) {
+      if (p->topic() == ownership->topic()) mine.push_back(p->partition());
+    }
+    if (mine.empty()) return;
+    if (assigned) {
+      ownership->Assigned(mine);
+    } else {
+      ownership->Revoked(mine);
+    }
+  }
+
   static void Check(RdKafka::Error* error, const char* what) {
     if (error == nullptr) return;
     spdlog::error("msg=\"rebalance {} failed\" error=\"{}\"", what, error->str());
@@ -189,6 +209,7 @@ void EventConsumer::Stop() {
 void EventConsumer::Loop() {
   auto next_lag = std::chrono::steady_clock::now();
   auto next_backlog = next_lag;
+  auto next_count = next_lag;
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     int wait_ms = 100;
@@ -247,6 +268,10 @@ void EventConsumer::Loop() {
     if (now >= next_lag) {
       UpdateLag();
       next_lag = now + kLagInterval;
+    }
+    if (options_.ownership != nullptr && now >= next_count && options_.ownership->CountStale()) {
+      ReadPartitionCount();
+      next_count = now + std::chrono::seconds(1);
     }
   }
   if ((!pending_.empty() || !in_flight_.empty()) && !TryProcess()) {
@@ -317,6 +342,28 @@ void EventConsumer::SetBacklog(int64_t backlog) {
     backlog_full_ = true;
   } else if (backlog <= options_.max_backlog * 9 / 10) {
     backlog_full_ = false;
+  }
+}
+
+void EventConsumer::ReadPartitionCount() {
+  PartitionOwnership& ownership = *options_.ownership;
+  std::string error;
+  std::unique_ptr<RdKafka::Topic> topic(
+      RdKafka::Topic::create(consumer_.get(), ownership.topic(), nullptr, error));
+  RdKafka::Metadata* raw = nullptr;
+  if (topic == nullptr ||
+      consumer_->metadata(false, topic.get(), &raw, 2000) != RdKafka::ERR_NO_ERROR) {
+    spdlog::warn("msg=\"partition count unknown; releasing no deferrals until it is\" topic={}",
+                 ownership.topic());
+    return;
+  }
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
+    if (t->topic() == ownership.topic() && !t->partitions()->empty()) {
+      ownership.SetCount(static_cast<int>(t->partitions()->size()));
+      spdlog::info("msg=\"customers owned by partition\" topic={} partitions={}", ownership.topic(),
+                   t->partitions()->size());
+    }
   }
 }
 

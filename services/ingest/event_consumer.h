@@ -22,6 +22,7 @@
 #include "herald/v1/profile_service.pb.h"
 #include "services/ingest/dead_letter_producer.h"
 #include "services/ingest/intake.h"
+#include "services/ingest/partition_ownership.h"
 
 namespace herald::ingest {
 
@@ -58,6 +59,8 @@ struct ConsumerOptions {
   /// max_backlog, consumption pauses; it resumes at 90% of it. 0: no limit.
   std::function<absl::StatusOr<int64_t>()> backlog;
   int64_t max_backlog = 0;
+  /// Kept up to date with the assignment of its topic (one of `topics`); may be null.
+  PartitionOwnership* ownership = nullptr;
 };
 
 /// Applies changes from the profiles topic. INVALID_ARGUMENT and NOT_FOUND mean the
@@ -135,6 +138,9 @@ class EventConsumer {
   /// so that a retry never writes an old change over a newer one.
   absl::Status ApplyProfileChanges();
   void UpdateLag();
+  /// The ownership topic's partition count, from the cluster's metadata (not inside a
+  /// rebalance callback: it asks the broker).
+  void ReadPartitionCount();
 
   const ConsumerOptions options_;
   Intake& intake_;

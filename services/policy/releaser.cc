@@ -31,7 +31,7 @@ Releaser::Releaser(store::DeferralStore& store, store::EventStore& events,
 
 absl::StatusOr<int> Releaser::RunOnce() {
   absl::StatusOr<std::vector<core::Notification>> due =
-      store_.ListDueDecisions(clock_.Now(), options_.max_batch);
+      store_.ListDueDecisions(clock_.Now(), options_.max_batch, Owned());
   if (!due.ok()) return due.status();
   if (due->empty()) return 0;
 
@@ -128,6 +128,11 @@ absl::StatusOr<int> Releaser::RunOnce() {
   return decided;
 }
 
+std::optional<core::OwnedPartitions> Releaser::Owned() const {
+  if (options_.ownership == nullptr) return std::nullopt;
+  return options_.ownership->Owned();
+}
+
 std::chrono::milliseconds Releaser::Pass() {
   absl::StatusOr<int> decided = RunOnce();
   if (!decided.ok()) {
@@ -143,7 +148,7 @@ std::chrono::milliseconds Releaser::Pass() {
     if (deferred.ok()) deferred_.Set(static_cast<double>(*deferred));
   }
   std::chrono::milliseconds wait = options_.idle_wait;
-  absl::StatusOr<std::optional<core::Time>> next = store_.NextDeferTime();
+  absl::StatusOr<std::optional<core::Time>> next = store_.NextDeferTime(Owned());
   if (next.ok() && next->has_value()) {
     const auto until_due = std::chrono::ceil<std::chrono::milliseconds>(**next - clock_.Now());
     wait = std::clamp(until_due, std::chrono::milliseconds(0), wait);

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "services/core/clock.h"
 #include "services/core/event.h"
+#include "services/core/ownership.h"
 #include "services/core/worker.h"
 #include "services/policy/decider.h"
 #include "services/store/store.h"
@@ -18,7 +19,8 @@ namespace herald::policy {
 
 /// Decides deferred notifications again when they are due, with every rule as it is
 /// then (a consent withdrawn meanwhile suppresses them), and records the decisions.
-/// Deferred notifications live in the store, so they survive a restart.
+/// Deferred notifications live in the store, so they survive a restart. With several
+/// instances, each releases those of the customers it owns now (Options::ownership).
 class Releaser {
  public:
   /// Reads a recorded event back as the policy sees it (contact overrides, subject).
@@ -31,6 +33,9 @@ class Releaser {
     std::chrono::milliseconds idle_wait{1000};
     /// How long it waits after a store error before trying again.
     std::chrono::milliseconds retry_wait{1000};
+    /// Which customers this instance owns now (several instances on one store): only
+    /// theirs are released here. nullptr: every customer.
+    const core::Ownership* ownership = nullptr;
   };
 
   Releaser(store::DeferralStore& store, store::EventStore& events,
@@ -56,6 +61,7 @@ class Releaser {
 
  private:
   std::chrono::milliseconds Pass();
+  std::optional<core::OwnedPartitions> Owned() const;
 
   store::DeferralStore& store_;
   store::EventStore& events_;

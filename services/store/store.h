@@ -14,6 +14,7 @@
 #include "services/core/decision.h"
 #include "services/core/event.h"
 #include "services/core/notification.h"
+#include "services/core/ownership.h"
 #include "services/core/profile.h"
 #include "services/core/template.h"
 
@@ -248,6 +249,9 @@ struct DecisionUpdate {
 struct DispatchItem {
   core::Notification notification;
   core::RenderedMessage message;
+  /// ListInFlight: the instance whose lease on the send ran out (empty on SQLite, where a
+  /// crash of the one process left it).
+  std::string lost_lease_owner = {};
 };
 
 /// What the change log names a notification by besides its numbers and state, as the
@@ -426,12 +430,16 @@ class DeferralStore {
   virtual ~DeferralStore() = default;
 
   /// DEFERRED notifications due at `now` (and PENDING ones an earlier version left),
-  /// earliest due first, up to `limit`.
-  virtual absl::StatusOr<std::vector<core::Notification>> ListDueDecisions(core::Time now,
-                                                                           int limit) = 0;
+  /// earliest due first, up to `limit`; of the customers `owned` names (nullopt: of
+  /// every customer). PostgreSQL: notifications an earlier version stored count as
+  /// every instance's (their decisions are guarded by the customer's version).
+  virtual absl::StatusOr<std::vector<core::Notification>> ListDueDecisions(
+      core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned) = 0;
 
-  /// When the earliest DEFERRED notification is due; nullopt when none is deferred.
-  virtual absl::StatusOr<std::optional<core::Time>> NextDeferTime() = 0;
+  /// When the earliest DEFERRED notification of the customers `owned` names is due;
+  /// nullopt when none is deferred.
+  virtual absl::StatusOr<std::optional<core::Time>> NextDeferTime(
+      const std::optional<core::OwnedPartitions>& owned) = 0;
 
   /// How many notifications are DEFERRED.
   virtual absl::StatusOr<int64_t> CountDeferred() = 0;

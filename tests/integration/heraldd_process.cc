@@ -24,13 +24,14 @@ int PortOf(const std::optional<std::string>& line) {
 }  // namespace
 
 HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_path,
-                               const std::string& extra_yaml) {
+                               const std::string& extra_yaml, const std::string& postgres_yaml) {
   const std::string config_path = dir + "/heraldd.yaml";
   {
     std::ofstream config(config_path);
     config << "server:\n  grpc_listen: 127.0.0.1:0\n  http_listen: 127.0.0.1:0\n"
            << (db_path.find("dbname=") != std::string::npos
-                   ? "store:\n  backend: postgres\n  postgres:\n    dsn: \"" + db_path + "\"\n"
+                   ? "store:\n  backend: postgres\n  postgres:\n    dsn: \"" + db_path + "\"\n" +
+                         postgres_yaml
                    : "store:\n  sqlite:\n    path: " + db_path + "\n")
            << extra_yaml;
   }

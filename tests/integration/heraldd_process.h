@@ -14,10 +14,10 @@ namespace herald::testing {
 class HeralddProcess {
  public:
   /// `extra_yaml` is appended to the generated config (in `dir`). `db_path`: the SQLite
-  /// file, or a PostgreSQL connection string (with dbname=). Starts and waits until
-  /// ready.
+  /// file, or a PostgreSQL connection string (with dbname=), and then `postgres_yaml`
+  /// goes under store.postgres (lines indented by four). Starts and waits until ready.
   HeralddProcess(const std::string& dir, const std::string& db_path,
-                 const std::string& extra_yaml = "");
+                 const std::string& extra_yaml = "", const std::string& postgres_yaml = "");
 
   bool ready() const { return ready_; }
   int grpc_port() const { return grpc_port_; }

@@ -17,7 +17,9 @@ std::unique_ptr<RdKafka::Conf> Conf(const std::map<std::string, std::string>& pr
 }  // namespace
 
 TestProducer::TestProducer(const std::string& bootstrap) {
-  auto conf = Conf({{"bootstrap.servers", bootstrap}, {"linger.ms", "1"}});
+  // Events up to 16 MiB: an audience of 100,000 customers is one event of about 1.3 MB.
+  auto conf = Conf(
+      {{"bootstrap.servers", bootstrap}, {"linger.ms", "1"}, {"message.max.bytes", "16777216"}});
   std::string error;
   producer_.reset(RdKafka::Producer::create(conf.get(), error));
   if (producer_ == nullptr) throw std::runtime_error(error);

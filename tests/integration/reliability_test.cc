@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,7 +28,7 @@
 
 #include "herald/v1/event.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
-#include "services/store/record/records.h"
+#include "tests/integration/delivery_accounting.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/kafka_clients.h"
 #include "tests/integration/sms_sink.h"
@@ -50,87 +49,6 @@ int EnvInt(const char* name, int fallback) {
 }
 
 bool WaitFor(const std::function<bool()>& done) { return testing::WaitFor(done, kLimit); }
-
-// Event `i` goes to customer c<i>, by email for even i and by SMS for odd i.
-v1::Event Shipped(int i) {
-  v1::Event e;
-  e.set_event_id("e-" + std::to_string(i));
-  e.set_event_type("order.shipped");
-  *e.mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
-  e.set_customer_id("c" + std::to_string(i));
-  if (i % 2 == 0) {
-    e.mutable_contact_overrides()->set_email("c" + std::to_string(i) + "@example.nl");
-  } else {
-    e.mutable_contact_overrides()->set_phone("+316" + std::to_string(20'000'000 + i));
-  }
-  e.mutable_order()->set_order_id(std::to_string(i));
-  return e;
-}
-
-// A notification as the store holds it after the run.
-struct Stored {
-  std::string event_id;
-  std::string channel;
-  std::string state;
-  int interrupted = 0;  // attempts a kill cut short
-};
-
-std::map<std::string, Stored> ReadStore(const std::string& db_path) {
-  std::map<std::string, Stored> out;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return out;
-  }
-  auto query = [&](const char* sql, const std::function<void(sqlite3_stmt*)>& row) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK) {
-      while (sqlite3_step(stmt) == SQLITE_ROW) row(stmt);
-    }
-    sqlite3_finalize(stmt);
-  };
-  auto text = [](sqlite3_stmt* stmt, int column) {
-    const unsigned char* value = sqlite3_column_text(stmt, column);
-    return value == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value));
-  };
-  query(
-      "SELECT n.notification_id, e.event_id, n.channel, n.state, n.record FROM notifications n"
-      " JOIN events e ON e.event_seq = n.event_seq",
-      [&](auto* s) {
-        Stored& stored = out[text(s, 0)];
-        stored = {text(s, 1), text(s, 2), text(s, 3)};
-        const std::string_view record(static_cast<const char*>(sqlite3_column_blob(s, 4)),
-                                      static_cast<size_t>(sqlite3_column_bytes(s, 4)));
-        auto history = store::record::DecodeHistory(record, text(s, 0));
-        if (!history.ok()) return;
-        for (const core::DeliveryAttempt& a : history->attempts) {
-          if (a.result == core::AttemptResult::kInterrupted) ++stored.interrupted;
-        }
-      });
-  sqlite3_close(db);
-  return out;
-}
-
-// Notification ids of the mail the SMTP server accepted (each Message-ID is
-// <notification id>@domain), with how often each arrived.
-std::map<std::string, int> MailArrivals(const std::string& dir) {
-  std::map<std::string, int> out;
-  if (!std::filesystem::exists(dir)) return out;
-  const std::regex message_id(R"(^Message-ID: <([^@>]+)@)", std::regex::icase);
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".eml") continue;
-    std::ifstream in(entry.path());
-    std::string line;
-    while (std::getline(in, line) && line != "\r" && !line.empty()) {
-      std::smatch match;
-      if (std::regex_search(line, match, message_id)) {
-        ++out[match[1]];
-        break;
-      }
-    }
-  }
-  return out;
-}
 
 class ReliabilityTest : public ::testing::Test {
  protected:
@@ -173,23 +91,7 @@ class ReliabilityTest : public ::testing::Test {
            "dispatch:\n  max_batch: 20\n";
   }
 
-  void CreateTemplate(HeralddProcess& heraldd) {
-    auto stub = v1::TemplateService::NewStub(heraldd.Channel());
-    v1::CreateTemplateRequest request;
-    v1::Template* t = request.mutable_template_();
-    t->set_name("order-shipped");
-    t->set_category(v1::CATEGORY_ORDER_UPDATE);
-    t->add_event_types("order.shipped");
-    t->set_default_locale("en");
-    v1::LocalizedContent* en = t->add_contents();
-    en->set_locale("en");
-    en->mutable_email()->set_subject("Order {{order.order_id}} is on its way");
-    en->mutable_email()->set_text_body("Hello {{customer.id}}, order {{order.order_id}} shipped.");
-    en->mutable_sms()->set_text("Order {{order.order_id}} shipped");
-    v1::CreateTemplateResponse response;
-    grpc::Status status = stub->CreateTemplate(Context().get(), request, &response);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  void CreateTemplate(HeralddProcess& heraldd) { CreateOrderShippedTemplate(heraldd); }
 
   // A fault of the broker (herald-devbroker --control), in effect when this returns.
   void Broker(const std::string& command) {
@@ -199,87 +101,26 @@ class ReliabilityTest : public ::testing::Test {
     EXPECT_THAT(broker_->Stderr(), ::testing::Not(::testing::HasSubstr("bad command")));
   }
 
-  // How the events e-0 .. e-<events - 1> ended, from the store and the sinks.
-  struct Accounting {
-    int emails = 0;
-    int sms = 0;
-    int unknown = 0;          // emails in flight at a kill
-    int unknown_arrived = 0;  // of those, how many the SMTP server has
-    int resent = 0;           // SMS requests repeated after a kill, with the same key
-  };
-
-  // Once every notification has ended: each event made exactly one notification; every
-  // SENT email arrived once, every UNKNOWN one at most once; every SMS was delivered
-  // once (the provider keys on Idempotency-Key), a key repeated only after a kill; and
-  // nothing else arrived.
+  // Once every notification has ended: each of the events e-0 .. e-<events - 1> made
+  // exactly one notification, each delivered as AccountDeliveries checks; none
+  // suppressed (every customer has one order).
   Accounting Account(const std::string& db, int events) {
-    std::map<std::string, Stored> stored = ReadStore(db);
-    Accounting a;
-    // None lost, none made twice: one notification per event, and for nothing else.
-    std::map<std::string, std::string> by_event;  // event id -> notification id
-    for (const auto& [id, n] : stored) {
-      EXPECT_TRUE(by_event.emplace(n.event_id, id).second)
-          << "two notifications for " << n.event_id;
-    }
-    for (int i = 0; i < events; ++i) {
-      EXPECT_TRUE(by_event.contains("e-" + std::to_string(i))) << "lost: e-" << i;
-    }
-    EXPECT_EQ(stored.size(), static_cast<size_t>(events));
-
-    // Email: SENT arrived exactly once; UNKNOWN (in flight at a kill) at most once;
-    // nothing else arrived.
-    const std::map<std::string, int> mail = MailArrivals(dir_.File("mail"));
-    for (const auto& [id, n] : stored) {
-      if (n.channel != "EMAIL") continue;
-      ++a.emails;
-      const auto it = mail.find(id);
-      const int arrived = it == mail.end() ? 0 : it->second;
-      if (n.state == "UNKNOWN") {
-        ++a.unknown;
-        a.unknown_arrived += arrived;
-        EXPECT_LE(arrived, 1) << id;
-        EXPECT_EQ(n.interrupted, 1) << id;
-      } else {
-        EXPECT_EQ(n.state, "SENT") << id;
-        EXPECT_EQ(arrived, 1) << id;
-      }
-    }
-    for (const auto& [id, count] : mail) {
-      EXPECT_TRUE(stored.contains(id) && stored[id].channel == "EMAIL") << "unexpected mail " << id;
-    }
-
-    // SMS: every one SENT and delivered once (the provider keys on Idempotency-Key); a
-    // key is seen again only for a send a kill interrupted, once per interruption.
-    std::map<std::string, int> requests;
-    for (const SmsSink::Seen& seen : sms_.seen()) {
-      if (seen.status / 100 == 2) ++requests[seen.idempotency_key];
-    }
-    for (const auto& [id, n] : stored) {
-      if (n.channel != "SMS") continue;
-      ++a.sms;
-      EXPECT_EQ(n.state, "SENT") << id;
-      const int count = requests.contains(id) ? requests[id] : 0;
-      EXPECT_GE(count, 1) << id;
-      EXPECT_LE(count, 1 + n.interrupted) << id;
-      a.resent += count - 1;
-    }
-    for (const auto& [key, count] : requests) {
-      EXPECT_TRUE(stored.contains(key) && stored[key].channel == "SMS") << "unexpected SMS " << key;
-    }
+    std::vector<std::string> event_ids;
+    for (int i = 0; i < events; ++i) event_ids.push_back("e-" + std::to_string(i));
+    const Accounting a = AccountDeliveries(ReadSqliteNotifications(db), event_ids,
+                                           MailArrivals(dir_.File("mail")), sms_.seen());
+    EXPECT_EQ(a.suppressed, 0);
     EXPECT_EQ(a.emails + a.sms, events);
     return a;
   }
 
   // Waits until the notifications of all `events` have ended (SENT or UNKNOWN).
   bool Settle(HeralddProcess& heraldd, const std::string& db, int events,
-              std::map<std::string, Stored>& stored) {
+              StoredNotifications& stored) {
     return WaitFor([&] {
       (void)heraldd.process().Stderr();  // keeps its log pipe from filling
-      stored = ReadStore(db);
-      if (stored.size() < static_cast<size_t>(events)) return false;
-      return std::all_of(stored.begin(), stored.end(), [](const auto& entry) {
-        return entry.second.state == "SENT" || entry.second.state == "UNKNOWN";
-      });
+      stored = ReadSqliteNotifications(db);
+      return AllEnded(stored, static_cast<size_t>(events));
     });
   }
 
@@ -322,18 +163,18 @@ TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
   std::thread producer([&] {
     TestProducer kafka(bootstrap_);
     for (int i = 0; producing; ++i) {
-      const v1::Event e = Shipped(i);
+      const v1::Event e = ShippedEvent(i);
       kafka.Send("herald.orders", e.customer_id(), e.SerializeAsString());
       good = i + 1;
       if (i % 10 == 9) {
-        const v1::Event again = Shipped(i - 5);
+        const v1::Event again = ShippedEvent(i - 5);
         kafka.Send("herald.orders", again.customer_id(), again.SerializeAsString());
         ++retried;
       }
       if (i % 25 == 0) {
         const int n = bad;
         const std::string key = "bad-" + std::to_string(n);
-        v1::Event broken = Shipped(-1 - n);
+        v1::Event broken = ShippedEvent(-1 - n);
         if (n % 3 == 0) {
           broken.clear_event_id();
           kafka.Send("herald.orders", key, broken.SerializeAsString());
@@ -400,7 +241,7 @@ TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
 
   // Once more, to the end: everything produced is decided and sent.
   {
-    std::map<std::string, Stored> stored;
+    StoredNotifications stored;
     HeralddProcess last(dir_.path().string(), db, Config());
     ASSERT_TRUE(last.ready()) << last.process().Stderr();
     const bool settled = Settle(last, db, events, stored);
@@ -475,7 +316,7 @@ class FaultTest : public ReliabilityTest {
   void Produce(int from, int to) {
     TestProducer kafka(bootstrap_);
     for (int i = from; i < to; ++i) {
-      const v1::Event e = Shipped(i);
+      const v1::Event e = ShippedEvent(i);
       kafka.Send("herald.orders", e.customer_id(), e.SerializeAsString());
     }
   }
@@ -490,7 +331,7 @@ TEST_F(FaultTest, AFullDiskPausesIntakeWithAClearErrorAndLosesNothingOnceThereIs
   CreateTemplate(heraldd);
   int events = 20;
   Produce(0, events);
-  std::map<std::string, Stored> stored;
+  StoredNotifications stored;
   ASSERT_TRUE(Settle(heraldd, db, events, stored)) << heraldd.process().Stderr();
 
   // The disk fills up while events keep coming, until the store refuses them.
@@ -529,7 +370,7 @@ TEST_F(FaultTest, TheSmsProviderRefusingWith429And503DelaysSendsButLosesNone) {
   sms_.Answer({{429, "2"}, {429, "2"}, {503}, {503}, {503}});
   constexpr int kEvents = 12;  // 6 by SMS
   Produce(0, kEvents);
-  std::map<std::string, Stored> stored;
+  StoredNotifications stored;
   ASSERT_TRUE(Settle(heraldd, db, kEvents, stored)) << heraldd.process().Stderr();
   EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();
   Account(db, kEvents);
@@ -555,7 +396,7 @@ TEST_F(FaultTest, OnAReadOnlyDiskHeralddRefusesToStartSayingWhyAndLosesNothing) 
   SmallDisk disk(dir_.File("disk"), "32m");
   ASSERT_TRUE(disk.mounted()) << "this test mounts a tmpfs (run as root): " << disk.error();
   const std::string db = disk.File("herald.db");
-  std::map<std::string, Stored> stored;
+  StoredNotifications stored;
   {
     HeralddProcess heraldd(dir_.path().string(), db, Config());
     ASSERT_TRUE(heraldd.ready()) << heraldd.process().Stderr();
@@ -589,7 +430,7 @@ TEST_F(FaultTest, TheBrokerDownAndBackAndFailingKafkaRequestsLoseNothing) {
   ASSERT_TRUE(heraldd.ready()) << heraldd.process().Stderr();
   CreateTemplate(heraldd);
   Produce(0, 20);
-  std::map<std::string, Stored> stored;
+  StoredNotifications stored;
   ASSERT_TRUE(Settle(heraldd, db, 20, stored)) << heraldd.process().Stderr();
 
   // The broker stops answering: heraldd says so and stays up.
@@ -614,7 +455,7 @@ TEST_F(FaultTest, TheBrokerDownAndBackAndFailingKafkaRequestsLoseNothing) {
   Produce(60, 100);
   {
     TestProducer kafka(bootstrap_);
-    v1::Event bad = Shipped(-1);
+    v1::Event bad = ShippedEvent(-1);
     bad.clear_event_id();
     kafka.Send("herald.orders", "bad-0", bad.SerializeAsString());
   }
@@ -682,7 +523,7 @@ TEST_F(BadInputTest, EveryMessageOfTheCorpusIsDeadLetteredWithItsReasonAndHerald
   ASSERT_TRUE(ready);
   EXPECT_EQ(ready->status, 200);
   Produce(0, 4);
-  std::map<std::string, Stored> stored;
+  StoredNotifications stored;
   ASSERT_TRUE(Settle(heraldd, db, 4, stored)) << heraldd.process().Stderr();
   EXPECT_EQ(heraldd.Metric("herald_dead_letters_total"), static_cast<double>(cases.size()));
   EXPECT_EQ(heraldd.Stop(), 0) << heraldd.process().Stderr();

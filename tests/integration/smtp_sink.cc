@@ -41,9 +41,18 @@ std::string SmtpSink::Stderr() {
 
 void SmtpSink::Stop() {
   if (process_ == nullptr) return;
+  process_->Signal(SIGCONT);  // a paused one, too
   process_->Signal(SIGTERM);
   process_->Wait();
   process_.reset();
+}
+
+void SmtpSink::Pause() {
+  if (process_ != nullptr) process_->Signal(SIGSTOP);
+}
+
+void SmtpSink::Resume() {
+  if (process_ != nullptr) process_->Signal(SIGCONT);
 }
 
 std::vector<google::protobuf::Struct> SmtpSink::WaitForMessages(size_t count,

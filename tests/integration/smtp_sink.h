@@ -34,6 +34,10 @@ class SmtpSink {
   std::string Raw(int n) const;
   /// SIGTERM and wait.
   void Stop();
+  /// Stops the server answering (SIGSTOP): connections are accepted by the kernel and
+  /// wait, so sends stay in flight; Resume (SIGCONT) lets it go on.
+  void Pause();
+  void Resume();
 
  private:
   std::string dir_;

@@ -27,6 +27,8 @@ class Pipeline {
     ingest::EventLimits limits = {};
     int max_part = 5000;
     bool status_outbox = false;
+    /// The releaser's (null: every customer is this pipeline's).
+    const core::Ownership* ownership = nullptr;
   };
 
   Pipeline(const std::string& path, const core::Clock& clock, prometheus::Registry& registry,
@@ -37,7 +39,9 @@ class Pipeline {
         intake_(*store_, templates_, decider_, clock, options.limits, registry,
                 ingest::Intake::Options{.max_part = options.max_part, .events = store_.get()}),
         releaser_(*store_, *store_, templates_, decider_, ReadCoreEvent, clock, registry,
-                  policy::Releaser::Options{.idle_wait = std::chrono::hours(1)}),
+                  policy::Releaser::Options{.max_batch = 500,
+                                            .idle_wait = std::chrono::hours(1),
+                                            .ownership = options.ownership}),
         composer_(
             *store_, *store_, templates_, ReadMessage,
             compose::Composer::Options{.default_time_zone = options.policy.default_time_zone}) {

@@ -26,6 +26,7 @@ class Subprocess {
   void DrainStderr();
   /// Sends a signal.
   void Signal(int signal);
+  pid_t pid() const { return pid_; }
   /// Reads stderr to its end, then waits for exit; returns the exit code, or
   /// 128 + signal when killed by one.
   int Wait();

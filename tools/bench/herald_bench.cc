@@ -7,8 +7,9 @@
 // a plain librdkafka consumer, then lets a heraldd process consume them and times it
 // from the first event recorded to the last notification decided and durable; then
 // one outage event addressing every customer, timed until all are decided; last, the
-// store's own ceiling (bare rows of the same size into the same kind of database). The
-// report is JSON (stdout, or --out). Loopback only.
+// store's own ceiling (bare rows of the same size into the same kind of database). With
+// --instances N (PostgreSQL), N heraldd in one consumer group share the events and split
+// the outage between them. The report is JSON (stdout, or --out). Loopback only.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -41,6 +42,13 @@ namespace {
 
 // heraldd's default kafka.max_batch: events (and so notifications) a transaction.
 constexpr int kKafkaMaxBatch = 5000;
+
+std::string Join(const std::vector<double>& values) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(0);
+  for (size_t i = 0; i < values.size(); ++i) out << (i == 0 ? "" : ", ") << values[i];
+  return out.str();
+}
 
 }  // namespace
 
@@ -82,9 +90,20 @@ int Main(int argc, char** argv) {
                  "sqlite, or postgres (a PostgreSQL 15 server of its own, fsync on)")
       ->check(CLI::IsMember({"sqlite", "postgres"}))
       ->capture_default_str();
+  int instances = 1;
+  app.add_option("--instances", instances,
+                 "heraldd processes in one consumer group for the pipeline and the outage "
+                 "(more than one: --store postgres)")
+      ->capture_default_str();
   app.add_flag("--keep", keep, "Keep the working directory");
   CLI11_PARSE(app, argc, argv);
   if (events < 1 || customers < 1) Fail("--events and --customers must be at least 1");
+  if (instances < 1) Fail("--instances must be at least 1");
+  if (instances > 1 && store_kind != "postgres") {
+    Fail("--instances " + std::to_string(instances) +
+         ": several instances share one store only on PostgreSQL (--store postgres); a SQLite "
+         "file is one instance's");
+  }
 
   char dir_template[] = "/tmp/herald-bench-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) Fail("cannot make a working directory");
@@ -110,7 +129,7 @@ int Main(int argc, char** argv) {
   auto broker = ingest::EmbeddedBroker::Start(
       1,
       {"herald.orders", "herald.service", "herald.fraud", "herald.profiles", "herald.dlq",
-       "herald.delivery-status", "herald.bench-idle"},
+       "herald.delivery-status", "herald.bench-idle", "herald.fanout"},
       partitions);
   if (!broker.ok()) Fail(broker.status().ToString());
   // The latency topic has fewer partitions: the mock broker finds a fetch's offset by
@@ -123,21 +142,23 @@ int Main(int argc, char** argv) {
   }
   const std::string bootstrap = (*broker)->bootstrap_servers();
 
-  // Each heraldd in a group of its own: the mock cluster takes tens of seconds to
-  // let a new member into a group another one just left. Only the first reads the
-  // profiles topic; the others would apply every profile again before the events.
+  // Each stage's heraldd in a group of its own (the instances of the run share one): the
+  // mock cluster takes tens of seconds to let a new member into a group another one
+  // just left. Only the first reads the profiles topic; the others would apply every
+  // profile again before the events. Several instances split audiences of 1,000 or
+  // more over the group.
   auto config = [&](const std::string& name, const std::string& topics,
-                    const std::string& extra = "") {
+                    const std::string& extra = "", const std::string& group = "") {
     const std::string profiles_topic = name == "setup" ? "herald.profiles" : "";
     const std::string path = dir + "/" + name + ".yaml";
     std::ofstream yaml(path);
     yaml << extra;
     yaml << "server: {grpc_listen: 127.0.0.1:0, http_listen: 127.0.0.1:0}\n"
          << store_yaml << "kafka: {embedded: false, bootstrap_servers: \"" << bootstrap
-         << "\", group_id: "
-         << "heraldd-" << name << ", topics: [" << topics << "], profiles_topic: \""
-         << profiles_topic << "\"}\n"
-         << "ingest: {max_backlog: 0, max_event_bytes: 16777216}\n"
+         << "\", group_id: " << (group.empty() ? "heraldd-" + name : group) << ", topics: ["
+         << topics << "], profiles_topic: \"" << profiles_topic << "\"}\n"
+         << "ingest: {max_backlog: 0, max_event_bytes: 16777216"
+         << (instances > 1 ? ", fanout_min_audience: 1000" : "") << "}\n"
          << "policy: {quiet_hours: \"off\", global_cap: \"off\"}\n";
     return path;
   };
@@ -308,30 +329,47 @@ int Main(int argc, char** argv) {
   const double raw_rate = RawConsumeRate(bootstrap, event_topics, events);
 
   // 5. heraldd consumes them: from the first recorded to the last decided.
-  std::cerr << "herald-bench: heraldd's pipeline\n";
-  Heraldd heraldd(heraldd_path, config("run", "herald.orders, herald.service, herald.fraud"),
-                  dir + "/run.log");
+  std::cerr << "herald-bench: heraldd's pipeline (" << instances << " instance"
+            << (instances == 1 ? "" : "s") << ")\n";
+  std::vector<std::unique_ptr<Heraldd>> group;
+  for (int i = 0; i < instances; ++i) {
+    const std::string name = instances == 1 ? "run" : "run-" + std::to_string(i);
+    group.push_back(std::make_unique<Heraldd>(
+        heraldd_path,
+        config(name, "herald.orders, herald.service, herald.fraud", "", "heraldd-run"),
+        dir + "/" + name + ".log"));
+  }
+  Heraldd& heraldd = *group.front();  // takes the outage
+  // A metric summed over the group.
+  auto metric = [&](const std::string& name, const std::string& labels = "") {
+    double sum = 0;
+    for (const auto& instance : group) sum += instance->Metric(name, labels);
+    return sum;
+  };
   Clock::time_point first;
-  WaitUntil([&] { return heraldd.Metric("herald_events_total", "recorded") > 0; },
-            std::chrono::minutes(2), "the first event");
+  WaitUntil([&] { return metric("herald_events_total", "recorded") > 0; }, std::chrono::minutes(2),
+            "the first event");
   first = Clock::now();
   Clock::time_point recorded_at;
   double created = 0;
   WaitUntil(
       [&] {
-        if (heraldd.Metric("herald_dead_letters_total") > 0) {
+        if (metric("herald_dead_letters_total") > 0) {
           Fail("heraldd refused an event:\n" + heraldd.child().Log());
         }
-        if (heraldd.Metric("herald_events_total", "recorded") < events) return false;
+        if (metric("herald_events_total", "recorded") < events) return false;
         if (recorded_at == Clock::time_point()) {
           recorded_at = Clock::now();
-          created = heraldd.Metric("herald_notifications_created_total");
+          created = metric("herald_notifications_created_total");
         }
-        return heraldd.Metric("herald_decisions_total") >= created;
+        return metric("herald_decisions_total") >= created;
       },
       std::chrono::minutes(60), "every decision");
   const Clock::time_point decided_at = Clock::now();
-  const double send = heraldd.Metric("herald_decisions_total", "outcome=\"SEND\"");
+  const double send = metric("herald_decisions_total", "outcome=\"SEND\"");
+  std::vector<double> decided_by;  // each instance's share
+  for (const auto& instance : group)
+    decided_by.push_back(instance->Metric("herald_decisions_total"));
 
   // 6. Fan-out: one outage for every customer, over gRPC (one message of ~12 bytes per
   // customer would pass Kafka's default message size), until all are decided.
@@ -348,19 +386,22 @@ int Main(int argc, char** argv) {
          << R"(", "estimated_end_time": ")" << tomorrow_iso << R"("}}})"
          << "\n";
   }
-  const double decided_before = heraldd.Metric("herald_decisions_total");
+  const double decided_before = metric("herald_decisions_total");
   const auto fanout_start = Clock::now();
   Child publish({heraldctl_path, "-a", heraldd.grpc(), "--timeout", "600", "event", "publish",
                  "--file", outage},
                 dir + "/publish.log");
   if (publish.Wait() != 0) Fail("publishing the outage failed:\n" + publish.Log());
-  WaitUntil([&] { return heraldd.Metric("herald_decisions_total") >= decided_before + customers; },
+  WaitUntil([&] { return metric("herald_decisions_total") >= decided_before + customers; },
             std::chrono::minutes(30), "the outage's decisions");
   const double fanout_seconds = Seconds(Clock::now() - fanout_start);
 
-  const long peak_rss_kib = heraldd.child().PeakRssKib();
+  long peak_rss_kib = 0;  // of the largest instance
+  int stopped = 0;
   const std::string allocator = heraldd.allocator();
-  const int stopped = heraldd.child().Stop();
+  for (const auto& instance : group)
+    peak_rss_kib = std::max(peak_rss_kib, instance->child().PeakRssKib());
+  for (const auto& instance : group) stopped = std::max(stopped, instance->child().Stop());
 
   // 7. The store's own ceiling: as many bare rows as the pipeline wrote notifications,
   // each as large as one notification is in its database, written the same way.
@@ -384,6 +425,7 @@ int Main(int argc, char** argv) {
          << "  \"machine\": {\"cpus\": " << std::thread::hardware_concurrency() << ", \"model\": \""
          << MachineModel() << "\"},\n"
          << "  \"store\": \"" << store_kind << "\",\n"
+         << "  \"instances\": " << instances << ",\n"
          << "  \"events\": " << events << ",\n"
          << "  \"customers\": " << customers << ",\n"
          << "  \"partitions\": " << partitions << ",\n"
@@ -395,6 +437,7 @@ int Main(int argc, char** argv) {
          << "  \"notifications_send\": " << static_cast<long long>(send) << ",\n"
          << "  \"pipeline_recorded_per_second\": " << recorded_rate << ",\n"
          << "  \"pipeline_decided_per_second\": " << decided_rate << ",\n"
+         << "  \"pipeline_decided_by_instance\": [" << Join(decided_by) << "],\n"
          << "  \"decided_to_raw_ratio\": " << std::setprecision(5) << decided_rate / raw_rate
          << std::setprecision(1) << ",\n"
          << "  \"store_ceiling_rows_per_second\": " << ceiling.rows_per_second << ",\n"

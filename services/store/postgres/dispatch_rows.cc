@@ -1,5 +1,7 @@
 #include "services/store/postgres/dispatch_rows.h"
 
+#include <map>
+
 #include "services/core/strings.h"
 #include "services/store/common/notification_parts.h"
 #include "services/store/postgres/message_rows.h"
@@ -65,16 +67,34 @@ absl::StatusOr<bool> ClaimRow(WriteTx& tx, const Claim& claim, const Lease& leas
   return true;
 }
 
-absl::StatusOr<std::vector<DispatchItem>> TakeOverInFlight(Conn& conn, const Lease& lease) {
+absl::Status RenewLeases(Conn& conn, const Lease& lease) {
+  return conn
+      .Exec(core::StrCat("UPDATE notifications SET lease_until_us = ", kNowUs,
+                         " + $2 WHERE state = 'SENDING' AND lease_owner = $1"),
+            Params().Add(lease.owner).Add(static_cast<int64_t>(lease.length.count()) * 1000))
+      .status();
+}
+
+absl::StatusOr<std::vector<DispatchItem>> TakeOverInFlight(Conn& conn, const Lease& lease,
+                                                           bool including_own) {
+  // The rows are locked by the subquery; the update returns whose lease ran out.
   auto taken = conn.Exec(
-      core::StrCat("UPDATE notifications SET lease_owner = $1, lease_until_us = ", kNowUs,
-                   " + $2 WHERE seq IN (SELECT seq FROM notifications WHERE state = 'SENDING'"
-                   " AND (lease_until_us IS NULL OR lease_until_us < ",
-                   kNowUs, ") FOR UPDATE SKIP LOCKED) RETURNING seq"),
+      core::StrCat("WITH lost AS (SELECT seq, lease_owner FROM notifications"
+                   " WHERE state = 'SENDING' AND (lease_until_us IS NULL OR lease_until_us < ",
+                   kNowUs, including_own ? " OR lease_owner = $1" : "",
+                   ") FOR UPDATE SKIP LOCKED)"
+                   " UPDATE notifications n SET lease_owner = $1, lease_until_us = ",
+                   kNowUs,
+                   " + $2 FROM lost WHERE n.seq = lost.seq"
+                   " RETURNING n.seq, COALESCE(lost.lease_owner, '')"),
       Params().Add(lease.owner).Add(static_cast<int64_t>(lease.length.count()) * 1000));
   if (!taken.ok()) return taken.status();
   std::vector<int64_t> seqs;
-  for (int r = 0; r < taken->rows(); ++r) seqs.push_back(taken->Int(r, 0));
+  std::map<int64_t, std::string> lost_owner;
+  for (int r = 0; r < taken->rows(); ++r) {
+    seqs.push_back(taken->Int(r, 0));
+    lost_owner[seqs.back()] = taken->Text(r, 1);
+  }
   if (seqs.empty()) return std::vector<DispatchItem>();
   auto rows = conn.Exec(core::StrCat(kNotificationSelect, " WHERE n.seq = ANY($1::bigint[])"),
                         Params().AddArray(seqs));
@@ -91,6 +111,7 @@ absl::StatusOr<std::vector<DispatchItem>> TakeOverInFlight(Conn& conn, const Lea
       if (*message) item.message = **std::move(message);
       item.message.channel = *n->channel;
     }
+    item.lost_lease_owner = lost_owner[n->seq];
     item.notification = *std::move(n);
     out.push_back(std::move(item));
   }

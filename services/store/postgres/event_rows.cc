@@ -28,28 +28,59 @@ EventRecord FromRow(const Result& r, int row) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<int64_t>> InsertEvent(Conn& conn, const EventRecord& record,
-                                                   bool complete) {
-  const core::Event& e = record.event;
+absl::StatusOr<std::vector<std::optional<int64_t>>> InsertEvents(
+    Conn& conn, const std::vector<NewEvent>& events) {
+  std::vector<std::optional<int64_t>> out(events.size());
+  if (events.empty()) return out;
+  std::vector<std::string> ids, types, sources, content_types, bodies, origins, complete;
+  std::vector<int64_t> occurs, counts, receives;
+  for (const NewEvent& n : events) {
+    const EventRecord& record = *n.record;
+    const core::Event& e = record.event;
+    ids.push_back(e.event_id);
+    types.push_back(e.event_type);
+    occurs.push_back(ToMicros(e.occur_time));
+    sources.push_back(e.source);
+    counts.push_back(static_cast<int64_t>(e.customer_ids.size()));
+    content_types.push_back(record.content_type);
+    bodies.push_back(ByteaText(record.body));
+    origins.push_back(record.origin);
+    receives.push_back(ToMicros(record.receive_time));
+    complete.emplace_back(n.complete ? "t" : "f");
+  }
   auto inserted = conn.Exec(
       "INSERT INTO events (event_id, event_type, occur_time_us, source, customer_count,"
       " content_type, body, origin, receive_time_us, complete)"
-      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id) DO NOTHING"
-      " RETURNING event_seq",
+      " SELECT u.id, u.type, u.occur, u.source, u.count, u.content_type, u.body, u.origin,"
+      " u.receive, u.complete"
+      " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[],"
+      " $7::bytea[], $8::text[], $9::bigint[], $10::boolean[]) WITH ORDINALITY"
+      " AS u(id, type, occur, source, count, content_type, body, origin, receive, complete,"
+      " position)"
+      " ORDER BY u.position"
+      " ON CONFLICT (event_id) DO NOTHING RETURNING event_id, event_seq",
       Params()
-          .Add(e.event_id)
-          .Add(e.event_type)
-          .Add(ToMicros(e.occur_time))
-          .Add(e.source)
-          .Add(static_cast<int64_t>(e.customer_ids.size()))
-          .Add(record.content_type)
-          .AddBytes(record.body)
-          .Add(record.origin)
-          .Add(ToMicros(record.receive_time))
-          .Add(complete));
+          .AddArray(ids)
+          .AddArray(types)
+          .AddArray(occurs)
+          .AddArray(sources)
+          .AddArray(counts)
+          .AddArray(content_types)
+          .AddArray(bodies)
+          .AddArray(origins)
+          .AddArray(receives)
+          .AddArray(complete));
   if (!inserted.ok()) return inserted.status();
-  if (inserted->rows() == 0) return std::nullopt;
-  return inserted->Int(0, 0);
+  std::unordered_map<std::string, int64_t> seqs;
+  for (int r = 0; r < inserted->rows(); ++r)
+    seqs.emplace(inserted->Text(r, 0), inserted->Int(r, 1));
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto it = seqs.find(ids[i]);
+    if (it == seqs.end()) continue;
+    out[i] = it->second;
+    seqs.erase(it);  // the same id twice: the first is the one
+  }
+  return out;
 }
 
 absl::Status MarkEventComplete(Conn& conn, int64_t event_seq) {

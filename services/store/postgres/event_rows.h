@@ -13,10 +13,16 @@
 // Accepted events (table `events`), numbered in the order they were accepted.
 namespace herald::store::postgres {
 
-/// Inserts the event unless its id is recorded; its number, or nullopt for a duplicate.
-/// Not `complete`: an audience whose notifications follow in parts.
-absl::StatusOr<std::optional<int64_t>> InsertEvent(Conn& conn, const EventRecord& record,
-                                                   bool complete);
+/// An event to insert; not `complete`: an audience whose notifications follow in parts.
+struct NewEvent {
+  const EventRecord* record;
+  bool complete;
+};
+/// Inserts the events whose ids are not recorded, numbered in the order given, in one
+/// statement; for each its number, or nullopt for a duplicate (recorded already, or
+/// earlier in `events`).
+absl::StatusOr<std::vector<std::optional<int64_t>>> InsertEvents(
+    Conn& conn, const std::vector<NewEvent>& events);
 /// Every notification of the event is recorded now.
 absl::Status MarkEventComplete(Conn& conn, int64_t event_seq);
 /// nullopt when no event has this id.

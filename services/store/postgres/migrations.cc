@@ -208,6 +208,11 @@ CREATE TABLE profile_positions (
 ALTER TABLE notifications ADD COLUMN lease_owner text;
 ALTER TABLE notifications ADD COLUMN lease_until_us bigint;
 )sql"},
+      {4, "customer hash: deferred notifications released by the customer's owner", R"sql(
+-- Kafka's partitioner's hash of the customer id: the instance whose partitions hold it
+-- owns the customer (hash % partitions). NULL for rows stored before: anyone's.
+ALTER TABLE notifications ADD COLUMN customer_hash bigint;
+)sql"},
   };
   return kMigrations;
 }

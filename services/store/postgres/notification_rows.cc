@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "services/core/ownership.h"
 #include "services/core/strings.h"
 #include "services/store/postgres/rows.h"
 #include "services/store/record/records.h"
@@ -41,17 +42,6 @@ const char kNotificationSelect[] =
     " n.fallback_channels, n.create_time_us, n.update_time_us, n.send_time_us, n.due_us,"
     " n.attempt_count, n.record"
     " FROM notifications n JOIN events e ON e.event_seq = n.event_seq";
-
-std::string ByteaText(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\\x";
-  out.reserve(2 + bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
 
 absl::StatusOr<core::Notification> FromRow(const Result& r, int row, RecordPart part) {
   core::Notification n;
@@ -91,17 +81,19 @@ absl::StatusOr<core::Notification> FromRow(const Result& r, int row, RecordPart 
 }
 
 absl::StatusOr<std::vector<bool>> InsertNotifications(WriteTx& tx,
-                                                      std::vector<core::Notification>& ns,
-                                                      int64_t event_seq) {
+                                                      const std::vector<NewNotification>& ns) {
   std::vector<bool> created(ns.size(), false);
   if (ns.empty()) return created;
   std::vector<std::string> ids, customers, types, templates, subjects, states, fallbacks, records;
   std::vector<std::optional<std::string>> categories, channels;
-  std::vector<int64_t> versions, creates, updates;
+  std::vector<int64_t> event_seqs, versions, creates, updates, hashes;
   std::vector<std::optional<int64_t>> sends, dues;
-  for (const core::Notification& n : ns) {
+  for (const NewNotification& nn : ns) {
+    const core::Notification& n = *nn.notification;
+    event_seqs.push_back(nn.event_seq);
     ids.push_back(n.notification_id);
     customers.push_back(n.customer_id);
+    hashes.push_back(core::KeyHash(n.customer_id));
     types.push_back(n.event_type);
     templates.push_back(n.template_name);
     versions.push_back(n.template_version);
@@ -120,19 +112,23 @@ absl::StatusOr<std::vector<bool>> InsertNotifications(WriteTx& tx,
   auto inserted = tx.conn().Exec(
       "INSERT INTO notifications (notification_id, event_seq, customer_id, event_type,"
       " template_name, template_version, category, subject, state, channel, fallback_channels,"
-      " create_time_us, update_time_us, send_time_us, due_us, attempt_count, record)"
-      " SELECT u.id, $2, u.customer, u.type, u.template, u.version, u.category, u.subject,"
-      " u.state, u.channel, u.fallbacks, u.created, u.updated, u.sent, u.due, 0, u.record"
-      " FROM unnest($1::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],"
-      " $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], $13::bigint[],"
-      " $14::bigint[], $15::bigint[], $16::bytea[]) WITH ORDINALITY"
-      " AS u(id, customer, type, template, version, category, subject, state, channel,"
-      " fallbacks, created, updated, sent, due, record, position)"
+      " create_time_us, update_time_us, send_time_us, due_us, attempt_count, record,"
+      " customer_hash)"
+      " SELECT u.id, u.event_seq, u.customer, u.type, u.template, u.version, u.category,"
+      " u.subject,"
+      " u.state, u.channel, u.fallbacks, u.created, u.updated, u.sent, u.due, 0, u.record,"
+      " u.hash"
+      " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[],"
+      " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
+      " $13::bigint[], $14::bigint[], $15::bigint[], $16::bytea[], $17::bigint[])"
+      " WITH ORDINALITY AS u(id, event_seq, customer, type, template, version, category,"
+      " subject, state, channel, fallbacks, created, updated, sent, due, record, hash,"
+      " position)"
       " ORDER BY u.position"
       " ON CONFLICT (notification_id) DO NOTHING RETURNING notification_id, seq",
       Params()
           .AddArray(ids)
-          .Add(event_seq)
+          .AddArray(event_seqs)
           .AddArray(customers)
           .AddArray(types)
           .AddArray(templates)
@@ -146,19 +142,20 @@ absl::StatusOr<std::vector<bool>> InsertNotifications(WriteTx& tx,
           .AddArray(updates)
           .AddArray(sends)
           .AddArray(dues)
-          .AddArray(records));
+          .AddArray(records)
+          .AddArray(hashes));
   if (!inserted.ok()) return inserted.status();
   std::unordered_map<std::string_view, int64_t> seqs;
   for (int r = 0; r < inserted->rows(); ++r)
     seqs.emplace(inserted->View(r, 0), inserted->Int(r, 1));
   for (size_t i = 0; i < ns.size(); ++i) {
-    core::Notification& n = ns[i];
+    core::Notification& n = *ns[i].notification;
     auto it = seqs.find(n.notification_id);
     if (it == seqs.end()) continue;
     n.seq = it->second;
     seqs.erase(it);  // the same id twice in one call: the first is the one
     created[i] = true;
-    n.event_seq = event_seq;
+    n.event_seq = ns[i].event_seq;
     if (n.decision && n.state != NotificationState::kPending) {
       tx.AddChange(common::ChangeOf(n, NotificationState::kPending, n.decision->decide_time,
                                     std::string(core::Name(n.decision->reason)),
@@ -307,19 +304,47 @@ absl::StatusOr<std::vector<CustomerContext>> SelectContactHistory(
   return out;
 }
 
-absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(Conn& conn, core::Time now,
-                                                                   int limit) {
-  auto rows = conn.Exec(core::StrCat(kNotificationSelect,
-                                     " WHERE n.state IN ('DEFERRED', 'PENDING') AND n.due_us <= $1"
-                                     " ORDER BY n.due_us, n.seq LIMIT $2"),
-                        Params().Add(ToMicros(now)).Add(limit));
+namespace {
+
+// Of the customers `owned` names: the partition of their key hash (parameter `first`:
+// the partitions) is one of parameter first + 1. Rows an earlier version stored have no
+// hash: every instance's.
+std::string OwnedOnly(int first) {
+  return core::StrCat(" AND (n.customer_hash IS NULL OR n.customer_hash % $", first, " = ANY($",
+                      first + 1, "::bigint[]))");
+}
+
+void AddOwned(Params& params, const core::OwnedPartitions& owned) {
+  params.Add(int64_t{owned.count})
+      .AddArray(std::vector<int64_t>(owned.partitions.begin(), owned.partitions.end()));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(
+    Conn& conn, core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned) {
+  if (owned && owned->count <= 0) return std::vector<core::Notification>();
+  Params params;
+  params.Add(ToMicros(now)).Add(limit);
+  if (owned) AddOwned(params, *owned);
+  auto rows =
+      conn.Exec(core::StrCat(kNotificationSelect,
+                             " WHERE n.state IN ('DEFERRED', 'PENDING') AND n.due_us <= $1",
+                             owned ? OwnedOnly(3) : "", " ORDER BY n.due_us, n.seq LIMIT $2"),
+                params);
   if (!rows.ok()) return rows.status();
   return AllRows(*rows, RecordPart::kLatest);
 }
 
-absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Conn& conn) {
-  auto row =
-      conn.Exec("SELECT MIN(due_us) FROM notifications WHERE state IN ('DEFERRED', 'PENDING')");
+absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(
+    Conn& conn, const std::optional<core::OwnedPartitions>& owned) {
+  if (owned && owned->count <= 0) return std::nullopt;
+  Params params;
+  if (owned) AddOwned(params, *owned);
+  auto row = conn.Exec(core::StrCat("SELECT MIN(n.due_us) FROM notifications n"
+                                    " WHERE n.state IN ('DEFERRED', 'PENDING')",
+                                    owned ? OwnedOnly(1) : ""),
+                       params);
   if (!row.ok()) return row.status();
   return OptionalTime(*row, 0, 0);
 }

@@ -27,13 +27,17 @@ extern const char kNotificationSelect[];
 /// Row `row` of a kNotificationSelect result.
 absl::StatusOr<core::Notification> FromRow(const Result& r, int row, RecordPart part);
 
-/// Inserts the notifications made at intake for one event, PENDING or with their first
-/// decisions (which also go to the change log), in one statement; for each, whether it
-/// was inserted (false: its id exists already). Inserted ones get their number (seq)
-/// and their event's (`event_seq`).
+/// A notification made at intake, and the number of its event.
+struct NewNotification {
+  core::Notification* notification;
+  int64_t event_seq;
+};
+/// Inserts the notifications made at intake for a batch of events, in the order given,
+/// PENDING or with their first decisions (which also go to the change log), in one
+/// statement; for each, whether it was inserted (false: its id exists already, or came
+/// earlier in `ns`). Inserted ones get their number (seq) and their event's.
 absl::StatusOr<std::vector<bool>> InsertNotifications(WriteTx& tx,
-                                                      std::vector<core::Notification>& ns,
-                                                      int64_t event_seq);
+                                                      const std::vector<NewNotification>& ns);
 
 /// nullopt when there is none. `lock`: FOR UPDATE, for a change in the caller's
 /// transaction.
@@ -55,14 +59,12 @@ absl::StatusOr<std::vector<CustomerContext>> SelectContactHistory(
     std::string_view event_type, core::Time events_since);
 
 /// DEFERRED (and PENDING) notifications due at `now`, earliest first.
-absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(Conn& conn, core::Time now,
-                                                                   int limit);
-absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Conn& conn);
+absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(
+    Conn& conn, core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned);
+absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(
+    Conn& conn, const std::optional<core::OwnedPartitions>& owned);
 
 absl::StatusOr<int64_t> CountInStates(Conn& conn,
                                       const std::vector<core::NotificationState>& states);
-
-/// Bytes as a bytea[] element in text form ("\x" and hex digits).
-std::string ByteaText(std::string_view bytes);
 
 }  // namespace herald::store::postgres

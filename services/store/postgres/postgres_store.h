@@ -34,10 +34,11 @@ class PostgresStore final : public Store {
     std::chrono::milliseconds prune_interval{std::chrono::seconds(5)};
     /// Who this instance is, in leases (e.g. its host name and pid).
     std::string instance = "heraldd";
-    /// How long a claim holds its hand-off: longer than any hand-off takes (the
-    /// connectors' timeouts), so that an instance resolves another's only when that one
-    /// died or gave up.
-    std::chrono::milliseconds send_lease{std::chrono::minutes(2)};
+    /// How long a claim holds its hand-off without renewal. ListInFlight renews this
+    /// instance's leases; called more often than this (heraldd: every quarter of it), an
+    /// instance's sends are resolved by another only when it died or lost the database
+    /// for that long.
+    std::chrono::milliseconds send_lease{std::chrono::seconds(30)};
     /// Keep changes until the status topic has them (AckStatusOutbox).
     bool status_outbox = false;
   };
@@ -91,9 +92,10 @@ class PostgresStore final : public Store {
   absl::StatusOr<EventRecord> GetEvent(std::string_view event_id) override;
   absl::StatusOr<std::vector<std::optional<EventRecord>>> GetEventsBySeq(
       const std::vector<int64_t>& event_seqs) override;
-  absl::StatusOr<std::vector<core::Notification>> ListDueDecisions(core::Time now,
-                                                                   int limit) override;
-  absl::StatusOr<std::optional<core::Time>> NextDeferTime() override;
+  absl::StatusOr<std::vector<core::Notification>> ListDueDecisions(
+      core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned) override;
+  absl::StatusOr<std::optional<core::Time>> NextDeferTime(
+      const std::optional<core::OwnedPartitions>& owned) override;
   absl::StatusOr<int64_t> CountDeferred() override;
   absl::StatusOr<std::vector<bool>> RecordDecisions(
       const std::vector<DecisionUpdate>& updates,
@@ -153,6 +155,9 @@ class PostgresStore final : public Store {
   std::mutex outbox_mu_;
   std::unique_ptr<Conn> outbox_conn_;  // asks for, then holds, the status outbox's lock
   bool outbox_held_ = false;
+  /// Whether ListInFlight ran in this process: before it has, what is leased under this
+  /// instance's name was left by an earlier run of it.
+  std::atomic<bool> listed_in_flight_ = false;
   /// When the next prune is due (steady clock, ns).
   std::atomic<int64_t> next_prune_{0};
 };

@@ -38,22 +38,31 @@ absl::Status ApplyEach(WriteTx& tx, const std::vector<U>& updates, F apply,
   return absl::OkStatus();
 }
 
+// Two statements for the whole batch whatever its size: its new events, then every
+// notification in the order of the items (an audience's later part looks up its event).
 absl::Status RecordItems(WriteTx& tx, std::vector<IntakeItem>& items,
                          std::vector<IntakeResult>& results) {
   results.assign(items.size(), IntakeResult{});
+  std::vector<NewEvent> new_events;
+  for (const IntakeItem& item : items) {
+    if (!item.continued) new_events.push_back({.record = &item.record, .complete = item.complete});
+  }
+  absl::StatusOr<std::vector<std::optional<int64_t>>> inserted =
+      InsertEvents(tx.conn(), new_events);
+  if (!inserted.ok()) return inserted.status();
+  std::vector<NewNotification> notifications;
+  size_t next_new = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     IntakeItem& item = items[i];
     IntakeResult& result = results[i];
     if (!item.continued) {
-      absl::StatusOr<std::optional<int64_t>> inserted =
-          InsertEvent(tx.conn(), item.record, item.complete);
-      if (!inserted.ok()) return inserted.status();
-      if (!*inserted) {
+      const std::optional<int64_t>& seq = (*inserted)[next_new++];
+      if (!seq) {
         result.duplicate = true;
         result.created.assign(item.notifications.size(), false);
         continue;
       }
-      result.event_seq = **inserted;
+      result.event_seq = *seq;
     } else {
       absl::StatusOr<std::optional<int64_t>> earlier =
           SelectEventSeq(tx.conn(), item.record.event.event_id);
@@ -68,10 +77,20 @@ absl::Status RecordItems(WriteTx& tx, std::vector<IntakeItem>& items,
         if (!marked.ok()) return marked;
       }
     }
-    absl::StatusOr<std::vector<bool>> created =
-        InsertNotifications(tx, item.notifications, result.event_seq);
-    if (!created.ok()) return created.status();
-    result.created = *std::move(created);
+    for (core::Notification& n : item.notifications) {
+      notifications.push_back({.notification = &n, .event_seq = result.event_seq});
+    }
+  }
+  absl::StatusOr<std::vector<bool>> created = InsertNotifications(tx, notifications);
+  if (!created.ok()) return created.status();
+  size_t next = 0;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (results[i].duplicate) continue;
+    IntakeResult& result = results[i];
+    result.created.assign(
+        created->begin() + static_cast<ptrdiff_t>(next),
+        created->begin() + static_cast<ptrdiff_t>(next + items[i].notifications.size()));
+    next += items[i].notifications.size();
     result.notifications_created =
         static_cast<int>(std::count(result.created.begin(), result.created.end(), true));
   }
@@ -190,21 +209,22 @@ absl::StatusOr<std::vector<std::optional<EventRecord>>> PostgresStore::GetEvents
   return records;
 }
 
-absl::StatusOr<std::vector<core::Notification>> PostgresStore::ListDueDecisions(core::Time now,
-                                                                                int limit) {
+absl::StatusOr<std::vector<core::Notification>> PostgresStore::ListDueDecisions(
+    core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned) {
   absl::StatusOr<std::vector<core::Notification>> due;
   absl::Status status = Read([&](Conn& conn) {
-    due = SelectDueDecisions(conn, now, limit);
+    due = SelectDueDecisions(conn, now, limit, owned);
     return due.status();
   });
   if (!status.ok()) return status;
   return due;
 }
 
-absl::StatusOr<std::optional<core::Time>> PostgresStore::NextDeferTime() {
+absl::StatusOr<std::optional<core::Time>> PostgresStore::NextDeferTime(
+    const std::optional<core::OwnedPartitions>& owned) {
   absl::StatusOr<std::optional<core::Time>> next;
   absl::Status status = Read([&](Conn& conn) {
-    next = SelectNextDeferTime(conn);
+    next = SelectNextDeferTime(conn, owned);
     return next.status();
   });
   if (!status.ok()) return status;
@@ -262,10 +282,19 @@ absl::StatusOr<std::vector<bool>> PostgresStore::Claim(const std::vector<store::
 
 absl::StatusOr<std::vector<DispatchItem>> PostgresStore::ListInFlight() {
   absl::StatusOr<std::vector<DispatchItem>> items;
-  absl::Status status = Write([&](WriteTx& tx) {
-    items = TakeOverInFlight(tx.conn(), {options_.instance, options_.send_lease});
+  const Lease lease{.owner = options_.instance, .length = options_.send_lease};
+  // The first time, this process holds no sends yet: what its name holds is an earlier
+  // run's. After that, its own leases are renewed while it lives.
+  const bool first = !listed_in_flight_.exchange(true);
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    if (!first) {
+      absl::Status renewed = RenewLeases(tx.conn(), lease);
+      if (!renewed.ok()) return renewed;
+    }
+    items = TakeOverInFlight(tx.conn(), lease, /*including_own=*/first);
     return items.status();
   });
+  if (!status.ok() && first) listed_in_flight_ = false;  // the next call is the first
   if (!status.ok()) return status;
   return items;
 }

@@ -46,4 +46,15 @@ std::vector<std::string> ParseTextArray(std::string_view literal) {
   return out;
 }
 
+std::string ByteaText(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 15]);
+  }
+  return out;
+}
+
 }  // namespace herald::store::postgres

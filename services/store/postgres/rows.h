@@ -42,4 +42,7 @@ std::optional<std::vector<core::Channel>> SplitChannels(std::string_view text);
 /// Parses a text[] column ({a,b,"c d"}) into its elements.
 std::vector<std::string> ParseTextArray(std::string_view literal);
 
+/// Bytes as a bytea[] element in text form ("\x" and hex digits).
+std::string ByteaText(std::string_view bytes);
+
 }  // namespace herald::store::postgres

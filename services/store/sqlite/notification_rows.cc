@@ -250,8 +250,26 @@ absl::StatusOr<std::vector<CustomerContext>> SelectContactHistory(
   return out;
 }
 
-absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(Db& db, core::Time now,
-                                                                   int limit) {
+namespace {
+
+// Of the customers `owned` names: their key's partition (?3 partitions) is in the JSON
+// array ?4 (herald_key_hash is Kafka's partitioner's hash, see sqlite_db.cc).
+constexpr char kOwnedOnly[] =
+    " AND herald_key_hash(n.customer_id) % ?3 IN (SELECT value FROM json_each(?4))";
+
+std::string PartitionList(const core::OwnedPartitions& owned) {
+  std::string out = "[";
+  for (size_t i = 0; i < owned.partitions.size(); ++i) {
+    core::StrAppend(out, i == 0 ? "" : ",", owned.partitions[i]);
+  }
+  return out + "]";
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(
+    Db& db, core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned) {
+  if (owned && owned->count <= 0) return std::vector<core::Notification>();
   auto query = db.Prepare(core::StrCat(
       "SELECT n.seq, n.notification_id, n.event_seq, e.event_id, n.customer_id, n.event_type,"
       " n.template_name, n.template_version, n.category, n.subject, n.state, n.channel,"
@@ -259,21 +277,26 @@ absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(Db& db, core:
       " n.attempt_count, n.record"
       " FROM notifications n INDEXED BY notifications_waiting"
       " JOIN events e ON e.event_seq = n.event_seq"
-      " WHERE n.state IN ('DEFERRED', 'PENDING') AND n.due_us <= ?1"
-      " ORDER BY n.due_us, n.seq LIMIT ?2"));
+      " WHERE n.state IN ('DEFERRED', 'PENDING') AND n.due_us <= ?1",
+      owned ? kOwnedOnly : "", " ORDER BY n.due_us, n.seq LIMIT ?2"));
   if (!query.ok()) return query.status();
+  (*query)->Bind(1, ToMicros(now)).Bind(2, int64_t{limit});
+  if (owned) (*query)->Bind(3, int64_t{owned->count}).Bind(4, PartitionList(*owned));
   std::vector<core::Notification> out;
-  absl::Status status = ForEachNotification(
-      (*query)->Bind(1, ToMicros(now)).Bind(2, int64_t{limit}), RecordPart::kLatest, out);
+  absl::Status status = ForEachNotification(**query, RecordPart::kLatest, out);
   if (!status.ok()) return status;
   return out;
 }
 
-absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Db& db) {
+absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(
+    Db& db, const std::optional<core::OwnedPartitions>& owned) {
+  if (owned && owned->count <= 0) return std::nullopt;
   auto query = db.Prepare(
-      "SELECT MIN(due_us) FROM notifications INDEXED BY notifications_waiting"
-      " WHERE state IN ('DEFERRED', 'PENDING')");
+      core::StrCat("SELECT MIN(n.due_us) FROM notifications n INDEXED BY notifications_waiting"
+                   " WHERE n.state IN ('DEFERRED', 'PENDING')",
+                   owned ? kOwnedOnly : ""));
   if (!query.ok()) return query.status();
+  if (owned) (*query)->Bind(3, int64_t{owned->count}).Bind(4, PartitionList(*owned));
   absl::StatusOr<bool> row = (*query)->Step();
   if (!row.ok()) return row.status();
   return OptionalTime(**query, 0);

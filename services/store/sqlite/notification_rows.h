@@ -49,9 +49,10 @@ absl::StatusOr<std::vector<CustomerContext>> SelectContactHistory(
     std::string_view event_type, core::Time events_since);
 
 /// DEFERRED (and PENDING) notifications due at `now`, earliest first.
-absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(Db& db, core::Time now,
-                                                                   int limit);
-absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(Db& db);
+absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(
+    Db& db, core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned);
+absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(
+    Db& db, const std::optional<core::OwnedPartitions>& owned);
 
 absl::StatusOr<int64_t> CountInStates(Db& db, const std::vector<core::NotificationState>& states);
 using common::ChangeOf;

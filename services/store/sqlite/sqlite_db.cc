@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "services/core/ownership.h"
 #include "services/core/strings.h"
 
 namespace herald::store::sqlite {
@@ -105,6 +106,19 @@ bool Statement::ColumnIsNull(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
+namespace {
+
+// herald_key_hash(text): Kafka's partitioner's hash of a key (core::KeyHash), for the
+// queries that keep to the customers an instance owns.
+void KeyHashFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const int length = sqlite3_value_bytes(argv[0]);
+  sqlite3_result_int64(context, core::KeyHash(std::string_view(text == nullptr ? "" : text,
+                                                               static_cast<size_t>(length))));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const Options& options) {
   sqlite3* raw = nullptr;
   int rc =
@@ -129,6 +143,10 @@ absl::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, const Opti
   }
   std::unique_ptr<Db> db(new Db(raw, path));
   sqlite3_extended_result_codes(raw, 1);
+  rc = sqlite3_create_function(raw, "herald_key_hash", 1,
+                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                               &KeyHashFunction, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(raw, rc, "define herald_key_hash");
   sqlite3_busy_timeout(raw, static_cast<int>(options.busy_timeout.count()));
   absl::Status status =
       db->Exec(core::StrCat("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=",

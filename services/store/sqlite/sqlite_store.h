@@ -68,9 +68,10 @@ class SqliteStore final : public Store {
   absl::StatusOr<EventRecord> GetEvent(std::string_view event_id) override;
   absl::StatusOr<std::vector<std::optional<EventRecord>>> GetEventsBySeq(
       const std::vector<int64_t>& event_seqs) override;
-  absl::StatusOr<std::vector<core::Notification>> ListDueDecisions(core::Time now,
-                                                                   int limit) override;
-  absl::StatusOr<std::optional<core::Time>> NextDeferTime() override;
+  absl::StatusOr<std::vector<core::Notification>> ListDueDecisions(
+      core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned) override;
+  absl::StatusOr<std::optional<core::Time>> NextDeferTime(
+      const std::optional<core::OwnedPartitions>& owned) override;
   absl::StatusOr<int64_t> CountDeferred() override;
   absl::StatusOr<std::vector<bool>> RecordDecisions(
       const std::vector<DecisionUpdate>& updates,

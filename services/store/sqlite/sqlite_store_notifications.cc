@@ -190,21 +190,22 @@ absl::StatusOr<std::vector<std::optional<EventRecord>>> SqliteStore::GetEventsBy
   return records;
 }
 
-absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDueDecisions(core::Time now,
-                                                                              int limit) {
+absl::StatusOr<std::vector<core::Notification>> SqliteStore::ListDueDecisions(
+    core::Time now, int limit, const std::optional<core::OwnedPartitions>& owned) {
   absl::StatusOr<std::vector<core::Notification>> due;
   absl::Status status = Read([&](Db& db) {
-    due = SelectDueDecisions(db, now, limit);
+    due = SelectDueDecisions(db, now, limit, owned);
     return due.status();
   });
   if (!status.ok()) return status;
   return due;
 }
 
-absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDeferTime() {
+absl::StatusOr<std::optional<core::Time>> SqliteStore::NextDeferTime(
+    const std::optional<core::OwnedPartitions>& owned) {
   absl::StatusOr<std::optional<core::Time>> next;
   absl::Status status = Read([&](Db& db) {
-    next = SelectNextDeferTime(db);
+    next = SelectNextDeferTime(db, owned);
     return next.status();
   });
   if (!status.ok()) return status;

@@ -112,8 +112,10 @@ class DispatcherTest : public ::testing::Test {
     ASSERT_TRUE(profile.ok()) << profile.status();
   }
 
-  std::unique_ptr<Dispatcher> Make(std::map<Channel, ChannelPolicy> policies = {}) {
-    return std::make_unique<Dispatcher>(*store_, pipeline_->composer(),
+  std::unique_ptr<Dispatcher> Make(std::map<Channel, ChannelPolicy> policies = {},
+                                   Renderer* renderer = nullptr) {
+    return std::make_unique<Dispatcher>(*store_,
+                                        renderer != nullptr ? *renderer : pipeline_->composer(),
                                         std::map<Channel, connectors::Connector*>{
                                             {Channel::kSms, &sms_}, {Channel::kEmail, &email_}},
                                         std::move(policies), clock_, registry_,
@@ -197,11 +199,14 @@ class DispatcherTest : public ::testing::Test {
 
   bool status_outbox_ = false;
   // On a shared store a crashed instance's sends wait for its leases to run out before
-  // another resolves them: as if they had.
+  // another resolves them: as if they had (the crashed one was another instance, whose
+  // leases this one's renewals leave alone).
   void EndLeases() {
     if (testing::TestStore::OnPostgres()) {
-      testing::TestStore::Exec(dir_.File("herald.db"),
-                               "UPDATE notifications SET lease_until_us = 0");
+      testing::TestStore::Exec(
+          dir_.File("herald.db"),
+          "UPDATE notifications SET lease_owner = 'crashed', lease_until_us = 0"
+          " WHERE state = 'SENDING'");
     }
   }
 

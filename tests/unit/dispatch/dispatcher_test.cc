@@ -422,6 +422,35 @@ TEST_F(RenderAtHandOffTest, AnUnreadableStoredEventFailsRatherThanSendingEmptyVa
                         "d-1 no longer decodes"));
 }
 
+// What rendering reads does not answer (the database restarting): the notification is
+// not failed for it; it stays QUEUED and goes once the store answers again.
+TEST_F(RenderAtHandOffTest, AStoreThatDoesNotAnswerWhileRenderingDelaysTheSendRatherThanFailIt) {
+  const std::string id = Delayed("d-1", "anke");
+  class Unanswered : public Renderer {
+   public:
+    explicit Unanswered(Renderer& inner) : inner_(inner) {}
+    std::vector<absl::StatusOr<core::RenderedMessage>> Render(
+        const std::vector<RenderInput>& inputs, core::Time now) override {
+      if (down) {
+        return std::vector<absl::StatusOr<core::RenderedMessage>>(
+            inputs.size(), absl::UnavailableError("postgres: server closed the connection"));
+      }
+      return inner_.Render(inputs, now);
+    }
+    bool down = true;
+
+   private:
+    Renderer& inner_;
+  } renderer(pipeline_->composer());
+  auto dispatcher = Make({}, &renderer);
+  EXPECT_EQ(dispatcher->RunOnce().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Get(id).state, NotificationState::kQueued);
+  EXPECT_TRUE(Get(id).attempts.empty());
+  renderer.down = false;
+  EXPECT_EQ(*dispatcher->RunOnce(), 1);
+  EXPECT_EQ(Get(id).state, NotificationState::kSent);
+}
+
 TEST_F(RenderAtHandOffTest, TheEventsLocaleOverrideIsReadAsValidationNormalisedIt) {
   Profile("anke", [](core::Profile& p) { p.preferred_channels = {Channel::kEmail}; });
   const std::string id = Delayed("d-1", "anke", "", "EN-gb");

@@ -47,8 +47,9 @@ class DeciderTest : public ::testing::Test {
   // Opens the store (again: a restart) with the stages over it.
   void Open() {
     pipeline_.reset();
-    pipeline_ = std::make_unique<testing::Pipeline>(dir_.File("herald.db"), clock_, registry_,
-                                                    testing::Pipeline::Options{.policy = config_});
+    pipeline_ = std::make_unique<testing::Pipeline>(
+        dir_.File("herald.db"), clock_, registry_,
+        testing::Pipeline::Options{.policy = config_, .ownership = ownership_});
     store_ = &pipeline_->store();
   }
 
@@ -135,6 +136,7 @@ class DeciderTest : public ::testing::Test {
 
   testing::TempDir dir_;
   PolicyConfig config_ = PolicyConfig::Defaults();
+  const core::Ownership* ownership_ = nullptr;
   // Sunday 2026-03-01 23:00 in Amsterdam: inside the customer's quiet hours.
   testing::FakeClock clock_{Utc(2026, 3, 1, 22)};
   prometheus::Registry registry_;
@@ -156,7 +158,7 @@ TEST_F(DeciderTest, AQuietHoursDeferralIsReleasedWhenDueAndSurvivesARestart) {
   clock_.Set(Utc(2026, 3, 2, 5, 59));
   EXPECT_EQ(Release(), 0);
   Open();
-  auto next = store_->NextDeferTime();
+  auto next = store_->NextDeferTime(std::nullopt);
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(*next, Utc(2026, 3, 2, 6));
   clock_.Set(Utc(2026, 3, 2, 6));
@@ -179,6 +181,42 @@ TEST_F(DeciderTest, AQuietHoursDeferralIsReleasedWhenDueAndSurvivesARestart) {
   EXPECT_THAT(n.history[1].detail, HasSubstr("DEFER QUIET_HOURS"));
   EXPECT_EQ(n.history[2].state, NotificationState::kQueued);
   EXPECT_EQ(Release(), 0);  // decided once, not again
+}
+
+// An instance's share of customers, as its consumer's assignment would set it.
+class AssignedOwnership : public core::Ownership {
+ public:
+  std::optional<core::OwnedPartitions> Owned() const override { return owned; }
+  core::OwnedPartitions owned;
+};
+
+TEST_F(DeciderTest, ADeferralIsReleasedByTheInstanceThatOwnsItsCustomerNow) {
+  // Two customers whose ids fall into different partitions of two.
+  std::string other = "ams-1";
+  for (int i = 2; core::KeyHash(other) % 2 == core::KeyHash("ams") % 2; ++i) {
+    other = "ams-" + std::to_string(i);
+  }
+  AddCustomer(other, "Europe/Amsterdam");
+  AssignedOwnership ownership;
+  ownership_ = &ownership;
+  Open();
+  Publish({Event("e-1", "order.shipped", "ams"), Event("e-2", "order.shipped", other)});
+  clock_.Set(Utc(2026, 3, 2, 6));  // both due
+
+  // This instance has the partition of ams: it releases ams's deferral, not the other.
+  ownership.owned = {.count = 2, .partitions = {core::KeyHash("ams") % 2}};
+  EXPECT_EQ(Release(), 1);
+  EXPECT_EQ(Get("e-1", "ams", "order-shipped").state, NotificationState::kQueued);
+  EXPECT_EQ(Get("e-2", other, "order-shipped").state, NotificationState::kDeferred);
+  // During a rebalance it owns nothing and releases nothing.
+  ownership.owned = {.count = 2, .partitions = {}};
+  EXPECT_EQ(Release(), 0);
+  // The other partition comes to it (its owner left): now it releases that one too.
+  ownership.owned = {.count = 2, .partitions = {0, 1}};
+  EXPECT_EQ(Release(), 1);
+  EXPECT_EQ(Get("e-2", other, "order-shipped").state, NotificationState::kQueued);
+  ownership_ = nullptr;
+  Open();  // the pipeline goes before the ownership it points to
 }
 
 TEST_F(DeciderTest, ConsentWithdrawnBetweenDeferAndReleaseSuppressesAtRelease) {
@@ -413,7 +451,7 @@ TEST_F(DeciderTest, TwoInstancesDecidingForOneCustomerAtOnceLetThroughNoMoreThan
 TEST_F(DeciderTest, ADecisionOnAStaleReadIsNotApplied) {
   Publish({Event("e-1", "order.shipped", "ams")});  // deferred: quiet hours
   clock_.Set(Utc(2026, 3, 2, 6));
-  auto due = store_->ListDueDecisions(clock_.Now(), 10);
+  auto due = store_->ListDueDecisions(clock_.Now(), 10, std::nullopt);
   ASSERT_TRUE(due.ok());
   ASSERT_EQ(due->size(), 1u);
   store::DecisionUpdate update;

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/unit/store/store_kinds.h"
 #include "tests/unit/store/store_test_data.h"
 
@@ -59,7 +61,7 @@ TYPED_TEST(DecisionConformance, ADeferralDecidedOnAnOlderHistoryStaysDeferred) {
                                   Item("e-2", "bert", NotificationState::kDeferred)},
                                  {{"anna", 0}, {"bert", 0}})
                   .ok());
-  auto due = store->ListDueDecisions(core::Time::max(), 10);
+  auto due = store->ListDueDecisions(core::Time::max(), 10, std::nullopt);
   ASSERT_TRUE(due.ok()) << due.status();
   ASSERT_EQ(due->size(), 2u);
   std::vector<DecisionUpdate> updates;
@@ -87,6 +89,40 @@ TYPED_TEST(DecisionConformance, ADeferralDecidedOnAnOlderHistoryStaysDeferred) {
   EXPECT_EQ(store->GetNotification("n-e-2")->state, NotificationState::kQueued);
   EXPECT_EQ(this->VersionOf(*store, "anna"), 2);
   EXPECT_EQ(this->VersionOf(*store, "bert"), 2);
+}
+
+// Several instances: each releases the deferrals of the customers whose partitions it
+// has now, and looks again when the first of those is due, not another's.
+TYPED_TEST(DecisionConformance, DeferralsAreListedForTheInstanceThatOwnsTheCustomer) {
+  auto store = this->Open();
+  std::vector<IntakeItem> items;
+  std::vector<CustomerVersion> versions;
+  for (int i = 0; i < 40; ++i) {
+    const std::string customer = "c" + std::to_string(i);
+    items.push_back(Item("e-" + std::to_string(i), customer, NotificationState::kDeferred));
+    versions.push_back({customer, 0});
+  }
+  ASSERT_TRUE(store->RecordIntake(items, versions).ok());
+  const core::OwnedPartitions first{.count = 3, .partitions = {0, 2}};
+  const core::OwnedPartitions second{.count = 3, .partitions = {1}};
+  std::set<std::string> seen;
+  for (const core::OwnedPartitions& owned : {first, second}) {
+    auto due = store->ListDueDecisions(core::Time::max(), 100, owned);
+    ASSERT_TRUE(due.ok()) << due.status();
+    EXPECT_FALSE(due->empty());
+    for (const core::Notification& n : *due) {
+      EXPECT_TRUE(owned.Owns(n.customer_id)) << n.customer_id;
+      EXPECT_TRUE(seen.insert(n.customer_id).second) << n.customer_id << " listed twice";
+    }
+    auto next = store->NextDeferTime(owned);
+    ASSERT_TRUE(next.ok()) << next.status();
+    EXPECT_TRUE(next->has_value());
+  }
+  EXPECT_EQ(seen.size(), 40u);  // every customer has an owner
+  // Between assignments: nothing is owned, nothing listed.
+  EXPECT_TRUE(store->ListDueDecisions(core::Time::max(), 100, core::OwnedPartitions{})->empty());
+  EXPECT_FALSE(store->NextDeferTime(core::OwnedPartitions{})->has_value());
+  EXPECT_EQ(store->ListDueDecisions(core::Time::max(), 100, std::nullopt)->size(), 40u);
 }
 
 }  // namespace

@@ -191,8 +191,46 @@ TEST_F(PostgresStoreTest, AnInstanceResolvesOnlySendsWhoseLeaseRanOutAndOneInsta
   ASSERT_EQ(taken->size(), 2u);
   EXPECT_EQ(taken->at(0).notification.attempt_count, 1);
   EXPECT_EQ(taken->at(0).message.channel, core::Channel::kEmail);
+  EXPECT_EQ(taken->at(0).lost_lease_owner, "a");  // named in what resolves it
+  EXPECT_EQ(taken->at(1).lost_lease_owner, "a");
   EXPECT_TRUE(c->ListInFlight()->empty());
   EXPECT_EQ(Query(dsn_, "SELECT COUNT(*) FROM notifications WHERE lease_owner = 'b'"), "2");
+}
+
+TEST_F(PostgresStoreTest, ALiveInstanceRenewsItsLeasesAndARestartedOneResolvesItsOwnAtOnce) {
+  auto a = Open({.dsn = "", .instance = "a", .send_lease = std::chrono::minutes(10)});
+  auto b = Open({.dsn = "", .instance = "b", .send_lease = std::chrono::minutes(10)});
+  ASSERT_TRUE(a->ListInFlight().ok());  // a's start: nothing of an earlier run
+  ASSERT_TRUE(a->RecordIntake({Item("e-1", "anna")}).ok());
+  auto due = a->ListDue(TestEpoch(), core::Channel::kEmail, 10);
+  ASSERT_TRUE(due.ok()) << due.status();
+  ASSERT_EQ(due->size(), 1u);
+  core::RenderedMessage message;
+  message.channel = core::Channel::kEmail;
+  ASSERT_THAT(*a->Claim({{due->at(0).seq, due->at(0).notification_id, 0, TestEpoch(), message,
+                          Named::Of(due->at(0))}}),
+              ::testing::ElementsAre(true));
+
+  // The hand-off takes long, its lease is about to run out: a, alive, renews it, so b
+  // finds nothing to take over.
+  const std::string soon = "(extract(epoch from clock_timestamp()) * 1000000)::bigint + 1000000";
+  Query(dsn_, "UPDATE notifications SET lease_until_us = " + soon);
+  ASSERT_TRUE(a->ListInFlight()->empty());
+  EXPECT_EQ(Query(dsn_,
+                  "SELECT COUNT(*) FROM notifications WHERE lease_until_us >"
+                  " (extract(epoch from clock_timestamp()) * 1000000)::bigint + 500000000"),
+            "1");  // ten minutes from now, not one second
+  EXPECT_TRUE(b->ListInFlight()->empty());
+
+  // a is killed and comes back under the same name: its first look resolves what the
+  // earlier run left, without waiting for the lease.
+  a.reset();
+  auto again = Open({.dsn = "", .instance = "a", .send_lease = std::chrono::minutes(10)});
+  auto left = again->ListInFlight();
+  ASSERT_TRUE(left.ok()) << left.status();
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->at(0).lost_lease_owner, "a");
+  EXPECT_TRUE(b->ListInFlight()->empty());
 }
 
 TEST_F(PostgresStoreTest, OneInstanceAtATimePublishesTheStatusOutboxAndAnotherTakesOver) {

@@ -197,11 +197,11 @@ TEST_F(PreviousReleaseTest, WhatWasWaitingGoesOnWhereItWas) {
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ((*due)[0].event_id, "v5-ord-1005-shipped");
   // DEFERRED: decided again when due.
-  auto deferred = store->ListDueDecisions(later, 10);
+  auto deferred = store->ListDueDecisions(later, 10, std::nullopt);
   ASSERT_TRUE(deferred.ok()) << deferred.status();
   ASSERT_EQ(deferred->size(), 1u);
   EXPECT_EQ((*deferred)[0].customer_id, "piet");
-  EXPECT_TRUE(store->NextDeferTime()->has_value());
+  EXPECT_TRUE(store->NextDeferTime(std::nullopt)->has_value());
   // SENDING at the kill: found as in flight, with its attempt.
   auto in_flight = store->ListInFlight();
   ASSERT_TRUE(in_flight.ok()) << in_flight.status();
@@ -244,7 +244,7 @@ TEST_F(PreviousReleaseTest, TheStatusOutboxIsPublishedWithTheSameSequencesThenNu
   ASSERT_TRUE(store.AckStatusOutbox(27).ok());
   EXPECT_TRUE(store.ListStatusOutbox(100)->empty());
   // The next change is 28.
-  core::Notification deferred = store.ListDueDecisions(core::Time::max(), 1)->at(0);
+  core::Notification deferred = store.ListDueDecisions(core::Time::max(), 1, std::nullopt)->at(0);
   DecisionUpdate u;
   u.notification_seq = deferred.seq;
   u.notification_id = deferred.notification_id;
