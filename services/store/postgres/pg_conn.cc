@@ -1,5 +1,7 @@
 #include "services/store/postgres/pg_conn.h"
 
+#include <spdlog/spdlog.h>
+
 #include <charconv>
 #include <cstring>
 
@@ -181,6 +183,16 @@ absl::Status PgError(const PGresult* result, PGconn* conn, std::string_view what
   return absl::InternalError(core::StrCat(text, " (SQLSTATE ", code, ")"));
 }
 
+namespace {
+
+// The server's notices (e.g. "relation ... already exists, skipping") go to the log as
+// one line at debug level, not raw to stderr as libpq's default does.
+void LogNotice(void* /*arg*/, const char* message) {
+  spdlog::debug("msg=\"postgres notice\" notice=\"{}\"", Trimmed(message));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Conn>> Conn::Open(const Options& options) {
   PGconn* conn = PQconnectdb(options.dsn.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -190,6 +202,7 @@ absl::StatusOr<std::unique_ptr<Conn>> Conn::Open(const Options& options) {
     PQfinish(conn);
     return status;
   }
+  PQsetNoticeProcessor(conn, &LogNotice, nullptr);
   std::unique_ptr<Conn> result(new Conn(conn));
   std::string setup = core::StrCat("SET application_name = '", options.application_name, "'");
   if (options.statement_timeout.count() > 0) {
