@@ -359,6 +359,16 @@ void ReadChannelPolicy(MapReader& section, dispatch::ChannelPolicy& out) {
   section.Get("resend_after_crash", out.resend_after_crash);
 }
 
+// Whether a URL carries credentials in its authority (scheme://user:password@host): they
+// would end up in logs and error messages, which quote URLs.
+bool HasUserInfo(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return false;
+  const std::string_view rest = url.substr(scheme + 3);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  return authority.find('@') != std::string_view::npos;
+}
+
 void ReadEmail(MapReader& section, Config::Email& out) {
   out.enabled = true;
   connectors::email::SmtpOptions& o = out.smtp;
@@ -378,6 +388,11 @@ void ReadEmail(MapReader& section, Config::Email& out) {
   section.Get("connect_timeout", o.connect_timeout);
   section.Get("timeout", o.timeout);
   if (o.url.empty()) section.KeyError("url", "must be set, e.g. smtp://127.0.0.1:2525");
+  if (HasUserInfo(o.url)) {
+    section.KeyError("url",
+                     "must not hold credentials (a URL is logged): set email.username and "
+                     "email.password instead");
+  }
   if (o.from_address.empty()) {
     section.KeyError("from_address", "must be set, e.g. noreply@bank.example");
   }
@@ -402,6 +417,9 @@ void ReadSms(MapReader& section, Config::Sms& out) {
   section.Get("ca_file", out.http.ca_file);
   if (out.provider == "generic_json" && out.generic.url.empty()) {
     section.KeyError("url", "must be set for the generic_json provider");
+  }
+  if (HasUserInfo(out.generic.url)) {
+    section.KeyError("url", "must not hold credentials (a URL is logged): set sms.token instead");
   }
   if (out.provider == "twilio" &&
       (out.twilio.base_url.empty() || out.twilio.account_sid.empty() || out.twilio.from.empty())) {

@@ -88,6 +88,22 @@ store:
   EXPECT_EQ(sqlite->store.backend, Config::Store::Backend::kSqlite);
 }
 
+// Credentials in a URL would be logged with it: refused, naming where they belong.
+TEST(Config, AConnectorUrlWithCredentialsIsRefused) {
+  EXPECT_THAT(ErrorOf("email:\n  url: smtp://herald:s3cret@mail.internal:587\n"
+                      "  from_address: noreply@bank.example\n"),
+              HasSubstr("email.url: must not hold credentials (a URL is logged): set "
+                        "email.username and email.password instead"));
+  EXPECT_THAT(ErrorOf("sms:\n  url: https://key:s3cret@sms.example/send\n"),
+              HasSubstr("sms.url: must not hold credentials"));
+  // An @ after the host (a path or query) is no credential.
+  auto fine = ParseConfig(
+      "email:\n  url: smtp://mail.internal:587\n  from_address: noreply@bank.example\n"
+      "sms:\n  url: https://sms.example/send?from=bank@x\n",
+      "heraldd.yaml");
+  EXPECT_TRUE(fine.ok()) << fine.status();
+}
+
 TEST(Config, AnUnknownKeyIsRejectedWithItsPathPositionAndAHint) {
   std::string error = ErrorOf("server:\n  grpc_listn: 127.0.0.1:1\n");
   EXPECT_THAT(error, HasSubstr("heraldd.yaml:2:3: server.grpc_listn: unknown key"));
