@@ -178,11 +178,18 @@ absl::Status NotificationService::List(const v1::ListNotificationsRequest& reque
 class NotificationService::Watcher final
     : public grpc::ServerWriteReactor<v1::WatchNotificationsResponse> {
  public:
-  Watcher(NotificationService& service, store::NotificationFilter filter, int64_t after)
-      : service_(service), filter_(std::move(filter)), cursor_(after) {
+  Watcher(NotificationService& service, grpc::CallbackServerContext* context,
+          v1::WatchNotificationsRequest request)
+      : service_(service), context_(context), request_(std::move(request)) {
     thread_ = std::thread([this] { Run(); });
   }
 
+  void OnSendInitialMetadataDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    sending_metadata_ = false;
+    if (!ok) ended_ = true;
+    cv_.notify_all();
+  }
   void OnWriteDone(bool ok) override {
     std::lock_guard lock(mu_);
     writing_ = false;
@@ -209,9 +216,30 @@ class NotificationService::Watcher final
   }
 
  private:
+  // Admits the caller and reads where the change log is, then watches from there.
+  grpc::Status Begin() {
+    absl::StatusOr<auth::Caller> caller =
+        service_.runner_.Admit(context_, "NotificationService.WatchNotifications");
+    if (!caller.ok()) return ToGrpcStatus(caller.status());
+    absl::StatusOr<store::NotificationFilter> filter = FilterFromProto(request_.filter());
+    if (!filter.ok()) return ToGrpcStatus(InField("filter", filter.status()));
+    filter_ = *std::move(filter);
+    absl::StatusOr<int64_t> latest = service_.store_.LatestChange();  // changes from now on
+    if (!latest.ok()) return ToGrpcStatus(latest.status());
+    cursor_ = *latest;
+    // Established: the client learns it from the headers (herald-watch-after: the last
+    // change before the watch), and every change from here on reaches it.
+    context_->AddInitialMetadata("herald-watch-after", std::to_string(cursor_));
+    std::unique_lock lock(mu_);
+    sending_metadata_ = true;
+    StartSendInitialMetadata();
+    cv_.wait(lock, [this] { return !sending_metadata_; });
+    return grpc::Status::OK;
+  }
+
   void Run() {
-    grpc::Status result = grpc::Status::OK;
-    while (true) {
+    grpc::Status result = Begin();
+    while (result.ok()) {
       {
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return ended_; });
@@ -253,36 +281,32 @@ class NotificationService::Watcher final
   }
 
   NotificationService& service_;
-  const store::NotificationFilter filter_;
-  int64_t cursor_;  // the change seen last
+  grpc::CallbackServerContext* const context_;
+  const v1::WatchNotificationsRequest request_;
+  store::NotificationFilter filter_;
+  int64_t cursor_ = 0;  // the change seen last
   v1::WatchNotificationsResponse response_;
   std::mutex mu_;
   std::condition_variable cv_;
+  bool sending_metadata_ = false;
   bool writing_ = false;
   bool ended_ = false;
   std::thread thread_;
 };
 
 grpc::ServerWriteReactor<v1::WatchNotificationsResponse>* NotificationService::WatchNotifications(
-    grpc::CallbackServerContext*, const v1::WatchNotificationsRequest* request) {
-  absl::StatusOr<store::NotificationFilter> filter = FilterFromProto(request->filter());
-  auto refuse = [](grpc::Status status) {
+    grpc::CallbackServerContext* context, const v1::WatchNotificationsRequest* request) {
+  std::lock_guard lock(watchers_mu_);
+  if (static_cast<int>(watchers_.size()) >= kMaxWatchers) {
     class Refused final : public grpc::ServerWriteReactor<v1::WatchNotificationsResponse> {
      public:
       explicit Refused(grpc::Status status) { Finish(std::move(status)); }
       void OnDone() override { delete this; }
     };
-    return new Refused(std::move(status));
-  };
-  if (!filter.ok()) return refuse(ToGrpcStatus(InField("filter", filter.status())));
-  absl::StatusOr<int64_t> latest = store_.LatestChange();  // changes from now on
-  if (!latest.ok()) return refuse(ToGrpcStatus(latest.status()));
-  std::lock_guard lock(watchers_mu_);
-  if (static_cast<int>(watchers_.size()) >= kMaxWatchers) {
-    return refuse(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                               core::StrCat("at most ", kMaxWatchers, " watches at once")));
+    return new Refused(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                    core::StrCat("at most ", kMaxWatchers, " watches at once")));
   }
-  auto* watcher = new Watcher(*this, *std::move(filter), *latest);
+  auto* watcher = new Watcher(*this, context, *request);
   watchers_.insert(watcher);
   return watcher;
 }

@@ -7,8 +7,22 @@
 
 namespace herald::api {
 
-RpcRunner::RpcRunner(BlockingExecutor& executor, prometheus::Registry& registry)
+namespace {
+
+auth::Credentials CredentialsOf(const grpc::CallbackServerContext& context) {
+  auth::Credentials credentials;
+  const auto& metadata = context.client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    credentials.authorization = std::string(it->second.data(), it->second.size());
+  }
+  return credentials;
+}
+
+}  // namespace
+
+RpcRunner::RpcRunner(BlockingExecutor& executor, auth::Gate& gate, prometheus::Registry& registry)
     : executor_(executor),
+      gate_(gate),
       requests_(prometheus::BuildCounter()
                     .Name("herald_grpc_requests_total")
                     .Help("gRPC requests handled, by method and status code")
@@ -21,6 +35,13 @@ RpcRunner::RpcRunner(BlockingExecutor& executor, prometheus::Registry& registry)
 grpc::ServerUnaryReactor* RpcRunner::Run(grpc::CallbackServerContext* context,
                                          const std::string& method,
                                          std::function<absl::Status()> handler) {
+  return Run(context, method,
+             [handler = std::move(handler)](const auth::Caller&) { return handler(); });
+}
+
+grpc::ServerUnaryReactor* RpcRunner::Run(grpc::CallbackServerContext* context,
+                                         const std::string& method,
+                                         std::function<absl::Status(const auth::Caller&)> handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const auto start = std::chrono::steady_clock::now();
   auto finish = [this, reactor, method, start](const absl::Status& status) {
@@ -28,17 +49,29 @@ grpc::ServerUnaryReactor* RpcRunner::Run(grpc::CallbackServerContext* context,
            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     reactor->Finish(ToGrpcStatus(status));
   };
-  bool queued = executor_.Submit([context, handler = std::move(handler), finish] {
+  bool queued = executor_.Submit([this, context, method, handler = std::move(handler), finish] {
     if (context->IsCancelled()) {
       finish(absl::CancelledError("the call was cancelled before it was handled"));
       return;
     }
-    finish(handler());
+    absl::StatusOr<auth::Caller> caller = gate_.Admit(CredentialsOf(*context), method);
+    if (!caller.ok()) {
+      finish(caller.status());
+      return;
+    }
+    finish(handler(*caller));
   });
   if (!queued) {
     finish(absl::ResourceExhaustedError("heraldd is overloaded or shutting down; retry later"));
   }
   return reactor;
+}
+
+absl::StatusOr<auth::Caller> RpcRunner::Admit(grpc::CallbackServerContext* context,
+                                              const std::string& method) {
+  absl::StatusOr<auth::Caller> caller = gate_.Admit(CredentialsOf(*context), method);
+  if (!caller.ok()) Record(method, caller.status().code(), 0);
+  return caller;
 }
 
 void RpcRunner::Record(const std::string& method, absl::StatusCode code, double seconds) {

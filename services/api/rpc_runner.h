@@ -10,26 +10,38 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "services/api/auth/caller.h"
+#include "services/api/auth/gate.h"
 #include "services/api/blocking_executor.h"
 
 namespace herald::api {
 
 /// Runs unary RPC handlers on the blocking executor and finishes their reactors, so
-/// that handlers may call the store while gRPC's threads stay free. Counts every call
-/// by method and status code, and its latency.
+/// that handlers may call the store while gRPC's threads stay free. Every call passes
+/// the gate first (its caller authenticated, their role allowed the method). Counts
+/// every call by method and status code, and its latency.
 class RpcRunner {
  public:
-  RpcRunner(BlockingExecutor& executor, prometheus::Registry& registry);
+  RpcRunner(BlockingExecutor& executor, auth::Gate& gate, prometheus::Registry& registry);
 
-  /// `method` is "Service.Method". The handler runs later on another thread; what it
-  /// captures must outlive the call (request and response do, until Finish).
+  /// `method` is "Service.Method". The handler runs later on another thread, only if the
+  /// gate admits the caller; what it captures must outlive the call (request and
+  /// response do, until Finish).
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const std::string& method,
+                                std::function<absl::Status(const auth::Caller&)> handler);
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const std::string& method,
                                 std::function<absl::Status()> handler);
+
+  /// For a streaming call, on a thread that may block: the caller, or the refusal (also
+  /// counted as the call's outcome).
+  absl::StatusOr<auth::Caller> Admit(grpc::CallbackServerContext* context,
+                                     const std::string& method);
 
  private:
   void Record(const std::string& method, absl::StatusCode code, double seconds);
 
   BlockingExecutor& executor_;
+  auth::Gate& gate_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
 };

@@ -149,6 +149,14 @@ struct Config {
     std::string generic_secret;
     std::string twilio_public_url;
   };
+  /// Who may call the API: every call needs a bearer token (an API key) whose role
+  /// allows the method.
+  struct Auth {
+    /// A file holding an admin key's token: the first way in. Created (mode 0600, with a
+    /// new key) when missing; its key is registered at start if the store lacks it.
+    /// Revoke that key through the API once others exist. Empty: none.
+    std::string admin_token_file;
+  };
   struct Log {
     spdlog::level::level_enum level = spdlog::level::info;
   };
@@ -163,6 +171,7 @@ struct Config {
   Sms sms;
   Dispatch dispatch;
   Receipts receipts;
+  Auth auth;
   Log log;
 };
 

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <fmt/ranges.h>
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -12,13 +13,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include "services/api/auth/access_policy.h"
 #include "services/api/event_service.h"
+#include "services/api/key_service.h"
 #include "services/api/notification_mapping.h"
 #include "services/api/notification_service.h"
 #include "services/api/profile_service.h"
 #include "services/api/profile_updates.h"
 #include "services/api/template_service.h"
 #include "services/core/strings.h"
+#include "services/heraldd/admin_token.h"
 #include "services/heraldd/after_intake.h"
 #include "services/ingest/topic_producer.h"
 #include "services/store/postgres/postgres_store.h"
@@ -28,11 +32,30 @@ namespace herald::heraldd {
 namespace {
 
 const char* const kServiceNames[] = {
-    "herald.v1.ProfileService",
-    "herald.v1.TemplateService",
-    "herald.v1.EventService",
-    "herald.v1.NotificationService",
+    "herald.v1.ProfileService",      "herald.v1.TemplateService", "herald.v1.EventService",
+    "herald.v1.NotificationService", "herald.v1.KeyService",
 };
+
+// Every method served must have an access rule: one without would be an admin's alone,
+// which is never what its author meant.
+absl::Status CheckAccessRules() {
+  std::vector<std::string> missing;
+  for (const char* name : kServiceNames) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    if (service == nullptr) {
+      missing.push_back(core::StrCat(name, " (not linked)"));
+      continue;
+    }
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string method = core::StrCat(service->name(), ".", service->method(i)->name());
+      if (api::auth::RolesFor(method) == nullptr) missing.push_back(method);
+    }
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::InternalError(core::StrCat("methods without an access rule: ",
+                                          fmt::format("{}", fmt::join(missing, ", "))));
+}
 
 // One state change as the status topic carries it, keyed by customer id.
 absl::StatusOr<ingest::TopicRecord> StatusRecord(const store::StatusChange& change, bool json) {
@@ -137,6 +160,11 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
                  store::postgres::DescribeDsn(config.store.postgres.dsn));
   } else {
     spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
+  }
+  if (!config.auth.admin_token_file.empty()) {
+    absl::Status admin =
+        EnsureAdminToken(config.auth.admin_token_file, *d->store_, d->clock_.Now());
+    if (!admin.ok()) return admin;
   }
   d->templates_ = std::make_unique<store::TemplateCatalog>(*d->store_);
   d->decider_ = std::make_unique<policy::Decider>(*d->store_, config.policy.rules, d->clock_,
@@ -276,9 +304,13 @@ absl::Status Heraldd::StartDispatch() {
 }
 
 absl::Status Heraldd::StartGrpc() {
+  absl::Status rules = CheckAccessRules();
+  if (!rules.ok()) return rules;
   executor_ = std::make_unique<api::BlockingExecutor>(
       config_.server.worker_threads, static_cast<size_t>(config_.server.max_queued_requests));
-  runner_ = std::make_unique<api::RpcRunner>(*executor_, *registry_);
+  authenticator_ = std::make_unique<api::auth::Authenticator>(*store_, clock_);
+  gate_ = std::make_unique<api::auth::Gate>(*authenticator_, *registry_);
+  runner_ = std::make_unique<api::RpcRunner>(*executor_, *gate_, *registry_);
   services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
   services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
                                                              config_.compose.max_sms_segments));
@@ -286,6 +318,7 @@ absl::Status Heraldd::StartGrpc() {
   auto notifications = std::make_unique<api::NotificationService>(*store_, *runner_);
   notifications_ = notifications.get();
   services_.push_back(std::move(notifications));
+  services_.push_back(std::make_unique<api::KeyService>(*store_, clock_, *runner_));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -9,6 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "services/api/admin_http_server.h"
+#include "services/api/auth/authenticator.h"
+#include "services/api/auth/gate.h"
 #include "services/api/blocking_executor.h"
 #include "services/api/notification_service.h"
 #include "services/api/rpc_runner.h"
@@ -72,6 +74,8 @@ class Heraldd {
   std::unique_ptr<ingest::FanoutSink> fanout_;      // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
   std::unique_ptr<tracking::StatusPublisher> status_;
+  std::unique_ptr<api::auth::Authenticator> authenticator_;
+  std::unique_ptr<api::auth::Gate> gate_;
   std::unique_ptr<api::BlockingExecutor> executor_;
   std::unique_ptr<api::RpcRunner> runner_;
   std::vector<std::unique_ptr<grpc::Service>> services_;

@@ -17,15 +17,10 @@
 #include "services/core/ownership.h"
 #include "services/core/profile.h"
 #include "services/core/template.h"
+#include "services/store/api_key_store.h"
+#include "services/store/page.h"
 
 namespace herald::store {
-
-/// One page of a listing ordered by key; next_after is the key to continue after.
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  std::optional<std::string> next_after;
-};
 
 /// Where a profile change came from on the profiles topic. A customer's changes are
 /// keyed by their id, so they are on one partition, in offset order.
@@ -578,6 +573,9 @@ class NotificationStore : public IntakeStore,
                           public NotificationQueries {};
 
 /// All of Herald's durable state, behind one interface per kind of record.
-class Store : public ProfileStore, public TemplateStore, public NotificationStore {};
+class Store : public ProfileStore,
+              public TemplateStore,
+              public NotificationStore,
+              public ApiKeyStore {};
 
 }  // namespace herald::store

@@ -35,9 +35,21 @@ class HeraldctlTest : public ::testing::Test {
 
   void TearDown() override { EXPECT_EQ(heraldd_->Stop(), 0); }
 
+  // As the admin, with the token file heraldd made.
   RunResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {HERALDCTL_PATH, "--address", heraldd_->grpc_target()});
+    args.insert(args.begin(), {HERALDCTL_PATH, "--address", heraldd_->grpc_target(), "--token-file",
+                               dir_.File("admin.token")});
     return RunToExit(std::move(args));
+  }
+
+  // With HERALD_TOKEN set to `token` (unset when empty).
+  RunResult CtlWith(const std::string& token, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"/usr/bin/env", "-u", "HERALD_TOKEN", "-u",
+                                     "HERALD_TOKEN_FILE"};
+    if (!token.empty()) argv.push_back("HERALD_TOKEN=" + token);
+    argv.insert(argv.end(), {HERALDCTL_PATH, "--address", heraldd_->grpc_target()});
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunToExit(std::move(argv));
   }
 
   std::string Write(const std::string& name, const std::string& text) {
@@ -57,6 +69,54 @@ TEST_F(HeraldctlTest, HealthAndServices) {
   EXPECT_EQ(services.exit_code, 0) << services.err;
   EXPECT_THAT(services.out, HasSubstr("herald.v1.ProfileService\n"));
   EXPECT_THAT(services.out, HasSubstr("herald.v1.NotificationService\n"));
+}
+
+TEST_F(HeraldctlTest, AnAdminCreatesKeysPerRoleAndRevokesThem) {
+  RunResult nobody = CtlWith("", {"profile", "list"});
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_THAT(nobody.err, HasSubstr("UNAUTHENTICATED: no credentials"));
+
+  RunResult created = Ctl({"key", "create", "--name", "dashboards", "--role", "viewer"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_THAT(created.out, HasSubstr("\"role\": \"ROLE_VIEWER\""));
+  EXPECT_THAT(created.out, HasSubstr("\"created_by\": \"api-key:"));
+  const size_t at = created.out.find("\"token\": \"") + 10;
+  const std::string token = created.out.substr(at, created.out.find('"', at) - at);
+  ASSERT_EQ(token.rfind("hk_", 0), 0u) << created.out;
+  const std::string id = token.substr(3, 16);
+
+  // A viewer reads, and may not write; the refusal says which roles may.
+  RunResult read = CtlWith(token, {"template", "list"});
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  RunResult write = CtlWith(token, {"template", "delete", "order_shipped"});
+  EXPECT_EQ(write.exit_code, 1);
+  EXPECT_THAT(write.err, HasSubstr("PERMISSION_DENIED: TemplateService.DeleteTemplate needs one "
+                                   "of the roles editor,admin; api-key:" +
+                                   id + " (dashboards) has viewer"));
+  RunResult keys_as_viewer = CtlWith(token, {"key", "list"});
+  EXPECT_THAT(keys_as_viewer.err, HasSubstr("PERMISSION_DENIED"));
+
+  RunResult listed = Ctl({"key", "list"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("\"name\": \"dashboards\""));
+  EXPECT_THAT(listed.out, HasSubstr("\"name\": \"admin token file\""));
+  EXPECT_EQ(listed.out.find("secret"), std::string::npos) << "no secret or hash is listed";
+
+  RunResult revoked = Ctl({"key", "revoke", id});
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  EXPECT_THAT(revoked.out, HasSubstr("\"revoke_time\""));
+  RunResult after = CtlWith(token, {"template", "list"});
+  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_THAT(after.err, HasSubstr("UNAUTHENTICATED: API key " + id + " (dashboards) was revoked"));
+
+  // A token of the right shape whose secret is wrong is refused without saying more.
+  std::string forged = token;
+  forged.back() = forged.back() == 'a' ? 'b' : 'a';
+  RunResult wrong = CtlWith(forged, {"template", "list"});
+  EXPECT_THAT(wrong.err, HasSubstr("UNAUTHENTICATED: API key " + id +
+                                   " is not known here, or its secret does not match"));
+  EXPECT_GE(heraldd_->Metric("herald_auth_refused_total", "reason=\"revoked\""), 1);
+  EXPECT_GE(heraldd_->Metric("herald_auth_refused_total", "reason=\"forbidden\""), 2);
 }
 
 TEST_F(HeraldctlTest, ProfileLifecycleFromJsonFiles) {

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "tests/support/bearer_channel.h"
 #include "tests/support/metrics_text.h"
 
 namespace herald::testing {
@@ -26,6 +27,9 @@ int PortOf(const std::optional<std::string>& line) {
 HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_path,
                                const std::string& extra_yaml, const std::string& postgres_yaml) {
   const std::string config_path = dir + "/heraldd.yaml";
+  const std::string token_path = dir + "/admin.token";
+  const bool own_auth =
+      extra_yaml.rfind("auth:", 0) == 0 || extra_yaml.find("\nauth:") != std::string::npos;
   {
     std::ofstream config(config_path);
     config << "server:\n  grpc_listen: 127.0.0.1:0\n  http_listen: 127.0.0.1:0\n"
@@ -33,7 +37,7 @@ HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_pat
                    ? "store:\n  backend: postgres\n  postgres:\n    dsn: \"" + db_path + "\"\n" +
                          postgres_yaml
                    : "store:\n  sqlite:\n    path: " + db_path + "\n")
-           << extra_yaml;
+           << (own_auth ? "" : "auth:\n  admin_token_file: " + token_path + "\n") << extra_yaml;
   }
   process_ =
       std::make_unique<Subprocess>(std::vector<std::string>{HERALDD_PATH, "--config", config_path});
@@ -41,10 +45,16 @@ HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_pat
   http_port_ = PortOf(process_->WaitForLine("protocol=http", kStartLimit));
   ready_ = grpc_port_ > 0 && http_port_ > 0 &&
            process_->WaitForLine("msg=\"ready\"", kStartLimit).has_value();
+  if (!own_auth) {
+    std::ifstream token(token_path);
+    std::getline(token, admin_token_);
+  }
 }
 
-std::shared_ptr<grpc::Channel> HeralddProcess::Channel() const {
-  return grpc::CreateChannel(grpc_target(), grpc::InsecureChannelCredentials());
+std::shared_ptr<grpc::Channel> HeralddProcess::Channel() const { return Channel(admin_token_); }
+
+std::shared_ptr<grpc::Channel> HeralddProcess::Channel(const std::string& token) const {
+  return BearerChannel(grpc_target(), token);
 }
 
 double HeralddProcess::Metric(const std::string& name, const std::string& labels) const {

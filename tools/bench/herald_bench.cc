@@ -147,6 +147,8 @@ int Main(int argc, char** argv) {
   // just left. Only the first reads the profiles topic; the others would apply every
   // profile again before the events. Several instances split audiences of 1,000 or
   // more over the group.
+  // Every instance shares one admin key; heraldctl calls with it.
+  const std::string token_file = dir + "/admin.token";
   auto config = [&](const std::string& name, const std::string& topics,
                     const std::string& extra = "", const std::string& group = "") {
     const std::string profiles_topic = name == "setup" ? "herald.profiles" : "";
@@ -154,6 +156,7 @@ int Main(int argc, char** argv) {
     std::ofstream yaml(path);
     yaml << extra;
     yaml << "server: {grpc_listen: 127.0.0.1:0, http_listen: 127.0.0.1:0}\n"
+         << "auth: {admin_token_file: " << token_file << "}\n"
          << store_yaml << "kafka: {embedded: false, bootstrap_servers: \"" << bootstrap
          << "\", group_id: " << (group.empty() ? "heraldd-" + name : group) << ", topics: ["
          << topics << "], profiles_topic: \"" << profiles_topic << "\"}\n"
@@ -168,7 +171,8 @@ int Main(int argc, char** argv) {
   double profiles_seconds = 0;
   {
     Heraldd heraldd(heraldd_path, config("setup", "herald.bench-idle"), dir + "/setup.log");
-    Child apply({heraldctl_path, "-a", heraldd.grpc(), "template", "apply", templates},
+    Child apply({heraldctl_path, "-a", heraldd.grpc(), "--token-file", token_file, "template",
+                 "apply", templates},
                 dir + "/apply.log");
     if (apply.Wait() != 0) Fail("template apply failed:\n" + apply.Log());
     std::vector<Message> profiles;
@@ -388,8 +392,8 @@ int Main(int argc, char** argv) {
   }
   const double decided_before = metric("herald_decisions_total");
   const auto fanout_start = Clock::now();
-  Child publish({heraldctl_path, "-a", heraldd.grpc(), "--timeout", "600", "event", "publish",
-                 "--file", outage},
+  Child publish({heraldctl_path, "-a", heraldd.grpc(), "--token-file", token_file, "--timeout",
+                 "600", "event", "publish", "--file", outage},
                 dir + "/publish.log");
   if (publish.Wait() != 0) Fail("publishing the outage failed:\n" + publish.Log());
   WaitUntil([&] { return metric("herald_decisions_total") >= decided_before + customers; },

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 R=build/release
 H="$R/tools/heraldctl/heraldctl"
+# heraldd writes an admin key's token here at its first start (auth.admin_token_file).
+export HERALD_TOKEN_FILE=var/admin.token
 demo=var/demo
 mkdir -p "$demo/mail" "$demo/sms"
 
@@ -66,5 +68,8 @@ for c in changes:
           c.get("detail", "")[:60]))'
 echo "== mail is in $demo/mail (.eml and parsed .json), SMS in $demo/sms"
 echo "   $H explain NOTIFICATION_ID, $H deliveries get NOTIFICATION_ID --part text"
+echo "== every API call needs a token; this admin one is in var/admin.token:"
+echo "   export HERALD_TOKEN_FILE=$PWD/var/admin.token   # then $H works as above"
+echo "   $H key create --name NAME --role producer|editor|operator|viewer|privacy|admin"
 echo "== heraldd runs; Ctrl-C stops it"
 wait "$heraldd"

@@ -78,7 +78,12 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->capture_default_str();
   app.add_option("--timeout", timeout_seconds_, "Deadline of each call, in seconds")
       ->capture_default_str();
+  app.add_option("--token", token_, "Bearer token: an API key (hk_...) or a JWT")
+      ->envname("HERALD_TOKEN");
+  app.add_option("--token-file", token_file_, "A file whose first line is the bearer token")
+      ->envname("HERALD_TOKEN_FILE");
   app.require_subcommand(1);
+  app.parse_complete_callback([this] { LoadToken(); });
 
   app.add_subcommand("health", "Ask grpc.health.v1; exit 0 when SERVING")
       ->callback([this] { Health(); })
@@ -89,10 +94,11 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   auto add_file = [this](CLI::App* cmd) {
     cmd->add_option("--file,-f", file_, "JSON file, or - for stdin")->required();
   };
-  auto add_paging = [this](CLI::App* cmd) {
+  add_paging_ = [this](CLI::App* cmd) {
     cmd->add_option("--page-size", page_size_, "Items per page (default 50)");
     cmd->add_option("--page-token", page_token_, "next_page_token of the previous page");
   };
+  const auto& add_paging = add_paging_;
 
   CLI::App* profile = app.add_subcommand("profile", "Customer profiles")->require_subcommand(1);
   add_file(profile->add_subcommand("create", "Create a profile from CustomerProfile JSON")
@@ -247,6 +253,8 @@ int Heraldctl::Main(int argc, const char* const* argv) {
                    "html or sms")
       ->check(CLI::IsMember({"subject", "text", "html", "sms"}));
 
+  AddKeyCommands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -264,7 +272,17 @@ std::shared_ptr<grpc::Channel> Heraldctl::Channel() const {
 std::unique_ptr<grpc::ClientContext> Heraldctl::Context() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_seconds_));
+  if (!token_.empty()) context->AddMetadata("authorization", "Bearer " + token_);
   return context;
+}
+
+void Heraldctl::LoadToken() {
+  if (!token_.empty() || token_file_.empty()) return;  // --token wins over a file
+  std::ifstream in(token_file_);
+  if (!in || !std::getline(in, token_)) {
+    throw CLI::ValidationError("--token-file", "cannot read a token from " + token_file_);
+  }
+  while (!token_.empty() && (token_.back() == '\r' || token_.back() == ' ')) token_.pop_back();
 }
 
 bool Heraldctl::Check(const grpc::Status& status, std::string_view what) {

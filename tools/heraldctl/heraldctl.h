@@ -3,6 +3,7 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <memory>
@@ -11,6 +12,10 @@
 #include <vector>
 
 #include "herald/v1/template_service.pb.h"
+
+namespace CLI {
+class App;
+}
 
 namespace herald::heraldctl {
 
@@ -28,6 +33,8 @@ class Heraldctl {
  private:
   std::shared_ptr<grpc::Channel> Channel() const;
   std::unique_ptr<grpc::ClientContext> Context() const;
+  /// --token-file into token_ when --token (or HERALD_TOKEN) gave none.
+  void LoadToken();
   /// Prints a failed call; true when OK.
   bool Check(const grpc::Status& status, std::string_view what = {});
   void PrintJson(const google::protobuf::Message& message);
@@ -63,6 +70,10 @@ class Heraldctl {
   void SnippetList();
   void SnippetGet();
   void SnippetDelete();
+  void AddKeyCommands(CLI::App& app);
+  void KeyCreate();
+  void KeyList();
+  void KeyRevoke();
   /// Writes the --part of a rendered message, exactly.
   /// `state`: of the notification the parts are of (empty for a preview).
   void PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms,
@@ -75,6 +86,8 @@ class Heraldctl {
   // Options, filled by the parser.
   std::string address_ = "127.0.0.1:50051";
   int timeout_seconds_ = 10;
+  std::string token_;
+  std::string token_file_;
   std::string service_;
   std::string file_;
   std::string key_;  // customer id or template name
@@ -95,6 +108,11 @@ class Heraldctl {
   std::string escape_ = "html";
   std::string locale_;
   std::string dir_;
+  std::string key_name_;
+  std::string key_role_;
+  int key_expires_days_ = 0;
+  bool key_token_only_ = false;
+  std::function<void(CLI::App*)> add_paging_;
 };
 
 }  // namespace herald::heraldctl

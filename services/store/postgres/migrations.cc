@@ -213,6 +213,21 @@ ALTER TABLE notifications ADD COLUMN lease_until_us bigint;
 -- owns the customer (hash % partitions). NULL for rows stored before: anyone's.
 ALTER TABLE notifications ADD COLUMN customer_hash bigint;
 )sql"},
+      {5, "API keys: callers authenticate with a key whose secret only the caller holds",
+       R"sql(
+-- Only the SHA-256 of a key's secret is kept. Keys are revoked, never deleted, so an id
+-- is never reused and the audit trail can always name the key.
+CREATE TABLE api_keys (
+  key_id         text PRIMARY KEY,
+  name           text NOT NULL,
+  role           text NOT NULL,
+  secret_sha256  text NOT NULL,
+  created_by     text NOT NULL,
+  create_time_us bigint NOT NULL,
+  expire_time_us bigint,             -- NULL: never expires
+  revoke_time_us bigint              -- NULL: not revoked
+);
+)sql"},
   };
   return kMigrations;
 }

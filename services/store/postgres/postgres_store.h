@@ -127,6 +127,11 @@ class PostgresStore final : public Store {
                                                              std::string_view after,
                                                              int limit) override;
 
+  absl::Status CreateApiKey(const core::ApiKey& key) override;
+  absl::StatusOr<core::ApiKey> GetApiKey(std::string_view id) override;
+  absl::StatusOr<Page<core::ApiKey>> ListApiKeys(std::string_view after, int limit) override;
+  absl::StatusOr<core::ApiKey> RevokeApiKey(std::string_view id, core::Time at) override;
+
  private:
   PostgresStore(Options options, std::unique_ptr<Pool> pool);
 

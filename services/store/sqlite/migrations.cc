@@ -375,6 +375,21 @@ CREATE TABLE profile_positions (
   topic_offset    INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+      {8, "API keys: callers authenticate with a key whose secret only the caller holds",
+       R"sql(
+-- Only the SHA-256 of a key's secret is kept. Keys are revoked, never deleted, so an id
+-- is never reused and the audit trail can always name the key.
+CREATE TABLE api_keys (
+  key_id         TEXT PRIMARY KEY,
+  name           TEXT NOT NULL,
+  role           TEXT NOT NULL,
+  secret_sha256  TEXT NOT NULL,
+  created_by     TEXT NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  expire_time_us INTEGER,             -- NULL: never expires
+  revoke_time_us INTEGER              -- NULL: not revoked
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

@@ -103,6 +103,11 @@ class SqliteStore final : public Store {
                                                              std::string_view after,
                                                              int limit) override;
 
+  absl::Status CreateApiKey(const core::ApiKey& key) override;
+  absl::StatusOr<core::ApiKey> GetApiKey(std::string_view id) override;
+  absl::StatusOr<Page<core::ApiKey>> ListApiKeys(std::string_view after, int limit) override;
+  absl::StatusOr<core::ApiKey> RevokeApiKey(std::string_view id, core::Time at) override;
+
  private:
   explicit SqliteStore(std::unique_ptr<Connections> connections)
       : connections_(std::move(connections)) {}

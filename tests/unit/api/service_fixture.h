@@ -10,6 +10,10 @@
 #include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
+#include "services/api/auth/api_key_token.h"
+#include "services/api/auth/authenticator.h"
+#include "services/api/auth/bootstrap.h"
+#include "services/api/auth/gate.h"
 #include "services/api/blocking_executor.h"
 #include "services/api/event_service.h"
 #include "services/api/notification_service.h"
@@ -17,6 +21,7 @@
 #include "services/api/rpc_runner.h"
 #include "services/api/template_service.h"
 #include "services/store/sqlite/sqlite_store.h"
+#include "tests/support/bearer_channel.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/pipeline.h"
 #include "tests/support/temp_dir.h"
@@ -31,11 +36,18 @@ class ServiceFixture : public ::testing::Test {
     pipeline_ = std::make_unique<testing::Pipeline>(dir_.File("herald.db"), clock_, registry_,
                                                     testing::Pipeline::Options{});
     store_ = &pipeline_->store();
-    profiles_ = std::make_unique<ProfileService>(*store_, clock_, runner_);
+    authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_);
+    gate_ = std::make_unique<auth::Gate>(*authenticator_, registry_);
+    runner_ = std::make_unique<RpcRunner>(executor_, *gate_, registry_);
+    absl::StatusOr<auth::ApiKeyToken> token = auth::NewApiKeyToken();
+    ASSERT_TRUE(token.ok());
+    ASSERT_TRUE(
+        auth::RegisterToken(*store_, *token, "fixture", core::Role::kAdmin, clock_.Now()).ok());
+    profiles_ = std::make_unique<ProfileService>(*store_, clock_, *runner_);
     templates_ =
-        std::make_unique<TemplateService>(*store_, clock_, runner_, /*max_sms_segments=*/3);
-    events_ = std::make_unique<EventService>(pipeline_->intake(), runner_);
-    notifications_ = std::make_unique<NotificationService>(*store_, runner_);
+        std::make_unique<TemplateService>(*store_, clock_, *runner_, /*max_sms_segments=*/3);
+    events_ = std::make_unique<EventService>(pipeline_->intake(), *runner_);
+    notifications_ = std::make_unique<NotificationService>(*store_, *runner_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -45,8 +57,7 @@ class ServiceFixture : public ::testing::Test {
     builder.RegisterService(notifications_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                       grpc::InsecureChannelCredentials());
+    auto channel = testing::BearerChannel("127.0.0.1:" + std::to_string(port), token->ToString());
     profile_stub_ = v1::ProfileService::NewStub(channel);
     template_stub_ = v1::TemplateService::NewStub(channel);
     event_stub_ = v1::EventService::NewStub(channel);
@@ -69,7 +80,9 @@ class ServiceFixture : public ::testing::Test {
   testing::FakeClock clock_{testing::TestEpoch()};
   prometheus::Registry registry_;
   BlockingExecutor executor_{2, 64};
-  RpcRunner runner_{executor_, registry_};
+  std::unique_ptr<auth::Authenticator> authenticator_;
+  std::unique_ptr<auth::Gate> gate_;
+  std::unique_ptr<RpcRunner> runner_;
   std::unique_ptr<testing::Pipeline> pipeline_;
   store::Store* store_ = nullptr;
   std::unique_ptr<ProfileService> profiles_;

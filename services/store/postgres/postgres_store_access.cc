@@ -1,0 +1,53 @@
+// PostgresStore: API keys.
+#include "services/core/strings.h"
+#include "services/store/postgres/api_key_rows.h"
+#include "services/store/postgres/postgres_store.h"
+
+namespace herald::store::postgres {
+namespace {
+
+absl::Status KeyNotFound(std::string_view id) {
+  return absl::NotFoundError(core::StrCat("api key \"", id, "\" not found"));
+}
+
+}  // namespace
+
+absl::Status PostgresStore::CreateApiKey(const core::ApiKey& key) {
+  return Write([&](WriteTx& tx) { return InsertApiKey(tx.conn(), key); });
+}
+
+absl::StatusOr<core::ApiKey> PostgresStore::GetApiKey(std::string_view id) {
+  absl::StatusOr<std::optional<core::ApiKey>> key;
+  absl::Status status = Read([&](Conn& conn) {
+    key = ReadApiKey(conn, id);
+    return key.status();
+  });
+  if (!status.ok()) return status;
+  if (!*key) return KeyNotFound(id);
+  return std::move(**key);
+}
+
+absl::StatusOr<Page<core::ApiKey>> PostgresStore::ListApiKeys(std::string_view after, int limit) {
+  absl::StatusOr<std::vector<core::ApiKey>> keys;
+  absl::Status status = Read([&](Conn& conn) {
+    keys = SelectApiKeys(conn, after, limit + 1);
+    return keys.status();
+  });
+  if (!status.ok()) return status;
+  return PageFrom(*std::move(keys), limit, [](const core::ApiKey& key) { return key.id; });
+}
+
+absl::StatusOr<core::ApiKey> PostgresStore::RevokeApiKey(std::string_view id, core::Time at) {
+  std::optional<core::ApiKey> revoked;
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    absl::StatusOr<std::optional<core::ApiKey>> key = WriteRevocation(tx.conn(), id, at);
+    if (!key.ok()) return key.status();
+    if (!*key) return KeyNotFound(id);
+    revoked = std::move(**key);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return *std::move(revoked);
+}
+
+}  // namespace herald::store::postgres

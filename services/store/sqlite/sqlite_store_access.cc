@@ -1,0 +1,58 @@
+// SqliteStore: API keys.
+#include "services/core/strings.h"
+#include "services/store/sqlite/api_key_rows.h"
+#include "services/store/sqlite/sqlite_store.h"
+
+namespace herald::store::sqlite {
+namespace {
+
+absl::Status KeyNotFound(std::string_view id) {
+  return absl::NotFoundError(core::StrCat("api key \"", id, "\" not found"));
+}
+
+}  // namespace
+
+absl::Status SqliteStore::CreateApiKey(const core::ApiKey& key) {
+  return Write([&](WriteTx& tx) { return InsertApiKey(tx.db(), key); },
+               Connections::Priority::kUrgent);
+}
+
+absl::StatusOr<core::ApiKey> SqliteStore::GetApiKey(std::string_view id) {
+  absl::StatusOr<std::optional<core::ApiKey>> key;
+  absl::Status status = Read([&](Db& db) {
+    key = ReadApiKey(db, id);
+    return key.status();
+  });
+  if (!status.ok()) return status;
+  if (!*key) return KeyNotFound(id);
+  return std::move(**key);
+}
+
+absl::StatusOr<Page<core::ApiKey>> SqliteStore::ListApiKeys(std::string_view after, int limit) {
+  absl::StatusOr<std::vector<core::ApiKey>> keys;
+  absl::Status status = Read([&](Db& db) {
+    keys = SelectApiKeys(db, after, limit + 1);
+    return keys.status();
+  });
+  if (!status.ok()) return status;
+  return PageFrom(*std::move(keys), limit, [](const core::ApiKey& key) { return key.id; });
+}
+
+absl::StatusOr<core::ApiKey> SqliteStore::RevokeApiKey(std::string_view id, core::Time at) {
+  std::optional<core::ApiKey> revoked;
+  absl::Status status = Write(
+      [&](WriteTx& tx) -> absl::Status {
+        absl::Status written = WriteRevocation(tx.db(), id, at);
+        if (!written.ok()) return written;
+        absl::StatusOr<std::optional<core::ApiKey>> key = ReadApiKey(tx.db(), id);
+        if (!key.ok()) return key.status();
+        if (!*key) return KeyNotFound(id);
+        revoked = std::move(**key);
+        return absl::OkStatus();
+      },
+      Connections::Priority::kUrgent);
+  if (!status.ok()) return status;
+  return *std::move(revoked);
+}
+
+}  // namespace herald::store::sqlite
