@@ -155,6 +155,11 @@ absl::StatusOr<std::unique_ptr<SmtpConnector>> SmtpConnector::Create(SmtpOptions
   if (options.pool_size < 1) {
     return absl::InvalidArgumentError("email.pool_size: must be 1 or more");
   }
+  if ((!options.username.empty() || !options.password.empty()) &&
+      options.url.starts_with("smtp://") && options.starttls != StartTls::kRequired) {
+    return absl::InvalidArgumentError(
+        "email.starttls: must be required when credentials are set: they go only over TLS");
+  }
   static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
   if (global != CURLE_OK) return absl::InternalError("libcurl: global initialisation failed");
   return std::unique_ptr<SmtpConnector>(new SmtpConnector(std::move(options), clock));

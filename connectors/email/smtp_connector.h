@@ -26,7 +26,7 @@ struct SmtpOptions {
   /// smtp://HOST:PORT (STARTTLS as below) or smtps://HOST:PORT (TLS from the start).
   std::string url = {};
   StartTls starttls = StartTls::kOpportunistic;
-  /// AUTH, when set.
+  /// AUTH, when set: only over TLS (smtps://, or STARTTLS required).
   std::string username = {};
   std::string password = {};
   /// CA bundle for the server's certificate; empty: the system's. verify_peer false

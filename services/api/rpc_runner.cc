@@ -15,6 +15,15 @@ auth::Credentials CredentialsOf(const grpc::CallbackServerContext& context) {
   if (auto it = metadata.find("authorization"); it != metadata.end()) {
     credentials.authorization = std::string(it->second.data(), it->second.size());
   }
+  // A client certificate that verified (mTLS): its names.
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth != nullptr && auth->IsPeerAuthenticated()) {
+    for (const char* property : {"x509_subject_alternative_name", "x509_common_name"}) {
+      for (const grpc::string_ref& value : auth->FindPropertyValues(property)) {
+        credentials.certificate_identities.emplace_back(value.data(), value.size());
+      }
+    }
+  }
   return credentials;
 }
 

@@ -141,7 +141,31 @@ void ReadEmail(MapReader& section, Config::Email& out) {
   if (o.from_address.empty()) {
     section.KeyError("from_address", "must be set, e.g. noreply@bank.example");
   }
+  if ((!o.username.empty() || !o.password.empty()) && o.url.starts_with("smtp://") &&
+      o.starttls != connectors::email::StartTls::kRequired) {
+    section.KeyError("starttls",
+                     "must be required when email.username or email.password is set: "
+                     "credentials go only over TLS (or use an smtps:// URL)");
+  }
   ReadChannelPolicy(section, out.dispatch);
+}
+
+// The host of scheme://[user@]host[:port]/..., without brackets around an IPv6 one.
+std::string_view UrlHost(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string_view authority = url.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  authority =
+      authority.substr(authority.find('@') == std::string_view::npos ? 0 : authority.find('@') + 1);
+  if (authority.starts_with('[')) return authority.substr(1, authority.find(']') - 1);
+  return authority.substr(
+      0, authority.rfind(':') == std::string_view::npos ? authority.size() : authority.rfind(':'));
+}
+
+// A URL credentials go to in clear: http:// to another machine.
+bool InClear(std::string_view url) {
+  return url.starts_with("http://") && !IsLoopback(UrlHost(url));
 }
 
 void ReadSms(MapReader& section, Config::Sms& out) {
@@ -165,6 +189,16 @@ void ReadSms(MapReader& section, Config::Sms& out) {
   }
   if (HasUserInfo(out.generic.url)) {
     section.KeyError("url", "must not hold credentials (a URL is logged): set sms.token instead");
+  }
+  if (out.provider == "generic_json" && !out.generic.token.empty() && InClear(out.generic.url)) {
+    section.KeyError("url",
+                     "is http:// to another machine, so sms.token would cross the network "
+                     "in clear: use https://");
+  }
+  if (out.provider == "twilio" && InClear(out.twilio.base_url)) {
+    section.KeyError("base_url",
+                     "is http:// to another machine, so the auth token would cross "
+                     "the network in clear: use https://");
   }
   if (out.provider == "twilio" &&
       (out.twilio.base_url.empty() || out.twilio.account_sid.empty() || out.twilio.from.empty())) {
@@ -263,12 +297,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
   MapReader top(root, "", source, errors);
   {
     MapReader server = top.Section("server");
-    server.Get("grpc_listen", config.server.grpc_listen);
-    server.Get("http_listen", config.server.http_listen);
-    server.Get("shutdown_grace", config.server.shutdown_grace);
-    server.Get("worker_threads", config.server.worker_threads, 1, 256);
-    server.Get("max_queued_requests", config.server.max_queued_requests, 1, 1'000'000);
-    server.Finish();
+    config_internal::ReadServer(server, config.server, source, errors);
   }
   {
     MapReader store = top.Section("store");
@@ -385,8 +414,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
   }
   {
     MapReader auth = top.Section("auth");
-    auth.Get("admin_token_file", config.auth.admin_token_file);
-    auth.Finish();
+    config_internal::ReadAuth(auth, config.auth);
   }
   {
     MapReader compose = top.Section("compose");

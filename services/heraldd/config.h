@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "connectors/email/smtp_connector.h"
 #include "connectors/sms/sms_connector.h"
+#include "services/core/access.h"
 #include "services/dispatch/dispatcher.h"
 #include "services/policy/contact_policy.h"
 
@@ -24,11 +25,45 @@ struct ListenAddress {
   std::string ToString() const;
 };
 
+/// TLS for a listener, from PEM files: gRPC re-reads them when they change, the HTTP
+/// listeners on SIGHUP; open connections keep what they started with.
+struct Tls {
+  std::string cert_file;  // the certificate chain, the server's own first
+  std::string key_file;
+  /// mTLS: client certificates must chain to this CA bundle; empty: none asked for.
+  std::string client_ca_file;
+  /// With client_ca_file: a client without a certificate is refused (false: it may
+  /// authenticate otherwise, e.g. with a bearer token).
+  bool require_client_cert = true;
+
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+/// Where a listener binds, and how it is protected. Off loopback, a listener needs TLS
+/// unless `insecure` says plain TCP is meant (e.g. behind a proxy that terminates TLS).
+struct Listener {
+  ListenAddress address;
+  Tls tls;
+  bool insecure = false;
+};
+
+/// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
+bool IsLoopback(std::string_view host);
+
 /// heraldd's configuration, typed. Every field has a default that works on one machine.
 struct Config {
   struct Server {
-    ListenAddress grpc_listen{"127.0.0.1", 50051};
-    ListenAddress http_listen{"127.0.0.1", 8080};
+    /// The gRPC API (every call authenticated), health and reflection.
+    Listener grpc{.address = {"127.0.0.1", 50051}};
+    /// Internal HTTP: /healthz, /readyz and /metrics (with TLS, /metrics needs a client
+    /// certificate or a bearer token).
+    Listener http{.address = {"127.0.0.1", 8080}};
+    /// Public HTTP, for the internet: provider receipts (signed).
+    Listener public_http{.address = {"127.0.0.1", 8081}};
+    /// gRPC server reflection (lists the API's methods and types).
+    bool reflection = true;
+    /// Largest request body the HTTP listeners read; larger is refused (413) unread.
+    int max_body_bytes = 64 * 1024;
     /// How long in-flight work may take to finish after SIGTERM.
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
     /// Threads that run blocking request work (store calls).
@@ -154,8 +189,22 @@ struct Config {
   struct Auth {
     /// A file holding an admin key's token: the first way in. Created (mode 0600, with a
     /// new key) when missing; its key is registered at start if the store lacks it.
-    /// Revoke that key through the API once others exist. Empty: none.
-    std::string admin_token_file;
+    /// Revoke that key through the API once others exist. Empty: none. The default sits
+    /// beside the default SQLite file; several instances should share one (a mounted
+    /// secret).
+    std::string admin_token_file = "var/admin.token";
+    /// JWTs from an identity provider (jwt.jwks_file set): verified against its keys.
+    struct Jwt {
+      std::string jwks_file;  // re-read on SIGHUP
+      std::string issuer;
+      std::string audience;
+      std::string roles_claim = "herald_roles";
+      std::chrono::milliseconds leeway{std::chrono::seconds(60)};
+    };
+    Jwt jwt;
+    /// mTLS: a client certificate's identity (a subject alternative name or the common
+    /// name) and the role a call with it gets, without a token.
+    std::map<std::string, core::Role> certificates;
   };
   struct Log {
     spdlog::level::level_enum level = spdlog::level::info;

@@ -278,4 +278,9 @@ class MapReader {
   std::set<std::string> known_;
 };
 
+// Section readers (config_server.cc): each reads its keys and finishes the section.
+void ReadServer(MapReader& section, Config::Server& out, std::string_view source,
+                std::vector<std::string>& errors);
+void ReadAuth(MapReader& section, Config::Auth& out);
+
 }  // namespace herald::heraldd::config_internal

@@ -22,7 +22,6 @@
 #include "services/api/profile_updates.h"
 #include "services/api/template_service.h"
 #include "services/core/strings.h"
-#include "services/heraldd/admin_token.h"
 #include "services/heraldd/after_intake.h"
 #include "services/ingest/topic_producer.h"
 #include "services/store/postgres/postgres_store.h"
@@ -30,32 +29,6 @@
 
 namespace herald::heraldd {
 namespace {
-
-const char* const kServiceNames[] = {
-    "herald.v1.ProfileService",      "herald.v1.TemplateService", "herald.v1.EventService",
-    "herald.v1.NotificationService", "herald.v1.KeyService",
-};
-
-// Every method served must have an access rule: one without would be an admin's alone,
-// which is never what its author meant.
-absl::Status CheckAccessRules() {
-  std::vector<std::string> missing;
-  for (const char* name : kServiceNames) {
-    const google::protobuf::ServiceDescriptor* service =
-        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    if (service == nullptr) {
-      missing.push_back(core::StrCat(name, " (not linked)"));
-      continue;
-    }
-    for (int i = 0; i < service->method_count(); ++i) {
-      const std::string method = core::StrCat(service->name(), ".", service->method(i)->name());
-      if (api::auth::RolesFor(method) == nullptr) missing.push_back(method);
-    }
-  }
-  if (missing.empty()) return absl::OkStatus();
-  return absl::InternalError(core::StrCat("methods without an access rule: ",
-                                          fmt::format("{}", fmt::join(missing, ", "))));
-}
 
 // One state change as the status topic carries it, keyed by customer id.
 absl::StatusOr<ingest::TopicRecord> StatusRecord(const store::StatusChange& change, bool json) {
@@ -161,11 +134,8 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   } else {
     spdlog::info("msg=\"store open\" backend=sqlite path={}", config.store.sqlite.path);
   }
-  if (!config.auth.admin_token_file.empty()) {
-    absl::Status admin =
-        EnsureAdminToken(config.auth.admin_token_file, *d->store_, d->clock_.Now());
-    if (!admin.ok()) return admin;
-  }
+  absl::Status auth = d->StartAuth();
+  if (!auth.ok()) return auth;
   d->templates_ = std::make_unique<store::TemplateCatalog>(*d->store_);
   d->decider_ = std::make_unique<policy::Decider>(*d->store_, config.policy.rules, d->clock_,
                                                   *d->registry_, policy::Decider::Options{});
@@ -213,29 +183,14 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       tracking::ReceiptHandler::Options{.generic_secret = config.receipts.generic_secret,
                                         .twilio_auth_token = config.sms.twilio.auth_token,
                                         .twilio_public_url = config.receipts.twilio_public_url});
-  std::vector<api::PostRoute> routes = {
-      {"/receipts/sms",
-       [r = d->receipts_.get()](const tracking::ReceiptRequest& q) { return r->Generic(q); }},
-      {"/receipts/twilio",
-       [r = d->receipts_.get()](const tracking::ReceiptRequest& q) { return r->Twilio(q); }},
-      {"/receipts/email",
-       [r = d->receipts_.get()](const tracking::ReceiptRequest& q) { return r->Email(q); }},
-  };
-  auto http =
-      api::AdminHttpServer::Start(config.server.http_listen.host, config.server.http_listen.port,
-                                  d->registry_, std::move(routes));
-  if (!http.ok()) return http.status();
-  d->http_ = std::move(*http);
-
+  absl::Status http = d->StartHttp();
+  if (!http.ok()) return http;
   absl::Status grpc = d->StartGrpc();
   if (!grpc.ok()) return grpc;
   absl::Status kafka = d->StartKafka();
   if (!kafka.ok()) return kafka;
 
-  spdlog::info("msg=\"listening\" protocol=grpc address={}:{}", config.server.grpc_listen.host,
-               d->grpc_port_);
-  spdlog::info("msg=\"listening\" protocol=http address={}:{} endpoints=/healthz,/readyz,/metrics",
-               config.server.http_listen.host, d->http_->port());
+  d->LogListeners();
   d->http_->SetReady(true);
   spdlog::info("msg=\"ready\" version={} allocator={}", HERALD_VERSION, Allocator());
   return d;
@@ -252,6 +207,11 @@ absl::Status Heraldd::StartDispatch() {
     policies[core::Channel::kEmail] = config_.email.dispatch;
     spdlog::info("msg=\"email connector\" url={} from={}", config_.email.smtp.url,
                  config_.email.smtp.from_address);
+    if (!config_.email.smtp.verify_peer) {
+      spdlog::warn(
+          "msg=\"email.verify_peer is false: any certificate is accepted from the SMTP server, "
+          "so whoever sits on the path can read the mail (and the password, if set)\"");
+    }
   }
   if (config_.sms.enabled) {
     std::unique_ptr<connectors::sms::Provider> provider =
@@ -300,44 +260,6 @@ absl::Status Heraldd::StartDispatch() {
         core::Worker::Priority::kBackground);
     takeover_->Start();
   }
-  return absl::OkStatus();
-}
-
-absl::Status Heraldd::StartGrpc() {
-  absl::Status rules = CheckAccessRules();
-  if (!rules.ok()) return rules;
-  executor_ = std::make_unique<api::BlockingExecutor>(
-      config_.server.worker_threads, static_cast<size_t>(config_.server.max_queued_requests));
-  authenticator_ = std::make_unique<api::auth::Authenticator>(*store_, clock_);
-  gate_ = std::make_unique<api::auth::Gate>(*authenticator_, *registry_);
-  runner_ = std::make_unique<api::RpcRunner>(*executor_, *gate_, *registry_);
-  services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
-  services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
-                                                             config_.compose.max_sms_segments));
-  services_.push_back(std::make_unique<api::EventService>(*intake_, *runner_));
-  auto notifications = std::make_unique<api::NotificationService>(*store_, *runner_);
-  notifications_ = notifications.get();
-  services_.push_back(std::move(notifications));
-  services_.push_back(std::make_unique<api::KeyService>(*store_, clock_, *runner_));
-
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  // gRPC sets SO_REUSEPORT by default, so a second heraldd on the same port would
-  // silently share it; it should fail to start instead.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(config_.server.grpc_listen.ToString(), grpc::InsecureServerCredentials(),
-                           &grpc_port_);
-  for (auto& service : services_) builder.RegisterService(service.get());
-  grpc_ = builder.BuildAndStart();
-  if (grpc_ == nullptr || grpc_port_ == 0) {
-    return absl::UnavailableError(core::StrCat("grpc: cannot listen on ",
-                                               config_.server.grpc_listen.ToString(),
-                                               " (in use, or not an address of this machine)"));
-  }
-  grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService();
-  health->SetServingStatus(true);
-  for (const char* name : kServiceNames) health->SetServingStatus(name, true);
   return absl::OkStatus();
 }
 

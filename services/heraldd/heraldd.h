@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/api/admin_http_server.h"
 #include "services/api/auth/authenticator.h"
 #include "services/api/auth/gate.h"
 #include "services/api/blocking_executor.h"
+#include "services/api/http_listener.h"
 #include "services/api/notification_service.h"
 #include "services/api/rpc_runner.h"
+#include "services/api/tls/server_tls.h"
 #include "services/compose/composer.h"
 #include "services/core/clock.h"
 #include "services/core/worker.h"
@@ -42,6 +43,11 @@ class Heraldd {
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_->port(); }
+  int public_port() const { return public_->port(); }
+
+  /// SIGHUP: the HTTP listeners' certificates and keys and the JWKS are read again
+  /// (gRPC's certificates are watched); a problem keeps the ones in use and is logged.
+  void Reload();
 
   /// Stops consuming (finishing and committing the batch in hand), stops taking
   /// requests, lets in-flight work finish (up to the configured grace), and closes the
@@ -50,6 +56,9 @@ class Heraldd {
 
  private:
   explicit Heraldd(const Config& config) : config_(config) {}
+  absl::Status StartAuth();
+  absl::Status StartHttp();
+  void LogListeners() const;
   absl::Status StartGrpc();
   absl::Status StartKafka();
   absl::Status StartDispatch();
@@ -74,6 +83,7 @@ class Heraldd {
   std::unique_ptr<ingest::FanoutSink> fanout_;      // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
   std::unique_ptr<tracking::StatusPublisher> status_;
+  std::unique_ptr<api::auth::JwtVerifier> jwt_;  // auth.jwt set
   std::unique_ptr<api::auth::Authenticator> authenticator_;
   std::unique_ptr<api::auth::Gate> gate_;
   std::unique_ptr<api::BlockingExecutor> executor_;
@@ -82,7 +92,10 @@ class Heraldd {
   api::NotificationService* notifications_ = nullptr;  // one of services_
   std::unique_ptr<grpc::Server> grpc_;
   int grpc_port_ = 0;
-  std::unique_ptr<api::AdminHttpServer> http_;
+  std::unique_ptr<api::tls::ReloadableServerTls> http_tls_;
+  std::unique_ptr<api::tls::ReloadableServerTls> public_tls_;
+  std::unique_ptr<api::HttpListener> http_;    // internal: health, readiness, metrics
+  std::unique_ptr<api::HttpListener> public_;  // provider receipts
   bool shut_down_ = false;
 };
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "services/api/auth/api_key_token.h"
 #include "services/heraldd/config.h"
 #include "services/heraldd/heraldd.h"
 #include "services/heraldd/logging.h"
@@ -32,10 +33,24 @@ int main(int argc, char** argv) {
   auto* check =
       app.add_option("--check-config", check_path, "Validate this YAML config file and exit")
           ->check(CLI::ExistingFile);
+  bool new_token = false;
+  auto* token = app.add_flag("--new-token", new_token,
+                             "Print a new random API key token (hk_...) and exit: the first "
+                             "admin key for auth.admin_token_file, e.g. in a Kubernetes Secret");
   run->excludes(check);
+  token->excludes(run)->excludes(check);
   app.set_version_flag("--version", HERALD_VERSION);
   CLI11_PARSE(app, argc, argv);
 
+  if (new_token) {
+    auto made = herald::api::auth::NewApiKeyToken();
+    if (!made.ok()) {
+      std::cerr << made.status().message() << "\n";
+      return kExitStartFailed;
+    }
+    std::cout << made->ToString() << "\n";
+    return 0;
+  }
   if (!check_path.empty()) {
     auto config = herald::heraldd::LoadConfig(check_path);
     if (!config.ok()) {
@@ -55,13 +70,14 @@ int main(int argc, char** argv) {
     return kExitBadConfig;
   }
 
-  // Block the stop signals in every thread (threads inherit the mask), so that only
-  // the sigwait below receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the signals heraldd handles in every thread (threads inherit the mask), so
+  // that only the sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   herald::heraldd::SetUpLogging(config->log.level);
   spdlog::info("msg=\"starting\" config={}", config_path);
@@ -72,7 +88,10 @@ int main(int argc, char** argv) {
   }
 
   int received = 0;
-  sigwait(&stop_signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    spdlog::info("msg=\"signal received\" signal=SIGHUP");
+    (*heraldd)->Reload();
+  }
   spdlog::info("msg=\"signal received\" signal={}", received == SIGTERM ? "SIGTERM" : "SIGINT");
   (*heraldd)->Shutdown();
   return 0;

@@ -9,6 +9,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <future>
 #include <map>
 #include <set>
@@ -21,6 +22,7 @@
 #include "services/store/sqlite/sqlite_store.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_issuer.h"
 
 namespace herald::testing {
 namespace {
@@ -81,13 +83,37 @@ class AccessTest : public ::testing::Test {
       revoked_ = Register(**store, "revoked", Role::kAdmin);
       ASSERT_TRUE((*store)->RevokeApiKey(revoked_.substr(3, 16), now).ok());
     }
-    heraldd_ = std::make_unique<HeralddProcess>(dir_.path().string(), dir_.File("herald.db"));
+    std::ofstream(dir_.File("jwks.json")) << issuer_.Jwks();
+    heraldd_ = std::make_unique<HeralddProcess>(
+        dir_.path().string(), dir_.File("herald.db"),
+        "auth:\n  admin_token_file: \"\"\n  jwt: {jwks_file: " + dir_.File("jwks.json") +
+            ", issuer: \"https://idp.test/\", audience: herald}\n");
     ASSERT_TRUE(heraldd_->ready()) << heraldd_->process().Stderr();
     methods_ = ServedMethods();
   }
 
   void TearDown() override {
     if (heraldd_) EXPECT_EQ(heraldd_->Stop(), 0);
+  }
+
+  // A JWT from the test's identity provider: a valid set of claims, with `changes`
+  // (name: JSON value) added or replacing them.
+  std::string Jwt(const std::map<std::string, std::string>& changes,
+                  const TestIssuer* by = nullptr) const {
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    std::map<std::string, std::string> claims = {{"iss", R"("https://idp.test/")"},
+                                                 {"aud", R"("herald")"},
+                                                 {"sub", R"("jan@bank")"},
+                                                 {"exp", std::to_string(now + 3600)},
+                                                 {"iat", std::to_string(now)}};
+    for (const auto& [name, value] : changes) claims[name] = value;
+    std::string json;
+    for (const auto& [name, value] : claims) {
+      json += (json.empty() ? "{\"" : ", \"") + name + "\": " + value;
+    }
+    return (by != nullptr ? *by : issuer_).Sign(json + "}");
   }
 
   static std::string Register(store::ApiKeyStore& keys, const std::string& name, Role role,
@@ -169,6 +195,7 @@ class AccessTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  TestIssuer issuer_{TestIssuer::Kind::kEs256, "idp-1"};
   std::map<Role, std::string> tokens_;
   std::string expired_;
   std::string revoked_;
@@ -195,12 +222,18 @@ TEST_F(AccessTest, EveryMethodRefusesCallersWithoutAValidCredential) {
   const std::string malformed = "hk_notavalidtoken";
   std::string forged = tokens_[Role::kAdmin];
   forged.back() = forged.back() == 'a' ? 'b' : 'a';
+  TestIssuer impostor(TestIssuer::Kind::kEs256, "idp-1");  // the same kid, another key
   const std::vector<std::pair<std::string, std::string>> refused = {
       {"", "no credentials"},
       {malformed, "an API key is hk_<id>_<secret>"},
       {forged, "is not known here, or its secret does not match"},
       {expired_, "(expired) expired at"},
       {revoked_, "(revoked) was revoked at"},
+      {Jwt({{"herald_roles", R"(["admin"])"}, {"aud", R"("crm")"}}), "not for audience \"herald\""},
+      {Jwt({{"herald_roles", R"(["admin"])"}, {"iss", R"("https://evil.test/")"}}),
+       "issuer \"https://evil.test/\" is not"},
+      {Jwt({{"herald_roles", R"(["admin"])"}}, &impostor), "signature does not verify"},
+      {Jwt({{"herald_roles", R"(["admin"])"}, {"exp", "1700000000"}}), "the JWT expired at"},
   };
   for (const Method& method : methods_) {
     for (const auto& [token, message] : refused) {
@@ -222,18 +255,21 @@ TEST_F(AccessTest, EachRoleCallsExactlyItsPart) {
     if (expected == Expected().end()) continue;  // reported by the test above
     for (Role role : core::AllRoles()) {
       const bool may = role == Role::kAdmin || expected->second.contains(role);
-      grpc::Status status = Call(method, tokens_[role]);
-      EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
-          << method.path << " as " << core::Name(role) << ": " << status.error_message();
-      if (may) {
-        EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      // An API key of the role, and a JWT naming it.
+      for (const std::string& token :
+           {tokens_[role], Jwt({{"herald_roles", core::StrCat("[\"", core::Name(role), "\"]")}})}) {
+        grpc::Status status = Call(method, token);
+        EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
             << method.path << " as " << core::Name(role) << ": " << status.error_message();
-      } else {
-        EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
-            << method.path << " as " << core::Name(role);
-        EXPECT_THAT(
-            status.error_message(),
-            ::testing::HasSubstr(core::StrCat("(", core::Name(role), ") has ", core::Name(role))));
+        if (may) {
+          EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+              << method.path << " as " << core::Name(role) << ": " << status.error_message();
+        } else {
+          EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+              << method.path << " as " << core::Name(role);
+          EXPECT_THAT(status.error_message(),
+                      ::testing::HasSubstr(core::StrCat(" has ", core::Name(role))));
+        }
       }
     }
   }

@@ -173,7 +173,7 @@ TEST_F(DeliveryTest, EmailAndSmsArriveAndTheNotificationSaysSo) {
   EXPECT_EQ(Get("ord-1", "alice").attempts(0).provider_message_id(), "m-1");
 
   // The provider's receipt, signed, on heraldd's HTTP port: DELIVERED.
-  httplib::Client http("127.0.0.1", heraldd_->http_port());
+  httplib::Client http("127.0.0.1", heraldd_->public_port());
   const std::string receipt = R"({"id": "m-1", "status": "delivered"})";
   httplib::Headers signed_headers = {
       {"X-Herald-Signature", "sha256=" + tracking::HmacSha256Hex("s3cret", receipt)}};
@@ -289,7 +289,7 @@ TEST_F(DeliveryTest, EveryStateChangeIsPublishedOnTheStatusTopicOnce) {
       << heraldd_->process().Stderr();
   ASSERT_TRUE(Reaches("ord-2", "carol", v1::NOTIFICATION_STATE_SENT))
       << heraldd_->process().Stderr();
-  httplib::Client http("127.0.0.1", heraldd_->http_port());
+  httplib::Client http("127.0.0.1", heraldd_->public_port());
   // The provider numbers its answers as they come, and alice's and carol's SMS go at once.
   const std::string id = Get("ord-1", "alice").attempts(0).provider_message_id();
   ASSERT_FALSE(id.empty());

@@ -221,6 +221,18 @@ TEST_F(EmailConnectorTest, AuthAndStartTls) {
   EXPECT_EQ(sink.WaitForMessages(1).size(), 1u);
 }
 
+TEST_F(EmailConnectorTest, CredentialsWithoutRequiredTlsAreRefusedBeforeAnyConnection) {
+  absl::StatusOr<std::unique_ptr<SmtpConnector>> opportunistic =
+      SmtpConnector::Create({.url = "smtp://127.0.0.1:1",
+                             .starttls = StartTls::kOpportunistic,
+                             .username = "herald",
+                             .password = "s3cret",
+                             .from_address = "noreply@herald.example"},
+                            clock_);
+  EXPECT_TRUE(absl::IsInvalidArgument(opportunistic.status()));
+  EXPECT_THAT(opportunistic.status().message(), HasSubstr("only over TLS"));
+}
+
 TEST_F(EmailConnectorTest, RequiredStartTlsIsNotSkippedWhenTheServerLacksIt) {
   SmtpSink sink(dir_.File("sink"));  // no TLS offered
   ASSERT_TRUE(sink.ready()) << sink.Stderr();

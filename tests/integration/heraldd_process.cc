@@ -28,12 +28,19 @@ HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_pat
                                const std::string& extra_yaml, const std::string& postgres_yaml) {
   const std::string config_path = dir + "/heraldd.yaml";
   const std::string token_path = dir + "/admin.token";
-  const bool own_auth =
-      extra_yaml.rfind("auth:", 0) == 0 || extra_yaml.find("\nauth:") != std::string::npos;
+  auto has_section = [&extra_yaml](const std::string& name) {
+    return extra_yaml.rfind(name + ":", 0) == 0 ||
+           extra_yaml.find("\n" + name + ":") != std::string::npos;
+  };
+  const bool own_auth = has_section("auth");
+  const bool own_server = has_section("server");
   {
     std::ofstream config(config_path);
-    config << "server:\n  grpc_listen: 127.0.0.1:0\n  http_listen: 127.0.0.1:0\n"
-           << (db_path.find("dbname=") != std::string::npos
+    if (!own_server) {
+      config << "server:\n  grpc_listen: 127.0.0.1:0\n  http_listen: 127.0.0.1:0\n"
+             << "  public:\n    listen: 127.0.0.1:0\n";
+    }
+    config << (db_path.find("dbname=") != std::string::npos
                    ? "store:\n  backend: postgres\n  postgres:\n    dsn: \"" + db_path + "\"\n" +
                          postgres_yaml
                    : "store:\n  sqlite:\n    path: " + db_path + "\n")
@@ -42,13 +49,12 @@ HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_pat
   process_ =
       std::make_unique<Subprocess>(std::vector<std::string>{HERALDD_PATH, "--config", config_path});
   grpc_port_ = PortOf(process_->WaitForLine("protocol=grpc", kStartLimit));
-  http_port_ = PortOf(process_->WaitForLine("protocol=http", kStartLimit));
-  ready_ = grpc_port_ > 0 && http_port_ > 0 &&
+  http_port_ = PortOf(process_->WaitForLine("listener=internal", kStartLimit));
+  public_port_ = PortOf(process_->WaitForLine("listener=public", kStartLimit));
+  ready_ = grpc_port_ > 0 && http_port_ > 0 && public_port_ > 0 &&
            process_->WaitForLine("msg=\"ready\"", kStartLimit).has_value();
-  if (!own_auth) {
-    std::ifstream token(token_path);
-    std::getline(token, admin_token_);
-  }
+  // Written by heraldd unless an auth section of the test's said otherwise.
+  if (std::ifstream token(token_path); token) std::getline(token, admin_token_);
 }
 
 std::shared_ptr<grpc::Channel> HeralddProcess::Channel() const { return Channel(admin_token_); }

@@ -10,9 +10,9 @@
 namespace herald::testing {
 
 /// A heraldd process started from the built binary with a config whose listeners use
-/// port 0; the ports it chose are read from its "listening" log lines. Unless
-/// `extra_yaml` has an auth section, heraldd makes an admin key in `dir`/admin.token,
-/// and Channel() calls with it.
+/// port 0 (unless `extra_yaml` has a server section of its own); the ports it chose are
+/// read from its "listening" log lines. Unless `extra_yaml` has an auth section, heraldd
+/// makes an admin key in `dir`/admin.token, and Channel() calls with it.
 class HeralddProcess {
  public:
   /// `extra_yaml` is appended to the generated config (in `dir`). `db_path`: the SQLite
@@ -23,13 +23,16 @@ class HeralddProcess {
 
   bool ready() const { return ready_; }
   int grpc_port() const { return grpc_port_; }
+  /// The internal HTTP listener: /healthz, /readyz, /metrics.
   int http_port() const { return http_port_; }
+  /// The public HTTP listener: provider receipts.
+  int public_port() const { return public_port_; }
   std::string grpc_target() const { return "127.0.0.1:" + std::to_string(grpc_port_); }
   /// A channel whose calls carry the admin token.
   std::shared_ptr<grpc::Channel> Channel() const;
   /// A channel whose calls carry `token` (none when empty).
   std::shared_ptr<grpc::Channel> Channel(const std::string& token) const;
-  /// The admin key's token ("" when extra_yaml configured auth itself).
+  /// The admin key's token from `dir`/admin.token ("" when heraldd wrote none there).
   const std::string& admin_token() const { return admin_token_; }
   Subprocess& process() { return *process_; }
 
@@ -45,6 +48,7 @@ class HeralddProcess {
   bool ready_ = false;
   int grpc_port_ = 0;
   int http_port_ = 0;
+  int public_port_ = 0;
   std::string admin_token_;
 };
 

@@ -97,6 +97,12 @@ TEST_F(HeralddProcessTest, HttpEndpointsAnswer) {
   EXPECT_THAT(metrics->body, HasSubstr("herald_grpc_requests_total{code=\"NOT_FOUND\","
                                        "method=\"ProfileService.GetProfile\"} 1"));
   EXPECT_EQ(http.Get("/nothing-here")->status, 404);
+  // Receipts are for the public listener only, operations for the internal one only.
+  EXPECT_EQ(http.Post("/receipts/sms", "{}", "application/json")->status, 404);
+  httplib::Client published("127.0.0.1", heraldd.public_port());
+  EXPECT_EQ(published.Get("/metrics")->status, 404);
+  EXPECT_EQ(published.Post("/receipts/sms", "{}", "application/json")->status, 401)
+      << "unsigned: refused";
   stub.reset();
   EXPECT_EQ(heraldd.Stop(), 0);
 }
@@ -180,8 +186,9 @@ TEST_F(HeralddProcessTest, ATakenPortIsAClearStartupError) {
   TempDir other;
   const std::string config = other.File("taken.yaml");
   std::ofstream(config) << "server:\n  grpc_listen: " << first.grpc_target()
-                        << "\n  http_listen: 127.0.0.1:0\nstore:\n  sqlite:\n    path: "
-                        << other.File("herald.db") << "\n";
+                        << "\n  http_listen: 127.0.0.1:0\n  public: {listen: 127.0.0.1:0}\n"
+                        << "store:\n  sqlite:\n    path: " << other.File("herald.db")
+                        << "\nauth: {admin_token_file: " << other.File("admin.token") << "}\n";
   RunResult result = RunToExit({HERALDD_PATH, "--config", config});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("cannot listen on " + first.grpc_target()));

@@ -155,7 +155,8 @@ int Main(int argc, char** argv) {
     const std::string path = dir + "/" + name + ".yaml";
     std::ofstream yaml(path);
     yaml << extra;
-    yaml << "server: {grpc_listen: 127.0.0.1:0, http_listen: 127.0.0.1:0}\n"
+    yaml << "server: {grpc_listen: 127.0.0.1:0, http_listen: 127.0.0.1:0, public: {listen: "
+            "127.0.0.1:0}}\n"
          << "auth: {admin_token_file: " << token_file << "}\n"
          << store_yaml << "kafka: {embedded: false, bootstrap_servers: \"" << bootstrap
          << "\", group_id: " << (group.empty() ? "heraldd-" + name : group) << ", topics: ["

@@ -102,7 +102,7 @@ class Heraldd {
       : child_({binary, "--config", config}, log) {
     allocator_ = child_.WaitFor("msg=\"ready\".* allocator=([a-z]+)", std::chrono::seconds(60));
     http_port_ = std::stoi(
-        child_.WaitFor("protocol=http address=127.0.0.1:([0-9]+)", std::chrono::seconds(1)));
+        child_.WaitFor("listener=internal address=127.0.0.1:([0-9]+)", std::chrono::seconds(1)));
     grpc_ = "127.0.0.1:" +
             child_.WaitFor("protocol=grpc address=127.0.0.1:([0-9]+)", std::chrono::seconds(1));
   }

@@ -82,6 +82,19 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->envname("HERALD_TOKEN");
   app.add_option("--token-file", token_file_, "A file whose first line is the bearer token")
       ->envname("HERALD_TOKEN_FILE");
+  app.add_flag("--tls", tls_, "Speak TLS, trusting the system's CAs (implied by --ca-file)")
+      ->envname("HERALD_TLS");
+  app.add_option("--ca-file", ca_file_, "Speak TLS, trusting this CA bundle (PEM)")
+      ->envname("HERALD_CA_FILE")
+      ->check(CLI::ExistingFile);
+  auto* cert = app.add_option("--cert-file", cert_file_, "Client certificate for mTLS (PEM)")
+                   ->envname("HERALD_CERT_FILE")
+                   ->check(CLI::ExistingFile);
+  auto* key = app.add_option("--key-file", key_file_, "Its private key (PEM)")
+                  ->envname("HERALD_KEY_FILE")
+                  ->check(CLI::ExistingFile);
+  cert->needs(key);
+  key->needs(cert);
   app.require_subcommand(1);
   app.parse_complete_callback([this] { LoadToken(); });
 
@@ -266,7 +279,16 @@ int Heraldctl::Main(int argc, const char* const* argv) {
 }
 
 std::shared_ptr<grpc::Channel> Heraldctl::Channel() const {
-  return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  if (!tls_ && ca_file_.empty() && cert_file_.empty()) {
+    return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions options;  // empty roots: the system's
+  if (!ca_file_.empty()) options.pem_root_certs = ReadFile(ca_file_).value_or("");
+  if (!cert_file_.empty()) {
+    options.pem_cert_chain = ReadFile(cert_file_).value_or("");
+    options.pem_private_key = ReadFile(key_file_).value_or("");
+  }
+  return grpc::CreateChannel(address_, grpc::SslCredentials(options));
 }
 
 std::unique_ptr<grpc::ClientContext> Heraldctl::Context() const {

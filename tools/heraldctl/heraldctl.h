@@ -88,6 +88,10 @@ class Heraldctl {
   int timeout_seconds_ = 10;
   std::string token_;
   std::string token_file_;
+  bool tls_ = false;
+  std::string ca_file_;
+  std::string cert_file_;
+  std::string key_file_;
   std::string service_;
   std::string file_;
   std::string key_;  // customer id or template name

@@ -40,6 +40,9 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
       {"NotificationService.WatchNotifications", {Role::kOperator, Role::kViewer}},
       {"NotificationService.ExplainNotification", {Role::kOperator, Role::kViewer}},
 
+      // GET /metrics on an internal listener with TLS, without a client certificate.
+      {"Metrics.Scrape", {Role::kOperator, Role::kViewer}},
+
       {"KeyService.CreateApiKey", {}},
       {"KeyService.ListApiKeys", {}},
       {"KeyService.RevokeApiKey", {}},

@@ -14,29 +14,16 @@ Refused Unauthenticated(Refusal reason, std::string message) {
 
 }  // namespace
 
-std::string_view Name(Refusal refusal) {
-  switch (refusal) {
-    case Refusal::kMissing:
-      return "missing";
-    case Refusal::kMalformed:
-      return "malformed";
-    case Refusal::kUnknownKey:
-      return "unknown_key";
-    case Refusal::kExpired:
-      return "expired";
-    case Refusal::kRevoked:
-      return "revoked";
-    case Refusal::kForbidden:
-      return "forbidden";
-  }
-  return "unknown";
-}
-
 std::variant<Caller, Refused> Authenticator::Authenticate(const Credentials& credentials) const {
   if (!credentials.authorization || credentials.authorization->empty()) {
+    if (!credentials.certificate_identities.empty()) return WithCertificate(credentials);
     return Unauthenticated(
         Refusal::kMissing,
-        "no credentials: send the header \"authorization: Bearer <token>\" with an API key");
+        options_.jwt != nullptr
+            ? "no credentials: send the header \"authorization: Bearer <token>\" with an API "
+              "key or a JWT"
+            : "no credentials: send the header \"authorization: Bearer <token>\" with an API "
+              "key");
   }
   std::string_view header = *credentials.authorization;
   constexpr std::string_view kScheme = "Bearer ";
@@ -49,8 +36,26 @@ std::variant<Caller, Refused> Authenticator::Authenticate(const Credentials& cre
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   if (IsApiKeyToken(token)) return WithApiKey(token);
+  if (options_.jwt != nullptr && LooksLikeJwt(token)) {
+    return options_.jwt->Verify(token, clock_.Now());
+  }
   return Unauthenticated(Refusal::kMalformed,
-                         "the bearer token is not an API key (hk_<id>_<secret>)");
+                         options_.jwt != nullptr
+                             ? "the bearer token is neither an API key (hk_<id>_<secret>) nor a JWT"
+                             : "the bearer token is not an API key (hk_<id>_<secret>)");
+}
+
+std::variant<Caller, Refused> Authenticator::WithCertificate(const Credentials& credentials) const {
+  for (const std::string& identity : credentials.certificate_identities) {
+    auto mapped = options_.certificate_roles.find(identity);
+    if (mapped == options_.certificate_roles.end()) continue;
+    return Caller{
+        .kind = Caller::Kind::kCertificate, .id = identity, .roles = core::RoleSet{mapped->second}};
+  }
+  return Unauthenticated(
+      Refusal::kUnknownKey,
+      core::StrCat("client certificate ", credentials.certificate_identities.front(),
+                   " is not given a role (auth.certificates), and no bearer token was sent"));
 }
 
 std::variant<Caller, Refused> Authenticator::WithApiKey(std::string_view token) const {

@@ -25,4 +25,26 @@ bool Caller::SeesContactData() const {
                            core::Role::kPrivacy, core::Role::kAdmin});
 }
 
+std::string_view Name(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::kMissing:
+      return "missing";
+    case Refusal::kMalformed:
+      return "malformed";
+    case Refusal::kUnknownKey:
+      return "unknown_key";
+    case Refusal::kBadSignature:
+      return "bad_signature";
+    case Refusal::kInvalidClaims:
+      return "invalid_claims";
+    case Refusal::kExpired:
+      return "expired";
+    case Refusal::kRevoked:
+      return "revoked";
+    case Refusal::kForbidden:
+      return "forbidden";
+  }
+  return "unknown";
+}
+
 }  // namespace herald::api::auth

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/core/strings.h"
+
 namespace herald::heraldd {
 namespace {
 
@@ -17,7 +19,10 @@ std::string ErrorOf(const std::string& yaml) {
 TEST(Config, AnEmptyFileGivesTheDefaults) {
   auto config = ParseConfig("", "heraldd.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->server.grpc_listen.ToString(), "127.0.0.1:50051");
+  EXPECT_EQ(config->server.grpc.address.ToString(), "127.0.0.1:50051");
+  EXPECT_EQ(config->server.http.address.ToString(), "127.0.0.1:8080");
+  EXPECT_EQ(config->server.public_http.address.ToString(), "127.0.0.1:8081");
+  EXPECT_FALSE(config->server.grpc.tls.enabled());
   EXPECT_EQ(config->server.shutdown_grace, std::chrono::seconds(10));
   EXPECT_EQ(config->store.sqlite.path, "var/herald.db");
   EXPECT_TRUE(config->store.sqlite.synchronous_full);
@@ -27,7 +32,12 @@ TEST(Config, ReadsTypedValues) {
   auto config = ParseConfig(R"(
 server:
   grpc_listen: "[::1]:0"
-  http_listen: 0.0.0.0:9000
+  http:
+    listen: 0.0.0.0:9000
+    insecure: true
+  public:
+    listen: 10.1.2.3:443
+    tls: {cert_file: /etc/herald/public.pem, key_file: /etc/herald/public.key}
   shutdown_grace: 250ms
   worker_threads: 8
 store:
@@ -41,16 +51,47 @@ log:
 )",
                             "heraldd.yaml");
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->server.grpc_listen.host, "::1");
-  EXPECT_EQ(config->server.grpc_listen.port, 0);
-  EXPECT_EQ(config->server.grpc_listen.ToString(), "[::1]:0");
-  EXPECT_EQ(config->server.http_listen.port, 9000);
+  EXPECT_EQ(config->server.grpc.address.host, "::1");
+  EXPECT_EQ(config->server.grpc.address.port, 0);
+  EXPECT_EQ(config->server.grpc.address.ToString(), "[::1]:0");
+  EXPECT_EQ(config->server.http.address.port, 9000);
+  EXPECT_TRUE(config->server.http.insecure);
+  EXPECT_EQ(config->server.public_http.tls.cert_file, "/etc/herald/public.pem");
+  EXPECT_TRUE(config->server.public_http.tls.enabled());
   EXPECT_EQ(config->server.shutdown_grace, std::chrono::milliseconds(250));
   EXPECT_EQ(config->server.worker_threads, 8);
   EXPECT_EQ(config->store.sqlite.busy_timeout, std::chrono::seconds(2));
   EXPECT_FALSE(config->store.sqlite.synchronous_full);
   EXPECT_EQ(config->store.sqlite.max_batch, 64);
   EXPECT_EQ(config->log.level, spdlog::level::debug);
+}
+
+TEST(Config, AListenerOffLoopbackNeedsTlsOrToBeMarkedInsecure) {
+  EXPECT_EQ(ErrorOf("server:\n  grpc_listen: 0.0.0.0:50051\n"),
+            "heraldd.yaml: server.grpc: 0.0.0.0:50051 is not a loopback address and has no TLS: "
+            "set server.grpc.tls.cert_file and key_file, or server.grpc.insecure: true to serve "
+            "plain TCP there on purpose (e.g. behind a proxy that terminates TLS)");
+  EXPECT_THAT(ErrorOf("server:\n  public: {listen: \"[::]:8443\"}\n"),
+              HasSubstr("server.public: [::]:8443 is not a loopback address and has no TLS"));
+  for (const char* loopback : {"127.0.0.1:0", "127.9.8.7:0", "localhost:0", "\"[::1]:0\""}) {
+    EXPECT_TRUE(ParseConfig(core::StrCat("server:\n  http_listen: ", loopback, "\n"), "x").ok())
+        << loopback;
+  }
+  EXPECT_TRUE(IsLoopback("127.0.0.1"));
+  EXPECT_FALSE(IsLoopback("127.example.com"));
+  EXPECT_FALSE(IsLoopback("0.0.0.0"));
+  EXPECT_FALSE(IsLoopback(""));
+}
+
+TEST(Config, TlsFilesAreSetTogetherAndAClientCaNeedsTls) {
+  EXPECT_THAT(ErrorOf("server:\n  grpc:\n    tls: {cert_file: a.pem}\n"),
+              HasSubstr("server.grpc.tls.key_file: cert_file and key_file are set together"));
+  EXPECT_THAT(ErrorOf("server:\n  grpc:\n    tls: {client_ca_file: ca.pem}\n"),
+              HasSubstr("server.grpc.tls.client_ca_file: needs cert_file and key_file"));
+  EXPECT_THAT(ErrorOf("server:\n  grpc_listen: 127.0.0.1:1\n  grpc: {listen: 127.0.0.1:2}\n"),
+              HasSubstr("server.grpc.listen: given twice: here and as server.grpc_listen"));
+  EXPECT_THAT(ErrorOf("server:\n  grpc:\n    tls: {cert_fle: a.pem}\n"),
+              HasSubstr("server.grpc.tls.cert_fle: unknown key (did you mean \"cert_file\"?)"));
 }
 
 TEST(Config, ThePostgresStoreNeedsAConnectionStringLibpqReads) {
@@ -86,6 +127,29 @@ store:
   auto sqlite = ParseConfig("store:\n  postgres:\n    dsn: host=db\n", "heraldd.yaml");
   ASSERT_TRUE(sqlite.ok()) << sqlite.status();
   EXPECT_EQ(sqlite->store.backend, Config::Store::Backend::kSqlite);
+}
+
+// The outbound side is safe by default: credentials only over TLS.
+TEST(Config, OutboundCredentialsGoOnlyOverTls) {
+  EXPECT_THAT(ErrorOf("email:\n  url: smtp://mail.internal:587\n  username: herald\n"
+                      "  password: s3cret\n  from_address: noreply@bank.example\n"),
+              HasSubstr("email.starttls: must be required when email.username or "
+                        "email.password is set: credentials go only over TLS"));
+  EXPECT_TRUE(ParseConfig("email:\n  url: smtp://mail.internal:587\n  starttls: required\n"
+                          "  username: herald\n  from_address: noreply@bank.example\n",
+                          "x")
+                  .ok());
+  EXPECT_TRUE(ParseConfig("email:\n  url: smtps://mail.internal:465\n  username: herald\n"
+                          "  from_address: noreply@bank.example\n",
+                          "x")
+                  .ok());
+  EXPECT_THAT(ErrorOf("sms:\n  url: http://sms.example/send\n  token: abc\n"),
+              HasSubstr("sms.url: is http:// to another machine, so sms.token would cross the "
+                        "network in clear: use https://"));
+  EXPECT_TRUE(ParseConfig("sms:\n  url: http://127.0.0.1:8025/send\n  token: abc\n", "x").ok());
+  EXPECT_THAT(ErrorOf("sms:\n  provider: twilio\n  base_url: http://api.twilio.example\n"
+                      "  account_sid: AC1\n  auth_token: t\n  from: \"+3197\"\n"),
+              HasSubstr("sms.base_url: is http:// to another machine"));
 }
 
 // Credentials in a URL would be logged with it: refused, naming where they belong.

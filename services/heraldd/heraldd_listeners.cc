@@ -1,0 +1,268 @@
+// Heraldd's listeners: the gRPC API and the two HTTP listeners, each plain or TLS.
+#include <fmt/ranges.h>
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "services/api/auth/access_policy.h"
+#include "services/api/auth/jwks.h"
+#include "services/api/event_service.h"
+#include "services/api/key_service.h"
+#include "services/api/notification_service.h"
+#include "services/api/profile_service.h"
+#include "services/api/template_service.h"
+#include "services/api/tls/grpc_credentials.h"
+#include "services/core/strings.h"
+#include "services/heraldd/admin_token.h"
+#include "services/heraldd/heraldd.h"
+
+namespace herald::heraldd {
+namespace {
+
+const char* const kServiceNames[] = {
+    "herald.v1.ProfileService",      "herald.v1.TemplateService", "herald.v1.EventService",
+    "herald.v1.NotificationService", "herald.v1.KeyService",
+};
+
+// Every method served must have an access rule: one without would be an admin's alone,
+// which is never what its author meant.
+absl::Status CheckAccessRules() {
+  std::vector<std::string> missing;
+  for (const char* name : kServiceNames) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    if (service == nullptr) {
+      missing.push_back(core::StrCat(name, " (not linked)"));
+      continue;
+    }
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string method = core::StrCat(service->name(), ".", service->method(i)->name());
+      if (api::auth::RolesFor(method) == nullptr) missing.push_back(method);
+    }
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return absl::InternalError(core::StrCat("methods without an access rule: ",
+                                          fmt::format("{}", fmt::join(missing, ", "))));
+}
+
+api::tls::ServerTlsFiles FilesOf(const Tls& tls) {
+  return {.cert_file = tls.cert_file,
+          .key_file = tls.key_file,
+          .client_ca_file = tls.client_ca_file,
+          .require_client_cert = tls.require_client_cert};
+}
+
+// "tls=off", or "tls=on mtls=required subject=..."
+std::string DescribeTls(const Tls& tls, const api::tls::ReloadableServerTls* loaded) {
+  if (!tls.enabled()) return "tls=off";
+  std::string mtls = tls.client_ca_file.empty() ? "off"
+                     : tls.require_client_cert  ? "required"
+                                                : "optional";
+  std::string out = core::StrCat("tls=on mtls=", mtls);
+  if (loaded != nullptr) {
+    auto identity = loaded->current();
+    core::StrAppend(out, " subject=\"", identity->subject, "\" not_after=\"", identity->not_after,
+                    "\"");
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<api::tls::ReloadableServerTls>> LoadTls(const Tls& tls,
+                                                                       std::string_view name) {
+  if (!tls.enabled()) return nullptr;
+  auto loaded = api::tls::ReloadableServerTls::Load(FilesOf(tls));
+  if (!loaded.ok()) {
+    return absl::Status(loaded.status().code(),
+                        core::StrCat("server.", name, ".", loaded.status().message()));
+  }
+  return loaded;
+}
+
+absl::StatusOr<std::vector<api::auth::Jwk>> ReadJwks(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::FailedPreconditionError(core::StrCat("auth.jwt.jwks_file: cannot read ", path));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto keys = api::auth::ParseJwks(text.str());
+  if (!keys.ok()) {
+    return absl::InvalidArgumentError(
+        core::StrCat("auth.jwt.jwks_file: ", path, ": ", keys.status().message()));
+  }
+  return keys;
+}
+
+}  // namespace
+
+absl::Status Heraldd::StartAuth() {
+  const Config::Auth& auth = config_.auth;
+  if (!auth.admin_token_file.empty()) {
+    absl::Status admin = EnsureAdminToken(auth.admin_token_file, *store_, clock_.Now());
+    if (!admin.ok()) return admin;
+  }
+  if (!auth.jwt.jwks_file.empty()) {
+    auto keys = ReadJwks(auth.jwt.jwks_file);
+    if (!keys.ok()) return keys.status();
+    spdlog::info("msg=\"accepting JWTs\" issuer={} audience={} keys={}", auth.jwt.issuer,
+                 auth.jwt.audience, keys->size());
+    jwt_ = std::make_unique<api::auth::JwtVerifier>(
+        api::auth::JwtOptions{
+            .issuer = auth.jwt.issuer,
+            .audience = auth.jwt.audience,
+            .roles_claim = auth.jwt.roles_claim,
+            .leeway = std::chrono::duration_cast<std::chrono::seconds>(auth.jwt.leeway)},
+        *std::move(keys));
+  }
+  authenticator_ = std::make_unique<api::auth::Authenticator>(
+      *store_, clock_,
+      api::auth::Authenticator::Options{.jwt = jwt_.get(), .certificate_roles = auth.certificates});
+  gate_ = std::make_unique<api::auth::Gate>(*authenticator_, *registry_);
+  return absl::OkStatus();
+}
+
+absl::Status Heraldd::StartHttp() {
+  const Config::Server& server = config_.server;
+  // Said at every start, before binding, for as long as the config asks for it.
+  const std::pair<const char*, const Listener*> listeners[] = {
+      {"grpc", &server.grpc}, {"http", &server.http}, {"public", &server.public_http}};
+  for (const auto& [name, listener] : listeners) {
+    if (listener->insecure && !IsLoopback(listener->address.host) && !listener->tls.enabled()) {
+      spdlog::warn(
+          "msg=\"plain TCP off loopback (insecure: true): anyone on the network path can read "
+          "and change this traffic\" listener={} address={}",
+          name, listener->address.ToString());
+    }
+  }
+  auto http_tls = LoadTls(server.http.tls, "http");
+  if (!http_tls.ok()) return http_tls.status();
+  http_tls_ = *std::move(http_tls);
+  auto public_tls = LoadTls(server.public_http.tls, "public");
+  if (!public_tls.ok()) return public_tls.status();
+  public_tls_ = *std::move(public_tls);
+
+  api::HttpListener::Options internal{.host = server.http.address.host,
+                                      .port = server.http.address.port,
+                                      .tls = http_tls_.get(),
+                                      .max_body_bytes = static_cast<size_t>(server.max_body_bytes),
+                                      .metrics = registry_};
+  if (http_tls_ != nullptr) {
+    // Over TLS, /metrics answers a verified client certificate or a bearer token.
+    internal.admit_metrics = [gate = gate_.get()](const std::optional<std::string>& authorization,
+                                                  bool client_certificate) -> absl::Status {
+      if (client_certificate) return absl::OkStatus();
+      return gate->Admit({.authorization = authorization}, "Metrics.Scrape").status();
+    };
+  }
+  auto http = api::HttpListener::Start(std::move(internal));
+  if (!http.ok()) return http.status();
+  http_ = std::move(*http);
+
+  tracking::ReceiptHandler* r = receipts_.get();
+  auto published = api::HttpListener::Start(
+      {.host = server.public_http.address.host,
+       .port = server.public_http.address.port,
+       .tls = public_tls_.get(),
+       .max_body_bytes = static_cast<size_t>(server.max_body_bytes),
+       .routes = {
+           {"/receipts/sms", [r](const tracking::ReceiptRequest& q) { return r->Generic(q); }},
+           {"/receipts/twilio", [r](const tracking::ReceiptRequest& q) { return r->Twilio(q); }},
+           {"/receipts/email", [r](const tracking::ReceiptRequest& q) { return r->Email(q); }},
+       }});
+  if (!published.ok()) return published.status();
+  public_ = std::move(*published);
+  return absl::OkStatus();
+}
+
+absl::Status Heraldd::StartGrpc() {
+  absl::Status rules = CheckAccessRules();
+  if (!rules.ok()) return rules;
+  executor_ = std::make_unique<api::BlockingExecutor>(
+      config_.server.worker_threads, static_cast<size_t>(config_.server.max_queued_requests));
+  runner_ = std::make_unique<api::RpcRunner>(*executor_, *gate_, *registry_);
+  services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
+  services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
+                                                             config_.compose.max_sms_segments));
+  services_.push_back(std::make_unique<api::EventService>(*intake_, *runner_));
+  auto notifications = std::make_unique<api::NotificationService>(*store_, *runner_);
+  notifications_ = notifications.get();
+  services_.push_back(std::move(notifications));
+  services_.push_back(std::make_unique<api::KeyService>(*store_, clock_, *runner_));
+
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (config_.server.grpc.tls.enabled()) {
+    auto tls = api::tls::GrpcServerCredentials(FilesOf(config_.server.grpc.tls));
+    if (!tls.ok()) {
+      return absl::Status(tls.status().code(),
+                          core::StrCat("server.grpc.", tls.status().message()));
+    }
+    credentials = *std::move(tls);
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  if (config_.server.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, so a second heraldd on the same port would
+  // silently share it; it should fail to start instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddListeningPort(config_.server.grpc.address.ToString(), credentials, &grpc_port_);
+  for (auto& service : services_) builder.RegisterService(service.get());
+  grpc_ = builder.BuildAndStart();
+  if (grpc_ == nullptr || grpc_port_ == 0) {
+    return absl::UnavailableError(core::StrCat("grpc: cannot listen on ",
+                                               config_.server.grpc.address.ToString(),
+                                               " (in use, or not an address of this machine)"));
+  }
+  grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  return absl::OkStatus();
+}
+
+void Heraldd::LogListeners() const {
+  const Config::Server& server = config_.server;
+  spdlog::info("msg=\"listening\" protocol=grpc address={}:{} {} reflection={}",
+               server.grpc.address.host, grpc_port_, DescribeTls(server.grpc.tls, nullptr),
+               server.reflection);
+  spdlog::info(
+      "msg=\"listening\" protocol=http listener=internal address={}:{} {} "
+      "endpoints=/healthz,/readyz,/metrics",
+      server.http.address.host, http_->port(), DescribeTls(server.http.tls, http_tls_.get()));
+  spdlog::info(
+      "msg=\"listening\" protocol=http listener=public address={}:{} {} "
+      "endpoints=/receipts/sms,/receipts/email,/receipts/twilio",
+      server.public_http.address.host, public_->port(),
+      DescribeTls(server.public_http.tls, public_tls_.get()));
+}
+
+void Heraldd::Reload() {
+  if (jwt_ != nullptr) {
+    auto keys = ReadJwks(config_.auth.jwt.jwks_file);
+    if (keys.ok()) {
+      spdlog::info("msg=\"jwks reloaded\" keys={}", keys->size());
+      jwt_->SetKeys(*std::move(keys));
+    } else {
+      spdlog::error("msg=\"jwks not reloaded; the keys in use stay\" error=\"{}\"",
+                    keys.status().ToString());
+    }
+  }
+  const std::pair<const char*, api::tls::ReloadableServerTls*> loaded[] = {
+      {"http", http_tls_.get()}, {"public", public_tls_.get()}};
+  for (const auto& [name, tls] : loaded) {
+    if (tls == nullptr) continue;
+    absl::Status reloaded = tls->Reload();
+    if (reloaded.ok()) {
+      spdlog::info("msg=\"certificate reloaded\" listener={} subject=\"{}\" not_after=\"{}\"", name,
+                   tls->current()->subject, tls->current()->not_after);
+    } else {
+      spdlog::error(
+          "msg=\"certificate not reloaded; the one in use stays\" listener={} error=\"{}\"", name,
+          reloaded.ToString());
+    }
+  }
+}
+
+}  // namespace herald::heraldd
