@@ -124,7 +124,7 @@ void ReadEmail(MapReader& section, Config::Email& out) {
        {"opportunistic", connectors::email::StartTls::kOpportunistic},
        {"required", connectors::email::StartTls::kRequired}});
   section.Get("username", o.username);
-  section.Get("password", o.password);
+  section.GetSecret("password", o.password);
   section.Get("ca_file", o.ca_file);
   section.Get("verify_peer", o.verify_peer);
   section.Get("from_address", o.from_address);
@@ -173,11 +173,11 @@ void ReadSms(MapReader& section, Config::Sms& out) {
   section.GetChoice<std::string>("provider", out.provider,
                                  {{"generic_json", "generic_json"}, {"twilio", "twilio"}});
   section.Get("url", out.generic.url);
-  section.Get("token", out.generic.token);
+  section.GetSecret("token", out.generic.token);
   section.Get("sender", out.generic.sender);
   section.Get("base_url", out.twilio.base_url);
   section.Get("account_sid", out.twilio.account_sid);
-  section.Get("auth_token", out.twilio.auth_token);
+  section.GetSecret("auth_token", out.twilio.auth_token);
   section.Get("from", out.twilio.from);
   section.Get("status_callback", out.twilio.status_callback);
   section.Get("max_in_flight", out.http.max_in_flight, 1, 1024);
@@ -315,6 +315,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     Config::Postgres& pg = config.store.postgres;
     postgres.Get("dsn", pg.dsn);
     postgres.Get("password_file", pg.password_file);
+    postgres.GetSecret("password", pg.password);
     postgres.Get("pool_size", pg.pool_size, 1, 1000);
     postgres.Get("statement_timeout", pg.statement_timeout);
     postgres.Get("send_lease", pg.send_lease);
@@ -408,7 +409,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
   }
   {
     MapReader receipts = top.Section("receipts");
-    receipts.Get("generic_secret", config.receipts.generic_secret);
+    receipts.GetSecret("generic_secret", config.receipts.generic_secret);
     receipts.Get("twilio_public_url", config.receipts.twilio_public_url);
     receipts.Finish();
   }

@@ -87,6 +87,9 @@ struct Config {
     /// A file whose first line is the password (e.g. a mounted secret): read at start
     /// and given to libpq, never logged. Empty: none (or in the dsn's passfile).
     std::string password_file;
+    /// The password itself, or (better) {env: NAME}; never logged. Wins over
+    /// password_file.
+    std::string password;
     /// Connections this instance keeps open.
     int pool_size = 8;
     /// A statement running longer is cancelled and its transaction fails.

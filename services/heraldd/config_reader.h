@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -102,6 +104,45 @@ class MapReader {
       out = *address;
       return absl::OkStatus();
     });
+  }
+
+  // A secret: given inline, or as {file: PATH} (its first line; a mounted secret) or
+  // {env: NAME} (an environment variable), read now. Where it came from is never logged.
+  void GetSecret(const std::string& key, std::string& out) {
+    YAML::Node value = Lookup(key);
+    if (!value.IsDefined() || value.IsNull()) return;
+    if (value.IsScalar()) {
+      out = value.Scalar();
+      return;
+    }
+    MapReader source(value, Path(key), source_, errors_);
+    std::string file;
+    std::string env;
+    source.Get("file", file);
+    source.Get("env", env);
+    source.Finish();
+    if (file.empty() == env.empty()) {
+      Error(value, Path(key), "give the secret itself, or {file: PATH}, or {env: NAME}");
+      return;
+    }
+    if (!file.empty()) {
+      std::ifstream in(file);
+      std::string line;
+      if (!in || !std::getline(in, line)) {
+        Error(value, Path(key) + ".file", core::StrCat("cannot read a secret from ", file));
+        return;
+      }
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      out = line;
+      return;
+    }
+    const char* set = std::getenv(env.c_str());
+    if (set == nullptr || *set == '\0') {
+      Error(value, Path(key) + ".env",
+            core::StrCat("the environment variable ", env, " is not set"));
+      return;
+    }
+    out = set;
   }
 
   void Get(const std::string& key, bool& out) {

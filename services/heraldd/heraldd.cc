@@ -74,6 +74,7 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenPostgres(const Config::Postgre
     // Later keywords win in a libpq connection string.
     dsn += " password=" + store::postgres::QuoteDsnValue(password);
   }
+  if (!c.password.empty()) dsn += " password=" + store::postgres::QuoteDsnValue(c.password);
   std::string instance = c.instance;
   if (instance.empty()) {
     char host[256] = {};

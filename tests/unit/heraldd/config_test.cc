@@ -2,8 +2,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <fstream>
 
 #include "services/core/strings.h"
+#include "tests/support/temp_dir.h"
 
 namespace herald::heraldd {
 namespace {
@@ -150,6 +154,39 @@ TEST(Config, OutboundCredentialsGoOnlyOverTls) {
   EXPECT_THAT(ErrorOf("sms:\n  provider: twilio\n  base_url: http://api.twilio.example\n"
                       "  account_sid: AC1\n  auth_token: t\n  from: \"+3197\"\n"),
               HasSubstr("sms.base_url: is http:// to another machine"));
+}
+
+// Secrets come inline, from a file (a mounted secret) or from the environment.
+TEST(Config, ASecretComesFromAFileOrTheEnvironment) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("smtp-password")) << "from-the-file\n";
+  setenv("HERALD_TEST_SMS_TOKEN", "from-the-environment", 1);
+  auto config = ParseConfig(
+      "email:\n  url: smtps://mail.internal:465\n  username: herald\n"
+      "  password: {file: " +
+          dir.File("smtp-password") +
+          "}\n  from_address: noreply@bank.example\n"
+          "sms:\n  url: https://sms.example/send\n  token: {env: HERALD_TEST_SMS_TOKEN}\n"
+          "receipts:\n  generic_secret: inline-secret\n"
+          "store:\n  postgres:\n    password: {env: HERALD_TEST_SMS_TOKEN}\n",
+      "heraldd.yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->email.smtp.password, "from-the-file");
+  EXPECT_EQ(config->sms.generic.token, "from-the-environment");
+  EXPECT_EQ(config->receipts.generic_secret, "inline-secret");
+  EXPECT_EQ(config->store.postgres.password, "from-the-environment");
+
+  EXPECT_THAT(ErrorOf("receipts:\n  generic_secret: {file: /nonexistent/secret}\n"),
+              HasSubstr("receipts.generic_secret.file: cannot read a secret from "
+                        "/nonexistent/secret"));
+  EXPECT_THAT(ErrorOf("receipts:\n  generic_secret: {env: HERALD_TEST_UNSET_VARIABLE}\n"),
+              HasSubstr("receipts.generic_secret.env: the environment variable "
+                        "HERALD_TEST_UNSET_VARIABLE is not set"));
+  EXPECT_THAT(ErrorOf("receipts:\n  generic_secret: {file: a, env: B}\n"),
+              HasSubstr("give the secret itself, or {file: PATH}, or {env: NAME}"));
+  EXPECT_THAT(ErrorOf("receipts:\n  generic_secret: {path: a}\n"),
+              HasSubstr("receipts.generic_secret.path: unknown key"));
+  unsetenv("HERALD_TEST_SMS_TOKEN");
 }
 
 // Credentials in a URL would be logged with it: refused, naming where they belong.
