@@ -98,8 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     reply = world.handler->Twilio(request);
   } else {
     request.body = std::string(input);
-    request.headers["x-herald-signature"] =
-        "sha256=" + herald::tracking::HmacSha256Hex(kSecret, request.body);
+    request.headers = herald::tracking::SignReceipt(kSecret, request.body, world.clock.Now());
     reply = data[0] % 3 == 0 ? world.handler->Generic(request) : world.handler->Email(request);
   }
   if (reply.status < 200 || reply.status > 599) __builtin_trap();

@@ -411,6 +411,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     MapReader receipts = top.Section("receipts");
     receipts.GetSecret("generic_secret", config.receipts.generic_secret);
     receipts.Get("twilio_public_url", config.receipts.twilio_public_url);
+    receipts.Get("replay_window", config.receipts.replay_window);
     receipts.Finish();
   }
   {

@@ -186,6 +186,8 @@ struct Config {
   struct Receipts {
     std::string generic_secret;
     std::string twilio_public_url;
+    /// How far a signed receipt's X-Herald-Timestamp may be from now.
+    std::chrono::milliseconds replay_window{std::chrono::minutes(5)};
   };
   /// Who may call the API: every call needs a bearer token (an API key) whose role
   /// allows the method.

@@ -181,9 +181,12 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
 
   d->receipts_ = std::make_unique<tracking::ReceiptHandler>(
       *d->store_, d->clock_, *d->registry_,
-      tracking::ReceiptHandler::Options{.generic_secret = config.receipts.generic_secret,
-                                        .twilio_auth_token = config.sms.twilio.auth_token,
-                                        .twilio_public_url = config.receipts.twilio_public_url});
+      tracking::ReceiptHandler::Options{
+          .generic_secret = config.receipts.generic_secret,
+          .twilio_auth_token = config.sms.twilio.auth_token,
+          .twilio_public_url = config.receipts.twilio_public_url,
+          .replay_window =
+              std::chrono::duration_cast<std::chrono::seconds>(config.receipts.replay_window)});
   absl::Status http = d->StartHttp();
   if (!http.ok()) return http;
   absl::Status grpc = d->StartGrpc();

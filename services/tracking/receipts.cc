@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <charconv>
 #include <vector>
 
 #include "services/core/strings.h"
@@ -146,14 +147,62 @@ ReceiptReply ReceiptHandler::Apply(std::string_view form, store::Receipt receipt
                                  "\" yet; applied when its hand-off is recorded (kept 24h)\n"));
 }
 
+std::map<std::string, std::string> SignReceipt(std::string_view secret, std::string_view body,
+                                               core::Time at) {
+  const std::string timestamp = std::to_string(
+      std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count());
+  return {{"x-herald-timestamp", timestamp},
+          {"x-herald-signature",
+           "sha256=" + HmacSha256Hex(secret, core::StrCat(timestamp, ".", body))}};
+}
+
+bool ReceiptHandler::SeenBefore(const std::string& signature) {
+  // Bounded: past the cap the oldest are forgotten (a receipt only moves a notification
+  // forward, so one received again after that still changes nothing).
+  constexpr size_t kMaxRemembered = 100'000;
+  const core::Time now = clock_.Now();
+  std::lock_guard lock(seen_mu_);
+  while (!seen_order_.empty() && (now - seen_order_.front().first > options_.replay_window ||
+                                  seen_order_.size() >= kMaxRemembered)) {
+    seen_.erase(seen_order_.front().second);
+    seen_order_.pop_front();
+  }
+  if (!seen_.insert(signature).second) return true;
+  seen_order_.emplace_back(now, signature);
+  return false;
+}
+
 std::optional<ReceiptReply> ReceiptHandler::ReadSignedJson(std::string_view form,
                                                            const ReceiptRequest& request,
                                                            google::protobuf::Struct& body) {
+  auto refuse = [&](std::string_view result, std::string message) {
+    receipts_.Add({{"form", std::string(form)}, {"result", std::string(result)}}).Increment();
+    return Reply(401, std::move(message));
+  };
+  const std::string timestamp = Header(request, "x-herald-timestamp");
   const std::string signature = Header(request, "x-herald-signature");
   if (options_.generic_secret.empty() || signature.empty() ||
-      !SameSecret(signature, "sha256=" + HmacSha256Hex(options_.generic_secret, request.body))) {
-    receipts_.Add({{"form", std::string(form)}, {"result", "unauthenticated"}}).Increment();
-    return Reply(401, "missing or wrong X-Herald-Signature\n");
+      !SameSecret(signature,
+                  "sha256=" + HmacSha256Hex(options_.generic_secret,
+                                            core::StrCat(timestamp, ".", request.body)))) {
+    return refuse("unauthenticated",
+                  "missing or wrong X-Herald-Signature (HMAC-SHA256 of X-Herald-Timestamp, "
+                  "\".\" and the body)\n");
+  }
+  int64_t seconds = 0;
+  const auto [end, error] =
+      std::from_chars(timestamp.data(), timestamp.data() + timestamp.size(), seconds);
+  const core::Time signed_at{std::chrono::seconds(seconds)};
+  const auto age = clock_.Now() - signed_at;
+  if (error != std::errc() || end != timestamp.data() + timestamp.size() ||
+      age > options_.replay_window || -age > options_.replay_window) {
+    return refuse("stale",
+                  core::StrCat("stale: X-Herald-Timestamp \"", timestamp, "\" is more than ",
+                               options_.replay_window.count(), "s from now\n"));
+  }
+  if (SeenBefore(signature)) {
+    receipts_.Add({{"form", std::string(form)}, {"result", "replayed"}}).Increment();
+    return Reply(200, "ignored: this receipt was received before\n");
   }
   if (!google::protobuf::util::JsonStringToMessage(request.body, &body).ok()) {
     return Reply(400, "the body is not a JSON object\n");
@@ -235,6 +284,11 @@ ReceiptReply ReceiptHandler::Twilio(const ReceiptRequest& request) {
       !SameSecret(signature, HmacSha1Base64(options_.twilio_auth_token, signed_text))) {
     receipts_.Add({{"form", "twilio"}, {"result", "unauthenticated"}}).Increment();
     return Reply(401, "missing or wrong X-Twilio-Signature\n");
+  }
+  // Twilio signs no time: a callback received again is known by its signature.
+  if (SeenBefore(signature)) {
+    receipts_.Add({{"form", "twilio"}, {"result", "replayed"}}).Increment();
+    return Reply(200, "ignored: this receipt was received before\n");
   }
   auto field = [&](const std::string& name) {
     auto it = form.find(name);

@@ -5,10 +5,15 @@
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
+#include <utility>
 
 #include "services/core/clock.h"
 #include "services/store/store.h"
@@ -30,7 +35,8 @@ struct ReceiptReply {
 /// Delivery receipts, in three forms:
 ///  - generic JSON for SMS (POST /receipts/sms): {"id": provider message id, "status":
 ///    "sent" | "delivered" | "undelivered" | "failed", "error": "..."}, signed with
-///    "X-Herald-Signature: sha256=HEX" = HMAC-SHA256(secret, body);
+///    "X-Herald-Timestamp: UNIX SECONDS" and "X-Herald-Signature: sha256=HEX" =
+///    HMAC-SHA256(secret, TIMESTAMP "." BODY); refused outside the replay window;
 ///  - Twilio's status callback (POST /receipts/twilio): form MessageSid, MessageStatus,
 ///    ErrorCode, signed with X-Twilio-Signature = base64(HMAC-SHA1(auth token, the
 ///    public URL followed by every parameter name and value in name order));
@@ -39,7 +45,9 @@ struct ReceiptReply {
 ///    "delivered" | "delayed" | "failed" | "bounced", "error": "..."}, signed as the
 ///    SMS form. "bounced" (the address does not exist) suppresses email for the
 ///    customer; "failed" moves on to the next channel.
-/// Unsigned or wrongly signed receipts get 401 and change nothing; malformed ones 400
+/// Unsigned, wrongly signed or stale receipts get 401 and change nothing; one received
+/// again (the same signature, within the window) is answered from memory and changes
+/// nothing either; malformed ones 400
 /// naming what is wrong. A provider id no attempt has yet is held (202) and applied
 /// when the hand-off's result records it; an email whose hand-off is still in hand gets
 /// 503 (send again), one never attempted 404. Receipts only move a notification
@@ -50,6 +58,8 @@ class ReceiptHandler {
     std::string generic_secret;  // empty: the generic endpoint refuses everything
     std::string twilio_auth_token;
     std::string twilio_public_url;  // the callback URL exactly as the provider calls it
+    /// How far a signed receipt's timestamp may be from now, either way.
+    std::chrono::seconds replay_window{300};
   };
 
   ReceiptHandler(store::ReceiptStore& store, const core::Clock& clock,
@@ -65,12 +75,22 @@ class ReceiptHandler {
                                              google::protobuf::Struct& body);
   /// Stamps the receipt with now and applies it.
   ReceiptReply Apply(std::string_view form, store::Receipt receipt);
+  /// Whether this signature was seen within the window (and remembers it).
+  bool SeenBefore(const std::string& signature);
 
   store::ReceiptStore& store_;
   const core::Clock& clock_;
   const Options options_;
   prometheus::Family<prometheus::Counter>& receipts_;
+  std::mutex seen_mu_;
+  std::unordered_set<std::string> seen_;                       // signatures within the window
+  std::deque<std::pair<core::Time, std::string>> seen_order_;  // the same, oldest first
 };
+
+/// The headers that sign a generic receipt body at `at` (for senders and tests):
+/// x-herald-timestamp and x-herald-signature.
+std::map<std::string, std::string> SignReceipt(std::string_view secret, std::string_view body,
+                                               core::Time at);
 
 /// HMAC-SHA256 of `data` as lowercase hex; HMAC-SHA1 as base64 (for tests and senders).
 std::string HmacSha256Hex(std::string_view key, std::string_view data);

@@ -35,6 +35,15 @@ std::unique_ptr<grpc::ClientContext> Context() {
   return context;
 }
 
+// A receipt's body signed as a provider signs it, at `at` (now by default).
+httplib::Headers Signed(const std::string& body, core::Time at = core::SystemClock().Now()) {
+  httplib::Headers headers;
+  for (const auto& [name, value] : tracking::SignReceipt("s3cret", body, at)) {
+    headers.emplace(name, value);
+  }
+  return headers;
+}
+
 bool WaitFor(const std::function<bool()>& done) {
   return testing::WaitFor(done, std::chrono::seconds(30), std::chrono::milliseconds(50));
 }
@@ -175,8 +184,7 @@ TEST_F(DeliveryTest, EmailAndSmsArriveAndTheNotificationSaysSo) {
   // The provider's receipt, signed, on heraldd's HTTP port: DELIVERED.
   httplib::Client http("127.0.0.1", heraldd_->public_port());
   const std::string receipt = R"({"id": "m-1", "status": "delivered"})";
-  httplib::Headers signed_headers = {
-      {"X-Herald-Signature", "sha256=" + tracking::HmacSha256Hex("s3cret", receipt)}};
+  const httplib::Headers signed_headers = Signed(receipt);
   auto posted = http.Post("/receipts/sms", signed_headers, receipt, "application/json");
   ASSERT_TRUE(posted);
   EXPECT_EQ(posted->status, 200) << posted->body;
@@ -184,14 +192,22 @@ TEST_F(DeliveryTest, EmailAndSmsArriveAndTheNotificationSaysSo) {
   auto forged = http.Post("/receipts/sms", receipt, "application/json");
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 401);
+  // The same request replayed, and one signed too long ago: nothing changes.
+  auto replayed = http.Post("/receipts/sms", signed_headers, receipt, "application/json");
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(replayed->body, "ignored: this receipt was received before\n");
+  const std::string failed = R"({"id": "m-1", "status": "failed"})";
+  auto stale = http.Post("/receipts/sms",
+                         Signed(failed, core::SystemClock().Now() - std::chrono::minutes(10)),
+                         failed, "application/json");
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 401) << stale->body;
+  EXPECT_EQ(Get("ord-1", "alice").state(), v1::NOTIFICATION_STATE_DELIVERED);
 
   // A bounce processor reports bob's mailbox gone, naming the Message-ID: BOUNCED.
   const std::string bounce = R"({"message_id": ")" + headers.at("Message-ID").string_value() +
                              R"(", "status": "bounced", "error": "5.1.1 user unknown"})";
-  auto bounced =
-      http.Post("/receipts/email",
-                {{"X-Herald-Signature", "sha256=" + tracking::HmacSha256Hex("s3cret", bounce)}},
-                bounce, "application/json");
+  auto bounced = http.Post("/receipts/email", Signed(bounce), bounce, "application/json");
   ASSERT_TRUE(bounced);
   EXPECT_EQ(bounced->status, 200) << bounced->body;
   EXPECT_EQ(Get("ord-2", "bob").state(), v1::NOTIFICATION_STATE_BOUNCED);
@@ -294,10 +310,7 @@ TEST_F(DeliveryTest, EveryStateChangeIsPublishedOnTheStatusTopicOnce) {
   const std::string id = Get("ord-1", "alice").attempts(0).provider_message_id();
   ASSERT_FALSE(id.empty());
   const std::string receipt = R"({"id": ")" + id + R"(", "status": "delivered"})";
-  auto posted =
-      http.Post("/receipts/sms",
-                {{"X-Herald-Signature", "sha256=" + tracking::HmacSha256Hex("s3cret", receipt)}},
-                receipt, "application/json");
+  auto posted = http.Post("/receipts/sms", Signed(receipt), receipt, "application/json");
   ASSERT_TRUE(posted);
   ASSERT_EQ(posted->status, 200) << posted->body;
 

@@ -14,7 +14,7 @@ class ReceiptsTest : public DispatcherTest {
  protected:
   ReceiptsTest() { status_outbox_ = true; }
   tracking::ReceiptRequest Signed(const std::string& body) {
-    return {body, {{"x-herald-signature", "sha256=" + tracking::HmacSha256Hex("s3cret", body)}}};
+    return {body, tracking::SignReceipt("s3cret", body, clock_.Now())};
   }
   void SetUp() override {
     DispatcherTest::SetUp();
@@ -39,14 +39,35 @@ TEST_F(ReceiptsTest, ReceiptsMoveANotificationForwardOnlyAndOnce) {
   EXPECT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.body, "applied: " + id + " is DELIVERED\n");
   EXPECT_EQ(Get(id).state, NotificationState::kDelivered);
-  // The same again, and a late "sent": nothing changes.
+  // The same request again (a replay), the same receipt signed anew, and a late "sent":
+  // nothing changes.
+  EXPECT_EQ(handler_->Generic(Signed(delivered)).body,
+            "ignored: this receipt was received before\n");
+  clock_.Advance(std::chrono::seconds(1));
   EXPECT_EQ(handler_->Generic(Signed(delivered)).body,
             "ignored: " + id + " is already DELIVERED\n");
   EXPECT_EQ(handler_->Generic(Signed(R"({"id": "p-1", "status": "sent"})")).status, 200);
   core::Notification n = Get(id);
   EXPECT_EQ(n.state, NotificationState::kDelivered);
   EXPECT_EQ(n.history.back().detail, "receipt: sms provider: delivered");
-  EXPECT_EQ(n.history.back().change_time, clock_.Now());
+  EXPECT_EQ(n.history.back().change_time, clock_.Now() - std::chrono::seconds(1));
+
+  // Signed too long ago (or ahead), or the old way without a timestamp: refused.
+  const std::string failed = R"({"id": "p-1", "status": "failed"})";
+  tracking::ReceiptRequest stale{
+      failed, tracking::SignReceipt("s3cret", failed, clock_.Now() - std::chrono::minutes(6))};
+  tracking::ReceiptReply refused = handler_->Generic(stale);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_THAT(refused.body, HasSubstr("is more than 300s from now"));
+  EXPECT_EQ(handler_
+                ->Generic({failed, tracking::SignReceipt("s3cret", failed,
+                                                         clock_.Now() + std::chrono::minutes(6))})
+                .status,
+            401);
+  tracking::ReceiptRequest untimed{
+      failed, {{"x-herald-signature", "sha256=" + tracking::HmacSha256Hex("s3cret", failed)}}};
+  EXPECT_EQ(handler_->Generic(untimed).status, 401);
+  EXPECT_EQ(Get(id).state, NotificationState::kDelivered);
 
   // Unsigned, wrongly signed, malformed, unknown: refused, and nothing changed.
   tracking::ReceiptRequest unsigned_request{R"({"id": "p-1", "status": "failed"})", {}};
@@ -198,6 +219,7 @@ TEST_F(ReceiptsTest, AnEmailBounceNamesTheMessageIdAndSuppressesEmail) {
   ASSERT_EQ(anna->suppressions.size(), 1u);
   EXPECT_EQ(anna->suppressions[0].channel, Channel::kEmail);
   EXPECT_EQ(anna->suppressions[0].reason, core::SuppressionReason::kHardBounce);
+  clock_.Advance(std::chrono::seconds(1));  // signed anew: not a replay
   EXPECT_EQ(handler_->Email(receipt("delivered")).body, "ignored: " + id + " is already BOUNCED\n");
 
   // Refused, and nothing changed: unsigned, not a Message-ID, a status it does not
