@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "services/api/contact_masking.h"
 #include "services/api/notification_mapping.h"
 #include "services/api/page_token.h"
 #include "services/api/status.h"
@@ -66,21 +67,33 @@ grpc::ServerUnaryReactor* NotificationService::GetNotification(
     grpc::CallbackServerContext* context, const v1::GetNotificationRequest* request,
     v1::GetNotificationResponse* response) {
   return runner_.Run(context, "NotificationService.GetNotification",
-                     [=, this] { return Get(*request, *response); });
+                     [=, this](const auth::Caller& caller) {
+                       absl::Status done = Get(*request, *response);
+                       if (done.ok() && !caller.SeesContactData()) MaskForViewer(*response);
+                       return done;
+                     });
 }
 
 grpc::ServerUnaryReactor* NotificationService::ListNotifications(
     grpc::CallbackServerContext* context, const v1::ListNotificationsRequest* request,
     v1::ListNotificationsResponse* response) {
   return runner_.Run(context, "NotificationService.ListNotifications",
-                     [=, this] { return List(*request, *response); });
+                     [=, this](const auth::Caller& caller) {
+                       absl::Status done = List(*request, *response);
+                       if (done.ok() && !caller.SeesContactData()) MaskForViewer(*response);
+                       return done;
+                     });
 }
 
 grpc::ServerUnaryReactor* NotificationService::ExplainNotification(
     grpc::CallbackServerContext* context, const v1::ExplainNotificationRequest* request,
     v1::ExplainNotificationResponse* response) {
   return runner_.Run(context, "NotificationService.ExplainNotification",
-                     [=, this] { return Explain(*request, *response); });
+                     [=, this](const auth::Caller& caller) {
+                       absl::Status done = Explain(*request, *response);
+                       if (done.ok() && !caller.SeesContactData()) MaskForViewer(*response);
+                       return done;
+                     });
 }
 
 absl::Status NotificationService::Explain(const v1::ExplainNotificationRequest& request,
@@ -221,6 +234,7 @@ class NotificationService::Watcher final
     absl::StatusOr<auth::Caller> caller =
         service_.runner_.Admit(context_, "NotificationService.WatchNotifications");
     if (!caller.ok()) return ToGrpcStatus(caller.status());
+    masked_ = !caller->SeesContactData();
     absl::StatusOr<store::NotificationFilter> filter = FilterFromProto(request_.filter());
     if (!filter.ok()) return ToGrpcStatus(InField("filter", filter.status()));
     filter_ = *std::move(filter);
@@ -259,6 +273,7 @@ class NotificationService::Watcher final
       bool ended = false;
       for (const core::Notification& n : page->items) {
         *response_.mutable_notification() = NotificationToProto(n);
+        if (masked_) MaskForViewer(*response_.mutable_notification());
         {
           std::lock_guard lock(mu_);
           if (ended_) break;
@@ -284,6 +299,7 @@ class NotificationService::Watcher final
   grpc::CallbackServerContext* const context_;
   const v1::WatchNotificationsRequest request_;
   store::NotificationFilter filter_;
+  bool masked_ = true;  // a viewer's watch: contact data masked
   int64_t cursor_ = 0;  // the change seen last
   v1::WatchNotificationsResponse response_;
   std::mutex mu_;

@@ -1,5 +1,6 @@
 #include "services/api/profile_service.h"
 
+#include "services/api/contact_masking.h"
 #include "services/api/page_token.h"
 #include "services/api/profile_mapping.h"
 #include "services/api/profile_updates.h"
@@ -23,15 +24,21 @@ grpc::ServerUnaryReactor* ProfileService::CreateProfile(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ProfileService::GetProfile(grpc::CallbackServerContext* context,
                                                      const v1::GetProfileRequest* request,
                                                      v1::GetProfileResponse* response) {
-  return runner_.Run(context, "ProfileService.GetProfile",
-                     [=, this] { return Get(*request, *response); });
+  return runner_.Run(context, "ProfileService.GetProfile", [=, this](const auth::Caller& caller) {
+    absl::Status done = Get(*request, *response);
+    if (done.ok() && !caller.SeesContactData()) MaskForViewer(*response);
+    return done;
+  });
 }
 
 grpc::ServerUnaryReactor* ProfileService::ListProfiles(grpc::CallbackServerContext* context,
                                                        const v1::ListProfilesRequest* request,
                                                        v1::ListProfilesResponse* response) {
-  return runner_.Run(context, "ProfileService.ListProfiles",
-                     [=, this] { return List(*request, *response); });
+  return runner_.Run(context, "ProfileService.ListProfiles", [=, this](const auth::Caller& caller) {
+    absl::Status done = List(*request, *response);
+    if (done.ok() && !caller.SeesContactData()) MaskForViewer(*response);
+    return done;
+  });
 }
 
 grpc::ServerUnaryReactor* ProfileService::UpdateProfile(grpc::CallbackServerContext* context,

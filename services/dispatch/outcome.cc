@@ -1,5 +1,6 @@
 #include "services/dispatch/outcome.h"
 
+#include "services/core/masking.h"
 #include "services/core/strings.h"
 
 namespace herald::dispatch {
@@ -42,7 +43,8 @@ store::AttemptUpdate HandOffOutcome(const core::Notification& n, const ChannelPo
                                     std::chrono::milliseconds backoff) {
   const core::Channel channel = *n.channel;
   store::AttemptUpdate u = Base(n, now);
-  u.detail = r.detail;
+  // What a server or provider said may quote the address: kept masked.
+  u.detail = core::MaskContactData(r.detail);
   u.provider_message_id = r.provider_message_id;
   switch (r.outcome) {
     case SendOutcome::kAccepted:

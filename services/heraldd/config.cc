@@ -432,6 +432,7 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
                                               {"warn", spdlog::level::warn},
                                               {"error", spdlog::level::err},
                                               {"off", spdlog::level::off}});
+    log.Get("mask_contact_data", config.log.mask_contact_data);
     log.Finish();
   }
   top.Finish();

@@ -213,6 +213,8 @@ struct Config {
   };
   struct Log {
     spdlog::level::level_enum level = spdlog::level::info;
+    /// Email addresses and phone numbers in log lines are masked (a***@example.nl).
+    bool mask_contact_data = true;
   };
 
   Server server;

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "services/core/masking.h"
 #include "services/core/strings.h"
 
 namespace herald::ingest {
@@ -29,7 +30,7 @@ absl::Status DeadLetterProducer::Send(const std::vector<DeadLetter>& letters,
     r.key = letter.key;
     r.value = letter.value;
     r.headers = {{"herald-dlq-reason", std::string(Name(letter.rejection.reason))},
-                 {"herald-dlq-detail", letter.rejection.Message()},
+                 {"herald-dlq-detail", core::MaskContactData(letter.rejection.Message())},
                  {"herald-source-topic", letter.source_topic},
                  {"herald-source-partition", std::to_string(letter.source_partition)},
                  {"herald-source-offset", std::to_string(letter.source_offset)},

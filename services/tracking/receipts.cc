@@ -8,6 +8,7 @@
 #include <charconv>
 #include <vector>
 
+#include "services/core/masking.h"
 #include "services/core/strings.h"
 
 namespace herald::tracking {
@@ -68,7 +69,9 @@ ReceiptReply Reply(int status, std::string body) { return ReceiptReply{status, s
 
 // What a receipt says, for the history: "twilio: undelivered (30003)".
 std::string Detail(std::string_view source, std::string_view status, std::string_view reason) {
-  return core::StrCat(source, ": ", status, reason.empty() ? "" : core::StrCat(" (", reason, ")"));
+  // A provider's reason may quote the address or number.
+  return core::StrCat(source, ": ", status,
+                      reason.empty() ? "" : core::StrCat(" (", core::MaskContactData(reason), ")"));
 }
 
 // The provider's status word as Herald's state; nullopt for in-between words

@@ -371,6 +371,24 @@ TEST_F(HeraldctlTest, DeliveriesAndExplainShowWhatTheCustomerWasToldAndWhy) {
   EXPECT_THAT(sent.out, HasSubstr("  SENDING: attempt 1 on EMAIL: en, \"Shipped\"\n"));
   EXPECT_THAT(sent.out, HasSubstr("  SENT: accepted on EMAIL"));
 
+  // A viewer reads the same notification and profile with the contact data masked and
+  // without the message bodies.
+  RunResult viewer_key =
+      Ctl({"key", "create", "--name", "wallboard", "--role", "viewer", "--token-only"});
+  ASSERT_EQ(viewer_key.exit_code, 0) << viewer_key.err;
+  const std::string viewer = viewer_key.out.substr(0, viewer_key.out.find('\n'));
+  RunResult as_viewer = CtlWith(viewer, {"deliveries", "get", id});
+  ASSERT_EQ(as_viewer.exit_code, 0) << as_viewer.err;
+  EXPECT_THAT(as_viewer.out, HasSubstr("\"state\": \"NOTIFICATION_STATE_SENT\""));
+  EXPECT_EQ(as_viewer.out.find("On its way"), std::string::npos) << as_viewer.out;
+  RunResult profile_as_viewer = CtlWith(viewer, {"profile", "get", "anna"});
+  ASSERT_EQ(profile_as_viewer.exit_code, 0) << profile_as_viewer.err;
+  EXPECT_THAT(profile_as_viewer.out, HasSubstr("\"email\": \"a***@example.nl\""));
+  EXPECT_THAT(Ctl({"profile", "get", "anna"}).out, HasSubstr("\"email\": \"anna@example.nl\""));
+  // heraldd's log never shows an address whole (its own sender's neither).
+  EXPECT_EQ(heraldd_->process().Stderr().find("anna@example.nl"), std::string::npos);
+  EXPECT_THAT(heraldd_->process().Stderr(), HasSubstr("from=n***@herald.example"));
+
   RunResult unknown = Ctl({"explain", "--customer", "anna", "--event", "never"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.err, HasSubstr("NOT_FOUND: no event \"never\" was recorded"));
