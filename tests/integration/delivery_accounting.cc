@@ -223,4 +223,15 @@ Accounting AccountDeliveries(const StoredNotifications& stored,
   return a;
 }
 
+std::vector<std::string> UnmaskedContactData(const std::string& text) {
+  static const std::regex kContact(
+      R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+|\+[0-9]{8,15})");
+  std::vector<std::string> found;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), kContact);
+       it != std::sregex_iterator(); ++it) {
+    found.push_back(it->str());
+  }
+  return found;
+}
+
 }  // namespace herald::testing

@@ -63,4 +63,8 @@ Accounting AccountDeliveries(const StoredNotifications& stored,
                              const std::map<std::string, int>& mail,
                              const std::vector<SmsSink::Seen>& sms);
 
+/// Every email address and international phone number in `text` that is not masked
+/// (a masked one has "***" or "*" digits): what no log line may hold.
+std::vector<std::string> UnmaskedContactData(const std::string& text);
+
 }  // namespace herald::testing

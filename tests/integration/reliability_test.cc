@@ -42,6 +42,9 @@ namespace {
 
 // Bounds for a broken build, not timing expectations: the test waits for states.
 constexpr std::chrono::seconds kLimit{120};
+// Secrets of the config, which no log line may hold.
+constexpr char kSmsToken[] = "sms-t0ken-9f3a71";
+constexpr char kReceiptSecret[] = "receipt-s3cret-77ab02";
 
 int EnvInt(const char* name, int fallback) {
   const char* value = std::getenv(name);
@@ -85,10 +88,12 @@ class ReliabilityTest : public ::testing::Test {
            "\n  from_address: noreply@herald.example\n"
            "  initial_backoff: 1s\n  max_backoff: 1s\n"
            "sms:\n  provider: generic_json\n  url: " +
-           sms_.url("/send") +
-           "\n  token: t0k\n  resend_after_crash: true\n"
+           sms_.url("/send") + "\n  token: " + std::string(kSmsToken) +
+           "\n  resend_after_crash: true\n"
            "  initial_backoff: 1s\n  max_backoff: 1s\n"
-           "dispatch:\n  max_batch: 20\n";
+           "dispatch:\n  max_batch: 20\n"
+           "receipts:\n  generic_secret: " +
+           std::string(kReceiptSecret) + "\n";
   }
 
   void CreateTemplate(HeralddProcess& heraldd) { CreateOrderShippedTemplate(heraldd); }
@@ -132,6 +137,16 @@ class ReliabilityTest : public ::testing::Test {
 };
 
 class CrashTest : public ReliabilityTest {};
+
+// What no log line may hold: the config's secrets (and the customers' contact data).
+void ExpectNothingSecretIn(const std::string& logs, const std::string& admin_token) {
+  const std::vector<std::string> contact = UnmaskedContactData(logs);
+  EXPECT_TRUE(contact.empty()) << contact.size() << " unmasked, e.g. " << contact.front();
+  for (const std::string& secret :
+       {std::string(kSmsToken), std::string(kReceiptSecret), admin_token, admin_token.substr(20)}) {
+    EXPECT_EQ(logs.find(secret), std::string::npos) << "a secret is in the log";
+  }
+}
 
 TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
   const int cycles = std::clamp(EnvInt("HERALD_CRASH_CYCLES", 50), 1, 1000);
@@ -204,6 +219,7 @@ TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
   // Kill moments: mostly while events flow (after the consumer has its partitions),
   // sometimes during start-up.
   int killed_starting = 0;
+  std::string logs;  // of every run
   for (int cycle = 0; cycle < cycles; ++cycle) {
     const auto start = std::chrono::steady_clock::now();
     Subprocess heraldd({HERALDD_PATH, "--config", config_path});
@@ -234,6 +250,7 @@ TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
     }
     heraldd.Signal(SIGKILL);
     EXPECT_EQ(heraldd.Wait(), 128 + SIGKILL) << heraldd.Stderr();
+    logs += heraldd.Stderr();
   }
   producing = false;
   producer.join();
@@ -247,6 +264,8 @@ TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
     const bool settled = Settle(last, db, events, stored);
     EXPECT_EQ(last.Stop(), 0) << last.process().Stderr();
     ASSERT_TRUE(settled) << stored.size() << " notifications of " << events << " events";
+    logs += last.process().Stderr();
+    ExpectNothingSecretIn(logs, last.admin_token());
   }
   const Accounting account = Account(db, events);
 
