@@ -92,10 +92,11 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(Options option
   });
   if (o.metrics != nullptr) ServeOperations(server, listener->ready_, o);
 
-  for (const PostRoute& route : o.routes) {
-    server.Post(route.path, [&route](const httplib::Request& req, httplib::Response& res) {
+  for (const HttpRoute& route : o.routes) {
+    auto handler = [&route](const httplib::Request& req, httplib::Response& res) {
       tracking::ReceiptRequest request;
       request.body = req.body;
+      request.path = req.path;
       for (const auto& [name, value] : req.headers) {
         std::string lower = name;
         for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -103,8 +104,13 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(Options option
       }
       tracking::ReceiptReply reply = route.handle(request);
       res.status = reply.status;
-      res.set_content(reply.body, "text/plain");
-    });
+      res.set_content(reply.body, reply.content_type);
+    };
+    if (route.method == HttpRoute::Method::kGet) {
+      server.Get(route.path, handler);
+    } else {
+      server.Post(route.path, handler);
+    }
   }
 
   if (o.port == 0) {

@@ -20,16 +20,18 @@ class Server;
 
 namespace herald::api {
 
-/// A POST endpoint (provider receipts).
-struct PostRoute {
-  std::string path;
+/// An endpoint of the public listener (provider receipts, unsubscribe links).
+struct HttpRoute {
+  enum class Method { kGet, kPost };
+  Method method = Method::kPost;
+  std::string path;  // a regular expression over the whole path (cpp-httplib's)
   std::function<tracking::ReceiptReply(const tracking::ReceiptRequest&)> handle;
 };
 
 /// One HTTP listener, plain or TLS. The internal one serves operations: /healthz (the
 /// process is alive), /readyz (it takes work: 503 while starting or draining) and
-/// /metrics (Prometheus text format); the public one serves the POST routes (provider
-/// receipts). A request body over the limit is refused (413) from its Content-Length,
+/// /metrics (Prometheus text format); the public one serves the routes given (provider
+/// receipts, unsubscribe links). A request body over the limit is refused (413) from its Content-Length,
 /// before it is read.
 class HttpListener {
  public:
@@ -46,7 +48,7 @@ class HttpListener {
     std::function<absl::Status(const std::optional<std::string>& authorization,
                                bool client_certificate)>
         admit_metrics;
-    std::vector<PostRoute> routes;
+    std::vector<HttpRoute> routes;
   };
 
   /// Binds and starts serving.

@@ -59,7 +59,8 @@ Dispatcher::Dispatcher(store::DispatchStore& store, Renderer& renderer,
         Lane::Options{.max_batch = options.max_batch,
                       .idle_wait = options.idle_wait,
                       .retry_wait = options.retry_wait,
-                      .unsubscribe_base_url = options.unsubscribe_base_url},
+                      .unsubscribe_base_url = options.unsubscribe_base_url,
+                      .unsubscribe_tokens = options.unsubscribe_tokens},
         seed++));
   }
 }

@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "connectors/connector.h"
 #include "services/core/clock.h"
+#include "services/core/unsubscribe_token.h"
 #include "services/dispatch/channel_policy.h"
 #include "services/dispatch/lane.h"
 #include "services/dispatch/renderer.h"
@@ -33,9 +34,11 @@ class Dispatcher {
     /// How long a lane sleeps when nothing is due and nobody woke it.
     std::chrono::milliseconds idle_wait{1000};
     std::chrono::milliseconds retry_wait{1000};
-    /// For INFORMATIONAL and SURVEY email: {base}/{notification id} is the one-click
-    /// unsubscribe address (List-Unsubscribe). Empty: none.
+    /// For INFORMATIONAL and SURVEY email: {base}/{token} is the one-click unsubscribe
+    /// address (List-Unsubscribe), the token signed by unsubscribe_tokens. Empty (or no
+    /// tokens): none.
     std::string unsubscribe_base_url = {};
+    const core::UnsubscribeTokens* unsubscribe_tokens = nullptr;
     /// Seeds the backoff jitter (tests fix it).
     uint64_t jitter_seed = std::random_device{}();
   };

@@ -299,8 +299,12 @@ connectors::Delivery Lane::DeliveryOf(const Prepared& p) const {
   d.address = p.message.address;
   d.message = p.message;
   if (channel_ == core::Channel::kEmail && WantsUnsubscribe(n) &&
-      !options_.unsubscribe_base_url.empty()) {
-    d.unsubscribe_url = core::StrCat(options_.unsubscribe_base_url, "/", d.notification_id);
+      !options_.unsubscribe_base_url.empty() && options_.unsubscribe_tokens != nullptr) {
+    d.unsubscribe_url = core::StrCat(
+        options_.unsubscribe_base_url, "/",
+        options_.unsubscribe_tokens->Issue({.customer_id = n.customer_id,
+                                            .category = d.category,
+                                            .channel = core::Channel::kEmail}));
   }
   return d;
 }

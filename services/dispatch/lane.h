@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "connectors/connector.h"
 #include "services/core/clock.h"
+#include "services/core/unsubscribe_token.h"
 #include "services/core/worker.h"
 #include "services/dispatch/channel_policy.h"
 #include "services/dispatch/limits.h"
@@ -62,6 +63,7 @@ class Lane {
     /// While hand-offs are in flight, how long an answer may wait to be recorded.
     std::chrono::milliseconds record_wait{10};
     std::string unsubscribe_base_url;
+    const core::UnsubscribeTokens* unsubscribe_tokens = nullptr;
   };
 
   Lane(core::Channel channel, connectors::Connector& connector, ChannelPolicy policy,

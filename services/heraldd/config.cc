@@ -405,6 +405,13 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     MapReader dispatch = top.Section("dispatch");
     dispatch.Get("max_batch", config.dispatch.max_batch, 1, 100'000);
     dispatch.Get("unsubscribe_base_url", config.dispatch.unsubscribe_base_url);
+    dispatch.GetSecret("unsubscribe_secret", config.dispatch.unsubscribe_secret);
+    if (!config.dispatch.unsubscribe_base_url.empty() &&
+        config.dispatch.unsubscribe_secret.size() < 16) {
+      dispatch.KeyError("unsubscribe_secret",
+                        "must be set (16 characters or more) with unsubscribe_base_url: the "
+                        "links are signed with it");
+    }
     dispatch.Finish();
   }
   {

@@ -178,7 +178,12 @@ struct Config {
   };
   struct Dispatch {
     int max_batch = 100;
+    /// Where the public listener's /unsubscribe is reached from the internet, e.g.
+    /// https://herald.bank.example/unsubscribe: INFORMATIONAL and SURVEY email carry
+    /// {this}/{token} as their one-click List-Unsubscribe. Empty: none.
     std::string unsubscribe_base_url;
+    /// The HMAC key the links' tokens are signed with (a secret: inline, file or env).
+    std::string unsubscribe_secret;
   };
   /// Delivery receipts on the HTTP port: /receipts/sms and /receipts/email (generic
   /// JSON, signed with generic_secret) and /receipts/twilio (signed with the Twilio auth

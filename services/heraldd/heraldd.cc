@@ -232,10 +232,15 @@ absl::Status Heraldd::StartDispatch() {
   if (connectors.empty()) {
     spdlog::warn("msg=\"no connectors configured: notifications stay QUEUED\"");
   }
+  if (!config_.dispatch.unsubscribe_secret.empty()) {
+    unsubscribe_tokens_ =
+        std::make_unique<core::UnsubscribeTokens>(config_.dispatch.unsubscribe_secret);
+  }
   dispatcher_ = std::make_unique<dispatch::Dispatcher>(
       *store_, *composer_, connectors, policies, clock_, *registry_,
       dispatch::Dispatcher::Options{.max_batch = config_.dispatch.max_batch,
-                                    .unsubscribe_base_url = config_.dispatch.unsubscribe_base_url});
+                                    .unsubscribe_base_url = config_.dispatch.unsubscribe_base_url,
+                                    .unsubscribe_tokens = unsubscribe_tokens_.get()});
   absl::StatusOr<int> recovered = dispatcher_->Recover();
   if (!recovered.ok()) return recovered.status();
   if (*recovered > 0) {

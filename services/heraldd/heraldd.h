@@ -13,6 +13,7 @@
 #include "services/api/blocking_executor.h"
 #include "services/api/http_listener.h"
 #include "services/api/notification_service.h"
+#include "services/api/unsubscribe_handler.h"
 #include "services/api/rpc_runner.h"
 #include "services/api/tls/server_tls.h"
 #include "services/compose/composer.h"
@@ -79,6 +80,8 @@ class Heraldd {
   /// On a shared store: resolves the sends of instances gone (their leases ran out).
   std::unique_ptr<core::Worker> takeover_;
   std::unique_ptr<tracking::ReceiptHandler> receipts_;
+  std::unique_ptr<core::UnsubscribeTokens> unsubscribe_tokens_;  // dispatch.unsubscribe_*
+  std::unique_ptr<api::UnsubscribeHandler> unsubscribe_;
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
   std::unique_ptr<ingest::FanoutSink> fanout_;      // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;

@@ -163,16 +163,30 @@ absl::Status Heraldd::StartHttp() {
   http_ = std::move(*http);
 
   tracking::ReceiptHandler* r = receipts_.get();
-  auto published = api::HttpListener::Start(
-      {.host = server.public_http.address.host,
-       .port = server.public_http.address.port,
-       .tls = public_tls_.get(),
-       .max_body_bytes = static_cast<size_t>(server.max_body_bytes),
-       .routes = {
-           {"/receipts/sms", [r](const tracking::ReceiptRequest& q) { return r->Generic(q); }},
-           {"/receipts/twilio", [r](const tracking::ReceiptRequest& q) { return r->Twilio(q); }},
-           {"/receipts/email", [r](const tracking::ReceiptRequest& q) { return r->Email(q); }},
-       }});
+  using Method = api::HttpRoute::Method;
+  std::vector<api::HttpRoute> routes = {
+      {Method::kPost, "/receipts/sms",
+       [r](const tracking::ReceiptRequest& q) { return r->Generic(q); }},
+      {Method::kPost, "/receipts/twilio",
+       [r](const tracking::ReceiptRequest& q) { return r->Twilio(q); }},
+      {Method::kPost, "/receipts/email",
+       [r](const tracking::ReceiptRequest& q) { return r->Email(q); }},
+  };
+  if (unsubscribe_tokens_ != nullptr) {
+    unsubscribe_ = std::make_unique<api::UnsubscribeHandler>(*store_, clock_, *unsubscribe_tokens_,
+                                                             *registry_);
+    api::UnsubscribeHandler* u = unsubscribe_.get();
+    routes.push_back({Method::kPost, "/unsubscribe/[A-Za-z0-9_.-]+",
+                      [u](const tracking::ReceiptRequest& q) { return u->Post(q); }});
+    routes.push_back({Method::kGet, "/unsubscribe/[A-Za-z0-9_.-]+",
+                      [u](const tracking::ReceiptRequest& q) { return u->Get(q); }});
+  }
+  auto published = api::HttpListener::Start({.host = server.public_http.address.host,
+                                             .port = server.public_http.address.port,
+                                             .tls = public_tls_.get(),
+                                             .max_body_bytes =
+                                                 static_cast<size_t>(server.max_body_bytes),
+                                             .routes = std::move(routes)});
   if (!published.ok()) return published.status();
   public_ = std::move(*published);
   return absl::OkStatus();
@@ -233,9 +247,10 @@ void Heraldd::LogListeners() const {
       server.http.address.host, http_->port(), DescribeTls(server.http.tls, http_tls_.get()));
   spdlog::info(
       "msg=\"listening\" protocol=http listener=public address={}:{} {} "
-      "endpoints=/receipts/sms,/receipts/email,/receipts/twilio",
+      "endpoints=/receipts/sms,/receipts/email,/receipts/twilio{}",
       server.public_http.address.host, public_->port(),
-      DescribeTls(server.public_http.tls, public_tls_.get()));
+      DescribeTls(server.public_http.tls, public_tls_.get()),
+      unsubscribe_ != nullptr ? ",/unsubscribe" : "");
 }
 
 void Heraldd::Reload() {

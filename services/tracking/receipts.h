@@ -25,11 +25,13 @@ struct ReceiptRequest {
   std::string body;
   /// Header names in lowercase.
   std::map<std::string, std::string> headers;
+  std::string path = {};
 };
 
 struct ReceiptReply {
   int status = 200;
   std::string body;
+  std::string content_type = "text/plain";
 };
 
 /// Delivery receipts, in three forms:

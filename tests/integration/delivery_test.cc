@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <functional>
 #include <map>
@@ -51,6 +52,8 @@ bool WaitFor(const std::function<bool()>& done) {
 class DeliveryTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The config reads this secret from the environment, as a pod would.
+    setenv("HERALD_TEST_UNSUBSCRIBE_SECRET", "unsubscribe-key-for-this-test", 1);
     smtp_ = std::make_unique<SmtpSink>(dir_.File("mail"));
     ASSERT_TRUE(smtp_->ready()) << smtp_->Stderr();
     const std::string yaml = core_yaml();
@@ -72,7 +75,10 @@ class DeliveryTest : public ::testing::Test {
            "\n  from_address: noreply@herald.example\n  from_name: Herald Bank\n"
            "  initial_backoff: 1s\n  max_backoff: 1s\n  breaker_failures: 100\n"
            "sms:\n  provider: generic_json\n  url: " +
-           sms_.url("/send") + "\n  token: t0k\n";
+           sms_.url("/send") +
+           "\n  token: t0k\n"
+           "dispatch:\n  unsubscribe_base_url: https://herald.example/unsubscribe\n"
+           "  unsubscribe_secret: {env: HERALD_TEST_UNSUBSCRIBE_SECRET}\n";
   }
 
   void CreateTemplate() {
@@ -211,6 +217,92 @@ TEST_F(DeliveryTest, EmailAndSmsArriveAndTheNotificationSaysSo) {
   ASSERT_TRUE(bounced);
   EXPECT_EQ(bounced->status, 200) << bounced->body;
   EXPECT_EQ(Get("ord-2", "bob").state(), v1::NOTIFICATION_STATE_BOUNCED);
+}
+
+TEST_F(DeliveryTest, OneClickUnsubscribeWithdrawsConsentAndTheNextMessageIsNotSent) {
+  // A tips mail (INFORMATIONAL, opt-in) beside the order update, to a customer who
+  // opted in to it.
+  {
+    auto templates = v1::TemplateService::NewStub(heraldd_->Channel());
+    v1::CreateTemplateRequest request;
+    v1::Template* t = request.mutable_template_();
+    t->set_name("tips");
+    t->set_category(v1::CATEGORY_INFORMATIONAL);
+    t->add_event_types("order.shipped");
+    t->set_default_locale("nl");
+    v1::LocalizedContent* nl = t->add_contents();
+    nl->set_locale("nl");
+    nl->mutable_email()->set_subject("Tips bij je bestelling");
+    nl->mutable_email()->set_text_body("Wist je dat...");
+    v1::CreateTemplateResponse created;
+    ASSERT_TRUE(templates->CreateTemplate(Context().get(), request, &created).ok());
+    auto profiles = v1::ProfileService::NewStub(heraldd_->Channel());
+    v1::CreateProfileRequest dora;
+    dora.mutable_profile()->set_customer_id("dora");
+    dora.mutable_profile()->set_email("dora@example.nl");
+    dora.mutable_profile()->add_preferred_channels(v1::CHANNEL_EMAIL);
+    v1::Consent* consent = dora.mutable_profile()->add_consents();
+    consent->set_category(v1::CATEGORY_INFORMATIONAL);
+    consent->set_channel(v1::CHANNEL_EMAIL);
+    consent->set_state(v1::CONSENT_STATE_GRANTED);
+    consent->set_source("web");
+    v1::CreateProfileResponse made;
+    ASSERT_TRUE(profiles->CreateProfile(Context().get(), dora, &made).ok());
+  }
+  Ship("ord-u1", "dora");
+  std::vector<google::protobuf::Struct> mail = smtp_->WaitForMessages(2);
+  ASSERT_EQ(mail.size(), 2u);
+  std::string link;
+  for (const auto& message : mail) {
+    const auto& headers = message.fields().at("headers").struct_value().fields();
+    if (headers.contains("List-Unsubscribe")) link = headers.at("List-Unsubscribe").string_value();
+  }
+  // <https://herald.example/unsubscribe/TOKEN>: signed, not the notification id.
+  const std::string prefix = "<https://herald.example/unsubscribe/";
+  ASSERT_EQ(link.rfind(prefix, 0), 0u) << link;
+  const std::string token = link.substr(prefix.size(), link.size() - prefix.size() - 1);
+  EXPECT_EQ(token.find("n-"), std::string::npos);
+
+  httplib::Client http("127.0.0.1", heraldd_->public_port());
+  auto page = http.Get("/unsubscribe/" + token);  // a person (or a link scanner) opens it
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->body, HasSubstr("<form method=\"post\">"));
+  std::string forged = token;
+  forged[2] = forged[2] == 'A' ? 'B' : 'A';
+  auto refused = http.Post("/unsubscribe/" + forged, "List-Unsubscribe=One-Click",
+                           "application/x-www-form-urlencoded");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  auto clicked = http.Post("/unsubscribe/" + token, "List-Unsubscribe=One-Click",
+                           "application/x-www-form-urlencoded");
+  ASSERT_TRUE(clicked);
+  EXPECT_EQ(clicked->status, 200) << clicked->body;
+  EXPECT_EQ(clicked->body, "unsubscribed: no more INFORMATIONAL messages by EMAIL\n");
+
+  auto profiles = v1::ProfileService::NewStub(heraldd_->Channel());
+  v1::GetProfileRequest get;
+  get.set_customer_id("dora");
+  v1::GetProfileResponse got;
+  ASSERT_TRUE(profiles->GetProfile(Context().get(), get, &got).ok());
+  ASSERT_EQ(got.profile().consents_size(), 1);
+  EXPECT_EQ(got.profile().consents(0).state(), v1::CONSENT_STATE_DENIED);
+  EXPECT_EQ(got.profile().consents(0).source(), "list-unsubscribe");
+
+  // The next order: its update goes, the tips do not.
+  Ship("ord-u2", "dora");
+  ASSERT_TRUE(WaitFor([&] {
+    auto stub = v1::NotificationService::NewStub(heraldd_->Channel());
+    v1::ListNotificationsRequest list;
+    list.mutable_filter()->set_event_id("ord-u2");
+    v1::ListNotificationsResponse found;
+    if (!stub->ListNotifications(Context().get(), list, &found).ok()) return false;
+    for (const v1::Notification& n : found.notifications()) {
+      if (n.template_name() == "tips") return n.state() == v1::NOTIFICATION_STATE_SUPPRESSED;
+    }
+    return false;
+  })) << heraldd_->process().Stderr();
+  EXPECT_EQ(heraldd_->Metric("herald_unsubscribes_total", "result=\"unsubscribed\""), 1);
 }
 
 TEST_F(DeliveryTest, OperationsWatchEveryChangeAsItHappens) {

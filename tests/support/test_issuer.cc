@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "services/api/auth/base64url.h"
+#include "services/core/base64url.h"
 
 namespace herald::testing {
 namespace {
@@ -20,7 +20,7 @@ std::string Bn(const EVP_PKEY* key, const char* name) {
   std::string bytes(static_cast<size_t>(BN_num_bytes(bn)), '\0');
   BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
   BN_free(bn);
-  return api::auth::EncodeBase64Url(bytes);
+  return core::EncodeBase64Url(bytes);
 }
 
 }  // namespace
@@ -45,7 +45,7 @@ TestIssuer::TestIssuer(Kind kind, std::string kid) : kind_(kind), kid_(std::move
     const std::string x(reinterpret_cast<char*>(point) + 1, 32);
     const std::string y(reinterpret_cast<char*>(point) + 33, 32);
     jwk_ = R"({"kty": "EC", "crv": "P-256", "kid": ")" + kid_ + R"(", "x": ")" +
-           api::auth::EncodeBase64Url(x) + R"(", "y": ")" + api::auth::EncodeBase64Url(y) + R"("})";
+           core::EncodeBase64Url(x) + R"(", "y": ")" + core::EncodeBase64Url(y) + R"("})";
   }
   EVP_PKEY_free(key);
 }

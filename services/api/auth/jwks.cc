@@ -10,7 +10,7 @@
 
 #include <memory>
 
-#include "services/api/auth/base64url.h"
+#include "services/core/base64url.h"
 #include "services/core/strings.h"
 
 namespace herald::api::auth {
@@ -38,7 +38,7 @@ using Owned = std::unique_ptr<T, Deleter>;
 
 absl::StatusOr<std::string> Member(const Struct& key, const std::string& field,
                                    const std::string& name) {
-  std::optional<std::string> bytes = DecodeBase64Url(Text(key, field));
+  std::optional<std::string> bytes = core::DecodeBase64Url(Text(key, field));
   if (!bytes || bytes->empty()) {
     return absl::InvalidArgumentError(
         core::StrCat("JWKS: key ", name, ": \"", field, "\" is missing or not base64url"));

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "services/api/auth/base64url.h"
+#include "services/core/base64url.h"
 #include "services/core/strings.h"
 
 namespace herald::api::auth {
@@ -21,7 +21,7 @@ Refused Refuse(Refusal reason, std::string message) {
 }
 
 std::optional<Struct> DecodePart(std::string_view part) {
-  std::optional<std::string> json = DecodeBase64Url(part);
+  std::optional<std::string> json = core::DecodeBase64Url(part);
   if (!json) return std::nullopt;
   Struct out;
   if (!google::protobuf::util::JsonStringToMessage(*json, &out).ok()) return std::nullopt;

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "services/api/auth/base64url.h"
+#include "services/core/base64url.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/test_issuer.h"
 
@@ -12,6 +12,8 @@ namespace {
 
 using herald::testing::TestIssuer;
 using ::testing::HasSubstr;
+using core::DecodeBase64Url;
+using core::EncodeBase64Url;
 
 constexpr int64_t kNow = 1'800'000'000;  // seconds since the epoch
 

@@ -1,8 +1,8 @@
-#include "services/api/auth/base64url.h"
+#include "services/core/base64url.h"
 
 #include <openssl/evp.h>
 
-namespace herald::api::auth {
+namespace herald::core {
 
 std::optional<std::string> DecodeBase64Url(std::string_view text) {
   if (text.size() % 4 == 1) return std::nullopt;
@@ -44,4 +44,4 @@ std::string EncodeBase64Url(std::string_view bytes) {
   return out;
 }
 
-}  // namespace herald::api::auth
+}  // namespace herald::core
