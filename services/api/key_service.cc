@@ -68,9 +68,9 @@ v1::ApiKey ApiKeyToProto(const core::ApiKey& key) {
 grpc::ServerUnaryReactor* KeyService::CreateApiKey(grpc::CallbackServerContext* context,
                                                    const v1::CreateApiKeyRequest* request,
                                                    v1::CreateApiKeyResponse* response) {
-  return runner_.Run(context, "KeyService.CreateApiKey", [=, this](const auth::Caller& caller) {
-    return Create(caller, *request, *response);
-  });
+  return runner_.Run(
+      context, "KeyService.CreateApiKey", *request, *response,
+      [=, this](const auth::Caller& caller) { return Create(caller, *request, *response); });
 }
 
 grpc::ServerUnaryReactor* KeyService::ListApiKeys(grpc::CallbackServerContext* context,
@@ -83,9 +83,9 @@ grpc::ServerUnaryReactor* KeyService::ListApiKeys(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* KeyService::RevokeApiKey(grpc::CallbackServerContext* context,
                                                    const v1::RevokeApiKeyRequest* request,
                                                    v1::RevokeApiKeyResponse* response) {
-  return runner_.Run(context, "KeyService.RevokeApiKey", [=, this](const auth::Caller& caller) {
-    return Revoke(caller, *request, *response);
-  });
+  return runner_.Run(
+      context, "KeyService.RevokeApiKey", *request, *response,
+      [=, this](const auth::Caller& caller) { return Revoke(caller, *request, *response); });
 }
 
 absl::Status KeyService::Create(const auth::Caller& caller, const v1::CreateApiKeyRequest& request,

@@ -17,8 +17,8 @@ constexpr char kListing[] = "profiles";
 grpc::ServerUnaryReactor* ProfileService::CreateProfile(grpc::CallbackServerContext* context,
                                                         const v1::CreateProfileRequest* request,
                                                         v1::CreateProfileResponse* response) {
-  return runner_.Run(context, "ProfileService.CreateProfile",
-                     [=, this] { return Create(*request, *response); });
+  return runner_.Run(context, "ProfileService.CreateProfile", *request, *response,
+                     [=, this](const auth::Caller&) { return Create(*request, *response); });
 }
 
 grpc::ServerUnaryReactor* ProfileService::GetProfile(grpc::CallbackServerContext* context,
@@ -44,15 +44,15 @@ grpc::ServerUnaryReactor* ProfileService::ListProfiles(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ProfileService::UpdateProfile(grpc::CallbackServerContext* context,
                                                         const v1::UpdateProfileRequest* request,
                                                         v1::UpdateProfileResponse* response) {
-  return runner_.Run(context, "ProfileService.UpdateProfile",
-                     [=, this] { return Update(*request, *response); });
+  return runner_.Run(context, "ProfileService.UpdateProfile", *request, *response,
+                     [=, this](const auth::Caller&) { return Update(*request, *response); });
 }
 
 grpc::ServerUnaryReactor* ProfileService::DeleteProfile(grpc::CallbackServerContext* context,
                                                         const v1::DeleteProfileRequest* request,
-                                                        v1::DeleteProfileResponse*) {
-  return runner_.Run(context, "ProfileService.DeleteProfile",
-                     [=, this] { return Delete(*request); });
+                                                        v1::DeleteProfileResponse* response) {
+  return runner_.Run(context, "ProfileService.DeleteProfile", *request, *response,
+                     [=, this](const auth::Caller&) { return Delete(*request); });
 }
 
 absl::Status ProfileService::Create(const v1::CreateProfileRequest& request,

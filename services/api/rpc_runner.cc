@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "services/api/status.h"
+#include "services/core/strings.h"
 
 namespace herald::api {
 
@@ -74,6 +75,33 @@ grpc::ServerUnaryReactor* RpcRunner::Run(grpc::CallbackServerContext* context,
     finish(absl::ResourceExhaustedError("heraldd is overloaded or shutting down; retry later"));
   }
   return reactor;
+}
+
+grpc::ServerUnaryReactor* RpcRunner::Run(grpc::CallbackServerContext* context,
+                                         const std::string& method,
+                                         const google::protobuf::Message& request,
+                                         const google::protobuf::Message& response,
+                                         std::function<absl::Status(const auth::Caller&)> handler) {
+  const AuditedMethod* audited = AuditedMethodFor(method);
+  if (audited == nullptr) return Run(context, method, std::move(handler));
+  return Run(context, method,
+             [this, method, audited, &request, &response,
+              handler = std::move(handler)](const auth::Caller& caller) -> absl::Status {
+               if (audit_ == nullptr) return handler(caller);
+               std::string id = FieldText(request, audited->request_field);
+               absl::StatusOr<std::string> before = audit_->Digest(audited->kind, id);
+               if (!before.ok()) return before.status();
+               absl::Status done = handler(caller);
+               if (!done.ok()) return done;
+               if (id.empty()) id = FieldText(response, audited->response_field);
+               absl::StatusOr<std::string> after = audit_->Digest(audited->kind, id);
+               absl::Status recorded =
+                   after.ok() ? audit_->Record(caller, method, core::StrCat(audited->kind, "/", id),
+                                               *std::move(before), *std::move(after))
+                              : after.status();
+               if (!recorded.ok()) audit_->Failed(method, recorded);
+               return done;
+             });
 }
 
 absl::StatusOr<auth::Caller> RpcRunner::Admit(grpc::CallbackServerContext* context,

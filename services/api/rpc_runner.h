@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "services/api/audit_trail.h"
 #include "services/api/auth/caller.h"
 #include "services/api/auth/gate.h"
 #include "services/api/blocking_executor.h"
@@ -31,6 +32,15 @@ class RpcRunner {
                                 std::function<absl::Status(const auth::Caller&)> handler);
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const std::string& method,
                                 std::function<absl::Status()> handler);
+  /// For a method that changes something: also recorded in the audit trail (when set)
+  /// with the resource's digest before and after.
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context, const std::string& method,
+                                const google::protobuf::Message& request,
+                                const google::protobuf::Message& response,
+                                std::function<absl::Status(const auth::Caller&)> handler);
+
+  /// Where changes are recorded; none when unset (unit tests of one service).
+  void SetAuditTrail(AuditTrail* audit) { audit_ = audit; }
 
   /// For a streaming call, on a thread that may block: the caller, or the refusal (also
   /// counted as the call's outcome).
@@ -42,6 +52,7 @@ class RpcRunner {
 
   BlockingExecutor& executor_;
   auth::Gate& gate_;
+  AuditTrail* audit_ = nullptr;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
 };

@@ -35,8 +35,8 @@ bool SameContent(core::Template a, core::Template b) {
 grpc::ServerUnaryReactor* TemplateService::CreateTemplate(grpc::CallbackServerContext* context,
                                                           const v1::CreateTemplateRequest* request,
                                                           v1::CreateTemplateResponse* response) {
-  return runner_.Run(context, "TemplateService.CreateTemplate",
-                     [=, this] { return Create(*request, *response); });
+  return runner_.Run(context, "TemplateService.CreateTemplate", *request, *response,
+                     [=, this](const auth::Caller&) { return Create(*request, *response); });
 }
 
 grpc::ServerUnaryReactor* TemplateService::GetTemplate(grpc::CallbackServerContext* context,
@@ -56,22 +56,22 @@ grpc::ServerUnaryReactor* TemplateService::ListTemplates(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* TemplateService::UpdateTemplate(grpc::CallbackServerContext* context,
                                                           const v1::UpdateTemplateRequest* request,
                                                           v1::UpdateTemplateResponse* response) {
-  return runner_.Run(context, "TemplateService.UpdateTemplate",
-                     [=, this] { return Update(*request, *response); });
+  return runner_.Run(context, "TemplateService.UpdateTemplate", *request, *response,
+                     [=, this](const auth::Caller&) { return Update(*request, *response); });
 }
 
 grpc::ServerUnaryReactor* TemplateService::DeleteTemplate(grpc::CallbackServerContext* context,
                                                           const v1::DeleteTemplateRequest* request,
-                                                          v1::DeleteTemplateResponse*) {
-  return runner_.Run(context, "TemplateService.DeleteTemplate",
-                     [=, this] { return Delete(*request); });
+                                                          v1::DeleteTemplateResponse* response) {
+  return runner_.Run(context, "TemplateService.DeleteTemplate", *request, *response,
+                     [=, this](const auth::Caller&) { return Delete(*request); });
 }
 
 grpc::ServerUnaryReactor* TemplateService::ActivateTemplate(
     grpc::CallbackServerContext* context, const v1::ActivateTemplateRequest* request,
     v1::ActivateTemplateResponse* response) {
-  return runner_.Run(context, "TemplateService.ActivateTemplate",
-                     [=, this] { return Activate(*request, *response); });
+  return runner_.Run(context, "TemplateService.ActivateTemplate", *request, *response,
+                     [=, this](const auth::Caller&) { return Activate(*request, *response); });
 }
 
 absl::Status TemplateService::Activate(const v1::ActivateTemplateRequest& request,
@@ -302,21 +302,25 @@ absl::StatusOr<std::vector<std::string>> TemplateService::Warnings(const core::T
 grpc::ServerUnaryReactor* TemplateService::CreateSnippet(grpc::CallbackServerContext* context,
                                                          const v1::CreateSnippetRequest* request,
                                                          v1::CreateSnippetResponse* response) {
-  return runner_.Run(context, "TemplateService.CreateSnippet", [=, this] {
-    if (!request->has_snippet()) return FieldError("snippet", "must be set");
-    return PutSnippet(request->snippet(), /*must_exist=*/false, *response->mutable_snippet(),
-                      *response->mutable_warnings());
-  });
+  return runner_.Run(context, "TemplateService.CreateSnippet", *request, *response,
+                     [=, this](const auth::Caller&) {
+                       if (!request->has_snippet()) return FieldError("snippet", "must be set");
+                       return PutSnippet(request->snippet(), /*must_exist=*/false,
+                                         *response->mutable_snippet(),
+                                         *response->mutable_warnings());
+                     });
 }
 
 grpc::ServerUnaryReactor* TemplateService::UpdateSnippet(grpc::CallbackServerContext* context,
                                                          const v1::UpdateSnippetRequest* request,
                                                          v1::UpdateSnippetResponse* response) {
-  return runner_.Run(context, "TemplateService.UpdateSnippet", [=, this] {
-    if (!request->has_snippet()) return FieldError("snippet", "must be set");
-    return PutSnippet(request->snippet(), /*must_exist=*/true, *response->mutable_snippet(),
-                      *response->mutable_warnings());
-  });
+  return runner_.Run(context, "TemplateService.UpdateSnippet", *request, *response,
+                     [=, this](const auth::Caller&) {
+                       if (!request->has_snippet()) return FieldError("snippet", "must be set");
+                       return PutSnippet(request->snippet(), /*must_exist=*/true,
+                                         *response->mutable_snippet(),
+                                         *response->mutable_warnings());
+                     });
 }
 
 grpc::ServerUnaryReactor* TemplateService::GetSnippet(grpc::CallbackServerContext* context,
@@ -345,9 +349,9 @@ grpc::ServerUnaryReactor* TemplateService::ListSnippets(grpc::CallbackServerCont
 
 grpc::ServerUnaryReactor* TemplateService::DeleteSnippet(grpc::CallbackServerContext* context,
                                                          const v1::DeleteSnippetRequest* request,
-                                                         v1::DeleteSnippetResponse*) {
-  return runner_.Run(context, "TemplateService.DeleteSnippet",
-                     [=, this] { return RemoveSnippet(*request); });
+                                                         v1::DeleteSnippetResponse* response) {
+  return runner_.Run(context, "TemplateService.DeleteSnippet", *request, *response,
+                     [=, this](const auth::Caller&) { return RemoveSnippet(*request); });
 }
 
 absl::Status TemplateService::PutSnippet(

@@ -21,15 +21,16 @@ UnsubscribeHandler::UnsubscribeHandler(store::ProfileStore& profiles, const core
 
 std::variant<core::UnsubscribeClaim, tracking::ReceiptReply> UnsubscribeHandler::ClaimOf(
     const tracking::ReceiptRequest& request) {
-  const std::string_view token = std::string_view(request.path).substr(
-      std::min(request.path.size(), request.path.rfind('/') + 1));
+  const std::string_view token =
+      std::string_view(request.path)
+          .substr(std::min(request.path.size(), request.path.rfind('/') + 1));
   absl::StatusOr<core::UnsubscribeClaim> claim = tokens_.Read(token);
   if (!claim.ok()) {
     unsubscribes_.Add({{"category", "unknown"}, {"result", "refused"}}).Increment();
     return tracking::ReceiptReply{
         .status = absl::IsPermissionDenied(claim.status()) ? 403 : 400,
-        .body = core::StrCat("this unsubscribe link is not valid: ", claim.status().message(),
-                             "\n")};
+        .body =
+            core::StrCat("this unsubscribe link is not valid: ", claim.status().message(), "\n")};
   }
   return *std::move(claim);
 }
@@ -80,11 +81,12 @@ tracking::ReceiptReply UnsubscribeHandler::Get(const tracking::ReceiptRequest& r
   if (auto* reply = std::get_if<tracking::ReceiptReply>(&claim_or_reply)) return *reply;
   // The page posts back to this very address (a relative form action).
   return {.status = 200,
-          .body = "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                  "content=\"width=device-width\"><title>Unsubscribe</title></head><body>"
-                  "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
-                  "value=\"One-Click\"><button type=\"submit\">Unsubscribe</button></form>"
-                  "</body></html>\n",
+          .body =
+              "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+              "content=\"width=device-width\"><title>Unsubscribe</title></head><body>"
+              "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
+              "value=\"One-Click\"><button type=\"submit\">Unsubscribe</button></form>"
+              "</body></html>\n",
           .content_type = "text/html; charset=utf-8"};
 }
 

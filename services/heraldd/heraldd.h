@@ -91,6 +91,7 @@ class Heraldd {
   std::unique_ptr<api::auth::Gate> gate_;
   std::unique_ptr<api::BlockingExecutor> executor_;
   std::unique_ptr<api::RpcRunner> runner_;
+  std::unique_ptr<api::AuditTrail> audit_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   api::NotificationService* notifications_ = nullptr;  // one of services_
   std::unique_ptr<grpc::Server> grpc_;

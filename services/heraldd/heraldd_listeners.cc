@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "services/api/audit_service.h"
 #include "services/api/auth/access_policy.h"
 #include "services/api/auth/jwks.h"
 #include "services/api/event_service.h"
@@ -198,6 +199,8 @@ absl::Status Heraldd::StartGrpc() {
   executor_ = std::make_unique<api::BlockingExecutor>(
       config_.server.worker_threads, static_cast<size_t>(config_.server.max_queued_requests));
   runner_ = std::make_unique<api::RpcRunner>(*executor_, *gate_, *registry_);
+  audit_ = std::make_unique<api::AuditTrail>(*store_, clock_, *registry_);
+  runner_->SetAuditTrail(audit_.get());
   services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
   services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
                                                              config_.compose.max_sms_segments));
@@ -206,6 +209,7 @@ absl::Status Heraldd::StartGrpc() {
   notifications_ = notifications.get();
   services_.push_back(std::move(notifications));
   services_.push_back(std::make_unique<api::KeyService>(*store_, clock_, *runner_));
+  services_.push_back(std::make_unique<api::AuditService>(*store_, *runner_));
 
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (config_.server.grpc.tls.enabled()) {

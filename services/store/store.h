@@ -18,6 +18,7 @@
 #include "services/core/profile.h"
 #include "services/core/template.h"
 #include "services/store/api_key_store.h"
+#include "services/store/audit_store.h"
 #include "services/store/page.h"
 
 namespace herald::store {
@@ -576,6 +577,7 @@ class NotificationStore : public IntakeStore,
 class Store : public ProfileStore,
               public TemplateStore,
               public NotificationStore,
-              public ApiKeyStore {};
+              public ApiKeyStore,
+              public AuditStore {};
 
 }  // namespace herald::store

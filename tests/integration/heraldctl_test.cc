@@ -119,6 +119,54 @@ TEST_F(HeraldctlTest, AnAdminCreatesKeysPerRoleAndRevokesThem) {
   EXPECT_GE(heraldd_->Metric("herald_auth_refused_total", "reason=\"forbidden\""), 2);
 }
 
+TEST_F(HeraldctlTest, EveryChangeIsAuditedAndVerifyFindsARecordEditedInTheDatabase) {
+  const std::string anna =
+      Write("anna.json", R"({"customer_id": "anna", "email": "anna@example.nl"})");
+  ASSERT_EQ(Ctl({"profile", "create", "--file", anna}).exit_code, 0);
+  ASSERT_EQ(Ctl({"profile", "update", "--file",
+                 Write("a2.json", R"({"customer_id": "anna", "email": "anna@example.be"})"),
+                 "--mask", "email"})
+                .exit_code,
+            0);
+  RunResult key = Ctl({"key", "create", "--name", "ci", "--role", "editor", "--token-only"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  const std::string key_id = key.out.substr(3, 16);
+  ASSERT_EQ(Ctl({"key", "revoke", key_id}).exit_code, 0);
+  ASSERT_EQ(Ctl({"profile", "delete", "anna"}).exit_code, 0);
+  ASSERT_NE(Ctl({"profile", "delete", "anna"}).exit_code, 0) << "a refused change is not audited";
+
+  RunResult listed = Ctl({"audit", "list", "--resource", "profiles/anna"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("\"method\": \"ProfileService.CreateProfile\""));
+  EXPECT_THAT(listed.out, HasSubstr("\"method\": \"ProfileService.UpdateProfile\""));
+  EXPECT_THAT(listed.out, HasSubstr("\"method\": \"ProfileService.DeleteProfile\""));
+  EXPECT_THAT(listed.out, HasSubstr("\"principal\": \"api-key:"));
+  RunResult keys = Ctl({"audit", "list", "--resource", "api-keys/" + key_id});
+  EXPECT_THAT(keys.out, HasSubstr("KeyService.CreateApiKey"));
+  EXPECT_THAT(keys.out, HasSubstr("KeyService.RevokeApiKey"));
+  RunResult verified = Ctl({"audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("audit trail intact: 5 records"));
+
+  // The table refuses changes; someone who removes that guard is still found out.
+  ASSERT_EQ(heraldd_->Stop(), 0);
+  const std::string db = dir_.File("herald.db");
+  RunResult guarded = RunToExit(
+      {"/usr/bin/sqlite3", db, "UPDATE audit_records SET principal = 'x' WHERE sequence = 2"});
+  EXPECT_NE(guarded.exit_code, 0);
+  EXPECT_THAT(guarded.err, HasSubstr("audit records are append-only"));
+  RunResult edited = RunToExit({"/usr/bin/sqlite3", db,
+                                "DROP TRIGGER audit_records_no_update; UPDATE audit_records SET "
+                                "principal = 'api-key:someone-else' WHERE sequence = 2"});
+  ASSERT_EQ(edited.exit_code, 0) << edited.err;
+  heraldd_ = std::make_unique<HeralddProcess>(dir_.path().string(), db,
+                                              "policy:\n  quiet_hours: \"off\"\n");
+  ASSERT_TRUE(heraldd_->ready()) << heraldd_->process().Stderr();
+  RunResult broken = Ctl({"audit", "verify"});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_THAT(broken.err, HasSubstr("audit record 2 does not hold"));
+}
+
 TEST_F(HeraldctlTest, ProfileLifecycleFromJsonFiles) {
   const std::string anna = Write("anna.json", R"({
     "customer_id": "anna",

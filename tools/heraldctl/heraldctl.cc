@@ -267,6 +267,7 @@ int Heraldctl::Main(int argc, const char* const* argv) {
       ->check(CLI::IsMember({"subject", "text", "html", "sms"}));
 
   AddKeyCommands(app);
+  AddAuditCommands(app);
 
   try {
     app.parse(argc, argv);

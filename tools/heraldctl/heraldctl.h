@@ -74,6 +74,9 @@ class Heraldctl {
   void KeyCreate();
   void KeyList();
   void KeyRevoke();
+  void AddAuditCommands(CLI::App& app);
+  void AuditList();
+  void AuditVerify();
   /// Writes the --part of a rendered message, exactly.
   /// `state`: of the notification the parts are of (empty for a preview).
   void PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms,
@@ -116,6 +119,9 @@ class Heraldctl {
   std::string key_role_;
   int key_expires_days_ = 0;
   bool key_token_only_ = false;
+  std::string audit_principal_;
+  std::string audit_method_;
+  std::string audit_resource_;
   std::function<void(CLI::App*)> add_paging_;
 };
 

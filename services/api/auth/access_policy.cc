@@ -43,6 +43,8 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
       // GET /metrics on an internal listener with TLS, without a client certificate.
       {"Metrics.Scrape", {Role::kOperator, Role::kViewer}},
 
+      {"AuditService.ListAuditRecords", {}},
+
       {"KeyService.CreateApiKey", {}},
       {"KeyService.ListApiKeys", {}},
       {"KeyService.RevokeApiKey", {}},

@@ -2,8 +2,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
+#include "services/core/audit.h"
 #include "services/core/strings.h"
 
 namespace herald::api::auth {
@@ -86,18 +86,7 @@ absl::StatusOr<ApiKeyToken> ParseApiKeyToken(std::string_view token) {
   return ApiKeyToken{.id = std::string(id), .secret = std::string(secret)};
 }
 
-std::string HashSecret(std::string_view secret) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * sizeof digest);
-  for (unsigned char c : digest) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
-}
+std::string HashSecret(std::string_view secret) { return core::Sha256Hex(secret); }
 
 bool SecretMatches(std::string_view secret, std::string_view stored_sha256) {
   const std::string hash = HashSecret(secret);

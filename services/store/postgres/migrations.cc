@@ -228,6 +228,27 @@ CREATE TABLE api_keys (
   revoke_time_us bigint              -- NULL: not revoked
 );
 )sql"},
+      {6, "the audit trail: every change made through the API, hash-chained, append-only",
+       R"sql(
+-- Each record holds the hash of the one before it and its own over all its fields
+-- (core::AuditHash): a record removed, reordered or edited breaks the chain there.
+CREATE TABLE audit_records (
+  sequence       bigint PRIMARY KEY,
+  time_us        bigint NOT NULL,
+  principal      text NOT NULL,
+  method         text NOT NULL,
+  resource       text NOT NULL,
+  before_sha256  text NOT NULL,
+  after_sha256   text NOT NULL,
+  prev_hash      text NOT NULL,
+  hash           text NOT NULL
+);
+CREATE INDEX audit_records_resource ON audit_records (resource, sequence);
+CREATE FUNCTION audit_records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$;
+CREATE TRIGGER audit_records_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_records
+FOR EACH STATEMENT EXECUTE FUNCTION audit_records_append_only();
+)sql"},
   };
   return kMigrations;
 }

@@ -1,6 +1,7 @@
-// PostgresStore: API keys.
+// PostgresStore: API keys and the audit trail.
 #include "services/core/strings.h"
 #include "services/store/postgres/api_key_rows.h"
+#include "services/store/postgres/audit_rows.h"
 #include "services/store/postgres/postgres_store.h"
 
 namespace herald::store::postgres {
@@ -48,6 +49,30 @@ absl::StatusOr<core::ApiKey> PostgresStore::RevokeApiKey(std::string_view id, co
   });
   if (!status.ok()) return status;
   return *std::move(revoked);
+}
+
+}  // namespace herald::store::postgres
+
+// PostgresStore: the audit trail.
+namespace herald::store::postgres {
+
+absl::StatusOr<core::AuditRecord> PostgresStore::AppendAudit(core::AuditRecord record) {
+  absl::Status status =
+      Write([&](WriteTx& tx) -> absl::Status { return AppendAuditRow(tx.conn(), record); });
+  if (!status.ok()) return status;
+  return record;
+}
+
+absl::StatusOr<Page<core::AuditRecord>> PostgresStore::ListAudit(const AuditFilter& filter,
+                                                                 int64_t after, int limit) {
+  absl::StatusOr<std::vector<core::AuditRecord>> records;
+  absl::Status status = Read([&](Conn& conn) {
+    records = SelectAudit(conn, filter, after, limit + 1);
+    return records.status();
+  });
+  if (!status.ok()) return status;
+  return PageFrom(*std::move(records), limit,
+                  [](const core::AuditRecord& r) { return std::to_string(r.sequence); });
 }
 
 }  // namespace herald::store::postgres

@@ -390,6 +390,27 @@ CREATE TABLE api_keys (
   revoke_time_us INTEGER              -- NULL: not revoked
 ) WITHOUT ROWID;
 )sql"},
+      {9, "the audit trail: every change made through the API, hash-chained, append-only",
+       R"sql(
+-- Each record holds the hash of the one before it and its own over all its fields
+-- (core::AuditHash): a record removed, reordered or edited breaks the chain there.
+CREATE TABLE audit_records (
+  sequence       INTEGER PRIMARY KEY,
+  time_us        INTEGER NOT NULL,
+  principal      TEXT NOT NULL,
+  method         TEXT NOT NULL,
+  resource       TEXT NOT NULL,
+  before_sha256  TEXT NOT NULL,
+  after_sha256   TEXT NOT NULL,
+  prev_hash      TEXT NOT NULL,
+  hash           TEXT NOT NULL
+);
+CREATE INDEX audit_records_resource ON audit_records (resource, sequence);
+CREATE TRIGGER audit_records_no_update BEFORE UPDATE ON audit_records
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+)sql"},
   };
   return kMigrations;
 }

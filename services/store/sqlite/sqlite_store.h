@@ -107,6 +107,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<core::ApiKey> GetApiKey(std::string_view id) override;
   absl::StatusOr<Page<core::ApiKey>> ListApiKeys(std::string_view after, int limit) override;
   absl::StatusOr<core::ApiKey> RevokeApiKey(std::string_view id, core::Time at) override;
+  absl::StatusOr<core::AuditRecord> AppendAudit(core::AuditRecord record) override;
+  absl::StatusOr<Page<core::AuditRecord>> ListAudit(const AuditFilter& filter, int64_t after,
+                                                    int limit) override;
 
  private:
   explicit SqliteStore(std::unique_ptr<Connections> connections)

@@ -1,6 +1,7 @@
-// SqliteStore: API keys.
+// SqliteStore: API keys and the audit trail.
 #include "services/core/strings.h"
 #include "services/store/sqlite/api_key_rows.h"
+#include "services/store/sqlite/audit_rows.h"
 #include "services/store/sqlite/sqlite_store.h"
 
 namespace herald::store::sqlite {
@@ -53,6 +54,38 @@ absl::StatusOr<core::ApiKey> SqliteStore::RevokeApiKey(std::string_view id, core
       Connections::Priority::kUrgent);
   if (!status.ok()) return status;
   return *std::move(revoked);
+}
+
+}  // namespace herald::store::sqlite
+
+// SqliteStore: the audit trail.
+namespace herald::store::sqlite {
+
+absl::StatusOr<core::AuditRecord> SqliteStore::AppendAudit(core::AuditRecord record) {
+  absl::Status status = Write(
+      [&](WriteTx& tx) -> absl::Status {
+        absl::StatusOr<std::optional<core::AuditRecord>> last = ReadLastAudit(tx.db());
+        if (!last.ok()) return last.status();
+        record.sequence = *last ? (*last)->sequence + 1 : 1;
+        record.prev_hash = *last ? (*last)->hash : "";
+        record.hash = core::AuditHash(record);
+        return InsertAudit(tx.db(), record);
+      },
+      Connections::Priority::kUrgent);
+  if (!status.ok()) return status;
+  return record;
+}
+
+absl::StatusOr<Page<core::AuditRecord>> SqliteStore::ListAudit(const AuditFilter& filter,
+                                                               int64_t after, int limit) {
+  absl::StatusOr<std::vector<core::AuditRecord>> records;
+  absl::Status status = Read([&](Db& db) {
+    records = SelectAudit(db, filter, after, limit + 1);
+    return records.status();
+  });
+  if (!status.ok()) return status;
+  return PageFrom(*std::move(records), limit,
+                  [](const core::AuditRecord& r) { return std::to_string(r.sequence); });
 }
 
 }  // namespace herald::store::sqlite
