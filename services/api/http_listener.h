@@ -31,8 +31,8 @@ struct HttpRoute {
 /// One HTTP listener, plain or TLS. The internal one serves operations: /healthz (the
 /// process is alive), /readyz (it takes work: 503 while starting or draining) and
 /// /metrics (Prometheus text format); the public one serves the routes given (provider
-/// receipts, unsubscribe links). A request body over the limit is refused (413) from its Content-Length,
-/// before it is read.
+/// receipts, unsubscribe links). A request body over the limit is refused (413) from
+/// its Content-Length, before it is read.
 class HttpListener {
  public:
   struct Options {
