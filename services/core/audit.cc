@@ -22,8 +22,8 @@ std::string Sha256Hex(std::string_view bytes) {
 std::string AuditHash(const AuditRecord& r) {
   std::string text;
   for (const std::string& field :
-       {std::to_string(r.sequence), std::to_string(r.time.time_since_epoch().count()),
-        r.principal, r.method, r.resource, r.before_sha256, r.after_sha256, r.prev_hash}) {
+       {std::to_string(r.sequence), std::to_string(r.time.time_since_epoch().count()), r.principal,
+        r.method, r.resource, r.before_sha256, r.after_sha256, r.prev_hash}) {
     StrAppend(text, field.size(), ":", field, ";");
   }
   return Sha256Hex(text);

@@ -23,9 +23,8 @@ std::string Mac(const std::string& key, std::string_view data) {
 }  // namespace
 
 std::string UnsubscribeTokens::Issue(const UnsubscribeClaim& claim) const {
-  const std::string payload =
-      StrCat(kVersion, "\n", claim.customer_id, "\n", Name(claim.category), "\n",
-             Name(claim.channel));
+  const std::string payload = StrCat(kVersion, "\n", claim.customer_id, "\n", Name(claim.category),
+                                     "\n", Name(claim.channel));
   return StrCat(EncodeBase64Url(payload), ".", EncodeBase64Url(Mac(key_, payload)));
 }
 

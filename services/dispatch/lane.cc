@@ -300,11 +300,11 @@ connectors::Delivery Lane::DeliveryOf(const Prepared& p) const {
   d.message = p.message;
   if (channel_ == core::Channel::kEmail && WantsUnsubscribe(n) &&
       !options_.unsubscribe_base_url.empty() && options_.unsubscribe_tokens != nullptr) {
-    d.unsubscribe_url = core::StrCat(
-        options_.unsubscribe_base_url, "/",
-        options_.unsubscribe_tokens->Issue({.customer_id = n.customer_id,
-                                            .category = d.category,
-                                            .channel = core::Channel::kEmail}));
+    d.unsubscribe_url =
+        core::StrCat(options_.unsubscribe_base_url, "/",
+                     options_.unsubscribe_tokens->Issue({.customer_id = n.customer_id,
+                                                         .category = d.category,
+                                                         .channel = core::Channel::kEmail}));
   }
   return d;
 }

@@ -182,12 +182,12 @@ absl::Status Heraldd::StartHttp() {
     routes.push_back({Method::kGet, "/unsubscribe/[A-Za-z0-9_.-]+",
                       [u](const tracking::ReceiptRequest& q) { return u->Get(q); }});
   }
-  auto published = api::HttpListener::Start({.host = server.public_http.address.host,
-                                             .port = server.public_http.address.port,
-                                             .tls = public_tls_.get(),
-                                             .max_body_bytes =
-                                                 static_cast<size_t>(server.max_body_bytes),
-                                             .routes = std::move(routes)});
+  auto published =
+      api::HttpListener::Start({.host = server.public_http.address.host,
+                                .port = server.public_http.address.port,
+                                .tls = public_tls_.get(),
+                                .max_body_bytes = static_cast<size_t>(server.max_body_bytes),
+                                .routes = std::move(routes)});
   if (!published.ok()) return published.status();
   public_ = std::move(*published);
   return absl::OkStatus();

@@ -10,10 +10,10 @@
 namespace herald::api::auth {
 namespace {
 
-using herald::testing::TestIssuer;
-using ::testing::HasSubstr;
 using core::DecodeBase64Url;
 using core::EncodeBase64Url;
+using herald::testing::TestIssuer;
+using ::testing::HasSubstr;
 
 constexpr int64_t kNow = 1'800'000'000;  // seconds since the epoch
 
