@@ -68,7 +68,8 @@ for c in changes:
           c.get("detail", "")[:60]))'
 echo "== mail is in $demo/mail (.eml and parsed .json), SMS in $demo/sms"
 echo "   $H explain NOTIFICATION_ID, $H deliveries get NOTIFICATION_ID --part text"
-echo "== every API call needs a token; this admin one is in var/admin.token:"
+echo "== every API call needs a token; this admin one (kept in var/admin.token) is:"
+echo "   $(cat var/admin.token)"
 echo "   export HERALD_TOKEN_FILE=$PWD/var/admin.token   # then $H works as above"
 echo "   $H key create --name NAME --role producer|editor|operator|viewer|privacy|admin"
 echo "== heraldd runs; Ctrl-C stops it"
