@@ -17,9 +17,9 @@ namespace herald::api {
 /// What an audited method changes: the kind of resource, and where its id is in the
 /// request (or, for an id the server makes, in the response).
 struct AuditedMethod {
-  std::string_view kind;  // "profiles", "templates", "snippets", "api-keys"
-  std::string_view request_field;
-  std::string_view response_field;
+  std::string_view kind = {};  // "profiles", "templates", "snippets", "api-keys"
+  std::string_view request_field = {};
+  std::string_view response_field = {};
 };
 
 /// nullptr for a method that changes nothing.

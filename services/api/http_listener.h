@@ -42,13 +42,13 @@ class HttpListener {
     tls::ReloadableServerTls* tls = nullptr;
     size_t max_body_bytes = 64 * 1024;
     /// Serves /healthz, /readyz and /metrics from this registry; null: none of them.
-    std::shared_ptr<prometheus::Registry> metrics;
+    std::shared_ptr<prometheus::Registry> metrics = {};
     /// When set, /metrics answers only callers it admits: it gets the Authorization
     /// header and whether the client presented a certificate that verified.
     std::function<absl::Status(const std::optional<std::string>& authorization,
                                bool client_certificate)>
-        admit_metrics;
-    std::vector<HttpRoute> routes;
+        admit_metrics = {};
+    std::vector<HttpRoute> routes = {};
   };
 
   /// Binds and starts serving.

@@ -47,14 +47,14 @@ class RoleSet {
 
 /// An API key as stored: never its secret, only the secret's SHA-256.
 struct ApiKey {
-  std::string id;  // public half of the token; names the key in logs and the audit trail
-  std::string name;
+  std::string id = {};  // public half of the token; names the key in logs and the audit trail
+  std::string name = {};
   Role role = Role::kViewer;
-  std::string secret_sha256;  // lowercase hex
-  std::string created_by;     // the caller that created it
-  Time create_time;
-  std::optional<Time> expire_time;
-  std::optional<Time> revoke_time;
+  std::string secret_sha256 = {};  // lowercase hex
+  std::string created_by = {};     // the caller that created it
+  Time create_time = {};
+  std::optional<Time> expire_time = {};
+  std::optional<Time> revoke_time = {};
 };
 
 }  // namespace herald::core

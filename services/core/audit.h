@@ -16,14 +16,14 @@ namespace herald::core {
 /// the chain from there on.
 struct AuditRecord {
   int64_t sequence = 0;  // 1, 2, ... in the order they were written
-  Time time;
-  std::string principal;      // "api-key:<id>", "jwt:<sub>", "cert:<name>"
-  std::string method;         // "TemplateService.UpdateTemplate"
-  std::string resource;       // "templates/order-shipped"
-  std::string before_sha256;  // of the resource before; empty: there was none
-  std::string after_sha256;   // after; empty: there is none now
-  std::string prev_hash;      // the previous record's hash; empty for the first
-  std::string hash;           // AuditHash of this record
+  Time time = {};
+  std::string principal = {};      // "api-key:<id>", "jwt:<sub>", "cert:<name>"
+  std::string method = {};         // "TemplateService.UpdateTemplate"
+  std::string resource = {};       // "templates/order-shipped"
+  std::string before_sha256 = {};  // of the resource before; empty: there was none
+  std::string after_sha256 = {};   // after; empty: there is none now
+  std::string prev_hash = {};      // the previous record's hash; empty for the first
+  std::string hash = {};           // AuditHash of this record
 
   bool operator==(const AuditRecord&) const = default;
 };

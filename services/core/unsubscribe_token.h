@@ -11,7 +11,7 @@ namespace herald::core {
 /// What an unsubscribe link stands for: this customer no longer wants this category on
 /// this channel.
 struct UnsubscribeClaim {
-  std::string customer_id;
+  std::string customer_id = {};
   Category category = Category::kInformational;
   Channel channel = Channel::kEmail;
 

@@ -28,10 +28,10 @@ struct ListenAddress {
 /// TLS for a listener, from PEM files: gRPC re-reads them when they change, the HTTP
 /// listeners on SIGHUP; open connections keep what they started with.
 struct Tls {
-  std::string cert_file;  // the certificate chain, the server's own first
-  std::string key_file;
+  std::string cert_file = {};  // the certificate chain, the server's own first
+  std::string key_file = {};
   /// mTLS: client certificates must chain to this CA bundle; empty: none asked for.
-  std::string client_ca_file;
+  std::string client_ca_file = {};
   /// With client_ca_file: a client without a certificate is refused (false: it may
   /// authenticate otherwise, e.g. with a bearer token).
   bool require_client_cert = true;
@@ -42,8 +42,8 @@ struct Tls {
 /// Where a listener binds, and how it is protected. Off loopback, a listener needs TLS
 /// unless `insecure` says plain TCP is meant (e.g. behind a proxy that terminates TLS).
 struct Listener {
-  ListenAddress address;
-  Tls tls;
+  ListenAddress address = {};
+  Tls tls = {};
   bool insecure = false;
 };
 

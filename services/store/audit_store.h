@@ -12,11 +12,11 @@ namespace herald::store {
 
 /// Which audit records a listing wants; empty fields match everything.
 struct AuditFilter {
-  std::string principal;
-  std::string method;
-  std::string resource;
-  std::optional<core::Time> since;  // time >= since
-  std::optional<core::Time> until;  // time < until
+  std::string principal = {};
+  std::string method = {};
+  std::string resource = {};
+  std::optional<core::Time> since = {};  // time >= since
+  std::optional<core::Time> until = {};  // time < until
 };
 
 /// The audit trail (table `audit_records`): append-only, hash-chained. The table itself

@@ -22,15 +22,15 @@ namespace herald::tracking {
 
 /// An HTTP request as the receipt endpoints see it.
 struct ReceiptRequest {
-  std::string body;
+  std::string body = {};
   /// Header names in lowercase.
-  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> headers = {};
   std::string path = {};
 };
 
 struct ReceiptReply {
   int status = 200;
-  std::string body;
+  std::string body = {};
   std::string content_type = "text/plain";
 };
 
@@ -57,9 +57,9 @@ struct ReceiptReply {
 class ReceiptHandler {
  public:
   struct Options {
-    std::string generic_secret;  // empty: the generic endpoint refuses everything
-    std::string twilio_auth_token;
-    std::string twilio_public_url;  // the callback URL exactly as the provider calls it
+    std::string generic_secret = {};  // empty: the generic endpoint refuses everything
+    std::string twilio_auth_token = {};
+    std::string twilio_public_url = {};  // the callback URL exactly as the provider calls it
     /// How far a signed receipt's timestamp may be from now, either way.
     std::chrono::seconds replay_window{300};
   };

@@ -94,7 +94,9 @@ class AccessTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (heraldd_) EXPECT_EQ(heraldd_->Stop(), 0);
+    if (heraldd_) {
+      EXPECT_EQ(heraldd_->Stop(), 0);
+    }
   }
 
   // A JWT from the test's identity provider: a valid set of claims, with `changes`

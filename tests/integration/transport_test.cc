@@ -156,7 +156,9 @@ class TransportTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (heraldd_ != nullptr) EXPECT_EQ(heraldd_->Stop(), 0);
+    if (heraldd_ != nullptr) {
+      EXPECT_EQ(heraldd_->Stop(), 0);
+    }
   }
 
   // A channel trusting the test CA, with a client certificate when `client` is named.

@@ -12,8 +12,8 @@ namespace herald::api::auth {
 /// its SHA-256. Both halves are lowercase base32, so a token survives any header, shell
 /// or file unchanged, and the "hk_" prefix lets secret scanners recognise one.
 struct ApiKeyToken {
-  std::string id;
-  std::string secret;
+  std::string id = {};
+  std::string secret = {};
 
   std::string ToString() const;
 };

@@ -18,7 +18,7 @@ struct AuthenticatorOptions {
   const JwtVerifier* jwt = nullptr;
   /// mTLS: a verified client certificate's identity (a subject alternative name, or the
   /// common name) and the role it gets.
-  std::map<std::string, core::Role> certificate_roles;
+  std::map<std::string, core::Role> certificate_roles = {};
 };
 
 /// Verifies a caller's credentials: a bearer token (an API key, checked against the

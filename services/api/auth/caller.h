@@ -13,10 +13,10 @@ namespace herald::api::auth {
 /// What a caller presented with a request.
 struct Credentials {
   /// The Authorization header (gRPC metadata "authorization"): "Bearer <token>".
-  std::optional<std::string> authorization;
+  std::optional<std::string> authorization = {};
   /// The identities of a client certificate that verified (mTLS): its subject
   /// alternative names and common name. Empty without one.
-  std::vector<std::string> certificate_identities;
+  std::vector<std::string> certificate_identities = {};
 };
 
 /// Who is calling, once authenticated.
@@ -24,9 +24,9 @@ struct Caller {
   enum class Kind { kApiKey, kJwt, kCertificate };
 
   Kind kind = Kind::kApiKey;
-  std::string id;    // the key id, the token's subject, the certificate's identity
-  std::string name;  // the key's name; empty for the others
-  core::RoleSet roles;
+  std::string id = {};    // the key id, the token's subject, the certificate's identity
+  std::string name = {};  // the key's name; empty for the others
+  core::RoleSet roles = {};
 
   /// "api-key:<id>", "jwt:<subject>", "cert:<identity>": how the audit trail and the
   /// logs name the caller.
@@ -54,7 +54,7 @@ std::string_view Name(Refusal refusal);
 /// A refused credential: the status to return (UNAUTHENTICATED, or UNAVAILABLE when the
 /// store did not answer) and, for UNAUTHENTICATED, why.
 struct Refused {
-  absl::Status status;
+  absl::Status status = {};
   Refusal reason = Refusal::kMalformed;
 };
 

@@ -16,8 +16,8 @@ namespace herald::api::auth {
 
 /// What a JWT must say to be accepted (an organisation's identity provider issues it).
 struct JwtOptions {
-  std::string issuer;    // "iss" must be exactly this
-  std::string audience;  // "aud" (a string, or an array) must hold this
+  std::string issuer = {};  // "iss" must be exactly this
+  std::string audience;     // "aud" (a string, or an array) must hold this
   /// The claim naming the caller's roles: an array of role names, or one string of names
   /// separated by spaces (as "scope" is). Names Herald does not know are ignored.
   std::string roles_claim = "herald_roles";

@@ -12,10 +12,10 @@ namespace herald::api::tls {
 
 /// A listener's TLS material, as PEM files.
 struct ServerTlsFiles {
-  std::string cert_file;  // the certificate chain, the server's own first
-  std::string key_file;
+  std::string cert_file = {};  // the certificate chain, the server's own first
+  std::string key_file = {};
   /// The CA bundle client certificates must chain to (mTLS); empty: none is asked for.
-  std::string client_ca_file;
+  std::string client_ca_file = {};
   /// With client_ca_file: refuse a client without a certificate (else only one whose
   /// certificate does not verify, and it must authenticate otherwise).
   bool require_client_cert = true;
@@ -24,12 +24,12 @@ struct ServerTlsFiles {
 /// The material loaded and checked (the key matches the certificate, the CA bundle
 /// holds at least one certificate).
 struct ServerIdentity {
-  std::shared_ptr<X509> cert;
+  std::shared_ptr<X509> cert = {};
   std::shared_ptr<STACK_OF(X509)> chain;  // intermediates after the server's own
-  std::shared_ptr<EVP_PKEY> key;
-  std::shared_ptr<X509_STORE> client_cas;  // null without client_ca_file
-  std::string subject;                     // of the server's certificate, for the log
-  std::string not_after;
+  std::shared_ptr<EVP_PKEY> key = {};
+  std::shared_ptr<X509_STORE> client_cas = {};  // null without client_ca_file
+  std::string subject = {};                     // of the server's certificate, for the log
+  std::string not_after = {};
 };
 
 /// INVALID_ARGUMENT / FAILED_PRECONDITION naming the file and what is wrong with it.

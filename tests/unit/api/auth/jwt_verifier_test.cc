@@ -152,8 +152,8 @@ TEST_P(JwtVerifierTest, NewKeysApplyToTheNextToken) {
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, JwtVerifierTest,
                          ::testing::Values(TestIssuer::Kind::kRs256, TestIssuer::Kind::kEs256),
-                         [](const auto& info) {
-                           return info.param == TestIssuer::Kind::kRs256 ? "RS256" : "ES256";
+                         [](const ::testing::TestParamInfo<TestIssuer::Kind>& algorithm) {
+                           return algorithm.param == TestIssuer::Kind::kRs256 ? "RS256" : "ES256";
                          });
 
 TEST(JwksTest, KeysHeraldCannotUseAreSkippedAndABrokenOneIsNamed) {
