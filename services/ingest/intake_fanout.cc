@@ -21,6 +21,8 @@ constexpr size_t kLoadedEventsKept = 16;
 struct Intake::LoadedEvent {
   /// The event as recorded, without its customers (each work item names one).
   core::Event event;
+  /// When it was received: its notifications are made as of then, wherever they are.
+  core::Time receive_time;
   std::shared_ptr<v1::Event> message;
 };
 
@@ -78,6 +80,7 @@ absl::StatusOr<std::shared_ptr<const Intake::LoadedEvent>> Intake::LoadForFanout
   if (!stored.ok()) return stored.status();
   auto loaded = std::make_shared<LoadedEvent>();
   loaded->event = std::move(stored->event);
+  loaded->receive_time = records->at(0)->receive_time;
   loaded->event.customer_ids.clear();
   loaded->event.customer_ids.shrink_to_fit();
   // The audience is not what the later stages render from: leave it out of the copy
@@ -131,6 +134,7 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::SubmitFanout(
     a->append_time = w.append_time;
     a->record.event = (*loaded)->event;
     a->record.event.customer_ids = {w.customer_id};
+    a->record.receive_time = (*loaded)->receive_time;
     a->message = (*loaded)->message;
     a->continued = true;
     a->fanned = true;

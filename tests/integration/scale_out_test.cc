@@ -293,6 +293,13 @@ TEST_F(ScaleOutTest, AnAudienceIsSplitOverEveryInstanceAndEachCustomerDecidedOnc
   EXPECT_EQ(Count(dsn_, "SELECT COUNT(*) FROM notifications"), customers);
   EXPECT_EQ(Count(dsn_, "SELECT COUNT(DISTINCT customer_id) FROM notifications"), customers);
   EXPECT_EQ(Count(dsn_, "SELECT COUNT(*) FROM events WHERE complete"), 1);
+  // Made as of the event's arrival wherever they were made: caps, duplicates and
+  // retention count them from then.
+  EXPECT_EQ(Count(dsn_,
+                  "SELECT COUNT(*) FROM notifications n JOIN events e USING (event_seq)"
+                  " WHERE n.create_time_us < e.receive_time_us"
+                  " OR n.create_time_us > e.receive_time_us + 3600000000"),
+            0);
   // The work was spread: every instance decided a share of the customers.
   std::string shares;
   for (int n = 0; n < kInstances; ++n) {
