@@ -1,5 +1,9 @@
 #include "services/core/masking.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+
 namespace herald::core {
 namespace {
 
@@ -100,6 +104,25 @@ std::string MaskContactData(std::string_view text) {
     ++i;
   }
   return out;
+}
+
+std::string EraseTerms(std::string_view text, const std::vector<std::string>& terms) {
+  std::string out(text);
+  for (const std::string& term : terms) {
+    if (term.empty()) continue;
+    size_t from = 0;
+    while (from + term.size() <= out.size()) {
+      const size_t at = static_cast<size_t>(
+          std::search(
+              out.begin() + static_cast<std::ptrdiff_t>(from), out.end(), term.begin(), term.end(),
+              [](char a, char b) { return absl::ascii_tolower(a) == absl::ascii_tolower(b); }) -
+          out.begin());
+      if (at >= out.size()) break;
+      out.replace(at, term.size(), "[erased]");
+      from = at + 8;
+    }
+  }
+  return MaskContactData(out);
 }
 
 }  // namespace herald::core

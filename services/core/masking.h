@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace herald::core {
 
@@ -18,5 +19,10 @@ std::string MaskName(std::string_view name);
 /// and every international phone number (+ and 8 to 15 digits, spaces or dashes
 /// between allowed) in it masked as above; the rest unchanged.
 std::string MaskContactData(std::string_view text);
+
+/// Free text with every occurrence of each term (ignoring ASCII case; empty ones
+/// skipped) replaced by "[erased]", then MaskContactData: what stays of a text that
+/// quoted an erased customer.
+std::string EraseTerms(std::string_view text, const std::vector<std::string>& terms);
 
 }  // namespace herald::core

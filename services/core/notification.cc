@@ -35,6 +35,10 @@ std::optional<AttemptResult> ParseAttemptResult(std::string_view name) {
   return ParseIn(kAttemptResults, name);
 }
 
+std::string_view Name(PurgeReason reason) {
+  return reason == PurgeReason::kErasure ? "ERASURE" : "RETENTION";
+}
+
 std::string_view Name(NotificationState state) { return NameIn(kStates, state); }
 
 std::optional<NotificationState> ParseNotificationState(std::string_view name) {

@@ -62,7 +62,22 @@ struct StateChange {
   bool operator==(const StateChange&) const = default;
 };
 
-/// The record of one message to one customer for one event and template.
+/// Why a notification's message content (addresses, bodies, subject) was removed.
+enum class PurgeReason {
+  kRetention,  // older than the configured retention for content
+  kErasure,    // its customer was erased on request
+};
+
+std::string_view Name(PurgeReason reason);
+
+/// When and why a notification's content was removed; what remains is anonymous.
+struct ContentPurge {
+  Time time;
+  PurgeReason reason = PurgeReason::kRetention;
+
+  bool operator==(const ContentPurge&) const = default;
+};
+
 /// A notification's message as rendered for one channel: what the customer gets.
 struct RenderedMessage {
   Channel channel = Channel::kEmail;
@@ -119,6 +134,8 @@ struct Notification {
   std::optional<Time> next_attempt_time;
   /// Every hand-off, oldest first; filled by single reads only.
   std::vector<DeliveryAttempt> attempts;
+  /// Set once its messages' addresses and bodies were removed (the first removal).
+  std::optional<ContentPurge> content_purge = {};
 
   bool operator==(const Notification&) const = default;
 };

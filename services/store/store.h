@@ -20,6 +20,7 @@
 #include "services/store/api_key_store.h"
 #include "services/store/audit_store.h"
 #include "services/store/page.h"
+#include "services/store/privacy_store.h"
 
 namespace herald::store {
 
@@ -578,6 +579,7 @@ class Store : public ProfileStore,
               public TemplateStore,
               public NotificationStore,
               public ApiKeyStore,
-              public AuditStore {};
+              public AuditStore,
+              public PrivacyStore {};
 
 }  // namespace herald::store

@@ -15,6 +15,7 @@ absl::Status AddRecord(core::Notification& n, std::string_view record, RecordPar
       record::DecodeHistory(record, n.notification_id);
   if (!history.ok()) return history.status();
   if (!history->decisions.empty()) n.decision = history->decisions.back().first;
+  n.content_purge = history->purge;
   if (part == RecordPart::kLatest) return absl::OkStatus();
   n.history.push_back({NotificationState::kPending, n.create_time,
                        core::StrCat("recorded from event ", n.event_id)});
@@ -24,6 +25,11 @@ absl::Status AddRecord(core::Notification& n, std::string_view record, RecordPar
                                       core::Name(decision.reason), ": ", decision.detail)});
   }
   for (core::StateChange& change : history->changes) n.history.push_back(std::move(change));
+  if (history->purge) {
+    n.history.push_back(
+        {n.state, history->purge->time,
+         core::StrCat("message content purged (", core::Name(history->purge->reason), ")")});
+  }
   std::stable_sort(n.history.begin(), n.history.end(),
                    [](const core::StateChange& a, const core::StateChange& b) {
                      return a.change_time < b.change_time;

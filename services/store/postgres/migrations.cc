@@ -249,6 +249,14 @@ BEGIN RAISE EXCEPTION 'audit records are append-only'; END $$;
 CREATE TRIGGER audit_records_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_records
 FOR EACH STATEMENT EXECUTE FUNCTION audit_records_append_only();
 )sql"},
+      {7, "privacy: when a notification's content was purged (erasure or retention)",
+       R"sql(
+-- NULL while its messages' addresses and bodies are kept; the record says why they went.
+ALTER TABLE notifications ADD COLUMN purge_time_us bigint;
+-- Retention takes the oldest whose content is still kept.
+CREATE INDEX notifications_to_purge ON notifications (create_time_us)
+  WHERE purge_time_us IS NULL;
+)sql"},
   };
   return kMigrations;
 }

@@ -135,6 +135,10 @@ class PostgresStore final : public Store {
   absl::StatusOr<Page<core::AuditRecord>> ListAudit(const AuditFilter& filter, int64_t after,
                                                     int limit) override;
 
+  absl::StatusOr<int64_t> EraseCustomerContent(const Erasure& erasure) override;
+  absl::StatusOr<int64_t> PurgeContent(core::Time before, core::Time at, int limit) override;
+  absl::StatusOr<int64_t> DeleteNotifications(core::Time before, int limit) override;
+
  private:
   PostgresStore(Options options, std::unique_ptr<Pool> pool);
 

@@ -82,6 +82,29 @@ std::string AttemptBytes(const core::DeliveryAttempt& a) {
   return record.SerializeAsString();
 }
 
+std::string PurgeBytes(const core::ContentPurge& p) {
+  pb::NotificationRecord record;
+  pb::Purge* out = record.add_purges();
+  out->set_purge_time_us(Micros(p.time));
+  out->set_reason(std::string(core::Name(p.reason)));
+  return record.SerializeAsString();
+}
+
+absl::StatusOr<std::string> ScrubRecord(std::string_view bytes, std::string_view notification_id,
+                                        const std::function<std::string(std::string_view)>& scrub) {
+  pb::NotificationRecord record;
+  if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return NotUnderstood("history", notification_id);
+  }
+  for (pb::Decision& d : *record.mutable_decisions()) {
+    d.set_detail(scrub(d.detail()));
+    for (pb::Evaluation& e : *d.mutable_evaluations()) e.set_detail(scrub(e.detail()));
+  }
+  for (pb::Attempt& a : *record.mutable_attempts()) a.set_detail(scrub(a.detail()));
+  for (pb::Change& c : *record.mutable_changes()) c.set_detail(scrub(c.detail()));
+  return record.SerializeAsString();
+}
+
 std::string ChangeBytes(const core::StateChange& c) {
   pb::NotificationRecord record;
   pb::Change* out = record.add_changes();
@@ -142,6 +165,12 @@ absl::StatusOr<NotificationHistory> DecodeHistory(std::string_view bytes,
     auto state = core::ParseNotificationState(c.state());
     if (!state) return NotUnderstood("state change", notification_id);
     out.changes.push_back({*state, FromMicros(c.change_time_us()), c.detail()});
+  }
+  if (!record.purges().empty()) {
+    const pb::Purge& first = record.purges(0);
+    out.purge = core::ContentPurge{
+        FromMicros(first.purge_time_us()),
+        first.reason() == "ERASURE" ? core::PurgeReason::kErasure : core::PurgeReason::kRetention};
   }
   return out;
 }

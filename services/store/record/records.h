@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +24,8 @@ struct NotificationHistory {
   std::vector<core::DeliveryAttempt> attempts;
   /// The state changes after the decisions, oldest first.
   std::vector<core::StateChange> changes;
+  /// The first removal of its message content, if any.
+  std::optional<core::ContentPurge> purge;
 };
 
 // The bytes that add one item to a row's record when appended to it (see records.proto).
@@ -29,6 +33,13 @@ std::string DecisionBytes(const core::Decision& decision, core::NotificationStat
 /// An attempt as it starts, or again as it ends (the later entry adds what it sets).
 std::string AttemptBytes(const core::DeliveryAttempt& attempt);
 std::string ChangeBytes(const core::StateChange& change);
+std::string PurgeBytes(const core::ContentPurge& purge);
+
+/// The record with `scrub` applied to every free text in it (decisions' and rule
+/// evaluations' details, attempts' details, state changes' details); DATA_LOSS when not
+/// understood.
+absl::StatusOr<std::string> ScrubRecord(std::string_view bytes, std::string_view notification_id,
+                                        const std::function<std::string(std::string_view)>& scrub);
 
 /// DATA_LOSS naming the notification when the bytes are not a record this version
 /// understands.

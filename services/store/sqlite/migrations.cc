@@ -411,6 +411,14 @@ BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
 CREATE TRIGGER audit_records_no_delete BEFORE DELETE ON audit_records
 BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
 )sql"},
+      {10, "privacy: when a notification's content was purged (erasure or retention)",
+       R"sql(
+-- NULL while its messages' addresses and bodies are kept; the record says why they went.
+ALTER TABLE notifications ADD COLUMN purge_time_us INTEGER;
+-- Retention takes the oldest whose content is still kept.
+CREATE INDEX notifications_to_purge ON notifications (create_time_us)
+  WHERE purge_time_us IS NULL;
+)sql"},
   };
   return kMigrations;
 }

@@ -111,6 +111,10 @@ class SqliteStore final : public Store {
   absl::StatusOr<Page<core::AuditRecord>> ListAudit(const AuditFilter& filter, int64_t after,
                                                     int limit) override;
 
+  absl::StatusOr<int64_t> EraseCustomerContent(const Erasure& erasure) override;
+  absl::StatusOr<int64_t> PurgeContent(core::Time before, core::Time at, int limit) override;
+  absl::StatusOr<int64_t> DeleteNotifications(core::Time before, int limit) override;
+
  private:
   explicit SqliteStore(std::unique_ptr<Connections> connections)
       : connections_(std::move(connections)) {}
