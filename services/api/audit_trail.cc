@@ -30,6 +30,9 @@ const std::vector<std::pair<std::string_view, AuditedMethod>>& Audited() {
       {"TemplateService.CreateSnippet", {"snippets", "snippet.name", ""}},
       {"TemplateService.UpdateSnippet", {"snippets", "snippet.name", ""}},
       {"TemplateService.DeleteSnippet", {"snippets", "name", ""}},
+      // An export changes nothing; it is recorded because it reads everything.
+      {"PrivacyService.EraseCustomer", {"profiles", "customer_id", ""}},
+      {"PrivacyService.ExportCustomer", {"profiles", "customer_id", ""}},
       {"KeyService.CreateApiKey", {"api-keys", "", "api_key.id"}},
       {"KeyService.RevokeApiKey", {"api-keys", "id", ""}},
   };

@@ -76,6 +76,10 @@ v1::Notification NotificationToProto(const core::Notification& n) {
   }
   *proto.mutable_create_time() = ToProto(n.create_time);
   *proto.mutable_update_time() = ToProto(n.update_time);
+  if (n.content_purge) {
+    *proto.mutable_content_purge_time() = ToProto(n.content_purge->time);
+    proto.set_content_purge_reason(std::string(core::Name(n.content_purge->reason)));
+  }
   for (const core::RenderedMessage& m : n.messages) {
     v1::RenderedMessage* out = proto.add_messages();
     out->set_channel(ToProto(m.channel));

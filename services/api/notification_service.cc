@@ -58,6 +58,13 @@ std::string Summarize(const core::Notification& n, const std::vector<core::Decis
     }
     text += ".";
   }
+  if (n.content_purge) {
+    core::StrAppend(text, " Its messages' addresses and bodies were removed at ",
+                    core::FormatTime(n.content_purge->time),
+                    n.content_purge->reason == core::PurgeReason::kErasure
+                        ? " when the customer was erased on request."
+                        : " by retention.");
+  }
   return text;
 }
 
@@ -124,9 +131,10 @@ absl::Status NotificationService::Explain(const v1::ExplainNotificationRequest& 
     if (page->items.empty()) {
       auto event = store_.GetEvent(request.event_id());
       if (absl::IsNotFound(event.status())) {
-        return absl::NotFoundError(
-            core::StrCat("no event \"", request.event_id(),
-                         "\" was recorded (was it dead-lettered? see the dead-letter topic)"));
+        return absl::NotFoundError(core::StrCat(
+            "no event \"", request.event_id(),
+            "\" was recorded (was it dead-lettered? see the dead-letter topic), or its "
+            "records were deleted after the retention period"));
       }
       if (!event.ok()) return event.status();
       return absl::NotFoundError(core::StrCat("event \"", request.event_id(),

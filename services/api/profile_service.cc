@@ -5,6 +5,7 @@
 #include "services/api/profile_mapping.h"
 #include "services/api/profile_updates.h"
 #include "services/api/status.h"
+#include "services/core/erasure.h"
 #include "services/core/strings.h"
 
 namespace herald::api {
@@ -62,8 +63,18 @@ absl::Status ProfileService::Create(const v1::CreateProfileRequest& request,
   absl::StatusOr<core::Profile> candidate =
       ProfileFromProto(request.profile(), "profile", now, nullptr);
   if (!candidate.ok()) return candidate.status();
+  if (core::ErasedAt(*candidate)) {
+    return FieldError("profile.suppressions",
+                      "reason ERASED is set only by PrivacyService.EraseCustomer");
+  }
   absl::StatusOr<core::Profile> stored = store_.MutateProfile(
       candidate->customer_id, [&](const core::Profile* current) -> absl::StatusOr<core::Profile> {
+        if (current != nullptr && core::ErasedAt(*current)) {
+          return absl::FailedPreconditionError(core::StrCat(
+              "customer \"", current->customer_id,
+              "\" was erased on request; their profile comes back only through the profiles "
+              "topic, with contact data and a consent granted since"));
+        }
         if (current != nullptr) {
           return absl::AlreadyExistsError(
               core::StrCat("profile \"", current->customer_id, "\" already exists"));
@@ -109,6 +120,11 @@ absl::Status ProfileService::Update(const v1::UpdateProfileRequest& request,
 absl::Status ProfileService::Delete(const v1::DeleteProfileRequest& request) {
   absl::Status valid = ValidateCustomerId(request.customer_id(), "customer_id");
   if (!valid.ok()) return valid;
+  absl::StatusOr<core::Profile> current = store_.GetProfile(request.customer_id());
+  if (current.ok() && core::ErasedAt(*current)) {
+    // All that is left of an erased customer is what keeps them uncontacted.
+    return absl::OkStatus();
+  }
   absl::Status deleted = store_.DeleteProfile(request.customer_id());
   if (absl::IsNotFound(deleted) && request.allow_missing()) return absl::OkStatus();
   return deleted;

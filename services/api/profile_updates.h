@@ -21,4 +21,10 @@ absl::StatusOr<bool> ApplyProfileUpdateFromTopic(store::ProfileStore& store, cor
                                                  const v1::UpdateProfileRequest& request,
                                                  const store::TopicPosition& at);
 
+/// A tombstone read from the profiles topic at `at`: deletes the profile once, except
+/// an erased customer's, whose erasure marker stays. Whether it was applied.
+absl::StatusOr<bool> ApplyProfileDeletionFromTopic(store::ProfileStore& store,
+                                                   std::string_view customer_id,
+                                                   const store::TopicPosition& at);
+
 }  // namespace herald::api

@@ -10,7 +10,7 @@ constexpr NameTable<DecisionOutcome, 3> kOutcomes{{
     {DecisionOutcome::kDefer, "DEFER"},
     {DecisionOutcome::kSuppress, "SUPPRESS"},
 }};
-constexpr NameTable<DecisionReason, 11> kReasons{{
+constexpr NameTable<DecisionReason, 12> kReasons{{
     {DecisionReason::kAllowed, "ALLOWED"},
     {DecisionReason::kQuietHours, "QUIET_HOURS"},
     {DecisionReason::kFrequencyCap, "FREQUENCY_CAP"},
@@ -22,6 +22,7 @@ constexpr NameTable<DecisionReason, 11> kReasons{{
     {DecisionReason::kDuplicate, "DUPLICATE"},
     {DecisionReason::kNoTemplate, "NO_TEMPLATE"},
     {DecisionReason::kRenderFailed, "RENDER_FAILED"},
+    {DecisionReason::kErased, "ERASED"},
 }};
 
 }  // namespace

@@ -27,6 +27,9 @@ enum class DecisionReason {
   /// Let through by the rules, but no channel's message could be rendered: SUPPRESS
   /// with this reason leaves the notification FAILED, for the template's author.
   kRenderFailed,
+  /// The customer was erased on request (or a pending notification was cancelled by
+  /// the erasure).
+  kErased,
 };
 
 std::string_view Name(DecisionOutcome v);

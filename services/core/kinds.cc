@@ -22,11 +22,12 @@ constexpr NameTable<Priority, 4> kPriorities{{
 }};
 constexpr NameTable<ConsentState, 2> kConsentStates{
     {{ConsentState::kGranted, "GRANTED"}, {ConsentState::kDenied, "DENIED"}}};
-constexpr NameTable<SuppressionReason, 4> kSuppressionReasons{{
+constexpr NameTable<SuppressionReason, 5> kSuppressionReasons{{
     {SuppressionReason::kHardBounce, "HARD_BOUNCE"},
     {SuppressionReason::kUnsubscribe, "UNSUBSCRIBE"},
     {SuppressionReason::kComplaint, "COMPLAINT"},
     {SuppressionReason::kOperator, "OPERATOR"},
+    {SuppressionReason::kErased, "ERASED"},
 }};
 
 }  // namespace

@@ -25,7 +25,9 @@ enum class Priority { kLow, kNormal, kHigh, kUrgent };
 enum class ConsentState { kGranted, kDenied };
 
 /// Why a suppression exists.
-enum class SuppressionReason { kHardBounce, kUnsubscribe, kComplaint, kOperator };
+/// kErased: the customer's data was erased on request; only new contact data with
+/// consent from the profiles topic lifts it.
+enum class SuppressionReason { kHardBounce, kUnsubscribe, kComplaint, kOperator, kErased };
 
 // Stable names, used in storage, config and logs ("EMAIL", "ORDER_UPDATE", ...).
 std::string_view Name(Channel v);

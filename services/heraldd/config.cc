@@ -422,6 +422,22 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     receipts.Finish();
   }
   {
+    MapReader retention = top.Section("retention");
+    retention.Get("content_after", config.retention.content_after);
+    retention.Get("records_after", config.retention.records_after);
+    retention.Get("batch_size", config.retention.batch_size, 1, 100'000);
+    retention.Get("interval", config.retention.interval);
+    const auto& r = config.retention;
+    if (r.content_after.count() > 0 && r.records_after.count() > 0 &&
+        r.records_after < r.content_after) {
+      retention.KeyError("records_after",
+                         "must not be shorter than content_after (a notification's content goes "
+                         "before its record)");
+    }
+    if (r.interval.count() <= 0) retention.KeyError("interval", "must be positive");
+    retention.Finish();
+  }
+  {
     MapReader auth = top.Section("auth");
     config_internal::ReadAuth(auth, config.auth);
   }

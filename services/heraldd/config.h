@@ -62,6 +62,9 @@ struct Config {
     Listener public_http{.address = {"127.0.0.1", 8081}};
     /// gRPC server reflection (lists the API's methods and types).
     bool reflection = true;
+    /// grpc.health.v1.Health on the gRPC port, answered without a credential (for load
+    /// balancers and probes; it says only whether heraldd serves).
+    bool health = true;
     /// Largest request body the HTTP listeners read; larger is refused (413) unread.
     int max_body_bytes = 64 * 1024;
     /// How long in-flight work may take to finish after SIGTERM.
@@ -194,6 +197,16 @@ struct Config {
     /// How far a signed receipt's X-Herald-Timestamp may be from now.
     std::chrono::milliseconds replay_window{std::chrono::minutes(5)};
   };
+  /// How long what Herald holds about customers is kept (the retention job).
+  struct Retention {
+    /// Messages' addresses, subjects and bodies (and events' bodies) go after this;
+    /// 0 keeps them.
+    std::chrono::milliseconds content_after{std::chrono::hours(24 * 90)};
+    /// Notifications with their decisions and attempts go after this; 0 keeps them.
+    std::chrono::milliseconds records_after{std::chrono::hours(24 * 400)};
+    int batch_size = 500;
+    std::chrono::milliseconds interval{std::chrono::minutes(1)};
+  };
   /// Who may call the API: every call needs a bearer token (an API key) whose role
   /// allows the method.
   struct Auth {
@@ -232,6 +245,7 @@ struct Config {
   Sms sms;
   Dispatch dispatch;
   Receipts receipts;
+  Retention retention;
   Auth auth;
   Log log;
 };

@@ -60,6 +60,7 @@ void ReadServer(MapReader& server, Config::Server& out, std::string_view source,
   ReadListener(server, "http", "http_listen", out.http, source, errors);
   ReadListener(server, "public", "", out.public_http, source, errors);
   server.Get("reflection", out.reflection);
+  server.Get("health", out.health);
   server.Get("max_body_bytes", out.max_body_bytes, 1024, 64 * 1024 * 1024);
   server.Get("shutdown_grace", out.shutdown_grace);
   server.Get("worker_threads", out.worker_threads, 1, 256);

@@ -269,6 +269,15 @@ absl::Status Heraldd::StartDispatch() {
         core::Worker::Priority::kBackground);
     takeover_->Start();
   }
+  const Config::Retention& r = config_.retention;
+  retention_ =
+      std::make_unique<store::Retention>(*store_, clock_,
+                                         store::Retention::Options{.content_after = r.content_after,
+                                                                   .records_after = r.records_after,
+                                                                   .batch_size = r.batch_size,
+                                                                   .interval = r.interval},
+                                         *registry_);
+  retention_->Start();
   return absl::OkStatus();
 }
 
@@ -297,7 +306,7 @@ absl::Status Heraldd::StartKafka() {
           },
       .remove =
           [this](std::string_view customer_id, const store::TopicPosition& at) {
-            return store_->DeleteProfileFromTopic(customer_id, at).status();
+            return api::ApplyProfileDeletionFromTopic(*store_, customer_id, at).status();
           },
   };
   ingest::ConsumerOptions options;
@@ -385,6 +394,7 @@ void Heraldd::Shutdown() {
   if (executor_ != nullptr) executor_->Shutdown();
   if (releaser_ != nullptr) releaser_->Stop();  // after the last intake
   if (takeover_ != nullptr) takeover_->Stop();
+  if (retention_ != nullptr) retention_->Stop();
   if (dispatcher_ != nullptr) dispatcher_->Stop();  // after the last decision
   if (http_ != nullptr) http_->Stop();              // no receipt changes anything after this
   spdlog::debug("msg=\"http stopped\"");

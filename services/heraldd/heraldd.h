@@ -26,6 +26,7 @@
 #include "services/ingest/intake.h"
 #include "services/policy/decider.h"
 #include "services/policy/releaser.h"
+#include "services/store/retention.h"
 #include "services/store/store.h"
 #include "services/store/template_catalog.h"
 #include "services/tracking/status_publisher.h"
@@ -79,6 +80,7 @@ class Heraldd {
   std::unique_ptr<dispatch::Dispatcher> dispatcher_;
   /// On a shared store: resolves the sends of instances gone (their leases ran out).
   std::unique_ptr<core::Worker> takeover_;
+  std::unique_ptr<store::Retention> retention_;  // retention.*
   std::unique_ptr<tracking::ReceiptHandler> receipts_;
   std::unique_ptr<core::UnsubscribeTokens> unsubscribe_tokens_;  // dispatch.unsubscribe_*
   std::unique_ptr<api::UnsubscribeHandler> unsubscribe_;

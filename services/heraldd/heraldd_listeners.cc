@@ -14,6 +14,7 @@
 #include "services/api/event_service.h"
 #include "services/api/key_service.h"
 #include "services/api/notification_service.h"
+#include "services/api/privacy_service.h"
 #include "services/api/profile_service.h"
 #include "services/api/template_service.h"
 #include "services/api/tls/grpc_credentials.h"
@@ -26,7 +27,8 @@ namespace {
 
 const char* const kServiceNames[] = {
     "herald.v1.ProfileService",      "herald.v1.TemplateService", "herald.v1.EventService",
-    "herald.v1.NotificationService", "herald.v1.KeyService",
+    "herald.v1.NotificationService", "herald.v1.KeyService",      "herald.v1.AuditService",
+    "herald.v1.PrivacyService",
 };
 
 // Every method served must have an access rule: one without would be an admin's alone,
@@ -210,6 +212,7 @@ absl::Status Heraldd::StartGrpc() {
   services_.push_back(std::move(notifications));
   services_.push_back(std::make_unique<api::KeyService>(*store_, clock_, *runner_));
   services_.push_back(std::make_unique<api::AuditService>(*store_, *runner_));
+  services_.push_back(std::make_unique<api::PrivacyService>(*store_, clock_, *runner_, *registry_));
 
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (config_.server.grpc.tls.enabled()) {
@@ -220,7 +223,7 @@ absl::Status Heraldd::StartGrpc() {
     }
     credentials = *std::move(tls);
   }
-  grpc::EnableDefaultHealthCheckService(true);
+  grpc::EnableDefaultHealthCheckService(config_.server.health);
   if (config_.server.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default, so a second heraldd on the same port would
@@ -234,17 +237,18 @@ absl::Status Heraldd::StartGrpc() {
                                                config_.server.grpc.address.ToString(),
                                                " (in use, or not an address of this machine)"));
   }
-  grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService();
-  health->SetServingStatus(true);
-  for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  if (grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService()) {
+    health->SetServingStatus(true);
+    for (const char* name : kServiceNames) health->SetServingStatus(name, true);
+  }
   return absl::OkStatus();
 }
 
 void Heraldd::LogListeners() const {
   const Config::Server& server = config_.server;
-  spdlog::info("msg=\"listening\" protocol=grpc address={}:{} {} reflection={}",
+  spdlog::info("msg=\"listening\" protocol=grpc address={}:{} {} reflection={} health={}",
                server.grpc.address.host, grpc_port_, DescribeTls(server.grpc.tls, nullptr),
-               server.reflection);
+               server.reflection, server.health);
   spdlog::info(
       "msg=\"listening\" protocol=http listener=internal address={}:{} {} "
       "endpoints=/healthz,/readyz,/metrics",

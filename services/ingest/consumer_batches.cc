@@ -214,6 +214,12 @@ absl::Status EventConsumer::ApplyProfileChanges() {
       } else if (absl::IsNotFound(status)) {
         rejection = Rejection{RejectReason::kUnknownCustomer, "",
                               std::string(core::ToStd(status.message()))};
+      } else if (absl::IsFailedPrecondition(status)) {
+        // An erased customer's data without a new consent: not kept, and not copied to
+        // the dead-letter topic either.
+        result = "refused_erased";
+        spdlog::info("msg=\"profile change refused\" source={}/{}@{} detail=\"{}\"",
+                     m->topic_name(), m->partition(), m->offset(), status.ToString());
       } else {
         failed = status;  // the store is in trouble: this one and the rest again later
         break;

@@ -354,6 +354,15 @@ absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
                                  "contact_overrides")};
       continue;
     }
+    // An event for one erased customer is recorded without its body: its contact
+    // overrides and attributes would bring back what the erasure removed.
+    const auto& notifications = items[i].notifications;
+    if (!e.has_audience && !notifications.empty() &&
+        std::all_of(notifications.begin(), notifications.end(), [](const core::Notification& n) {
+          return n.decision && n.decision->reason == core::DecisionReason::kErased;
+        })) {
+      items[i].record.body.clear();
+    }
     slice.result = recordable.size();
     recordable.push_back(std::move(items[i]));
   }

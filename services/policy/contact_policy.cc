@@ -69,8 +69,8 @@ class Evaluation {
   }
 
   PolicyResult Run() {
-    if (!CheckTemplate() || !CheckDuplicate() || !CheckCategorySuppression() || !CheckComplaint() ||
-        !CheckChannels()) {
+    if (!CheckErased() || !CheckTemplate() || !CheckDuplicate() || !CheckCategorySuppression() ||
+        !CheckComplaint() || !CheckChannels()) {
       return std::move(result_);
     }
     Timing();
@@ -90,6 +90,21 @@ class Evaluation {
     d().rule = std::move(rule);
     d().detail = std::move(detail);
     return false;
+  }
+
+  // An erased customer is not contacted, whatever the event carries: their data is
+  // gone, and only new contact data with consent from the profiles topic brings them back.
+  bool CheckErased() {
+    if (in_.profile == nullptr) return true;
+    for (const core::Suppression& s : in_.profile->suppressions) {
+      if (s.reason != core::SuppressionReason::kErased) continue;
+      std::string detail = core::StrCat(
+          "the customer's data was erased on request at ", core::FormatTime(s.create_time),
+          "; contact needs new contact data and consent from the profiles topic");
+      Record("erasure", false, detail);
+      return Suppress(DecisionReason::kErased, "erasure", std::move(detail));
+    }
+    return true;
   }
 
   bool CheckTemplate() {

@@ -56,6 +56,8 @@ const std::map<std::string, std::set<Role>>& Expected() {
       {"herald.v1.NotificationService/ListNotifications", {Role::kOperator, Role::kViewer}},
       {"herald.v1.NotificationService/WatchNotifications", {Role::kOperator, Role::kViewer}},
       {"herald.v1.NotificationService/ExplainNotification", {Role::kOperator, Role::kViewer}},
+      {"herald.v1.PrivacyService/EraseCustomer", {Role::kPrivacy}},
+      {"herald.v1.PrivacyService/ExportCustomer", {Role::kPrivacy}},
       {"herald.v1.AuditService/ListAuditRecords", {}},
       {"herald.v1.KeyService/CreateApiKey", {}},
       {"herald.v1.KeyService/ListApiKeys", {}},

@@ -199,6 +199,40 @@ TEST_F(HeraldctlTest, ProfileLifecycleFromJsonFiles) {
   EXPECT_THAT(gone.err, HasSubstr("NOT_FOUND: profile \"anna\" not found"));
 }
 
+TEST_F(HeraldctlTest, ThePrivacyDeskExportsAndErasesACustomer) {
+  RunResult key =
+      Ctl({"key", "create", "--name", "privacy-desk", "--role", "privacy", "--token-only"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  const std::string token = key.out.substr(0, key.out.find('\n'));
+  RunResult nothing = CtlWith(token, {"privacy", "export", "nobody"});
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_THAT(nothing.err, HasSubstr("NOT_FOUND: Herald holds nothing about customer \"nobody\""));
+
+  const std::string anna = Write("anna.json", R"({
+    "customer_id": "anna", "display_name": "Anna de Vries", "email": "anna@example.nl",
+    "locale": "nl", "preferred_channels": ["CHANNEL_EMAIL"]})");
+  ASSERT_EQ(Ctl({"profile", "create", "--file", anna}).exit_code, 0);
+  RunResult exported = CtlWith(token, {"privacy", "export", "anna"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr("\"email\": \"anna@example.nl\""));
+  EXPECT_THAT(exported.out, HasSubstr("\"export_time\""));
+
+  RunResult erased = CtlWith(token, {"privacy", "erase", "anna"});
+  ASSERT_EQ(erased.exit_code, 0) << erased.err;
+  EXPECT_THAT(erased.out, HasSubstr("\"erase_time\""));
+  RunResult again = CtlWith(token, {"privacy", "export", "anna"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out.find("anna@example.nl"), std::string::npos) << again.out;
+  EXPECT_EQ(again.out.find("Vries"), std::string::npos) << again.out;
+  EXPECT_THAT(again.out, HasSubstr("SUPPRESSION_REASON_ERASED"));
+
+  // Both are in the audit trail, under the one who asked.
+  RunResult audit = Ctl({"audit", "list", "--resource", "profiles/anna"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("PrivacyService.ExportCustomer"));
+  EXPECT_THAT(audit.out, HasSubstr("PrivacyService.EraseCustomer"));
+}
+
 TEST_F(HeraldctlTest, ProblemsAreReportedWithTheirCause) {
   const std::string bad =
       Write("bad.json", R"({"customer_id": "bob", "time_zone": "Europe/Amsterdm"})");

@@ -268,6 +268,7 @@ int Heraldctl::Main(int argc, const char* const* argv) {
 
   AddKeyCommands(app);
   AddAuditCommands(app);
+  AddPrivacyCommands(app);
 
   try {
     app.parse(argc, argv);
@@ -280,8 +281,11 @@ int Heraldctl::Main(int argc, const char* const* argv) {
 }
 
 std::shared_ptr<grpc::Channel> Heraldctl::Channel() const {
+  // A customer's export may be larger than gRPC's default of 4 MiB.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);
   if (!tls_ && ca_file_.empty() && cert_file_.empty()) {
-    return grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+    return grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args);
   }
   grpc::SslCredentialsOptions options;  // empty roots: the system's
   if (!ca_file_.empty()) options.pem_root_certs = ReadFile(ca_file_).value_or("");
@@ -289,7 +293,7 @@ std::shared_ptr<grpc::Channel> Heraldctl::Channel() const {
     options.pem_cert_chain = ReadFile(cert_file_).value_or("");
     options.pem_private_key = ReadFile(key_file_).value_or("");
   }
-  return grpc::CreateChannel(address_, grpc::SslCredentials(options));
+  return grpc::CreateCustomChannel(address_, grpc::SslCredentials(options), args);
 }
 
 std::unique_ptr<grpc::ClientContext> Heraldctl::Context() const {

@@ -77,6 +77,9 @@ class Heraldctl {
   void AddAuditCommands(CLI::App& app);
   void AuditList();
   void AuditVerify();
+  void AddPrivacyCommands(CLI::App& app);
+  void PrivacyErase();
+  void PrivacyExport();
   /// Writes the --part of a rendered message, exactly.
   /// `state`: of the notification the parts are of (empty for a preview).
   void PrintPart(const v1::RenderedEmail* email, const v1::RenderedSms* sms,

@@ -43,6 +43,9 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
       // GET /metrics on an internal listener with TLS, without a client certificate.
       {"Metrics.Scrape", {Role::kOperator, Role::kViewer}},
 
+      {"PrivacyService.EraseCustomer", {Role::kPrivacy}},
+      {"PrivacyService.ExportCustomer", {Role::kPrivacy}},
+
       {"AuditService.ListAuditRecords", {}},
 
       {"KeyService.CreateApiKey", {}},

@@ -230,6 +230,23 @@ TEST(Config, BadValuesNameTheKeyAndWhatIsExpected) {
   EXPECT_THAT(ErrorOf("server: {grpc_listen: \"a\n"), HasSubstr("not valid YAML"));
 }
 
+TEST(Config, RetentionKeepsContentNinetyDaysAndRecordsFourHundredUnlessToldOtherwise) {
+  auto defaults = ParseConfig("", "heraldd.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->retention.content_after, std::chrono::hours(24 * 90));
+  EXPECT_EQ(defaults->retention.records_after, std::chrono::hours(24 * 400));
+  EXPECT_TRUE(defaults->server.health);
+  auto set = ParseConfig(
+      "retention:\n  content_after: 30d\n  records_after: 0s\nserver:\n  health: false\n",
+      "heraldd.yaml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->retention.content_after, std::chrono::hours(24 * 30));
+  EXPECT_EQ(set->retention.records_after.count(), 0);
+  EXPECT_FALSE(set->server.health);
+  EXPECT_THAT(ErrorOf("retention:\n  content_after: 90d\n  records_after: 30d\n"),
+              HasSubstr("retention.records_after: must not be shorter than content_after"));
+}
+
 TEST(Config, EveryProblemIsReportedAtOnce) {
   std::string error = ErrorOf("server:\n  worker_threads: 0\n  bogus: 1\nlog:\n  level: loud\n");
   EXPECT_THAT(error, HasSubstr("server.worker_threads"));

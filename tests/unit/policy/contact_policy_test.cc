@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "services/core/erasure.h"
 #include "tests/support/fake_clock.h"
 
 namespace herald::policy {
@@ -132,6 +133,23 @@ TEST_F(ContactPolicyTest, NoTemplateIsSuppressedSayingSo) {
   EXPECT_EQ(r.decision.detail,
             "no template was triggered by event type order.shipped when the event was recorded "
             "at 2026-03-01T12:00:00Z");
+}
+
+TEST_F(ContactPolicyTest, AnErasedCustomerIsNotContactedWhateverTheEventCarries) {
+  const core::Template alert = MakeTemplate(Category::kSecurity);
+  profile_ = core::ErasedProfile(profile_.customer_id, &profile_, TestEpoch() - kDay);
+  event_.overrides.phone = "+31612345678";
+  PolicyResult r = Run(&alert, TestEpoch());
+  EXPECT_EQ(r.decision.outcome, DecisionOutcome::kSuppress);
+  EXPECT_EQ(r.decision.reason, DecisionReason::kErased);
+  EXPECT_EQ(r.decision.rule, "erasure");
+  EXPECT_THAT(r.decision.detail,
+              HasSubstr("erased on request at 2026-02-28T12:00:00Z; contact needs new contact "
+                        "data and consent from the profiles topic"));
+  EXPECT_TRUE(r.channels.empty());
+  // Nothing else was weighed: no rule but the erasure says anything about the customer.
+  ASSERT_EQ(r.decision.evaluations.size(), 1u);
+  EXPECT_EQ(r.decision.evaluations[0].rule, "erasure");
 }
 
 TEST_F(ContactPolicyTest, OptInCategoriesNeedAGrantAndARefusalIsHonouredPerChannel) {
