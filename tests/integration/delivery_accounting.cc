@@ -155,6 +155,16 @@ bool AllEnded(const StoredNotifications& stored, size_t events) {
   });
 }
 
+std::string Summary(const StoredNotifications& stored) {
+  std::map<std::string, int> by_state;
+  for (const auto& [id, n] : stored) ++by_state[n.state];
+  std::string out = std::to_string(stored.size()) + " notifications:";
+  for (const auto& [state, count] : by_state) {
+    out += " " + std::to_string(count) + " " + state;
+  }
+  return out;
+}
+
 Accounting AccountDeliveries(const StoredNotifications& stored,
                              const std::vector<std::string>& event_ids,
                              const std::map<std::string, int>& mail,

@@ -42,6 +42,9 @@ std::map<std::string, int> MailArrivals(const std::string& dir);
 /// least `events` of them.
 bool AllEnded(const StoredNotifications& stored, size_t events);
 
+/// "181 notifications: 90 SENT, 1 QUEUED, ..." for a failure message.
+std::string Summary(const StoredNotifications& stored);
+
 struct Accounting {
   int emails = 0;
   int sms = 0;

@@ -72,17 +72,6 @@ std::string InstanceName(const Subprocess& process) {
   return std::string(host) + ":" + std::to_string(process.pid());
 }
 
-// "181 notifications: 90 SENT, 1 QUEUED, ..." for a failure message.
-std::string Summary(const StoredNotifications& stored) {
-  std::map<std::string, int> by_state;
-  for (const auto& [id, n] : stored) ++by_state[n.state];
-  std::string out = std::to_string(stored.size()) + " notifications:";
-  for (const auto& [state, count] : by_state) {
-    out += " " + std::to_string(count) + " " + state;
-  }
-  return out;
-}
-
 // The end of a log, for a failure message.
 std::string Tail(Subprocess& process) {
   const std::string log = process.Stderr();
@@ -168,15 +157,19 @@ class ScaleOutTest : public ::testing::Test {
   // (events up to 4 MiB: 100,000 customers are about 1.3 MB);
   // email is not sent again after a kill (UNKNOWN), SMS is, with the same key, to a
   // provider that honours it. A short session timeout: the broker holds a killed
-  // member's partitions until its session expires.
+  // member's partitions until its session expires. Not shorter than 3.5 s: the first
+  // member to join an empty group waits 3 s for others, sends nothing meanwhile, and a
+  // session shorter than that ends in the wait (the join is then never answered).
+  // Offsets committed every 250 ms: a killed instance has moved its partitions on.
   std::unique_ptr<HeralddProcess> Instance(int n, std::chrono::seconds send_lease) {
     const std::string concurrency = std::to_string(kConcurrency);
     return std::make_unique<HeralddProcess>(
         InstanceDir(n), dsn_,
         "kafka:\n  embedded: false\n  bootstrap_servers: " + bootstrap_ +
             "\n  max_batch: 50\n"
-            "  consumer_properties:\n    session.timeout.ms: \"2500\"\n"
+            "  consumer_properties:\n    session.timeout.ms: \"3500\"\n"
             "    heartbeat.interval.ms: \"250\"\n"
+            "    auto.commit.interval.ms: \"250\"\n"
             "ingest:\n  fanout_min_audience: 100\n  max_event_bytes: 4194304\n"
             "policy:\n  quiet_hours: \"off\"\n  global_cap: \"off\"\n"
             "  categories:\n    ORDER_UPDATE: {consent: opt_out, cap: " +
