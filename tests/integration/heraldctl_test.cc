@@ -244,6 +244,12 @@ TEST_F(HeraldctlTest, ProblemsAreReportedWithTheirCause) {
   RunResult not_json = Ctl({"profile", "create", "--file", typo});
   EXPECT_EQ(not_json.exit_code, 2);
   EXPECT_THAT(not_json.err, HasSubstr("emial"));
+  const std::string event =
+      Write("event.json",
+            R"({"event_id": "e-1", "event_type": "order.shipped", "occur_time": "yesterday"})");
+  RunResult bad_time = Ctl({"event", "publish", "--file", event});
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_THAT(bad_time.err, HasSubstr("occur_time"));
   RunResult usage = Ctl({"deliveries", "get", "n-1", "--part", "pdf"});
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_THAT(usage.err, HasSubstr("--part: pdf not in {subject,text,html,sms}"));

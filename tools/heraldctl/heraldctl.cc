@@ -480,8 +480,11 @@ void Heraldctl::EventPublish() {
   auto stub = v1::EventService::NewStub(Channel());
   for (size_t i = 0; i < lines.size(); ++i) {
     v1::PublishEventRequest request;
-    if (!google::protobuf::util::JsonStringToMessage(lines[i], request.mutable_event()).ok()) {
-      BadInput(file_ + ":" + std::to_string(i + 1) + ": not a herald.v1.Event JSON object");
+    const auto parsed =
+        google::protobuf::util::JsonStringToMessage(lines[i], request.mutable_event());
+    if (!parsed.ok()) {
+      BadInput(file_ + ":" + std::to_string(i + 1) +
+               ": not a herald.v1.Event JSON object: " + std::string(parsed.message()));
       continue;
     }
     v1::PublishEventResponse response;
