@@ -4,7 +4,10 @@
 #include <prometheus/text_serializer.h>
 
 #include <charconv>
+#include <chrono>
 
+#include "services/api/connect/connect_gateway.h"
+#include "services/api/tls/peer_identity.h"
 #include "services/core/strings.h"
 
 namespace herald::api {
@@ -44,6 +47,76 @@ void ServeOperations(httplib::Server& server, std::atomic<bool>& ready,
   });
 }
 
+std::map<std::string, std::string> LowerCaseHeaders(const httplib::Request& req) {
+  std::map<std::string, std::string> headers;
+  for (const auto& [name, value] : req.headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    headers[lower] = value;
+  }
+  return headers;
+}
+
+void ServeApi(httplib::Server& server, connect::ConnectGateway& api) {
+  server.Post(R"(/[A-Za-z0-9_.]+/[A-Za-z0-9_]+)", [&api](const httplib::Request& req,
+                                                         httplib::Response& res) {
+    connect::HttpCall call{.path = req.path,
+                           .headers = LowerCaseHeaders(req),
+                           .body = req.body,
+                           .certificate_identities = tls::VerifiedPeerIdentities(req.ssl)};
+    auto answer = api.Handle(call);
+    if (auto* whole = std::get_if<connect::HttpAnswer>(&answer)) {
+      res.status = whole->status;
+      res.set_content(whole->body, whole->content_type);
+      return;
+    }
+    std::shared_ptr<connect::HttpStream> stream =
+        std::move(std::get<std::unique_ptr<connect::HttpStream>>(answer));
+    res.status = 200;
+    for (const auto& [name, value] : stream->headers()) res.set_header(name, value);
+    res.set_chunked_content_provider(
+        std::string(stream->content_type()),
+        [stream](size_t, httplib::DataSink& sink) {
+          std::string part;
+          switch (stream->Read(part, std::chrono::seconds(1))) {
+            case connect::HttpStream::Next::kData:
+              if (sink.write(part.data(), part.size())) return true;
+              break;
+            case connect::HttpStream::Next::kIdle:
+              if (sink.is_writable()) return true;
+              break;
+            case connect::HttpStream::Next::kEnd:
+              sink.done();
+              return true;
+          }
+          stream->Cancel();  // the client is gone
+          return false;
+        },
+        [stream](bool complete) {
+          if (!complete) stream->Cancel();
+        });
+  });
+}
+
+// The console is static files; what the browser may do with them is held tight: its own
+// scripts only, no framing, no referrer. Inline styles are allowed for the email previews,
+// which keep their own.
+void ServeConsole(httplib::Server& server, const std::string& dir) {
+  server.Get("/console", [](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect("/console/");
+  });
+  httplib::Headers headers = {
+      {"Content-Security-Policy",
+       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; "
+       "base-uri 'none'; form-action 'self'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cache-Control", "no-cache"},
+  };
+  server.set_mount_point("/console/", dir, std::move(headers));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(Options options) {
@@ -62,6 +135,12 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(Options option
     listener->server_ = std::make_unique<httplib::Server>();
   }
   httplib::Server& server = *listener->server_;
+  if (o.api != nullptr) {
+    // Each open stream holds a thread; the rest stay for calls and /healthz.
+    server.new_task_queue = [] {
+      return new httplib::ThreadPool(connect::ConnectGateway::kMaxStreams + 16);
+    };
+  }
   server.set_payload_max_length(o.max_body_bytes);
   // Before any of the body is read: a declared length over the limit, or a body without
   // one (chunked, which the library would read whole), is refused and the connection
@@ -91,17 +170,15 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(Options option
     return httplib::Server::HandlerResponse::Unhandled;
   });
   if (o.metrics != nullptr) ServeOperations(server, listener->ready_, o);
+  if (o.api != nullptr) ServeApi(server, *o.api);
+  if (!o.console_dir.empty()) ServeConsole(server, o.console_dir);
 
   for (const HttpRoute& route : o.routes) {
     auto handler = [&route](const httplib::Request& req, httplib::Response& res) {
       tracking::ReceiptRequest request;
       request.body = req.body;
       request.path = req.path;
-      for (const auto& [name, value] : req.headers) {
-        std::string lower = name;
-        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        request.headers[lower] = value;
-      }
+      for (auto& [name, value] : LowerCaseHeaders(req)) request.headers[name] = std::move(value);
       tracking::ReceiptReply reply = route.handle(request);
       res.status = reply.status;
       res.set_content(reply.body, reply.content_type);

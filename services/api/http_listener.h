@@ -19,6 +19,9 @@ class Server;
 }
 
 namespace herald::api {
+namespace connect {
+class ConnectGateway;
+}
 
 /// An endpoint of the public listener (provider receipts, unsubscribe links).
 struct HttpRoute {
@@ -31,7 +34,8 @@ struct HttpRoute {
 /// One HTTP listener, plain or TLS. The internal one serves operations: /healthz (the
 /// process is alive), /readyz (it takes work: 503 while starting or draining) and
 /// /metrics (Prometheus text format); the public one serves the routes given (provider
-/// receipts, unsubscribe links). A request body over the limit is refused (413) from
+/// receipts, unsubscribe links); either may also serve the JSON API and the console.
+/// A request body over the limit is refused (413) from
 /// its Content-Length, before it is read.
 class HttpListener {
  public:
@@ -49,6 +53,12 @@ class HttpListener {
                                bool client_certificate)>
         admit_metrics = {};
     std::vector<HttpRoute> routes = {};
+    /// Serves the JSON/HTTP API (POST /herald.v1.<Service>/<Method>) through it; null:
+    /// none.
+    connect::ConnectGateway* api = nullptr;
+    /// Serves the files of this directory (the built console) under /console/; empty:
+    /// none.
+    std::string console_dir = {};
   };
 
   /// Binds and starts serving.

@@ -1,8 +1,11 @@
 #include "services/api/rpc_runner.h"
 
+#include <openssl/crypto.h>
+
 #include <chrono>
 
 #include "absl/status/status.h"
+#include "services/api/connect/connect_gateway.h"
 #include "services/api/status.h"
 #include "services/core/strings.h"
 
@@ -10,11 +13,25 @@ namespace herald::api {
 
 namespace {
 
-auth::Credentials CredentialsOf(const grpc::CallbackServerContext& context) {
+// `gateway_key`: the secret of heraldd's own JSON/HTTP gateway; a call that carries it
+// comes through the gateway, whose client certificate names are then believed.
+auth::Credentials CredentialsOf(const grpc::CallbackServerContext& context,
+                                std::string_view gateway_key) {
   auth::Credentials credentials;
   const auto& metadata = context.client_metadata();
   if (auto it = metadata.find("authorization"); it != metadata.end()) {
     credentials.authorization = std::string(it->second.data(), it->second.size());
+  }
+  if (auto it = metadata.find(std::string(connect::ConnectGateway::kKeyHeader));
+      !gateway_key.empty() && it != metadata.end() && it->second.size() == gateway_key.size() &&
+      CRYPTO_memcmp(it->second.data(), gateway_key.data(), gateway_key.size()) == 0) {
+    auto [begin, end] =
+        metadata.equal_range(std::string(connect::ConnectGateway::kCertificateHeader));
+    for (auto identity = begin; identity != end; ++identity) {
+      credentials.certificate_identities.emplace_back(identity->second.data(),
+                                                      identity->second.size());
+    }
+    return credentials;
   }
   // A client certificate that verified (mTLS): its names.
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
@@ -64,7 +81,8 @@ grpc::ServerUnaryReactor* RpcRunner::Run(grpc::CallbackServerContext* context,
       finish(absl::CancelledError("the call was cancelled before it was handled"));
       return;
     }
-    absl::StatusOr<auth::Caller> caller = gate_.Admit(CredentialsOf(*context), method);
+    absl::StatusOr<auth::Caller> caller =
+        gate_.Admit(CredentialsOf(*context, gateway_key_), method);
     if (!caller.ok()) {
       finish(caller.status());
       return;
@@ -106,7 +124,7 @@ grpc::ServerUnaryReactor* RpcRunner::Run(grpc::CallbackServerContext* context,
 
 absl::StatusOr<auth::Caller> RpcRunner::Admit(grpc::CallbackServerContext* context,
                                               const std::string& method) {
-  absl::StatusOr<auth::Caller> caller = gate_.Admit(CredentialsOf(*context), method);
+  absl::StatusOr<auth::Caller> caller = gate_.Admit(CredentialsOf(*context, gateway_key_), method);
   if (!caller.ok()) Record(method, caller.status().code(), 0);
   return caller;
 }

@@ -39,6 +39,10 @@ class RpcRunner {
                                 const google::protobuf::Message& response,
                                 std::function<absl::Status(const auth::Caller&)> handler);
 
+  /// Calls carrying this secret come from heraldd's JSON/HTTP gateway, and the client
+  /// certificate names they carry are believed. Set before the server starts.
+  void TrustGateway(std::string key) { gateway_key_ = std::move(key); }
+
   /// Where changes are recorded; none when unset (unit tests of one service).
   void SetAuditTrail(AuditTrail* audit) { audit_ = audit; }
 
@@ -53,6 +57,7 @@ class RpcRunner {
   BlockingExecutor& executor_;
   auth::Gate& gate_;
   AuditTrail* audit_ = nullptr;
+  std::string gateway_key_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
 };

@@ -56,10 +56,13 @@ struct Config {
     /// The gRPC API (every call authenticated), health and reflection.
     Listener grpc{.address = {"127.0.0.1", 50051}};
     /// Internal HTTP: /healthz, /readyz and /metrics (with TLS, /metrics needs a client
-    /// certificate or a bearer token).
+    /// certificate or a bearer token), the JSON API (Connect) and the console.
     Listener http{.address = {"127.0.0.1", 8080}};
     /// Public HTTP, for the internet: provider receipts (signed).
     Listener public_http{.address = {"127.0.0.1", 8081}};
+    /// The built console (index.html and its assets), served at /console/ on the http
+    /// listener; relative to the directory heraldd starts in; "": none.
+    std::string console_dir = "console/dist";
     /// gRPC server reflection (lists the API's methods and types).
     bool reflection = true;
     /// grpc.health.v1.Health on the gRPC port, answered without a credential (for load

@@ -59,6 +59,7 @@ void ReadServer(MapReader& server, Config::Server& out, std::string_view source,
   ReadListener(server, "grpc", "grpc_listen", out.grpc, source, errors);
   ReadListener(server, "http", "http_listen", out.http, source, errors);
   ReadListener(server, "public", "", out.public_http, source, errors);
+  server.Get("console_dir", out.console_dir);
   server.Get("reflection", out.reflection);
   server.Get("health", out.health);
   server.Get("max_body_bytes", out.max_body_bytes, 1024, 64 * 1024 * 1024);

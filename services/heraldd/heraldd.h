@@ -11,6 +11,7 @@
 #include "services/api/auth/authenticator.h"
 #include "services/api/auth/gate.h"
 #include "services/api/blocking_executor.h"
+#include "services/api/connect/connect_gateway.h"
 #include "services/api/http_listener.h"
 #include "services/api/notification_service.h"
 #include "services/api/rpc_runner.h"
@@ -100,7 +101,9 @@ class Heraldd {
   int grpc_port_ = 0;
   std::unique_ptr<api::tls::ReloadableServerTls> http_tls_;
   std::unique_ptr<api::tls::ReloadableServerTls> public_tls_;
-  std::unique_ptr<api::HttpListener> http_;    // internal: health, readiness, metrics
+  std::unique_ptr<api::connect::ConnectGateway> gateway_;  // the JSON API, into grpc_
+  std::string console_dir_;                                // empty: no console
+  std::unique_ptr<api::HttpListener> http_;    // internal: health, metrics, JSON API, console
   std::unique_ptr<api::HttpListener> public_;  // provider receipts
   bool shut_down_ = false;
 };

@@ -5,6 +5,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -148,11 +149,26 @@ absl::Status Heraldd::StartHttp() {
   if (!public_tls.ok()) return public_tls.status();
   public_tls_ = *std::move(public_tls);
 
+  gateway_ = std::make_unique<api::connect::ConnectGateway>(
+      std::vector<std::string>(std::begin(kServiceNames), std::end(kServiceNames)), *registry_);
+  if (!server.console_dir.empty()) {
+    if (std::filesystem::is_regular_file(std::filesystem::path(server.console_dir) /
+                                         "index.html")) {
+      console_dir_ = std::filesystem::absolute(server.console_dir).string();
+    } else {
+      spdlog::warn(
+          "msg=\"no console to serve: {}/index.html is missing (tools/dev build makes it; "
+          "server.console_dir says where it is)\"",
+          server.console_dir);
+    }
+  }
   api::HttpListener::Options internal{.host = server.http.address.host,
                                       .port = server.http.address.port,
                                       .tls = http_tls_.get(),
                                       .max_body_bytes = static_cast<size_t>(server.max_body_bytes),
-                                      .metrics = registry_};
+                                      .metrics = registry_,
+                                      .api = gateway_.get(),
+                                      .console_dir = console_dir_};
   if (http_tls_ != nullptr) {
     // Over TLS, /metrics answers a verified client certificate or a bearer token.
     internal.admit_metrics = [gate = gate_.get()](const std::optional<std::string>& authorization,
@@ -203,6 +219,7 @@ absl::Status Heraldd::StartGrpc() {
   runner_ = std::make_unique<api::RpcRunner>(*executor_, *gate_, *registry_);
   audit_ = std::make_unique<api::AuditTrail>(*store_, clock_, *registry_);
   runner_->SetAuditTrail(audit_.get());
+  runner_->TrustGateway(gateway_->key());
   services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
   services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
                                                              config_.compose.max_sms_segments));
@@ -237,6 +254,7 @@ absl::Status Heraldd::StartGrpc() {
                                                config_.server.grpc.address.ToString(),
                                                " (in use, or not an address of this machine)"));
   }
+  gateway_->Attach(grpc_->InProcessChannel(grpc::ChannelArguments()));
   if (grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService()) {
     health->SetServingStatus(true);
     for (const char* name : kServiceNames) health->SetServingStatus(name, true);
@@ -251,8 +269,9 @@ void Heraldd::LogListeners() const {
                server.reflection, server.health);
   spdlog::info(
       "msg=\"listening\" protocol=http listener=internal address={}:{} {} "
-      "endpoints=/healthz,/readyz,/metrics",
-      server.http.address.host, http_->port(), DescribeTls(server.http.tls, http_tls_.get()));
+      "endpoints=/healthz,/readyz,/metrics,/herald.v1.*{}",
+      server.http.address.host, http_->port(), DescribeTls(server.http.tls, http_tls_.get()),
+      console_dir_.empty() ? "" : ",/console/");
   spdlog::info(
       "msg=\"listening\" protocol=http listener=public address={}:{} {} "
       "endpoints=/receipts/sms,/receipts/email,/receipts/twilio{}",

@@ -6,8 +6,11 @@
 #include <gmock/gmock.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor_database.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fstream>
 #include <future>
@@ -71,7 +74,47 @@ struct Method {
   bool server_streaming = false;
 };
 
-class AccessTest : public ::testing::Test {
+// The API's two doors: gRPC, and JSON over HTTP (Connect) on the http listener.
+enum class Transport { kGrpc, kJson };
+
+// A Connect error's code as gRPC's.
+grpc::StatusCode CodeNamed(const std::string& name) {
+  static const std::map<std::string, grpc::StatusCode> kCodes = {
+      {"canceled", grpc::StatusCode::CANCELLED},
+      {"unknown", grpc::StatusCode::UNKNOWN},
+      {"invalid_argument", grpc::StatusCode::INVALID_ARGUMENT},
+      {"deadline_exceeded", grpc::StatusCode::DEADLINE_EXCEEDED},
+      {"not_found", grpc::StatusCode::NOT_FOUND},
+      {"already_exists", grpc::StatusCode::ALREADY_EXISTS},
+      {"permission_denied", grpc::StatusCode::PERMISSION_DENIED},
+      {"resource_exhausted", grpc::StatusCode::RESOURCE_EXHAUSTED},
+      {"failed_precondition", grpc::StatusCode::FAILED_PRECONDITION},
+      {"aborted", grpc::StatusCode::ABORTED},
+      {"out_of_range", grpc::StatusCode::OUT_OF_RANGE},
+      {"unimplemented", grpc::StatusCode::UNIMPLEMENTED},
+      {"internal", grpc::StatusCode::INTERNAL},
+      {"unavailable", grpc::StatusCode::UNAVAILABLE},
+      {"data_loss", grpc::StatusCode::DATA_LOSS},
+      {"unauthenticated", grpc::StatusCode::UNAUTHENTICATED},
+  };
+  auto it = kCodes.find(name);
+  return it == kCodes.end() ? grpc::StatusCode::UNKNOWN : it->second;
+}
+
+// A Connect error body ({"code": ..., "message": ...}) as a gRPC status.
+grpc::Status StatusOfError(const std::string& json) {
+  google::protobuf::Struct error;
+  if (!google::protobuf::util::JsonStringToMessage(json, &error).ok()) {
+    return grpc::Status(grpc::StatusCode::UNKNOWN, "not a Connect error: " + json);
+  }
+  auto text = [&error](const char* name) {
+    auto it = error.fields().find(name);
+    return it == error.fields().end() ? std::string() : it->second.string_value();
+  };
+  return grpc::Status(CodeNamed(text("code")), text("message"));
+}
+
+class AccessTest : public ::testing::TestWithParam<Transport> {
  protected:
   void SetUp() override {
     // Keys in every state, put in the store before heraldd opens it.
@@ -176,6 +219,7 @@ class AccessTest : public ::testing::Test {
 
   // Calls a method with an empty request as `token`'s holder; the status heraldd gave.
   grpc::Status Call(const Method& method, const std::string& token) {
+    if (GetParam() == Transport::kJson) return CallOverHttp(method, token);
     auto channel = heraldd_->Channel(token);
     auto context = Context();
     if (method.server_streaming) {
@@ -199,6 +243,50 @@ class AccessTest : public ::testing::Test {
     return done.get_future().get();
   }
 
+  grpc::Status CallOverHttp(const Method& method, const std::string& token) {
+    httplib::Client client("127.0.0.1", heraldd_->http_port());
+    client.set_read_timeout(std::chrono::seconds(30));
+    httplib::Request request;
+    request.method = "POST";
+    request.path = "/" + method.path;
+    if (!token.empty()) request.set_header("Authorization", "Bearer " + token);
+    if (!method.server_streaming) {
+      request.set_header("Content-Type", "application/json");
+      request.body = "{}";
+      httplib::Result answer = client.send(request);
+      if (!answer) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no answer over HTTP");
+      if (answer->status == 200) return grpc::Status::OK;
+      return StatusOfError(answer->body);
+    }
+    // A stream: admitted once its headers say so; refused in its last message.
+    request.set_header("Content-Type", "application/connect+json");
+    request.body = std::string("\0\0\0\0\2{}", 7);
+    bool admitted = false;
+    std::string body;
+    request.response_handler = [&admitted](const httplib::Response& response) {
+      admitted = response.has_header("herald-watch-after");
+      return !admitted;  // an admitted stream is left at once
+    };
+    request.content_receiver = [&body](const char* data, size_t size, uint64_t, uint64_t) {
+      body.append(data, size);
+      return true;
+    };
+    client.send(request);
+    if (admitted) return grpc::Status::OK;
+    if (body.size() < 5 || body[0] != 2) {
+      return grpc::Status(grpc::StatusCode::UNKNOWN, "no end of stream");
+    }
+    google::protobuf::Struct end;
+    if (!google::protobuf::util::JsonStringToMessage(body.substr(5), &end).ok() ||
+        !end.fields().contains("error")) {
+      return grpc::Status(grpc::StatusCode::UNKNOWN, "end of stream without error: " + body);
+    }
+    std::string error;
+    (void)google::protobuf::util::MessageToJsonString(end.fields().at("error").struct_value(),
+                                                      &error);
+    return StatusOfError(error);
+  }
+
   TempDir dir_;
   TestIssuer issuer_{TestIssuer::Kind::kEs256, "idp-1"};
   std::map<Role, std::string> tokens_;
@@ -210,7 +298,7 @@ class AccessTest : public ::testing::Test {
   std::vector<Method> methods_;
 };
 
-TEST_F(AccessTest, EveryMethodServedHasTheExpectedRule) {
+TEST_P(AccessTest, EveryMethodServedHasTheExpectedRule) {
   ASSERT_FALSE(methods_.empty());
   std::set<std::string> served;
   for (const Method& m : methods_) {
@@ -223,7 +311,7 @@ TEST_F(AccessTest, EveryMethodServedHasTheExpectedRule) {
   }
 }
 
-TEST_F(AccessTest, EveryMethodRefusesCallersWithoutAValidCredential) {
+TEST_P(AccessTest, EveryMethodRefusesCallersWithoutAValidCredential) {
   const std::string malformed = "hk_notavalidtoken";
   std::string forged = tokens_[Role::kAdmin];
   forged.back() = forged.back() == 'a' ? 'b' : 'a';
@@ -254,7 +342,7 @@ TEST_F(AccessTest, EveryMethodRefusesCallersWithoutAValidCredential) {
             static_cast<double>(methods_.size()));
 }
 
-TEST_F(AccessTest, EachRoleCallsExactlyItsPart) {
+TEST_P(AccessTest, EachRoleCallsExactlyItsPart) {
   for (const Method& method : methods_) {
     auto expected = Expected().find(method.path);
     if (expected == Expected().end()) continue;  // reported by the test above
@@ -279,6 +367,12 @@ TEST_F(AccessTest, EachRoleCallsExactlyItsPart) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, AccessTest,
+                         ::testing::Values(Transport::kGrpc, Transport::kJson),
+                         [](const ::testing::TestParamInfo<Transport>& info) {
+                           return info.param == Transport::kGrpc ? "Grpc" : "Json";
+                         });
 
 }  // namespace
 }  // namespace herald::testing

@@ -357,6 +357,33 @@ TEST_F(TransportTest, MetricsOverTlsAnswerOnlyAClientCertificateOrABearerToken) 
   EXPECT_THAT(scraped->body, HasSubstr("herald_auth_refused_total{method=\"Metrics.Scrape\""));
 }
 
+TEST_F(TransportTest, AClientCertificateGivenARoleCallsTheJsonApiWithoutAToken) {
+  Start("  grpc_listen: 127.0.0.1:0\n  http: {listen: 127.0.0.1:0, tls: " +
+            Tls(", client_ca_file: " + pki_.ca() + ", require_client_cert: false") +
+            "}\n  public: {listen: 127.0.0.1:0}\n",
+        "  certificates: {ops-client: viewer}\n");
+  httplib::SSLClient viewer("127.0.0.1", heraldd_->http_port(), pki_.Path("ops-client.pem"),
+                            pki_.Path("ops-client.key"));
+  viewer.set_ca_cert_path(pki_.ca().c_str());
+  viewer.enable_server_certificate_verification(true);
+  auto listed = viewer.Post("/herald.v1.TemplateService/ListTemplates", "{}", "application/json");
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 200) << listed->body;
+  auto removed = viewer.Post("/herald.v1.TemplateService/DeleteTemplate",
+                             R"({"name": "order-shipped"})", "application/json");
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status, 403);
+  EXPECT_THAT(removed->body, HasSubstr("cert:ops-client has viewer"));
+
+  httplib::SSLClient anonymous("127.0.0.1", heraldd_->http_port());
+  anonymous.set_ca_cert_path(pki_.ca().c_str());
+  anonymous.enable_server_certificate_verification(true);
+  auto refused =
+      anonymous.Post("/herald.v1.TemplateService/ListTemplates", "{}", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+}
+
 TEST_F(TransportTest, AnOversizedBodyIsRefusedBeforeItIsRead) {
   Start(
       "  grpc_listen: 127.0.0.1:0\n  http_listen: 127.0.0.1:0\n"
