@@ -66,8 +66,8 @@ std::string Quoted(std::string_view text) {
 std::string ErrorObject(const absl::Status& status) {
   std::string out = core::StrCat(R"({"code":")", CodeName(status.code()), "\"");
   if (!status.message().empty()) {
-    out += core::StrCat(R"(,"message":)", Quoted(std::string_view(status.message().data(),
-                                                                  status.message().size())));
+    out += core::StrCat(R"(,"message":)",
+                        Quoted(std::string_view(status.message().data(), status.message().size())));
   }
   return out + "}";
 }
