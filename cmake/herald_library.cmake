@@ -26,9 +26,6 @@ function(herald_test name)
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main
                         herald_warnings)
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES ${properties})
-  if("integration" IN_LIST ARG_LABELS)
-    add_dependencies(herald_integration_tests ${name})
-  endif()
   if(ARG_STORES)  # once more on PostgreSQL (tests/support/test_store.h)
     gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST TEST_PREFIX "postgres:"
       TEST_FILTER "${ARG_STORES}"

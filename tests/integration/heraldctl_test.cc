@@ -11,6 +11,7 @@
 #include "herald/v1/event_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/smtp_sink.h"
+#include "tests/support/built_binary.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -37,8 +38,8 @@ class HeraldctlTest : public ::testing::Test {
 
   // As the admin, with the token file heraldd made.
   RunResult Ctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {HERALDCTL_PATH, "--address", heraldd_->grpc_target(), "--token-file",
-                               dir_.File("admin.token")});
+    args.insert(args.begin(), {BuiltBinary(HERALDCTL_PATH), "--address", heraldd_->grpc_target(),
+                               "--token-file", dir_.File("admin.token")});
     return RunToExit(std::move(args));
   }
 
@@ -47,7 +48,7 @@ class HeraldctlTest : public ::testing::Test {
     std::vector<std::string> argv = {"/usr/bin/env", "-u", "HERALD_TOKEN", "-u",
                                      "HERALD_TOKEN_FILE"};
     if (!token.empty()) argv.push_back("HERALD_TOKEN=" + token);
-    argv.insert(argv.end(), {HERALDCTL_PATH, "--address", heraldd_->grpc_target()});
+    argv.insert(argv.end(), {BuiltBinary(HERALDCTL_PATH), "--address", heraldd_->grpc_target()});
     argv.insert(argv.end(), args.begin(), args.end());
     return RunToExit(std::move(argv));
   }
@@ -255,8 +256,8 @@ TEST_F(HeraldctlTest, ProblemsAreReportedWithTheirCause) {
   EXPECT_THAT(usage.err, HasSubstr("--part: pdf not in {subject,text,html,sms}"));
   EXPECT_EQ(Ctl({}).exit_code, 2);  // no command
 
-  RunResult unreachable =
-      RunToExit({HERALDCTL_PATH, "--address", "127.0.0.1:1", "--timeout", "2", "health"});
+  RunResult unreachable = RunToExit(
+      {BuiltBinary(HERALDCTL_PATH), "--address", "127.0.0.1:1", "--timeout", "2", "health"});
   EXPECT_EQ(unreachable.exit_code, 3);
   EXPECT_THAT(unreachable.err, HasSubstr("UNAVAILABLE"));
 }

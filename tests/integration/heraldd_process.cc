@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "tests/support/bearer_channel.h"
+#include "tests/support/built_binary.h"
 #include "tests/support/metrics_text.h"
 
 namespace herald::testing {
@@ -46,8 +47,8 @@ HeralddProcess::HeralddProcess(const std::string& dir, const std::string& db_pat
                    : "store:\n  sqlite:\n    path: " + db_path + "\n")
            << (own_auth ? "" : "auth:\n  admin_token_file: " + token_path + "\n") << extra_yaml;
   }
-  process_ =
-      std::make_unique<Subprocess>(std::vector<std::string>{HERALDD_PATH, "--config", config_path});
+  process_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{BuiltBinary(HERALDD_PATH), "--config", config_path});
   grpc_port_ = PortOf(process_->WaitForLine("protocol=grpc", kStartLimit));
   http_port_ = PortOf(process_->WaitForLine("listener=internal", kStartLimit));
   public_port_ = PortOf(process_->WaitForLine("listener=public", kStartLimit));

@@ -12,6 +12,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
+#include "tests/support/built_binary.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -90,9 +91,12 @@ TEST_F(HeralddProcessTest, HttpEndpointsAnswer) {
   auto metrics = http.Get("/metrics");
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  // Which malloc heraldd runs on: what the build linked (glibc's under the sanitizers).
-  EXPECT_THAT(metrics->body, HasSubstr(HERALDD_TCMALLOC ? "herald_build_info{allocator=\"tcmalloc\""
-                                                        : "herald_build_info{allocator=\"glibc\""));
+  // Which malloc heraldd runs on: what its build linked (glibc's under the sanitizers).
+  const char* allocator = std::getenv("HERALD_TEST_ALLOCATOR");  // of HERALD_TEST_BUILD_DIR
+  const bool tcmalloc =
+      allocator != nullptr ? std::string_view(allocator) == "tcmalloc" : HERALDD_TCMALLOC;
+  EXPECT_THAT(metrics->body, HasSubstr(tcmalloc ? "herald_build_info{allocator=\"tcmalloc\""
+                                                : "herald_build_info{allocator=\"glibc\""));
   EXPECT_THAT(metrics->body, HasSubstr(",version=\""));
   EXPECT_THAT(metrics->body, HasSubstr("herald_grpc_requests_total{code=\"NOT_FOUND\","
                                        "method=\"ProfileService.GetProfile\"} 1"));
@@ -153,19 +157,19 @@ TEST_F(HeralddProcessTest, AProfileCreatedOverGrpcIsReadBackAfterARestart) {
 TEST_F(HeralddProcessTest, CheckConfigNamesATypoedKeyAndExitsNonZero) {
   const std::string bad = dir_.File("bad.yaml");
   std::ofstream(bad) << "server:\n  grpc_listen: 127.0.0.1:0\n  http_lisen: 127.0.0.1:0\n";
-  RunResult result = RunToExit({HERALDD_PATH, "--check-config", bad});
+  RunResult result = RunToExit({BuiltBinary(HERALDD_PATH), "--check-config", bad});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr(bad + ":3:3: server.http_lisen: unknown key"));
   EXPECT_THAT(result.err, HasSubstr("did you mean \"http_listen\""));
 
   // The same file given to --config: heraldd refuses to start.
-  result = RunToExit({HERALDD_PATH, "--config", bad});
+  result = RunToExit({BuiltBinary(HERALDD_PATH), "--config", bad});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("server.http_lisen"));
 
   const std::string good = dir_.File("good.yaml");
   std::ofstream(good) << "server:\n  grpc_listen: 127.0.0.1:0\n";
-  result = RunToExit({HERALDD_PATH, "--check-config", good});
+  result = RunToExit({BuiltBinary(HERALDD_PATH), "--check-config", good});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("OK"));
 }
@@ -175,8 +179,8 @@ TEST_F(HeralddProcessTest, EveryShippedConfigPassesCheckConfig) {
   for (const char* config : {"local/heraldd.yaml", "compose/heraldd.yaml", "k8s/heraldd.yaml"}) {
     const std::string path = std::string(DEPLOY_DIR) + "/" + config;
     // The Kubernetes config reads a secret from the environment, as its pod would.
-    RunResult result = RunToExit(
-        {"/usr/bin/env", "HERALD_RECEIPTS_SECRET=x", HERALDD_PATH, "--check-config", path});
+    RunResult result = RunToExit({"/usr/bin/env", "HERALD_RECEIPTS_SECRET=x",
+                                  BuiltBinary(HERALDD_PATH), "--check-config", path});
     EXPECT_EQ(result.exit_code, 0) << path << ": " << result.err;
     EXPECT_THAT(result.out, HasSubstr(path + ": OK"));
   }
@@ -191,7 +195,7 @@ TEST_F(HeralddProcessTest, ATakenPortIsAClearStartupError) {
                         << "\n  http_listen: 127.0.0.1:0\n  public: {listen: 127.0.0.1:0}\n"
                         << "store:\n  sqlite:\n    path: " << other.File("herald.db")
                         << "\nauth: {admin_token_file: " << other.File("admin.token") << "}\n";
-  RunResult result = RunToExit({HERALDD_PATH, "--config", config});
+  RunResult result = RunToExit({BuiltBinary(HERALDD_PATH), "--config", config});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("cannot listen on " + first.grpc_target()));
   EXPECT_EQ(first.Stop(), 0);

@@ -21,6 +21,7 @@
 #include "herald/v1/template_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/kafka_clients.h"
+#include "tests/support/built_binary.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -98,8 +99,8 @@ bool WaitFor(const std::function<bool()>& done) { return testing::WaitFor(done, 
 class KafkaIntakeTest : public ::testing::Test {
  public:
   void SetUp() override {
-    broker_ =
-        std::make_unique<Subprocess>(std::vector<std::string>{DEVBROKER_PATH, "--partitions", "4"});
+    broker_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{BuiltBinary(DEVBROKER_PATH), "--partitions", "4"});
     auto ready = broker_->WaitForLine("msg=\"ready\"", std::chrono::seconds(30));
     ASSERT_TRUE(ready.has_value()) << broker_->Stderr();
     std::smatch match;

@@ -33,6 +33,7 @@
 #include "tests/integration/kafka_clients.h"
 #include "tests/integration/sms_sink.h"
 #include "tests/integration/smtp_sink.h"
+#include "tests/support/built_binary.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait.h"
@@ -56,8 +57,9 @@ bool WaitFor(const std::function<bool()>& done) { return testing::WaitFor(done, 
 class ReliabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    broker_ = std::make_unique<Subprocess>(std::vector<std::string>{
-        DEVBROKER_PATH, "--partitions", "4", "--control", dir_.File("broker.control")});
+    broker_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{BuiltBinary(DEVBROKER_PATH), "--partitions", "4", "--control",
+                                 dir_.File("broker.control")});
     auto ready = broker_->WaitForLine("msg=\"ready\"", std::chrono::seconds(30));
     ASSERT_TRUE(ready.has_value()) << broker_->Stderr();
     std::smatch match;
@@ -226,7 +228,7 @@ TEST_F(CrashTest, KilledAtRandomMomentsItLosesNothingAndSendsNothingTwice) {
   std::string logs;  // of every run
   for (int cycle = 0; cycle < cycles; ++cycle) {
     const auto start = std::chrono::steady_clock::now();
-    Subprocess heraldd({HERALDD_PATH, "--config", config_path});
+    Subprocess heraldd({BuiltBinary(HERALDD_PATH), "--config", config_path});
     std::chrono::milliseconds delay;
     const bool starting = random() % 8 == 0;
     if (starting) {
@@ -433,7 +435,7 @@ TEST_F(FaultTest, OnAReadOnlyDiskHeralddRefusesToStartSayingWhyAndLosesNothing) 
   // The disk turns read-only while heraldd is down, and events keep coming.
   ASSERT_TRUE(disk.Remount("ro"));
   Produce(10, 30);
-  Subprocess refused({HERALDD_PATH, "--config", dir_.File("heraldd.yaml")});
+  Subprocess refused({BuiltBinary(HERALDD_PATH), "--config", dir_.File("heraldd.yaml")});
   const std::optional<std::string> why = refused.WaitForLine("cannot start", kLimit);
   ASSERT_TRUE(why.has_value()) << refused.Stderr();
   EXPECT_THAT(*why, ::testing::HasSubstr(db + " cannot be written (read-only file system)"));

@@ -28,6 +28,7 @@
 #include "tests/integration/kafka_clients.h"
 #include "tests/integration/sms_sink.h"
 #include "tests/integration/smtp_sink.h"
+#include "tests/support/built_binary.h"
 #include "tests/support/postgres_server.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -127,8 +128,9 @@ class Backend {
 class ScaleOutTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    broker_ = std::make_unique<Subprocess>(std::vector<std::string>{
-        DEVBROKER_PATH, "--partitions", "6", "--control", dir_.File("broker.control")});
+    broker_ = std::make_unique<Subprocess>(
+        std::vector<std::string>{BuiltBinary(DEVBROKER_PATH), "--partitions", "6", "--control",
+                                 dir_.File("broker.control")});
     auto ready = broker_->WaitForLine("msg=\"ready\"", std::chrono::seconds(30));
     ASSERT_TRUE(ready.has_value()) << broker_->Stderr();
     std::smatch match;
@@ -326,8 +328,8 @@ TEST_F(ScaleOutTest, InstancesKilledAtRandomLoseNothingSendNothingTwiceAndExceed
   // HeralddProcess wrote each instance's config (listeners on port 0); every start
   // below reuses it.
   auto start = [&](int n) {
-    return std::make_unique<Subprocess>(
-        std::vector<std::string>{HERALDD_PATH, "--config", InstanceDir(n) + "/heraldd.yaml"});
+    return std::make_unique<Subprocess>(std::vector<std::string>{
+        BuiltBinary(HERALDD_PATH), "--config", InstanceDir(n) + "/heraldd.yaml"});
   };
   std::vector<std::unique_ptr<Subprocess>> group;
   for (int n = 0; n < kInstances; ++n) group.push_back(start(n));

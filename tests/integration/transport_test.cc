@@ -19,6 +19,7 @@
 #include "herald/v1/template_service.grpc.pb.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/support/bearer_channel.h"
+#include "tests/support/built_binary.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
@@ -216,8 +217,9 @@ TEST_F(TransportTest, MutualTlsRefusesAClientWithoutACertificateOrWithOneFromAno
 TEST_F(TransportTest, HeraldctlSpeaksTlsWithACaFileAndMutualTlsWithACertificate) {
   Start("  grpc: {listen: 127.0.0.1:0, tls: " + Tls(", client_ca_file: " + pki_.ca()) +
         "}\n  http_listen: 127.0.0.1:0\n  public: {listen: 127.0.0.1:0}\n");
-  const std::vector<std::string> ctl = {HERALDCTL_PATH, "--address", heraldd_->grpc_target(),
-                                        "--token", heraldd_->admin_token()};
+  const std::vector<std::string> ctl = {BuiltBinary(HERALDCTL_PATH), "--address",
+                                        heraldd_->grpc_target(), "--token",
+                                        heraldd_->admin_token()};
   auto run = [&ctl](std::vector<std::string> args) {
     args.insert(args.begin(), ctl.begin(), ctl.end());
     return RunToExit(std::move(args));
@@ -413,7 +415,7 @@ TEST_F(TransportTest, AnOversizedBodyIsRefusedBeforeItIsRead) {
 TEST_F(TransportTest, PlainTcpOffLoopbackIsRefusedAtStartUnlessMarkedInsecure) {
   const std::string config = dir_.File("open.yaml");
   std::ofstream(config) << "server:\n  grpc_listen: 0.0.0.0:50051\n";
-  RunResult refused = RunToExit({HERALDD_PATH, "--config", config});
+  RunResult refused = RunToExit({BuiltBinary(HERALDD_PATH), "--config", config});
   EXPECT_EQ(refused.exit_code, 2);
   EXPECT_THAT(refused.err, HasSubstr("server.grpc: 0.0.0.0:50051 is not a loopback address and "
                                      "has no TLS"));
@@ -423,7 +425,7 @@ TEST_F(TransportTest, PlainTcpOffLoopbackIsRefusedAtStartUnlessMarkedInsecure) {
                         << "  http_listen: 127.0.0.1:0\n  public: {listen: 127.0.0.1:0}\n"
                         << "store: {sqlite: {path: " << dir_.File("x.db") << "}}\n"
                         << "auth: {admin_token_file: \"\"}\n";
-  RunResult warned = RunToExit({HERALDD_PATH, "--config", config});
+  RunResult warned = RunToExit({BuiltBinary(HERALDD_PATH), "--config", config});
   EXPECT_THAT(warned.err, HasSubstr("plain TCP off loopback (insecure: true)"));
   EXPECT_THAT(warned.err, HasSubstr("listener=grpc address=192.0.2.1:50051"));
 }
