@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "services/api/auth/access_policy.h"
 #include "services/api/auth/api_key_token.h"
 #include "services/api/page_token.h"
 #include "services/api/status.h"
@@ -151,6 +152,23 @@ absl::Status KeyService::Revoke(const auth::Caller& caller, const v1::RevokeApiK
                caller.Principal());
   *response.mutable_api_key() = ApiKeyToProto(*key);
   return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* KeyService::GetCaller(grpc::CallbackServerContext* context,
+                                                const v1::GetCallerRequest*,
+                                                v1::GetCallerResponse* response) {
+  return runner_.Run(context, "KeyService.GetCaller", [response](const auth::Caller& caller) {
+    response->set_principal(caller.Principal());
+    response->set_name(caller.name);
+    for (core::Role role : core::AllRoles()) {
+      if (caller.roles.Has(role)) response->add_roles(RoleToProto(role));
+    }
+    response->set_sees_contact_data(caller.SeesContactData());
+    for (const std::string& method : auth::PolicyMethods()) {
+      if (auth::Authorize(caller, method).ok()) response->add_methods(method);
+    }
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace herald::api

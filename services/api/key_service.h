@@ -7,7 +7,7 @@
 
 namespace herald::api {
 
-/// herald.v1.KeyService: API keys, for admins.
+/// herald.v1.KeyService: API keys, for admins; and who is calling, for every caller.
 class KeyService final : public v1::KeyService::CallbackService {
  public:
   KeyService(store::ApiKeyStore& store, const core::Clock& clock, RpcRunner& runner)
@@ -22,6 +22,9 @@ class KeyService final : public v1::KeyService::CallbackService {
   grpc::ServerUnaryReactor* RevokeApiKey(grpc::CallbackServerContext* context,
                                          const v1::RevokeApiKeyRequest* request,
                                          v1::RevokeApiKeyResponse* response) override;
+  grpc::ServerUnaryReactor* GetCaller(grpc::CallbackServerContext* context,
+                                      const v1::GetCallerRequest* request,
+                                      v1::GetCallerResponse* response) override;
 
  private:
   absl::Status Create(const auth::Caller& caller, const v1::CreateApiKeyRequest& request,

@@ -65,6 +65,8 @@ const std::map<std::string, std::set<Role>>& Expected() {
       {"herald.v1.KeyService/CreateApiKey", {}},
       {"herald.v1.KeyService/ListApiKeys", {}},
       {"herald.v1.KeyService/RevokeApiKey", {}},
+      {"herald.v1.KeyService/GetCaller",
+       {Role::kProducer, Role::kEditor, Role::kOperator, Role::kViewer, Role::kPrivacy}},
   };
   return *kExpected;
 }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "herald/v1/profile_service.grpc.pb.h"
@@ -127,6 +128,32 @@ TEST_F(JsonApiTest, AUnaryCallTakesAndGivesProtobufJson) {
   EXPECT_GE(heraldd_->Metric("herald_connect_requests_total",
                              "code=\"ok\",method=\"ProfileService.CreateProfile\""),
             1);
+}
+
+TEST_F(JsonApiTest, ACallerLearnsWhoItIsAndWhatItMayCall) {
+  auto created = Post("KeyService/CreateApiKey",
+                      R"({"apiKey": {"name": "service-desk", "role": "ROLE_VIEWER"}})");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  const std::string token = Field(Json(created->body), "token");
+  auto caller = Post("KeyService/GetCaller", "{}", token);
+  ASSERT_TRUE(caller);
+  ASSERT_EQ(caller->status, 200) << caller->body;
+  google::protobuf::Struct who = Json(caller->body);
+  EXPECT_EQ(Field(who, "name"), "service-desk");
+  EXPECT_THAT(Field(who, "principal"), ::testing::StartsWith("api-key:"));
+  ASSERT_EQ(who.fields().at("roles").list_value().values_size(), 1);
+  EXPECT_EQ(who.fields().at("roles").list_value().values(0).string_value(), "ROLE_VIEWER");
+  EXPECT_FALSE(who.fields().contains("seesContactData"));  // false: a viewer sees it masked
+  std::set<std::string> methods;
+  for (const auto& m : who.fields().at("methods").list_value().values()) {
+    methods.insert(m.string_value());
+  }
+  EXPECT_TRUE(methods.contains("NotificationService.WatchNotifications"));
+  EXPECT_TRUE(methods.contains("TemplateService.ListTemplates"));
+  EXPECT_FALSE(methods.contains("TemplateService.UpdateTemplate"));
+  EXPECT_FALSE(methods.contains("PrivacyService.EraseCustomer"));
+  EXPECT_FALSE(methods.contains("KeyService.CreateApiKey"));
 }
 
 TEST_F(JsonApiTest, AnInvalidRequestFailsWithTheCodeAndMessageGrpcGives) {

@@ -51,6 +51,8 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
       {"KeyService.CreateApiKey", {}},
       {"KeyService.ListApiKeys", {}},
       {"KeyService.RevokeApiKey", {}},
+      {"KeyService.GetCaller",
+       {Role::kProducer, Role::kEditor, Role::kOperator, Role::kViewer, Role::kPrivacy}},
   };
   return *kTable;
 }
