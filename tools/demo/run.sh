@@ -72,5 +72,6 @@ echo "== every API call needs a token; this admin one (kept in var/admin.token) 
 echo "   $(cat var/admin.token)"
 echo "   export HERALD_TOKEN_FILE=$PWD/var/admin.token   # then $H works as above"
 echo "   $H key create --name NAME --role producer|editor|operator|viewer|privacy|admin"
+echo "== the console: http://127.0.0.1:8080/console/ (sign in with that token, or a key of any role)"
 echo "== heraldd runs; Ctrl-C stops it"
 wait "$heraldd"
