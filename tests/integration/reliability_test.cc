@@ -93,10 +93,12 @@ class ReliabilityTest : public ::testing::Test {
            smtp_->url() +
            "\n  from_address: noreply@herald.example\n"
            "  initial_backoff: 1s\n  max_backoff: 1s\n"
+           "  rate_per_second: 1000\n  burst: 1000\n"
            "sms:\n  provider: generic_json\n  url: " +
            sms_.url("/send") + "\n  token: " + std::string(kSmsToken) +
            "\n  resend_after_crash: true\n"
            "  initial_backoff: 1s\n  max_backoff: 1s\n"
+           "  rate_per_second: 1000\n  burst: 1000\n"
            "dispatch:\n  max_batch: 20\n"
            "receipts:\n  generic_secret: " +
            std::string(kReceiptSecret) + "\n";
@@ -125,14 +127,18 @@ class ReliabilityTest : public ::testing::Test {
     return a;
   }
 
-  // Waits until the notifications of all `events` have ended (SENT or UNKNOWN).
+  // Waits until the notifications of all `events` have ended (SENT or UNKNOWN). The
+  // bound grows with the backlog: the last instance inherits what every killed one left
+  // (thousands, under the sanitizers, on a machine other tests share).
   bool Settle(HeralddProcess& heraldd, const std::string& db, int events,
               StoredNotifications& stored) {
-    return WaitFor([&] {
-      (void)heraldd.process().Stderr();  // keeps its log pipe from filling
-      stored = ReadSqliteNotifications(db);
-      return AllEnded(stored, static_cast<size_t>(events));
-    });
+    return testing::WaitFor(
+        [&] {
+          (void)heraldd.process().Stderr();  // keeps its log pipe from filling
+          stored = ReadSqliteNotifications(db);
+          return AllEnded(stored, static_cast<size_t>(events));
+        },
+        kLimit + std::chrono::milliseconds(20) * events);
   }
 
   TempDir dir_;
