@@ -1,16 +1,28 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "herald/v1/template_service.grpc.pb.h"
+#include "services/api/audit_trail.h"
 #include "services/api/rpc_runner.h"
 #include "services/core/clock.h"
 #include "services/store/store.h"
 
 namespace herald::api {
+
+/// What a test send came to: the server's or provider's id and words.
+struct TestSendResult {
+  std::string provider_message_id;
+  std::string detail;
+};
+
+/// Sends one rendered message to an address now, outside the delivery path (heraldd
+/// gives the connectors'); UNAVAILABLE with the answer when it was not taken.
+using TestSender = std::function<absl::StatusOr<TestSendResult>(core::RenderedMessage message)>;
 
 /// herald.v1.TemplateService over a TemplateStore.
 class TemplateService final : public v1::TemplateService::CallbackService {
@@ -19,6 +31,13 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   TemplateService(store::TemplateStore& store, const core::Clock& clock, RpcRunner& runner,
                   int max_sms_segments)
       : store_(store), clock_(clock), runner_(runner), max_sms_segments_(max_sms_segments) {}
+
+  /// Test sends go through `sender`, and are recorded in `audit` (when set); without a
+  /// sender, SendTestMessage is UNIMPLEMENTED. Before the server starts.
+  void SetTestSender(TestSender sender, AuditTrail* audit) {
+    test_sender_ = std::move(sender);
+    audit_ = audit;
+  }
 
   grpc::ServerUnaryReactor* CreateTemplate(grpc::CallbackServerContext* context,
                                            const v1::CreateTemplateRequest* request,
@@ -41,6 +60,9 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   grpc::ServerUnaryReactor* PreviewTemplate(grpc::CallbackServerContext* context,
                                             const v1::PreviewTemplateRequest* request,
                                             v1::PreviewTemplateResponse* response) override;
+  grpc::ServerUnaryReactor* SendTestMessage(grpc::CallbackServerContext* context,
+                                            const v1::SendTestMessageRequest* request,
+                                            v1::SendTestMessageResponse* response) override;
   grpc::ServerUnaryReactor* CreateSnippet(grpc::CallbackServerContext* context,
                                           const v1::CreateSnippetRequest* request,
                                           v1::CreateSnippetResponse* response) override;
@@ -62,6 +84,8 @@ class TemplateService final : public v1::TemplateService::CallbackService {
                         v1::ActivateTemplateResponse& response);
   absl::Status Preview(const v1::PreviewTemplateRequest& request,
                        v1::PreviewTemplateResponse& response);
+  absl::Status SendTest(const auth::Caller& caller, const v1::SendTestMessageRequest& request,
+                        v1::SendTestMessageResponse& response);
   absl::Status Create(const v1::CreateTemplateRequest& request,
                       v1::CreateTemplateResponse& response);
   absl::Status Get(const v1::GetTemplateRequest& request, v1::GetTemplateResponse& response);
@@ -81,6 +105,8 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   const core::Clock& clock_;
   RpcRunner& runner_;
   const int max_sms_segments_;
+  TestSender test_sender_;
+  AuditTrail* audit_ = nullptr;
   std::mutex snippet_writes_;  // snippet create, update and delete, one at a time
 };
 

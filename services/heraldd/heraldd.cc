@@ -187,6 +187,8 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
           .twilio_public_url = config.receipts.twilio_public_url,
           .replay_window =
               std::chrono::duration_cast<std::chrono::seconds>(config.receipts.replay_window)});
+  absl::Status broker = d->StartBroker();
+  if (!broker.ok()) return broker;
   absl::Status http = d->StartHttp();
   if (!http.ok()) return http;
   absl::Status grpc = d->StartGrpc();
@@ -281,9 +283,10 @@ absl::Status Heraldd::StartDispatch() {
   return absl::OkStatus();
 }
 
-absl::Status Heraldd::StartKafka() {
+absl::Status Heraldd::StartBroker() {
   const Config::Kafka& k = config_.kafka;
-  std::map<std::string, std::string> properties = k.properties;
+  std::map<std::string, std::string>& properties = kafka_properties_;
+  properties = k.properties;
   if (k.embedded) {
     std::vector<std::string> topics = k.topics;
     if (!k.profiles_topic.empty()) topics.push_back(k.profiles_topic);
@@ -299,6 +302,11 @@ absl::Status Heraldd::StartKafka() {
   } else {
     properties["bootstrap.servers"] = k.bootstrap_servers;
   }
+  return absl::OkStatus();
+}
+
+absl::Status Heraldd::StartKafka() {
+  const Config::Kafka& k = config_.kafka;
   ingest::ProfileChanges profile_changes{
       .update =
           [this](const v1::UpdateProfileRequest& request, const store::TopicPosition& at) {
@@ -310,7 +318,7 @@ absl::Status Heraldd::StartKafka() {
           },
   };
   ingest::ConsumerOptions options;
-  options.properties = std::move(properties);
+  options.properties = kafka_properties_;
   options.consumer_properties = k.consumer_properties;
   options.producer_properties = k.producer_properties;
   options.group_id = k.group_id;
@@ -398,8 +406,9 @@ void Heraldd::Shutdown() {
   if (dispatcher_ != nullptr) dispatcher_->Stop();  // after the last decision
   if (http_ != nullptr) http_->Stop();              // no receipt changes anything after this
   spdlog::debug("msg=\"http stopped\"");
-  status_.reset();  // publishes what the last state changes left, before the broker goes
-  store_.reset();   // after the last queued write is committed
+  dead_letters_.reset();  // after the last call that reads them
+  status_.reset();        // publishes what the last state changes left, before the broker goes
+  store_.reset();         // after the last queued write is committed
   consumer_.reset();
   broker_.reset();
   spdlog::info("msg=\"stopped\"");

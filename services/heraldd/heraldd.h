@@ -22,6 +22,7 @@
 #include "services/core/worker.h"
 #include "services/dispatch/dispatcher.h"
 #include "services/heraldd/config.h"
+#include "services/ingest/dead_letters.h"
 #include "services/ingest/embedded_broker.h"
 #include "services/ingest/event_consumer.h"
 #include "services/ingest/intake.h"
@@ -63,6 +64,8 @@ class Heraldd {
   absl::Status StartHttp();
   void LogListeners() const;
   absl::Status StartGrpc();
+  /// The embedded broker when configured, and the properties every Kafka client gets.
+  absl::Status StartBroker();
   absl::Status StartKafka();
   absl::Status StartDispatch();
 
@@ -88,6 +91,8 @@ class Heraldd {
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
   std::unique_ptr<ingest::FanoutSink> fanout_;      // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
+  std::map<std::string, std::string> kafka_properties_;  // with bootstrap.servers
+  std::unique_ptr<ingest::DeadLetters> dead_letters_;    // read and replayed by the API
   std::unique_ptr<tracking::StatusPublisher> status_;
   std::unique_ptr<api::auth::JwtVerifier> jwt_;  // auth.jwt set
   std::unique_ptr<api::auth::Authenticator> authenticator_;

@@ -5,13 +5,17 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
+#include "connectors/connector.h"
 #include "services/api/audit_service.h"
 #include "services/api/auth/access_policy.h"
 #include "services/api/auth/jwks.h"
+#include "services/api/dead_letter_service.h"
 #include "services/api/event_service.h"
 #include "services/api/key_service.h"
 #include "services/api/notification_service.h"
@@ -27,9 +31,9 @@ namespace herald::heraldd {
 namespace {
 
 const char* const kServiceNames[] = {
-    "herald.v1.ProfileService",      "herald.v1.TemplateService", "herald.v1.EventService",
-    "herald.v1.NotificationService", "herald.v1.KeyService",      "herald.v1.AuditService",
-    "herald.v1.PrivacyService",
+    "herald.v1.ProfileService",      "herald.v1.TemplateService",   "herald.v1.EventService",
+    "herald.v1.NotificationService", "herald.v1.KeyService",        "herald.v1.AuditService",
+    "herald.v1.PrivacyService",      "herald.v1.DeadLetterService",
 };
 
 // Every method served must have an access rule: one without would be an admin's alone,
@@ -221,8 +225,34 @@ absl::Status Heraldd::StartGrpc() {
   runner_->SetAuditTrail(audit_.get());
   runner_->TrustGateway(gateway_->key());
   services_.push_back(std::make_unique<api::ProfileService>(*store_, clock_, *runner_));
-  services_.push_back(std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
-                                                             config_.compose.max_sms_segments));
+  auto templates = std::make_unique<api::TemplateService>(*store_, clock_, *runner_,
+                                                          config_.compose.max_sms_segments);
+  templates->SetTestSender(
+      [this](core::RenderedMessage message) -> absl::StatusOr<api::TestSendResult> {
+        connectors::Connector* connector =
+            message.channel == core::Channel::kEmail ? email_.get() : sms_.get();
+        if (connector == nullptr) {
+          return absl::FailedPreconditionError(
+              core::StrCat("no ", core::Name(message.channel), " connector is configured"));
+        }
+        // Its own Message-ID and idempotency key: a test is never taken for another send.
+        static std::atomic<int64_t> sent{0};
+        connectors::Delivery delivery{
+            .notification_id = core::StrCat("test-", clock_.Now().time_since_epoch().count(), "-",
+                                            sent.fetch_add(1)),
+            .customer_id = "test",
+            .address = message.address,
+            .message = std::move(message)};
+        connectors::SendResult result = connectors::SendAndWait(*connector, std::move(delivery));
+        if (result.outcome != connectors::SendOutcome::kAccepted) {
+          return absl::UnavailableError(core::StrCat(
+              "the test was not taken (", connectors::Name(result.outcome), "): ", result.detail));
+        }
+        return api::TestSendResult{.provider_message_id = result.provider_message_id,
+                                   .detail = result.detail};
+      },
+      audit_.get());
+  services_.push_back(std::move(templates));
   services_.push_back(std::make_unique<api::EventService>(*intake_, *runner_));
   auto notifications = std::make_unique<api::NotificationService>(*store_, *runner_);
   notifications_ = notifications.get();
@@ -230,6 +260,20 @@ absl::Status Heraldd::StartGrpc() {
   services_.push_back(std::make_unique<api::KeyService>(*store_, clock_, *runner_));
   services_.push_back(std::make_unique<api::AuditService>(*store_, *runner_));
   services_.push_back(std::make_unique<api::PrivacyService>(*store_, clock_, *runner_, *registry_));
+  {
+    const Config::Kafka& k = config_.kafka;
+    std::map<std::string, std::string> consumer = kafka_properties_;
+    for (const auto& [key, value] : k.consumer_properties) consumer[key] = value;
+    std::map<std::string, std::string> producer = kafka_properties_;
+    for (const auto& [key, value] : k.producer_properties) producer[key] = value;
+    std::set<std::string> intake(k.topics.begin(), k.topics.end());
+    if (!k.profiles_topic.empty()) intake.insert(k.profiles_topic);
+    auto letters = ingest::DeadLetters::Create(consumer, producer, k.dead_letter_topic, intake);
+    if (!letters.ok()) return letters.status();
+    dead_letters_ = *std::move(letters);
+    services_.push_back(std::make_unique<api::DeadLetterService>(*dead_letters_, *store_, clock_,
+                                                                 *runner_, audit_.get()));
+  }
 
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (config_.server.grpc.tls.enabled()) {

@@ -19,6 +19,7 @@
 #include "services/core/template.h"
 #include "services/store/api_key_store.h"
 #include "services/store/audit_store.h"
+#include "services/store/dead_letter_store.h"
 #include "services/store/page.h"
 #include "services/store/privacy_store.h"
 
@@ -580,6 +581,7 @@ class Store : public ProfileStore,
               public NotificationStore,
               public ApiKeyStore,
               public AuditStore,
-              public PrivacyStore {};
+              public PrivacyStore,
+              public DeadLetterStore {};
 
 }  // namespace herald::store

@@ -27,6 +27,7 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
       {"TemplateService.DeleteTemplate", {Role::kEditor}},
       {"TemplateService.ActivateTemplate", {Role::kEditor}},
       {"TemplateService.PreviewTemplate", {Role::kEditor}},
+      {"TemplateService.SendTestMessage", {Role::kEditor}},
       {"TemplateService.CreateSnippet", {Role::kEditor}},
       {"TemplateService.UpdateSnippet", {Role::kEditor}},
       {"TemplateService.DeleteSnippet", {Role::kEditor}},
@@ -42,6 +43,9 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
 
       // GET /metrics on an internal listener with TLS, without a client certificate.
       {"Metrics.Scrape", {Role::kOperator, Role::kViewer}},
+
+      {"DeadLetterService.ListDeadLetters", {Role::kOperator, Role::kViewer}},
+      {"DeadLetterService.ReplayDeadLetters", {Role::kOperator}},
 
       {"PrivacyService.EraseCustomer", {Role::kPrivacy}},
       {"PrivacyService.ExportCustomer", {Role::kPrivacy}},

@@ -257,6 +257,16 @@ ALTER TABLE notifications ADD COLUMN purge_time_us bigint;
 CREATE INDEX notifications_to_purge ON notifications (create_time_us)
   WHERE purge_time_us IS NULL;
 )sql"},
+      {8, "dead letters: which were put back on their source topic, when and by whom",
+       R"sql(
+-- The letters stay on the dead-letter topic; this says which were replayed (the latest
+-- replay of each), by "<topic>/<partition>@<offset>".
+CREATE TABLE dead_letter_replays (
+  dead_letter_id  text PRIMARY KEY,
+  replay_time_us  bigint NOT NULL,
+  principal       text NOT NULL
+);
+)sql"},
   };
   return kMigrations;
 }

@@ -1,7 +1,8 @@
-// PostgresStore: API keys and the audit trail.
+// PostgresStore: API keys, the audit trail and dead-letter replays.
 #include "services/core/strings.h"
 #include "services/store/postgres/api_key_rows.h"
 #include "services/store/postgres/audit_rows.h"
+#include "services/store/postgres/dead_letter_rows.h"
 #include "services/store/postgres/postgres_store.h"
 
 namespace herald::store::postgres {
@@ -49,6 +50,27 @@ absl::StatusOr<core::ApiKey> PostgresStore::RevokeApiKey(std::string_view id, co
   });
   if (!status.ok()) return status;
   return *std::move(revoked);
+}
+
+absl::Status PostgresStore::RecordReplays(const std::vector<DeadLetterReplay>& replays) {
+  return Write([&](WriteTx& tx) -> absl::Status {
+    for (const DeadLetterReplay& replay : replays) {
+      absl::Status written = UpsertReplay(tx.conn(), replay);
+      if (!written.ok()) return written;
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::map<std::string, DeadLetterReplay>> PostgresStore::GetReplays(
+    const std::vector<std::string>& ids) {
+  absl::StatusOr<std::map<std::string, DeadLetterReplay>> replays;
+  absl::Status status = Read([&](Conn& conn) {
+    replays = SelectReplays(conn, ids);
+    return replays.status();
+  });
+  if (!status.ok()) return status;
+  return *std::move(replays);
 }
 
 }  // namespace herald::store::postgres

@@ -1,7 +1,8 @@
-// SqliteStore: API keys and the audit trail.
+// SqliteStore: API keys, the audit trail and dead-letter replays.
 #include "services/core/strings.h"
 #include "services/store/sqlite/api_key_rows.h"
 #include "services/store/sqlite/audit_rows.h"
+#include "services/store/sqlite/dead_letter_rows.h"
 #include "services/store/sqlite/sqlite_store.h"
 
 namespace herald::store::sqlite {
@@ -86,6 +87,33 @@ absl::StatusOr<Page<core::AuditRecord>> SqliteStore::ListAudit(const AuditFilter
   if (!status.ok()) return status;
   return PageFrom(*std::move(records), limit,
                   [](const core::AuditRecord& r) { return std::to_string(r.sequence); });
+}
+
+absl::Status SqliteStore::RecordReplays(const std::vector<DeadLetterReplay>& replays) {
+  return Write(
+      [&](WriteTx& tx) -> absl::Status {
+        for (const DeadLetterReplay& replay : replays) {
+          absl::Status written = UpsertReplay(tx.db(), replay);
+          if (!written.ok()) return written;
+        }
+        return absl::OkStatus();
+      },
+      Connections::Priority::kUrgent);
+}
+
+absl::StatusOr<std::map<std::string, DeadLetterReplay>> SqliteStore::GetReplays(
+    const std::vector<std::string>& ids) {
+  std::map<std::string, DeadLetterReplay> replays;
+  absl::Status status = Read([&](Db& db) -> absl::Status {
+    for (const std::string& id : ids) {
+      absl::StatusOr<std::optional<DeadLetterReplay>> replay = ReadReplay(db, id);
+      if (!replay.ok()) return replay.status();
+      if (*replay) replays.emplace(id, std::move(**replay));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return replays;
 }
 
 }  // namespace herald::store::sqlite

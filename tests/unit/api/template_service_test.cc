@@ -176,6 +176,91 @@ TEST_F(TemplateServiceTest, PreviewRendersEveryChannelInTheFallbackLocale) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// What the console's editor shows as you type: a syntax error at its part, line and
+// column, and the variables no event can fill, each at its place.
+TEST_F(TemplateServiceTest, PreviewOfADraftPlacesErrorsAndWarnings) {
+  v1::Template t = Shipped();
+  v1::LocalizedContent* nl = t.add_contents();
+  nl->set_locale("nl");
+  nl->mutable_sms()->set_text("Pakket {{order.order_id}}\nvolg {{order.tracking_nr}}");
+  v1::PreviewTemplateRequest draft;
+  *draft.mutable_template_() = t;
+  draft.set_locale("nl");
+  v1::PreviewTemplateResponse response;
+  grpc::Status status = template_stub_->PreviewTemplate(Context().get(), draft, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.sms().text(), "Pakket \nvolg ");
+  EXPECT_THAT(response.warnings(),
+              ::testing::Contains(::testing::StartsWith(
+                  "contents[nl].sms.text line 2, column 6: {{order.tracking_nr}}")));
+  EXPECT_THAT(response.warnings(),
+              ::testing::Contains(::testing::StartsWith("contents[en].email.text_body line 1")));
+
+  draft.mutable_template_()->mutable_contents(1)->mutable_sms()->set_text("Pakket\n  {{#order}}");
+  status = template_stub_->PreviewTemplate(Context().get(), draft, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("template.contents[1].sms.text: Mustache syntax: line 2, column 3: "));
+}
+
+TEST_F(TemplateServiceTest, ATestSendRendersMarksAndSendsToTheAddressTyped) {
+  v1::SendTestMessageRequest request;
+  *request.mutable_preview()->mutable_template_() = Shipped();
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(R"({"customer": {"name": "Anna"}})",
+                                                          request.mutable_preview()->mutable_data())
+                  .ok());
+  request.set_channel(v1::CHANNEL_EMAIL);
+  request.set_address(" Anna@Example.NL ");
+  v1::SendTestMessageResponse response;
+  grpc::Status status = template_stub_->SendTestMessage(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+
+  std::vector<core::RenderedMessage> sent;
+  absl::Status answer = absl::OkStatus();
+  templates_->SetTestSender(
+      [&](core::RenderedMessage message) -> absl::StatusOr<TestSendResult> {
+        if (!answer.ok()) return answer;
+        sent.push_back(std::move(message));
+        return TestSendResult{.provider_message_id = "q-1", .detail = "250 2.0.0 Ok"};
+      },
+      nullptr);
+  status = template_stub_->SendTestMessage(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.provider_message_id(), "q-1");
+  EXPECT_EQ(response.detail(), "250 2.0.0 Ok");
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].channel, core::Channel::kEmail);
+  EXPECT_EQ(sent[0].address, "Anna@example.nl");
+  EXPECT_EQ(sent[0].subject, "[TEST] Your order is on its way");
+  EXPECT_EQ(sent[0].locale, "en");
+
+  // What cannot be sent says why, and nothing goes out.
+  request.set_channel(v1::CHANNEL_SMS);
+  request.set_address("0612");
+  status = template_stub_->SendTestMessage(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::StartsWith("address"));
+  request.set_address("+31612345678");
+  status = template_stub_->SendTestMessage(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("has no SMS"));
+  request.set_channel(v1::CHANNEL_EMAIL);
+  request.set_address("anna@example.nl");
+  request.mutable_preview()->mutable_template_()->mutable_contents(0)->mutable_email()->set_subject(
+      "{{#x}}");
+  status = template_stub_->SendTestMessage(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("Mustache syntax"));
+  EXPECT_EQ(sent.size(), 1u);
+
+  request.mutable_preview()->mutable_template_()->mutable_contents(0)->mutable_email()->set_subject(
+      "Hi");
+  answer = absl::UnavailableError("the test was not taken (RETRYABLE): 421 try later");
+  status = template_stub_->SendTestMessage(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("421 try later"));
+}
+
 TEST_F(TemplateServiceTest, AnOlderVersionCanBeActivatedAndANewOneIsActiveAgain) {
   v1::Template created;
   ASSERT_TRUE(Create(Shipped(), &created).ok());
