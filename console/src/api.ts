@@ -3,6 +3,7 @@
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 
+import { DeadLetterService } from "./gen/herald/v1/dead_letter_service_pb";
 import { KeyService } from "./gen/herald/v1/key_service_pb";
 import { NotificationService } from "./gen/herald/v1/notification_service_pb";
 import { PrivacyService } from "./gen/herald/v1/privacy_service_pb";
@@ -29,6 +30,7 @@ export const api = {
   profiles: createClient(ProfileService, transport),
   templates: createClient(TemplateService, transport),
   events: createClient(EventService, transport),
+  deadLetters: createClient(DeadLetterService, transport),
 };
 
 /** What to tell the user about a failed call: the server's own message. */

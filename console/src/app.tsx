@@ -11,6 +11,9 @@ import { Deliveries } from "./pages/deliveries";
 import { NotificationPage } from "./pages/notification";
 import { Customers } from "./pages/customers";
 import { CustomerPage } from "./pages/customer";
+import { Templates } from "./pages/templates";
+import { TemplatePage } from "./pages/template";
+import { DeadLetters } from "./pages/dead_letters";
 
 interface Section {
   path: string;
@@ -22,6 +25,8 @@ const kSections: Section[] = [
   { path: "overview", label: "Overview", needs: "Metrics.Scrape" },
   { path: "deliveries", label: "Delivery log", needs: "NotificationService.ListNotifications" },
   { path: "customers", label: "Customers", needs: "ProfileService.GetProfile" },
+  { path: "templates", label: "Templates", needs: "TemplateService.ListTemplates" },
+  { path: "dead-letters", label: "Dead letters", needs: "DeadLetterService.ListDeadLetters" },
 ];
 
 export function App() {
@@ -115,6 +120,10 @@ function Page({ page, rest, query }: { page: string; rest: string[]; query: URLS
       );
     case "customers":
       return id !== undefined ? <CustomerPage id={id} /> : <Customers />;
+    case "templates":
+      return id !== undefined ? <TemplatePage key={id} name={id} /> : <Templates />;
+    case "dead-letters":
+      return <DeadLetters />;
     case "":
       return <p>This key may not read anything the console shows.</p>;
     default:

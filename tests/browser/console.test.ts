@@ -1,7 +1,7 @@
 // The console in a real browser (Debian's chromium, driven by playwright-core) against a
 // real heraldd: what operations and service staff do with it, and what they must not see.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 
@@ -26,7 +26,13 @@ async function open(role: string, width = 1280, height = 800): Promise<[BrowserC
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
   page.on("console", (message) => {
-    if (message.type() === "error") errors.push(`${role}: ${message.text()}`);
+    if (message.type() !== "error") return;
+    // An API call the server refused (a draft with a syntax error, say) is logged by the
+    // browser with its HTTP status; the page shows the refusal. Anything else counts.
+    const refusedCall =
+      message.text().startsWith("Failed to load resource") &&
+      message.location().url.includes("/herald.v1.");
+    if (!refusedCall) errors.push(`${role}: ${message.text()}`);
   });
   page.on("pageerror", (error) => {
     errors.push(`${role}: ${error.message}`);
@@ -197,6 +203,131 @@ test("the explain of a suppressed notification names the rule that failed", asyn
   assert.equal(verdict, "FAIL");
   assert.match(detail ?? "", /no SURVEY consent recorded; SURVEY is opt-in/);
   await shot(page, "explain-suppressed");
+  await context.close();
+});
+
+test("an editor writes a template: a syntax error shows at its line, the fix previews in nl and en", async () => {
+  const [context, page] = await open("editor");
+  await page.getByRole("link", { name: "Templates" }).click();
+  await page.getByRole("link", { name: "New template" }).click();
+  await page.getByLabel("Name").fill("order-delayed");
+  await page.getByLabel("Event types").fill("order.delayed");
+  await page.getByLabel("Event types").press("Tab");
+
+  const sms = page.getByRole("textbox", { name: "nl SMS" });
+  await sms.click();
+  await page.keyboard.type("Bestelling {{order.order_id}} is vertraagd");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type("{{#order}}");
+  const problem = page.getByRole("alert").filter({ hasText: "nl SMS, line 2, column 1:" });
+  await problem.waitFor();
+  await page.locator(".cm-lint-marker-error").first().waitFor();
+  await shot(page, "template-syntax-error");
+
+  await sms.click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await page.keyboard.type("Bestelling {{order.order_id}} is vertraagd");
+  await problem.waitFor({ state: "detached" });
+  assert.equal(await sms.innerText(), "Bestelling {{order.order_id}} is vertraagd");
+  await page.locator(".preview pre.sms", { hasText: "Bestelling 1001 is vertraagd" }).waitFor();
+
+  await page.getByLabel("New locale").fill("en");
+  await page.getByRole("button", { name: "Add locale" }).click();
+  await page.getByRole("textbox", { name: "en SMS" }).click();
+  await page.keyboard.type("Order {{order.order_id}} is delayed");
+  const previewLocale = page.locator(".preview").getByLabel("Locale");
+  await previewLocale.selectOption("en");
+  await page.locator(".preview pre.sms", { hasText: "Order 1001 is delayed" }).waitFor();
+  await previewLocale.selectOption("nl");
+  await page.locator(".preview pre.sms", { hasText: "Bestelling 1001 is vertraagd" }).waitFor();
+  assert.match((await page.locator(".preview .sms-size").textContent()) ?? "", /GSM-7/);
+  await shot(page, "template-editor");
+
+  // A test to the editor's own phone, through the real SMS provider, marked as a test.
+  await page.getByLabel("Test on").selectOption({ label: "SMS" });
+  await page.getByLabel("To").fill("+31611111111");
+  await page.getByRole("button", { name: "Send test" }).click();
+  await page.getByRole("status").filter({ hasText: "Sent to +31611111111" }).waitFor();
+  const texts = readdirSync(stack.smsDir)
+    .filter((f) => f.endsWith(".json"))
+    .map(
+      (f) =>
+        JSON.parse(readFileSync(join(stack.smsDir, f), "utf8")) as { to: string; text: string },
+    )
+    .filter((m) => m.to === "+31611111111")
+    .map((m) => m.text);
+  assert.deepEqual(texts, ["[TEST] Bestelling 1001 is vertraagd"]);
+
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.getByRole("heading", { name: "Template order-delayed" }).waitFor();
+  await page
+    .getByLabel("Version")
+    .locator("option", { hasText: "v1 (live) (latest)" })
+    .waitFor({ state: "attached" });
+  const stored = await stack.call("TemplateService/GetTemplate", { name: "order-delayed" });
+  const contents = (stored.template as { contents: { locale: string }[] }).contents;
+  assert.deepEqual(
+    contents.map((c) => c.locale),
+    ["nl", "en"],
+  );
+  await context.close();
+});
+
+test("a dead letter replayed after its cause is fixed is processed", async () => {
+  // An order for a customer Herald does not know yet: refused, onto the dead-letter topic.
+  stack.publish("herald.orders", {
+    eventId: "ord-2002-shipped",
+    eventType: "order.shipped",
+    occurTime: now(),
+    customerId: "lena",
+    order: { orderId: "2002" },
+  });
+  const [context, page] = await open("operator");
+  await page.getByRole("link", { name: "Dead letters" }).click();
+  await page.getByLabel("Reason").fill("UNKNOWN_CUSTOMER");
+  const row = page.locator("table.dead-letters tbody tr", { hasText: "UNKNOWN_CUSTOMER" });
+  // The list is read when asked for: ask again until the letter is there.
+  for (let tries = 0; (await row.count()) === 0; tries++) {
+    assert.ok(tries < 60, "the dead letter never showed");
+    await page.getByRole("button", { name: "Show" }).click();
+    await page.waitForTimeout(500);
+  }
+  assert.match((await row.textContent()) ?? "", /"lena" has no profile/);
+  assert.match((await row.textContent()) ?? "", /herald\.orders\/\d+@\d+/);
+  await shot(page, "dead-letters");
+
+  // The cause fixed: lena's profile arrives. Then the replay.
+  await stack.call("ProfileService/CreateProfile", {
+    profile: {
+      customerId: "lena",
+      email: "lena@example.de",
+      locale: "de-DE",
+      preferredChannels: ["CHANNEL_EMAIL"],
+    },
+  });
+  await row.getByRole("button", { name: "Replay" }).click();
+  await page.getByRole("status").filter({ hasText: "Replayed 1 letter" }).waitFor();
+  await row.filter({ hasText: /by api-key:/ }).waitFor();
+
+  await page.goto(`${stack.base}/console/#/deliveries?customer=lena`);
+  await page
+    .locator("table.notifications tbody tr", { hasText: "order-shipped" })
+    .filter({ hasText: "SENT" })
+    .waitFor();
+  await context.close();
+});
+
+test("the overview charts what came in, what was sent and what was refused", async () => {
+  const [context, page] = await open("operator");
+  await page.getByRole("link", { name: "Overview" }).click();
+  // Rates need two readings of /metrics, five seconds apart.
+  await page.getByText("Collecting the first readings").waitFor({ state: "detached" });
+  const sends = page.locator("figure", { hasText: "Sends accepted, per minute" });
+  await sends.locator(".u-legend", { hasText: "SMS" }).waitFor();
+  const deadLetters = page.locator(".tiles li", { hasText: "dead letters since start" });
+  assert.match((await deadLetters.locator("strong").textContent()) ?? "", /^[1-9]\d*$/);
+  await shot(page, "overview");
   await context.close();
 });
 
