@@ -178,9 +178,11 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(Options option
       tracking::ReceiptRequest request;
       request.body = req.body;
       request.path = req.path;
+      for (const auto& [name, value] : req.params) request.query[name] = value;
       for (auto& [name, value] : LowerCaseHeaders(req)) request.headers[name] = std::move(value);
       tracking::ReceiptReply reply = route.handle(request);
       res.status = reply.status;
+      for (const auto& [name, value] : reply.headers) res.set_header(name, value);
       res.set_content(reply.body, reply.content_type);
     };
     if (route.method == HttpRoute::Method::kGet) {

@@ -6,10 +6,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "services/api/page_token.h"
+#include "services/api/preview_data.h"
 #include "services/api/status.h"
 #include "services/api/template_mapping.h"
 #include "services/api/template_variables.h"
 #include "services/api/update_mask.h"
+#include "services/compose/compose.h"
 #include "services/compose/json_data.h"
 #include "services/compose/localize.h"
 #include "services/compose/mustache.h"
@@ -130,11 +132,21 @@ absl::Status TemplateService::Preview(const v1::PreviewTemplateRequest& request,
       return FieldError("name", "must be set (or template, for an unsaved one)");
   }
   if (!tmpl.ok()) return tmpl.status();
+  std::optional<PreviewSubject> subject;
+  if (!request.customer_id().empty() || !request.event_id().empty()) {
+    absl::StatusOr<PreviewSubject> loaded =
+        LoadPreviewSubject(preview_, request.customer_id(), request.event_id());
+    if (!loaded.ok()) return loaded.status();
+    subject = *std::move(loaded);
+  }
+  const core::Profile* profile = subject && subject->profile ? &*subject->profile : nullptr;
   std::string locale;
   if (!request.locale().empty()) {
     absl::StatusOr<std::string> normalized = core::NormalizeLocale(request.locale());
     if (!normalized.ok()) return InField("locale", normalized.status());
     locale = *normalized;
+  } else if (subject) {
+    locale = compose::CustomerLocale(subject->event, profile);  // theirs, as when sending
   }
   const core::LocalizedContent* content = compose::SelectContent(*tmpl, locale);
   if (content == nullptr) {
@@ -170,7 +182,21 @@ absl::Status TemplateService::Preview(const v1::PreviewTemplateRequest& request,
   google::protobuf::Value json;
   *json.mutable_struct_value() = request.data();
   const compose::Value data = compose::ValueFromJson(json);
-  const compose::Value* const context[] = {&data};
+  std::vector<const compose::Value*> context;
+  absl::StatusOr<compose::Value> real;  // the customer's and the event's, under `data`
+  if (subject) {
+    const std::string customer_locale(compose::CustomerLocale(subject->event, profile));
+    // As when sending: dates and money in the customer's locale when the content is in
+    // their language, else in the content's.
+    const bool same_language =
+        absl::AsciiStrToLower(customer_locale.substr(0, customer_locale.find('-'))) ==
+        absl::AsciiStrToLower(content->locale.substr(0, content->locale.find('-')));
+    real = PreviewData(preview_, *subject, same_language ? customer_locale : content->locale,
+                       customer_locale.empty() ? content->locale : customer_locale);
+    if (!real.ok()) return real.status();
+    context.push_back(&*real);
+  }
+  context.push_back(&data);
   absl::StatusOr<compose::Rendered> rendered = compose::RenderContent(
       *content, context, *reached,
       tmpl->max_sms_segments > 0 ? tmpl->max_sms_segments : max_sms_segments_);

@@ -8,6 +8,7 @@
 
 #include "herald/v1/template_service.grpc.pb.h"
 #include "services/api/audit_trail.h"
+#include "services/api/preview_data.h"
 #include "services/api/rpc_runner.h"
 #include "services/core/clock.h"
 #include "services/store/store.h"
@@ -38,6 +39,11 @@ class TemplateService final : public v1::TemplateService::CallbackService {
     test_sender_ = std::move(sender);
     audit_ = audit;
   }
+
+  /// Previews may name a real customer and a stored event (PreviewTemplateRequest's
+  /// customer_id and event_id); without sources, such a preview is UNIMPLEMENTED.
+  /// Before the server starts.
+  void SetPreviewSources(PreviewSources sources) { preview_ = std::move(sources); }
 
   grpc::ServerUnaryReactor* CreateTemplate(grpc::CallbackServerContext* context,
                                            const v1::CreateTemplateRequest* request,
@@ -107,6 +113,7 @@ class TemplateService final : public v1::TemplateService::CallbackService {
   const int max_sms_segments_;
   TestSender test_sender_;
   AuditTrail* audit_ = nullptr;
+  PreviewSources preview_;
   std::mutex snippet_writes_;  // snippet create, update and delete, one at a time
 };
 

@@ -66,6 +66,7 @@ const Shape& Root() {
     root->fields["service"] = FromDescriptor(v1::ServiceEvent::descriptor());
     root->fields["fraud"] = FromDescriptor(v1::FraudEvent::descriptor());
     root->fields["attributes"].any = true;
+    root->fields["preferences_url"];
     return root;
   }();
   return *kRoot;

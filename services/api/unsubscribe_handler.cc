@@ -10,10 +10,12 @@ namespace herald::api {
 
 UnsubscribeHandler::UnsubscribeHandler(store::ProfileStore& profiles, const core::Clock& clock,
                                        const core::UnsubscribeTokens& tokens,
+                                       const core::PreferenceTokens& preferences,
                                        prometheus::Registry& registry)
     : profiles_(profiles),
       clock_(clock),
       tokens_(tokens),
+      preferences_(preferences),
       unsubscribes_(prometheus::BuildCounter()
                         .Name("herald_unsubscribes_total")
                         .Help("Unsubscribe links followed (one click), by category and result")
@@ -79,15 +81,18 @@ tracking::ReceiptReply UnsubscribeHandler::Post(const tracking::ReceiptRequest& 
 tracking::ReceiptReply UnsubscribeHandler::Get(const tracking::ReceiptRequest& request) {
   auto claim_or_reply = ClaimOf(request);
   if (auto* reply = std::get_if<tracking::ReceiptReply>(&claim_or_reply)) return *reply;
-  // The page posts back to this very address (a relative form action).
-  return {.status = 200,
-          .body =
-              "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-              "content=\"width=device-width\"><title>Unsubscribe</title></head><body>"
-              "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
-              "value=\"One-Click\"><button type=\"submit\">Unsubscribe</button></form>"
-              "</body></html>\n",
-          .content_type = "text/html; charset=utf-8"};
+  const core::UnsubscribeClaim& claim = std::get<core::UnsubscribeClaim>(claim_or_reply);
+  // An hour: enough to decide, and an old email's link opens no lasting access.
+  const std::string token = preferences_.Issue(
+      {.customer_id = claim.customer_id, .expire_time = clock_.Now() + std::chrono::hours(1)});
+  // Relative to /unsubscribe/{token}, so a path prefix in front of heraldd still holds.
+  return {.status = 303,
+          .body = "see your preferences\n",
+          .headers = {{"Location", core::StrCat("../preferences/", token,
+                                                "?unsubscribe=", core::Name(claim.category), ".",
+                                                core::Name(claim.channel))},
+                      {"Cache-Control", "no-store"},
+                      {"Referrer-Policy", "no-referrer"}}};
 }
 
 }  // namespace herald::api

@@ -48,7 +48,8 @@ std::vector<ChannelMessage> ComposeMessages(const ComposeRequest& request,
   const Reader reader{.locale = locale,
                       .time_zone = request.time_zone,
                       .customer_id = request.customer_id,
-                      .customer_locale = request.locale};
+                      .customer_locale = request.locale,
+                      .preferences_url = request.preferences_url};
   absl::StatusOr<Value> own_event_data;
   const absl::StatusOr<Value>* event_data = &own_event_data;
   if (request.event_data != nullptr && &request.event_data->event() == request.event) {

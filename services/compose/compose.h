@@ -26,6 +26,8 @@ struct ComposeRequest {
   std::string_view locale;
   /// The customer's zone, for dates and times.
   std::string_view time_zone;
+  /// The customer's preference-centre link; empty: none.
+  std::string_view preferences_url = {};
   /// Stored snippets by name: the partials templates include.
   const std::map<std::string, std::string>* snippets = nullptr;
   /// For templates that set no maximum of their own.

@@ -159,12 +159,15 @@ std::vector<absl::StatusOr<core::RenderedMessage>> Composer::Render(
     const std::string_view zone = profile != nullptr && !profile->time_zone.empty()
                                       ? std::string_view(profile->time_zone)
                                       : std::string_view(options_.default_time_zone);
+    const std::string preferences_url =
+        options_.preferences_url ? options_.preferences_url(n->customer_id, now) : std::string();
     const ComposeRequest request{.tmpl = tmpl->get(),
                                  .event = kept->message.get(),
                                  .profile = profile,
                                  .customer_id = n->customer_id,
                                  .locale = CustomerLocale(*kept->message, profile),
                                  .time_zone = zone,
+                                 .preferences_url = preferences_url,
                                  .snippets = &snippets,
                                  .default_max_sms_segments = options_.default_max_sms_segments,
                                  .now = now,

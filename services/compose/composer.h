@@ -40,6 +40,9 @@ class Composer final : public dispatch::Renderer {
     std::string default_time_zone = "UTC";
     /// Decoded events kept, newest first.
     size_t events_kept = 4096;
+    /// The customer's preference-centre link at the time of rendering (a signed,
+    /// expiring one), as preferences_url; unset: none.
+    std::function<std::string(std::string_view customer_id, core::Time now)> preferences_url = {};
   };
 
   Composer(store::EventStore& events, store::ProfileStore& profiles,

@@ -204,7 +204,10 @@ absl::StatusOr<Value> BuildEventData(const v1::Event& event, const Reader& reade
 
 Value BuildCustomerData(const v1::Event& event, const core::Profile* profile,
                         const Reader& reader) {
-  return Value::MakeMap({CustomerEntry(event, profile, reader)});
+  if (reader.preferences_url.empty())
+    return Value::MakeMap({CustomerEntry(event, profile, reader)});
+  return Value::MakeMap({CustomerEntry(event, profile, reader),
+                         {"preferences_url", std::string(reader.preferences_url)}});
 }
 
 absl::StatusOr<Value> BuildTemplateData(const v1::Event& event, const core::Profile* profile,
@@ -212,6 +215,9 @@ absl::StatusOr<Value> BuildTemplateData(const v1::Event& event, const core::Prof
   absl::StatusOr<std::vector<Value::Entry>> entries = EventEntries(event, reader);
   if (!entries.ok()) return entries.status();
   entries->push_back(CustomerEntry(event, profile, reader));
+  if (!reader.preferences_url.empty()) {
+    entries->emplace_back("preferences_url", std::string(reader.preferences_url));
+  }
   return Value::MakeMap(*std::move(entries));
 }
 

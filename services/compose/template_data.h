@@ -21,6 +21,8 @@ struct Reader {
   /// The customer's own locale, as customer.locale; empty: `locale` (values may be
   /// formatted in the content's locale when the customer's language has none).
   std::string_view customer_locale = {};
+  /// The customer's preference-centre link, as preferences_url; empty: none.
+  std::string_view preferences_url = {};
 };
 
 /// The event's part of the data a template is rendered with, the same for every
@@ -37,6 +39,7 @@ absl::StatusOr<Value> BuildEventData(const v1::Event& event, const Reader& reade
 
 /// The customer's part, to render on top of the event's:
 ///   customer.{id, name, email, phone, locale, time_zone}  (event overrides win)
+///   preferences_url: where they manage their choices (absent when not configured)
 Value BuildCustomerData(const v1::Event& event, const core::Profile* profile, const Reader& reader);
 
 /// Both in one map, so that authors never write code (see BuildEventData and

@@ -18,9 +18,9 @@ struct UnsubscribeClaim {
   bool operator==(const UnsubscribeClaim&) const = default;
 };
 
-/// Unsubscribe links' tokens: the claim and its HMAC-SHA256 under a key only heraldd
-/// holds, both base64url. Unguessable (unlike a notification id), and readable
-/// without a lookup. They do not expire: an old email must still unsubscribe.
+/// Unsubscribe links' tokens: the claim signed (SignToken) under a key only heraldd
+/// holds. Unguessable (unlike a notification id), and readable without a lookup. They
+/// do not expire: an old email must still unsubscribe.
 class UnsubscribeTokens {
  public:
   explicit UnsubscribeTokens(std::string key) : key_(std::move(key)) {}

@@ -406,11 +406,25 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
     dispatch.Get("max_batch", config.dispatch.max_batch, 1, 100'000);
     dispatch.Get("unsubscribe_base_url", config.dispatch.unsubscribe_base_url);
     dispatch.GetSecret("unsubscribe_secret", config.dispatch.unsubscribe_secret);
-    if (!config.dispatch.unsubscribe_base_url.empty() &&
-        config.dispatch.unsubscribe_secret.size() < 16) {
-      dispatch.KeyError("unsubscribe_secret",
-                        "must be set (16 characters or more) with unsubscribe_base_url: the "
-                        "links are signed with it");
+    dispatch.Get("preferences_base_url", config.dispatch.preferences_base_url);
+    dispatch.Get("preferences_link_valid_for", config.dispatch.preferences_link_valid_for);
+    for (const auto& [key, url] :
+         {std::pair<const char*, const std::string*>{"unsubscribe_base_url",
+                                                     &config.dispatch.unsubscribe_base_url},
+          {"preferences_base_url", &config.dispatch.preferences_base_url}}) {
+      if (!url->empty() && config.dispatch.unsubscribe_secret.size() < 16) {
+        dispatch.KeyError("unsubscribe_secret",
+                          core::StrCat("must be set (16 characters or more) with ", key,
+                                       ": the links are signed with it"));
+        break;
+      }
+      if (!url->empty() && !url->starts_with("https://") && !url->starts_with("http://")) {
+        dispatch.KeyError(key, core::StrCat("must be an http(s) URL, not \"", *url, "\""));
+      }
+    }
+    if (config.dispatch.preferences_link_valid_for < std::chrono::hours(1)) {
+      dispatch.KeyError("preferences_link_valid_for",
+                        "must be 1h or more: a customer reads a message later than it is sent");
     }
     dispatch.Finish();
   }

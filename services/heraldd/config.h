@@ -188,8 +188,16 @@ struct Config {
     /// https://herald.bank.example/unsubscribe: INFORMATIONAL and SURVEY email carry
     /// {this}/{token} as their one-click List-Unsubscribe. Empty: none.
     std::string unsubscribe_base_url;
-    /// The HMAC key the links' tokens are signed with (a secret: inline, file or env).
+    /// The HMAC key the links' tokens are signed with (a secret: inline, file or env):
+    /// the unsubscribe links' and the preference centre's.
     std::string unsubscribe_secret;
+    /// Where the public listener's /preferences is reached from the internet, e.g.
+    /// https://herald.bank.example/preferences: templates' {{preferences_url}} is
+    /// {this}/{token}, a link to the customer's own preference page. Empty: none (the
+    /// page is still served to unsubscribe links when the secret is set).
+    std::string preferences_base_url;
+    /// How long a {{preferences_url}} link works after its message is rendered.
+    std::chrono::milliseconds preferences_link_valid_for = std::chrono::hours(24 * 60);
   };
   /// Delivery receipts on the HTTP port: /receipts/sms and /receipts/email (generic
   /// JSON, signed with generic_secret) and /receipts/twilio (signed with the Twilio auth

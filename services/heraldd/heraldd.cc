@@ -161,6 +161,24 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       d->clock_, *d->registry_,
       policy::Releaser::Options{.max_batch = config.policy.max_batch,
                                 .ownership = d->ownership_.get()});
+  if (!config.dispatch.unsubscribe_secret.empty()) {
+    d->unsubscribe_tokens_ =
+        std::make_unique<core::UnsubscribeTokens>(config.dispatch.unsubscribe_secret);
+    d->preference_tokens_ =
+        std::make_unique<core::PreferenceTokens>(config.dispatch.unsubscribe_secret);
+  }
+  compose::Composer::Options compose{.default_max_sms_segments = config.compose.max_sms_segments,
+                                     .default_time_zone = config.policy.rules.default_time_zone};
+  if (!config.dispatch.preferences_base_url.empty()) {
+    compose.preferences_url = [tokens = d->preference_tokens_.get(),
+                               base = config.dispatch.preferences_base_url,
+                               valid_for = config.dispatch.preferences_link_valid_for](
+                                  std::string_view customer_id, core::Time now) {
+      return core::StrCat(
+          base, "/",
+          tokens->Issue({.customer_id = std::string(customer_id), .expire_time = now + valid_for}));
+    };
+  }
   d->composer_ = std::make_unique<compose::Composer>(
       *d->store_, *d->store_, *d->templates_,
       [](const store::EventRecord& record) -> absl::StatusOr<v1::Event> {
@@ -168,8 +186,7 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
         if (!stored.ok()) return stored.status();
         return std::move(stored->message);
       },
-      compose::Composer::Options{.default_max_sms_segments = config.compose.max_sms_segments,
-                                 .default_time_zone = config.policy.rules.default_time_zone});
+      std::move(compose));
   absl::Status dispatch = d->StartDispatch();
   if (!dispatch.ok()) return dispatch;
   d->intake_->SetOnRecorded([composer = d->composer_.get(), dispatcher = d->dispatcher_.get(),
@@ -234,10 +251,6 @@ absl::Status Heraldd::StartDispatch() {
   if (connectors.empty()) {
     spdlog::warn("msg=\"no connectors configured: notifications stay QUEUED\"");
   }
-  if (!config_.dispatch.unsubscribe_secret.empty()) {
-    unsubscribe_tokens_ =
-        std::make_unique<core::UnsubscribeTokens>(config_.dispatch.unsubscribe_secret);
-  }
   dispatcher_ = std::make_unique<dispatch::Dispatcher>(
       *store_, *composer_, connectors, policies, clock_, *registry_,
       dispatch::Dispatcher::Options{.max_batch = config_.dispatch.max_batch,
@@ -280,6 +293,8 @@ absl::Status Heraldd::StartDispatch() {
                                                                    .interval = r.interval},
                                          *registry_);
   retention_->Start();
+  backlog_ = std::make_unique<tracking::BacklogGauges>(*store_, clock_, *registry_);
+  backlog_->Start();
   return absl::OkStatus();
 }
 
@@ -408,7 +423,8 @@ void Heraldd::Shutdown() {
   spdlog::debug("msg=\"http stopped\"");
   dead_letters_.reset();  // after the last call that reads them
   status_.reset();        // publishes what the last state changes left, before the broker goes
-  store_.reset();         // after the last queued write is committed
+  backlog_.reset();
+  store_.reset();  // after the last queued write is committed
   consumer_.reset();
   broker_.reset();
   spdlog::info("msg=\"stopped\"");

@@ -14,6 +14,7 @@
 #include "services/api/connect/connect_gateway.h"
 #include "services/api/http_listener.h"
 #include "services/api/notification_service.h"
+#include "services/api/preference_centre.h"
 #include "services/api/rpc_runner.h"
 #include "services/api/tls/server_tls.h"
 #include "services/api/unsubscribe_handler.h"
@@ -31,6 +32,7 @@
 #include "services/store/retention.h"
 #include "services/store/store.h"
 #include "services/store/template_catalog.h"
+#include "services/tracking/backlog_gauges.h"
 #include "services/tracking/status_publisher.h"
 
 namespace herald::heraldd {
@@ -86,15 +88,18 @@ class Heraldd {
   std::unique_ptr<core::Worker> takeover_;
   std::unique_ptr<store::Retention> retention_;  // retention.*
   std::unique_ptr<tracking::ReceiptHandler> receipts_;
-  std::unique_ptr<core::UnsubscribeTokens> unsubscribe_tokens_;  // dispatch.unsubscribe_*
+  std::unique_ptr<core::UnsubscribeTokens> unsubscribe_tokens_;  // dispatch.unsubscribe_secret
+  std::unique_ptr<core::PreferenceTokens> preference_tokens_;    // the same secret
   std::unique_ptr<api::UnsubscribeHandler> unsubscribe_;
+  std::unique_ptr<api::PreferenceCentre> preferences_;
   std::unique_ptr<ingest::EmbeddedBroker> broker_;  // outlives the consumer
   std::unique_ptr<ingest::FanoutSink> fanout_;      // outlives the consumer
   std::unique_ptr<ingest::EventConsumer> consumer_;
   std::map<std::string, std::string> kafka_properties_;  // with bootstrap.servers
   std::unique_ptr<ingest::DeadLetters> dead_letters_;    // read and replayed by the API
   std::unique_ptr<tracking::StatusPublisher> status_;
-  std::unique_ptr<api::auth::JwtVerifier> jwt_;  // auth.jwt set
+  std::unique_ptr<tracking::BacklogGauges> backlog_;  // herald_notifications, outbox age
+  std::unique_ptr<api::auth::JwtVerifier> jwt_;       // auth.jwt set
   std::unique_ptr<api::auth::Authenticator> authenticator_;
   std::unique_ptr<api::auth::Gate> gate_;
   std::unique_ptr<api::BlockingExecutor> executor_;

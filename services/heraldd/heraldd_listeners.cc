@@ -197,8 +197,19 @@ absl::Status Heraldd::StartHttp() {
   };
   if (unsubscribe_tokens_ != nullptr) {
     unsubscribe_ = std::make_unique<api::UnsubscribeHandler>(*store_, clock_, *unsubscribe_tokens_,
-                                                             *registry_);
+                                                             *preference_tokens_, *registry_);
     api::UnsubscribeHandler* u = unsubscribe_.get();
+    api::PreferenceCentre::Options centre;
+    for (const auto& [category, rules] : config_.policy.rules.categories) {
+      centre.consent_by_default[category] = rules.consent_by_default;
+    }
+    preferences_ = std::make_unique<api::PreferenceCentre>(*store_, clock_, *preference_tokens_,
+                                                           std::move(centre), *registry_);
+    api::PreferenceCentre* p = preferences_.get();
+    routes.push_back({Method::kGet, "/preferences/[A-Za-z0-9_.-]+",
+                      [p](const tracking::ReceiptRequest& q) { return p->Get(q); }});
+    routes.push_back({Method::kPost, "/preferences/[A-Za-z0-9_.-]+",
+                      [p](const tracking::ReceiptRequest& q) { return p->Post(q); }});
     routes.push_back({Method::kPost, "/unsubscribe/[A-Za-z0-9_.-]+",
                       [u](const tracking::ReceiptRequest& q) { return u->Post(q); }});
     routes.push_back({Method::kGet, "/unsubscribe/[A-Za-z0-9_.-]+",
@@ -252,6 +263,20 @@ absl::Status Heraldd::StartGrpc() {
                                    .detail = result.detail};
       },
       audit_.get());
+  templates->SetPreviewSources(
+      {.profiles = store_.get(),
+       .event = [store = store_.get()](std::string_view event_id) -> absl::StatusOr<v1::Event> {
+         absl::StatusOr<store::EventRecord> record = store->GetEvent(event_id);
+         if (!record.ok()) return record.status();
+         absl::StatusOr<ingest::StoredEvent> stored = ingest::ReadStoredEvent(*record);
+         if (!stored.ok()) return stored.status();
+         return std::move(stored->message);
+       },
+       .default_time_zone = config_.policy.rules.default_time_zone,
+       // An example: the preview shows where the link goes, not a working one.
+       .preferences_url = config_.dispatch.preferences_base_url.empty()
+                              ? std::string()
+                              : core::StrCat(config_.dispatch.preferences_base_url, "/EXAMPLE")});
   services_.push_back(std::move(templates));
   services_.push_back(std::make_unique<api::EventService>(*intake_, *runner_));
   auto notifications = std::make_unique<api::NotificationService>(*store_, *runner_);
@@ -321,7 +346,7 @@ void Heraldd::LogListeners() const {
       "endpoints=/receipts/sms,/receipts/email,/receipts/twilio{}",
       server.public_http.address.host, public_->port(),
       DescribeTls(server.public_http.tls, public_tls_.get()),
-      unsubscribe_ != nullptr ? ",/unsubscribe" : "");
+      unsubscribe_ != nullptr ? ",/unsubscribe,/preferences" : "");
 }
 
 void Heraldd::Reload() {

@@ -540,6 +540,21 @@ class ChangeLog {
       const NotificationFilter& filter, int64_t after, int limit) = 0;
 };
 
+/// The notifications still at work (PENDING, DEFERRED, QUEUED, SENDING, UNKNOWN),
+/// counted: what operators watch.
+struct NotificationBacklog {
+  struct Count {
+    core::NotificationState state = core::NotificationState::kPending;
+    std::optional<core::Channel> channel;  // unset: none chosen yet
+    int64_t count = 0;
+  };
+  /// Each state and channel that has any, in state order.
+  std::vector<Count> counts;
+  /// When the oldest QUEUED notification was let go by the policy; unset: none is
+  /// QUEUED. Its age is how long the outbox has kept work from the connectors.
+  std::optional<core::Time> oldest_queued;
+};
+
 /// Reading notifications, for the API and operators.
 class NotificationQueries {
  public:
@@ -549,6 +564,9 @@ class NotificationQueries {
   /// stages have not done yet).
   virtual absl::StatusOr<int64_t> CountNotifications(
       const std::vector<core::NotificationState>& states) = 0;
+
+  /// The notifications still at work, by state and channel, in one snapshot.
+  virtual absl::StatusOr<NotificationBacklog> CountBacklog() = 0;
 
   /// With its latest decision, its history, messages and attempts. NOT_FOUND when
   /// there is no such notification.

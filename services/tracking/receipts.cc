@@ -8,6 +8,7 @@
 #include <charconv>
 #include <vector>
 
+#include "services/core/form.h"
 #include "services/core/masking.h"
 #include "services/core/strings.h"
 
@@ -29,40 +30,6 @@ std::string Hmac(const EVP_MD* md, std::string_view key, std::string_view data) 
   HMAC(md, key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
   return std::string(reinterpret_cast<char*>(out), length);
-}
-
-std::string UrlDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::map<std::string, std::string> ParseForm(std::string_view body) {
-  std::map<std::string, std::string> out;
-  size_t start = 0;
-  while (start <= body.size()) {
-    size_t end = body.find('&', start);
-    if (end == std::string_view::npos) end = body.size();
-    const std::string_view pair = body.substr(start, end - start);
-    if (!pair.empty()) {
-      const size_t eq = pair.find('=');
-      out[UrlDecode(pair.substr(0, eq))] =
-          eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
-    }
-    start = end + 1;
-  }
-  return out;
 }
 
 ReceiptReply Reply(int status, std::string body) { return ReceiptReply{status, std::move(body)}; }
@@ -279,7 +246,7 @@ ReceiptReply ReceiptHandler::Email(const ReceiptRequest& request) {
 }
 
 ReceiptReply ReceiptHandler::Twilio(const ReceiptRequest& request) {
-  const std::map<std::string, std::string> form = ParseForm(request.body);
+  const std::map<std::string, std::string> form = core::ParseForm(request.body);
   std::string signed_text = options_.twilio_public_url;
   for (const auto& [name, value] : form) signed_text += name + value;  // name order
   const std::string signature = Header(request, "x-twilio-signature");

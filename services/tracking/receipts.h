@@ -14,6 +14,7 @@
 #include <string_view>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "services/core/clock.h"
 #include "services/store/store.h"
@@ -26,12 +27,16 @@ struct ReceiptRequest {
   /// Header names in lowercase.
   std::map<std::string, std::string> headers = {};
   std::string path = {};
+  /// The query string's parameters, decoded.
+  std::map<std::string, std::string> query = {};
 };
 
 struct ReceiptReply {
   int status = 200;
   std::string body = {};
   std::string content_type = "text/plain";
+  /// More response headers (Location, Content-Security-Policy, ...).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 /// Delivery receipts, in three forms:

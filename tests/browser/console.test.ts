@@ -70,8 +70,10 @@ before(async () => {
           locale: "nl",
           email: {
             subject: "Je bestelling {{order.order_id}} is onderweg",
-            htmlBody: "<p>Hallo {{customer.name}}, je bestelling is onderweg.</p>",
-            textBody: "Hallo {{customer.name}}, je bestelling is onderweg.",
+            htmlBody:
+              '<p>Hallo {{customer.name}}, je bestelling is onderweg.</p><p><a href="{{preferences_url}}">Je voorkeuren</a></p>',
+            textBody:
+              "Hallo {{customer.name}}, je bestelling is onderweg.\n\nJe voorkeuren: {{preferences_url}}",
           },
           sms: { text: "Bestelling {{order.order_id}} is onderweg" },
         },
@@ -244,9 +246,25 @@ test("an editor writes a template: a syntax error shows at its line, the fix pre
   assert.match((await page.locator(".preview .sms-size").textContent()) ?? "", /GSM-7/);
   await shot(page, "template-editor");
 
+  // The draft for a real customer and a stored event: James reads English.
+  const preview = page.locator(".preview");
+  await previewLocale.selectOption("");
+  await preview.getByLabel("Customer").fill("james");
+  await preview.getByLabel("Event").fill("no-such-event");
+  await preview
+    .getByRole("alert")
+    .filter({ hasText: 'no event "no-such-event" is stored' })
+    .waitFor();
+  await preview.getByLabel("Event").fill("ord-1001-shipped");
+  await page.locator(".preview pre.sms", { hasText: "Order 1001 is delayed" }).waitFor();
+  await preview.getByLabel("Customer").fill("");
+  await preview.getByLabel("Event").fill("");
+  await previewLocale.selectOption("nl");
+  await page.locator(".preview pre.sms", { hasText: "Bestelling 1001 is vertraagd" }).waitFor();
+
   // A test to the editor's own phone, through the real SMS provider, marked as a test.
   await page.getByLabel("Test on").selectOption({ label: "SMS" });
-  await page.getByLabel("To").fill("+31611111111");
+  await page.getByLabel("To", { exact: true }).fill("+31611111111");
   await page.getByRole("button", { name: "Send test" }).click();
   await page.getByRole("status").filter({ hasText: "Sent to +31611111111" }).waitFor();
   const texts = readdirSync(stack.smsDir)
@@ -327,8 +345,99 @@ test("the overview charts what came in, what was sent and what was refused", asy
   await sends.locator(".u-legend", { hasText: "SMS" }).waitFor();
   const deadLetters = page.locator(".tiles li", { hasText: "dead letters since start" });
   assert.match((await deadLetters.locator("strong").textContent()) ?? "", /^[1-9]\d*$/);
+  // The work not done yet, counted by heraldd from the store.
+  const outbox = page.locator(".tiles li", { hasText: "oldest queued notification" });
+  assert.match((await outbox.locator("strong").textContent()) ?? "", /^\d+ s$/);
+  await page.locator("table.at-work tr", { hasText: "QUEUED" }).waitFor();
+  await page.locator("figure", { hasText: "Notifications not done yet, by state" }).waitFor();
   await shot(page, "overview");
   await context.close();
+});
+
+// The token of the preference-centre link in the latest email to `address`.
+function preferencesToken(address: string): string | null {
+  for (const file of readdirSync(stack.mailDir).sort().reverse()) {
+    if (!file.endsWith(".json")) continue;
+    const mail = readFileSync(join(stack.mailDir, file), "utf8");
+    const parsed = JSON.parse(mail) as { rcpt_tos: string[] };
+    if (!parsed.rcpt_tos.includes(address)) continue;
+    const m = /https:\/\/bank\.example\/preferences\/([A-Za-z0-9_.-]+)/.exec(mail);
+    if (m !== null) return m[1] ?? null;
+  }
+  return null;
+}
+
+test("a customer switches surveys off in the preference centre; the next survey is not sent", async () => {
+  await stack.call("ProfileService/CreateProfile", {
+    profile: {
+      customerId: "pim",
+      displayName: "Pim Jansen",
+      email: "pim@example.nl",
+      locale: "nl-NL",
+      timeZone: "Europe/Amsterdam",
+      preferredChannels: ["CHANNEL_EMAIL"],
+      consents: [
+        {
+          category: "CATEGORY_SURVEY",
+          channel: "CHANNEL_EMAIL",
+          state: "CONSENT_STATE_GRANTED",
+          source: "web",
+        },
+      ],
+    },
+  });
+  stack.publish("herald.orders", {
+    eventId: "ord-3003-shipped",
+    eventType: "order.shipped",
+    occurTime: now(),
+    customerId: "pim",
+    order: { orderId: "3003" },
+  });
+  let token: string | null = null;
+  for (let i = 0; i < 300 && token === null; i++) {
+    token = preferencesToken("pim@example.nl");
+    if (token === null) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(token !== null, "the order's email carries a preferences link");
+
+  // Pim opens it on his phone: no sign-in, his page in Dutch, his choices as they are.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(kLimit);
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`preference centre: ${message.text()}`);
+  });
+  await page.goto(`${stack.publicBase}/preferences/${token}`);
+  await page.getByRole("heading", { name: "Jouw berichtvoorkeuren" }).waitFor();
+  const survey = page.locator('input[name="SURVEY.EMAIL"]');
+  assert.equal(await survey.isChecked(), true, "he said yes to surveys on the website");
+  assert.equal(await page.locator('input[name="INFORMATIONAL.EMAIL"]').isChecked(), false);
+  const security = page.locator('input[name="SECURITY.EMAIL"]');
+  assert.equal(await security.isChecked(), true);
+  assert.equal(await security.isDisabled(), true);
+  await page.getByText("Deze berichten kun je niet uitzetten").waitFor();
+  await shot(page, "preference-centre");
+  await survey.uncheck();
+  await page.getByRole("button", { name: "Opslaan" }).click();
+  await page.getByText("Je keuzes zijn opgeslagen.").waitFor();
+  assert.equal(await page.locator('input[name="SURVEY.EMAIL"]').isChecked(), false);
+  await context.close();
+
+  // His complaint is resolved: the survey is not sent, and the explain says why.
+  stack.publish("herald.service", {
+    eventId: "complaint-8-resolved",
+    eventType: "service.complaint_resolved",
+    occurTime: now(),
+    customerId: "pim",
+    service: { complaint: { complaintId: "C-8" } },
+  });
+  const [operator, desk] = await open("operator");
+  await desk.goto(`${stack.base}/console/#/deliveries?customer=pim`);
+  const row = desk.locator("table.notifications tbody tr", { hasText: "satisfaction-survey" });
+  await row.filter({ hasText: "SUPPRESSED" }).waitFor();
+  await row.getByRole("link").first().click();
+  await desk.locator("table.rules tr.fail", { hasText: "by preference-centre" }).waitFor();
+  await operator.close();
 });
 
 test("a customer's page shows the profile, consents and contact history", async () => {

@@ -138,6 +138,10 @@ email:
 sms:
   provider: generic_json
   url: http://127.0.0.1:${sms.match[1] ?? ""}/send
+dispatch:
+  unsubscribe_base_url: https://bank.example/unsubscribe
+  preferences_base_url: https://bank.example/preferences
+  unsubscribe_secret: browser-test-link-secret
 `;
   writeFileSync(join(dir, "heraldd.yaml"), config);
   const log: string[] = [];

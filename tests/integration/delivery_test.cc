@@ -264,10 +264,11 @@ TEST_F(DeliveryTest, OneClickUnsubscribeWithdrawsConsentAndTheNextMessageIsNotSe
   EXPECT_EQ(token.find("n-"), std::string::npos);
 
   httplib::Client http("127.0.0.1", heraldd_->public_port());
-  auto page = http.Get("/unsubscribe/" + token);  // a person (or a link scanner) opens it
+  // A person (or a link scanner) opens it: their preference page, nothing changed yet.
+  auto page = http.Get("/unsubscribe/" + token);
   ASSERT_TRUE(page);
-  EXPECT_EQ(page->status, 200);
-  EXPECT_THAT(page->body, HasSubstr("<form method=\"post\">"));
+  EXPECT_EQ(page->status, 303);
+  EXPECT_THAT(page->get_header_value("Location"), HasSubstr("?unsubscribe=INFORMATIONAL.EMAIL"));
   std::string forged = token;
   forged[2] = forged[2] == 'A' ? 'B' : 'A';
   auto refused = http.Post("/unsubscribe/" + forged, "List-Unsubscribe=One-Click",

@@ -79,6 +79,11 @@ export function Overview() {
   );
   const deadLetters = [...sumBy(latest, "herald_dead_letters_total", "reason")];
   const single = (name: string) => sumBy(latest, name).get("") ?? 0;
+  // The work not done yet, by state and channel (heraldd counts it every 10 seconds).
+  const atWork = (state: string, channel: string) =>
+    sumBy(latest, "herald_notifications", "", { state, channel }).get("") ?? 0;
+  const kStates = ["PENDING", "DEFERRED", "QUEUED", "SENDING", "UNKNOWN"];
+  const kChannels = ["EMAIL", "SMS", "none"];
 
   return (
     <section class="overview">
@@ -94,22 +99,41 @@ export function Overview() {
           <span>circuit breakers open</span>
         </li>
         <li>
+          <strong>{single("herald_outbox_oldest_seconds").toFixed(0)} s</strong>
+          <span>oldest queued notification waiting for its hand-off</span>
+        </li>
+        <li>
           <strong>{single("herald_status_outbox_oldest_seconds").toFixed(0)} s</strong>
           <span>oldest status change not yet published</span>
-        </li>
-        <li>
-          <strong>{single("herald_intake_backlog")}</strong>
-          <span>undecided and queued notifications</span>
-        </li>
-        <li>
-          <strong>{single("herald_notifications_deferred")}</strong>
-          <span>deferred, waiting for their time</span>
         </li>
         <li>
           <strong>{deadLetters.reduce((sum, [, n]) => sum + n, 0)}</strong>
           <span>dead letters since start</span>
         </li>
       </ul>
+      <table class="at-work">
+        <caption>Notifications not done yet, by state and channel</caption>
+        <thead>
+          <tr>
+            <th scope="col">State</th>
+            {kChannels.map((c) => (
+              <th scope="col" key={c}>
+                {c === "none" ? "no channel yet" : c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {kStates.map((s) => (
+            <tr key={s}>
+              <th scope="row">{s}</th>
+              {kChannels.map((c) => (
+                <td key={c}>{atWork(s, c)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
       {readings.length < 2 && <p class="loading">Collecting the first readings…</p>}
       <div class="charts">
         <Chart
@@ -139,6 +163,23 @@ export function Overview() {
           series={rates(readings, "herald_dispatch_attempts_total", "result").filter(
             (s) => s.label !== "ACCEPTED",
           )}
+        />
+        <Chart
+          title="Notifications not done yet, by state"
+          unit="count"
+          times={times}
+          series={kStates.map((state) => ({
+            label: state,
+            values: readings.map(
+              (r) => sumBy(r.samples, "herald_notifications", "", { state }).get("") ?? 0,
+            ),
+          }))}
+        />
+        <Chart
+          title="Outbox: oldest queued (seconds)"
+          unit="s"
+          times={times}
+          series={levels(readings, "herald_outbox_oldest_seconds", "")}
         />
         <Chart
           title="Dead letters, per minute"

@@ -65,6 +65,9 @@ export function TemplatePage({ name }: { name: string }) {
   const [problems, setProblems] = useState<PlacedProblem[]>([]);
   const [previewLocale, setPreviewLocale] = useState("");
   const [dataText, setDataText] = useState(kSampleData);
+  // A real customer and a stored event instead of the sample data.
+  const [customerId, setCustomerId] = useState("");
+  const [eventId, setEventId] = useState("");
   const [preview, setPreview] = useState<PreviewTemplateResponse | null>(null);
   const [previewError, setPreviewError] = useState("");
   const [newLocale, setNewLocale] = useState("");
@@ -95,12 +98,16 @@ export function TemplatePage({ name }: { name: string }) {
 
   const draft = useMemo(() => withContents(base, contents), [base, contents]);
 
+  // The sample data, unless a real customer or event is previewed: then theirs alone.
+  const previewData = (): JsonObject =>
+    customerId.trim() !== "" || eventId.trim() !== "" ? {} : (JSON.parse(dataText) as JsonObject);
+
   // The preview follows the draft, a moment after the last keystroke.
   useEffect(() => {
     if (!session.may("TemplateService.PreviewTemplate")) return;
     let data: JsonObject;
     try {
-      data = JSON.parse(dataText) as JsonObject;
+      data = previewData();
     } catch (e) {
       setPreviewError(`The sample data is not JSON: ${e instanceof Error ? e.message : String(e)}`);
       return;
@@ -114,6 +121,8 @@ export function TemplatePage({ name }: { name: string }) {
           },
           data,
           locale: previewLocale,
+          customerId: customerId.trim(),
+          eventId: eventId.trim(),
         })
         .then((r) => {
           setPreview(r);
@@ -135,7 +144,7 @@ export function TemplatePage({ name }: { name: string }) {
     return () => {
       clearTimeout(timer);
     };
-  }, [draft, dataText, previewLocale]);
+  }, [draft, dataText, previewLocale, customerId, eventId]);
 
   const current = contents[selected];
   const problemsOf = (part: Part): SourceProblem[] =>
@@ -199,8 +208,10 @@ export function TemplatePage({ name }: { name: string }) {
             case: "template",
             value: create(TemplateSchema, { ...draft, name: draft.name || "draft" }),
           },
-          data: JSON.parse(dataText) as JsonObject,
+          data: previewData(),
           locale: previewLocale,
+          customerId: customerId.trim(),
+          eventId: eventId.trim(),
         },
         channel: testChannel,
         address: testAddress.trim(),
@@ -468,9 +479,33 @@ export function TemplatePage({ name }: { name: string }) {
                 ))}
               </select>
             </label>
+            <label>
+              Customer
+              <input
+                value={customerId}
+                placeholder="a customer id"
+                onInput={(e) => {
+                  setCustomerId(e.currentTarget.value);
+                }}
+              />
+            </label>
+            <label>
+              Event
+              <input
+                value={eventId}
+                placeholder="a stored event id"
+                onInput={(e) => {
+                  setEventId(e.currentTarget.value);
+                }}
+              />
+            </label>
           </div>
           <details>
-            <summary>Sample data</summary>
+            <summary>
+              Sample data
+              {(customerId.trim() !== "" || eventId.trim() !== "") &&
+                " (not used: the customer's and event's own data are)"}
+            </summary>
             <textarea
               aria-label="Sample data (JSON)"
               rows={8}

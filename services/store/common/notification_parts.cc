@@ -182,4 +182,17 @@ std::string ResultRecord(const AttemptUpdate& u) {
   return record;
 }
 
+std::string BacklogQuery(core::NotificationState state) {
+  using S = core::NotificationState;
+  std::string_view index;
+  if (state == S::kPending || state == S::kDeferred) {
+    index = " AND state IN ('DEFERRED', 'PENDING')";
+  } else if (state == S::kSending || state == S::kUnknown) {
+    index = " AND state IN ('SENDING', 'UNKNOWN')";
+  }
+  return core::StrCat(
+      "SELECT channel, COUNT(*), MIN(send_time_us) FROM notifications WHERE state = '",
+      core::Name(state), "'", index, " GROUP BY channel ORDER BY channel");
+}
+
 }  // namespace herald::store::common

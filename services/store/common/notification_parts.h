@@ -35,6 +35,16 @@ bool CountedForPolicy(core::NotificationState state);
 /// than this after it was made is also found by its send time (the stores index such
 /// rows apart), so that caps still count it.
 inline constexpr std::chrono::hours kLateSend{1};
+/// The states of notifications still at work (NotificationBacklog), in order.
+inline constexpr core::NotificationState kBacklogStates[] = {
+    core::NotificationState::kPending, core::NotificationState::kDeferred,
+    core::NotificationState::kQueued, core::NotificationState::kSending,
+    core::NotificationState::kUnknown};
+/// The query counting one of them by channel: channel, count, earliest send time. The
+/// state is a literal, beside the condition of the partial index that holds it, so that
+/// both databases use that index.
+std::string BacklogQuery(core::NotificationState state);
+
 /// kLateSend as the stores' SQL says it, of a notification row `n`.
 inline constexpr char kSentLateSql[] = "n.send_time_us > n.create_time_us + 3600000000";
 

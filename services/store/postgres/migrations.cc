@@ -267,6 +267,11 @@ CREATE TABLE dead_letter_replays (
   principal       text NOT NULL
 );
 )sql"},
+      {9, "operations: notifications sending or of unknown outcome, counted by channel",
+       R"sql(
+CREATE INDEX notifications_unresolved ON notifications (channel)
+  WHERE state IN ('SENDING', 'UNKNOWN');
+)sql"},
   };
   return kMigrations;
 }

@@ -362,4 +362,23 @@ absl::StatusOr<int64_t> CountInStates(Conn& conn,
   return count;
 }
 
+absl::StatusOr<NotificationBacklog> SelectBacklog(Conn& conn) {
+  NotificationBacklog backlog;
+  for (NotificationState state : common::kBacklogStates) {
+    auto rows = conn.Exec(common::BacklogQuery(state));
+    if (!rows.ok()) return rows.status();
+    for (int i = 0; i < rows->rows(); ++i) {
+      backlog.counts.push_back(
+          {.state = state,
+           .channel = rows->IsNull(i, 0) ? std::nullopt : core::ParseChannel(rows->Text(i, 0)),
+           .count = rows->Int(i, 1)});
+      if (state == NotificationState::kQueued && !rows->IsNull(i, 2)) {
+        const core::Time sent = FromMicros(rows->Int(i, 2));
+        if (!backlog.oldest_queued || sent < *backlog.oldest_queued) backlog.oldest_queued = sent;
+      }
+    }
+  }
+  return backlog;
+}
+
 }  // namespace herald::store::postgres

@@ -66,5 +66,6 @@ absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(
 
 absl::StatusOr<int64_t> CountInStates(Conn& conn,
                                       const std::vector<core::NotificationState>& states);
+absl::StatusOr<NotificationBacklog> SelectBacklog(Conn& conn);
 
 }  // namespace herald::store::postgres

@@ -426,6 +426,18 @@ absl::StatusOr<Page<core::Notification>> PostgresStore::ListChangedNotifications
   return page;
 }
 
+absl::StatusOr<NotificationBacklog> PostgresStore::CountBacklog() {
+  absl::StatusOr<NotificationBacklog> backlog;
+  absl::Status status = Read(
+      [&](Conn& conn) {
+        backlog = SelectBacklog(conn);
+        return backlog.status();
+      },
+      /*snapshot=*/true);
+  if (!status.ok()) return status;
+  return backlog;
+}
+
 absl::StatusOr<int64_t> PostgresStore::CountNotifications(
     const std::vector<NotificationState>& states) {
   absl::StatusOr<int64_t> count;

@@ -429,6 +429,11 @@ CREATE TABLE dead_letter_replays (
   principal       TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+      {12, "operations: notifications sending or of unknown outcome, counted by channel",
+       R"sql(
+CREATE INDEX notifications_unresolved ON notifications (channel)
+  WHERE state IN ('SENDING', 'UNKNOWN');
+)sql"},
   };
   return kMigrations;
 }

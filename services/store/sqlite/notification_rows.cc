@@ -320,4 +320,25 @@ absl::StatusOr<int64_t> CountInStates(Db& db, const std::vector<core::Notificati
   return count;
 }
 
+absl::StatusOr<NotificationBacklog> SelectBacklog(Db& db) {
+  NotificationBacklog backlog;
+  for (NotificationState state : common::kBacklogStates) {
+    auto query = db.Prepare(common::BacklogQuery(state));
+    if (!query.ok()) return query.status();
+    absl::Status status = (*query)->ForEachRow([&](Statement& row) {
+      backlog.counts.push_back(
+          {.state = state,
+           .channel = row.ColumnIsNull(0) ? std::nullopt : core::ParseChannel(row.ColumnText(0)),
+           .count = row.ColumnInt(1)});
+      if (state == NotificationState::kQueued && !row.ColumnIsNull(2)) {
+        const core::Time sent = FromMicros(row.ColumnInt(2));
+        if (!backlog.oldest_queued || sent < *backlog.oldest_queued) backlog.oldest_queued = sent;
+      }
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+  }
+  return backlog;
+}
+
 }  // namespace herald::store::sqlite

@@ -55,6 +55,7 @@ absl::StatusOr<std::optional<core::Time>> SelectNextDeferTime(
     Db& db, const std::optional<core::OwnedPartitions>& owned);
 
 absl::StatusOr<int64_t> CountInStates(Db& db, const std::vector<core::NotificationState>& states);
+absl::StatusOr<NotificationBacklog> SelectBacklog(Db& db);
 using common::ChangeOf;
 
 }  // namespace herald::store::sqlite

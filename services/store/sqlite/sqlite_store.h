@@ -96,6 +96,7 @@ class SqliteStore final : public Store {
       const NotificationFilter& filter, int64_t after, int limit) override;
   absl::StatusOr<int64_t> CountNotifications(
       const std::vector<core::NotificationState>& states) override;
+  absl::StatusOr<NotificationBacklog> CountBacklog() override;
   absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
   absl::StatusOr<std::vector<core::Decision>> ListDecisions(
       std::string_view notification_id) override;

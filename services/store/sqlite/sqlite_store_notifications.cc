@@ -392,6 +392,16 @@ absl::StatusOr<int64_t> SqliteStore::CountNotifications(
   return count;
 }
 
+absl::StatusOr<NotificationBacklog> SqliteStore::CountBacklog() {
+  absl::StatusOr<NotificationBacklog> backlog;
+  absl::Status status = Read([&](Db& db) {
+    backlog = SelectBacklog(db);
+    return backlog.status();
+  });
+  if (!status.ok()) return status;
+  return backlog;
+}
+
 absl::StatusOr<core::Notification> SqliteStore::GetNotification(std::string_view id) {
   absl::StatusOr<std::optional<core::Notification>> n;
   absl::StatusOr<std::vector<core::RenderedMessage>> messages;

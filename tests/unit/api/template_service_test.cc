@@ -176,6 +176,91 @@ TEST_F(TemplateServiceTest, PreviewRendersEveryChannelInTheFallbackLocale) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// An editor checks a template against a real customer and a stored event: what that
+// customer would have received, in their language, zone and formats.
+TEST_F(TemplateServiceTest, PreviewWithARealCustomerAndAStoredEvent) {
+  v1::Template t = Shipped();
+  v1::LocalizedContent* nl = t.add_contents();
+  nl->set_locale("nl");
+  nl->mutable_email()->set_subject("{{customer.name}}, bestelling {{order.order_id}} is onderweg");
+  nl->mutable_email()->set_text_body(
+      "Totaal {{order.total.amount}}, verzonden {{event.occur_time.date}} om "
+      "{{event.occur_time.time}}. {{preferences_url}}");
+  ASSERT_TRUE(Create(t).ok());
+  v1::CreateProfileRequest anna;
+  anna.mutable_profile()->set_customer_id("anna");
+  anna.mutable_profile()->set_display_name("Anna de Vries");
+  anna.mutable_profile()->set_email("anna@example.nl");
+  anna.mutable_profile()->set_locale("nl-NL");
+  anna.mutable_profile()->set_time_zone("Europe/Amsterdam");
+  v1::CreateProfileResponse made;
+  ASSERT_TRUE(profile_stub_->CreateProfile(Context().get(), anna, &made).ok());
+
+  v1::PreviewTemplateRequest request;
+  request.set_name("order-shipped");
+  request.set_event_id("ord-7");
+  v1::PreviewTemplateResponse response;
+  EXPECT_EQ(template_stub_->PreviewTemplate(Context().get(), request, &response).error_code(),
+            grpc::StatusCode::UNIMPLEMENTED)
+      << "no sources given";
+
+  v1::Event stored;
+  stored.set_event_id("ord-7");
+  stored.set_event_type("order.shipped");
+  stored.set_customer_id("anna");
+  stored.mutable_occur_time()->set_seconds(1772440200);  // 2026-03-02T08:30:00Z
+  stored.mutable_order()->set_order_id("1007");
+  stored.mutable_order()->mutable_total()->set_currency_code("EUR");
+  stored.mutable_order()->mutable_total()->set_units(12);
+  stored.mutable_order()->mutable_total()->set_nanos(500'000'000);
+  templates_->SetPreviewSources({.profiles = store_,
+                                 .event = [&](std::string_view id) -> absl::StatusOr<v1::Event> {
+                                   if (id == "ord-7") return stored;
+                                   return absl::NotFoundError("no such event");
+                                 },
+                                 .preferences_url = "https://herald.example/preferences/EXAMPLE"});
+
+  // The event's customer, in her locale (nl-NL: the nl content) and zone.
+  grpc::Status status = template_stub_->PreviewTemplate(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.locale(), "nl");
+  EXPECT_EQ(response.email().subject(), "Anna de Vries, bestelling 1007 is onderweg");
+  EXPECT_EQ(response.email().text_body(),
+            "Totaal €\u00a012,50, verzonden maandag 2 maart 2026 om 09:30. "
+            "https://herald.example/preferences/EXAMPLE");
+
+  // The request's data goes on top; a locale asked for wins over hers.
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(R"({"customer": {"name": "Bert"}})",
+                                                          request.mutable_data())
+                  .ok());
+  request.set_locale("en");
+  status = template_stub_->PreviewTemplate(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.locale(), "en");
+  EXPECT_EQ(response.email().text_body(), "Hello ");  // display_name is not a variable
+
+  // A customer alone (no event): her profile, the event fields absent.
+  v1::PreviewTemplateRequest alone;
+  alone.set_name("order-shipped");
+  alone.set_customer_id("anna");
+  status = template_stub_->PreviewTemplate(Context().get(), alone, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.email().subject(), "Anna de Vries, bestelling  is onderweg");
+
+  // What is not there is named.
+  request.set_event_id("ord-404");
+  status = template_stub_->PreviewTemplate(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "event_id: no event \"ord-404\" is stored");
+  alone.set_customer_id("nobody");
+  status = template_stub_->PreviewTemplate(Context().get(), alone, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "customer_id: customer \"nobody\" has no profile");
+  alone.set_customer_id("bad id!");
+  EXPECT_EQ(template_stub_->PreviewTemplate(Context().get(), alone, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 // What the console's editor shows as you type: a syntax error at its part, line and
 // column, and the variables no event can fill, each at its place.
 TEST_F(TemplateServiceTest, PreviewOfADraftPlacesErrorsAndWarnings) {

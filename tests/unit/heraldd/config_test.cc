@@ -247,6 +247,26 @@ TEST(Config, RetentionKeepsContentNinetyDaysAndRecordsFourHundredUnlessToldOther
               HasSubstr("retention.records_after: must not be shorter than content_after"));
 }
 
+TEST(Config, PreferenceLinksAreSignedExpireAndPointSomewhere) {
+  auto set = ParseConfig(
+      "dispatch:\n  preferences_base_url: https://bank.example/preferences\n"
+      "  unsubscribe_secret: sixteen-chars-or-more\n  preferences_link_valid_for: 14d\n",
+      "heraldd.yaml");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->dispatch.preferences_base_url, "https://bank.example/preferences");
+  EXPECT_EQ(set->dispatch.preferences_link_valid_for, std::chrono::hours(24 * 14));
+  EXPECT_EQ(ParseConfig("", "heraldd.yaml")->dispatch.preferences_link_valid_for,
+            std::chrono::hours(24 * 60));
+  EXPECT_THAT(ErrorOf("dispatch:\n  preferences_base_url: https://bank.example/preferences\n"),
+              HasSubstr("dispatch.unsubscribe_secret: must be set (16 characters or more) with "
+                        "preferences_base_url"));
+  EXPECT_THAT(ErrorOf("dispatch:\n  preferences_base_url: bank.example/preferences\n"
+                      "  unsubscribe_secret: sixteen-chars-or-more\n"),
+              HasSubstr("dispatch.preferences_base_url: must be an http(s) URL"));
+  EXPECT_THAT(ErrorOf("dispatch:\n  preferences_link_valid_for: 10m\n"),
+              HasSubstr("dispatch.preferences_link_valid_for: must be 1h or more"));
+}
+
 TEST(Config, EveryProblemIsReportedAtOnce) {
   std::string error = ErrorOf("server:\n  worker_threads: 0\n  bogus: 1\nlog:\n  level: loud\n");
   EXPECT_THAT(error, HasSubstr("server.worker_threads"));

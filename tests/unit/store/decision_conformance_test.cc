@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 #include "tests/unit/store/store_kinds.h"
@@ -123,6 +124,43 @@ TYPED_TEST(DecisionConformance, DeferralsAreListedForTheInstanceThatOwnsTheCusto
   EXPECT_TRUE(store->ListDueDecisions(core::Time::max(), 100, core::OwnedPartitions{})->empty());
   EXPECT_FALSE(store->NextDeferTime(core::OwnedPartitions{})->has_value());
   EXPECT_EQ(store->ListDueDecisions(core::Time::max(), 100, std::nullopt)->size(), 40u);
+}
+
+// What operators watch: the work not done yet, by state and channel, and how long the
+// oldest QUEUED notification has waited for its hand-off.
+TYPED_TEST(DecisionConformance, TheBacklogIsCountedByStateAndChannel) {
+  auto store = this->Open();
+  auto empty = store->CountBacklog();
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->counts.empty());
+  EXPECT_FALSE(empty->oldest_queued.has_value());
+
+  IntakeItem later = Item("e-2", "bert");
+  later.notifications[0].send_time = TestEpoch() + std::chrono::minutes(5);
+  IntakeItem pending = Item("e-3", "cara", NotificationState::kPending);
+  pending.notifications[0].channel.reset();
+  pending.notifications[0].send_time.reset();
+  pending.notifications[0].decision.reset();
+  IntakeItem sms = Item("e-4", "dirk");
+  sms.notifications[0].channel = core::Channel::kSms;
+  sms.notifications[0].send_time = TestEpoch() + std::chrono::minutes(1);
+  ASSERT_TRUE(store
+                  ->RecordIntake({Item("e-1", "anna"), later, pending, sms,
+                                  Item("e-5", "eva", NotificationState::kSuppressed)},
+                                 {{"anna", 0}, {"bert", 0}, {"cara", 0}, {"dirk", 0}, {"eva", 0}})
+                  .ok());
+  auto backlog = store->CountBacklog();
+  ASSERT_TRUE(backlog.ok()) << backlog.status();
+  std::map<std::pair<NotificationState, std::string>, int64_t> counts;
+  for (const NotificationBacklog::Count& c : backlog->counts) {
+    counts[{c.state, c.channel ? std::string(core::Name(*c.channel)) : "none"}] = c.count;
+  }
+  const std::map<std::pair<NotificationState, std::string>, int64_t> expected = {
+      {{NotificationState::kPending, "none"}, 1},
+      {{NotificationState::kQueued, "EMAIL"}, 2},
+      {{NotificationState::kQueued, "SMS"}, 1}};
+  EXPECT_EQ(counts, expected) << "SUPPRESSED is done: not counted";
+  EXPECT_EQ(backlog->oldest_queued, TestEpoch());
 }
 
 }  // namespace
