@@ -5,6 +5,9 @@ function(herald_library name)
   add_library(${name} STATIC ${ARG_SRCS})
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PUBLIC ${ARG_DEPS} PRIVATE herald_warnings)
+  if(HERALD_PCH_ENABLED)
+    target_precompile_headers(${name} REUSE_FROM herald_pch)
+  endif()
 endfunction()
 
 # herald_test(NAME SRCS ... DEPS ... [LABELS ...] [TIMEOUT SECONDS] [POSTGRES] [STORES FILTER]): a
@@ -25,6 +28,9 @@ function(herald_test name)
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main
                         herald_warnings)
+  if(HERALD_PCH_ENABLED)
+    target_precompile_headers(${name} REUSE_FROM herald_test_pch)
+  endif()
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES ${properties})
   if(ARG_STORES)  # once more on PostgreSQL (tests/support/test_store.h)
     gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST TEST_PREFIX "postgres:"
