@@ -27,7 +27,7 @@ class PreferenceCentre {
   struct Options {
     /// Per category: true when allowed without the customer's consent (opt-out),
     /// false when only with it (opt-in: shown off until switched on).
-    std::map<core::Category, bool> consent_by_default;
+    std::map<core::Category, bool> consent_by_default = {};
   };
 
   PreferenceCentre(store::ProfileStore& profiles, const core::Clock& clock,

@@ -28,25 +28,25 @@ struct PreferenceRow {
     core::Channel channel = core::Channel::kEmail;
     bool on = false;
     /// When the customer's own choice was recorded; unset: the category's default.
-    std::optional<core::Time> chosen;
+    std::optional<core::Time> chosen = {};
   };
-  std::vector<Cell> cells;
+  std::vector<Cell> cells = {};
 };
 
 /// Everything the page shows.
 struct PreferencePage {
   PageLanguage language = PageLanguage::kEnglish;
-  std::string display_name;
+  std::string display_name = {};
   /// Masked ("a***@example.nl"); empty: none on file.
-  std::string email;
-  std::string phone;
-  std::vector<PreferenceRow> rows;
+  std::string email = {};
+  std::string phone = {};
+  std::vector<PreferenceRow> rows = {};
   /// Came from an unsubscribe link for this category and channel: the page offers it
   /// first.
-  std::optional<std::pair<core::Category, core::Channel>> unsubscribe;
+  std::optional<std::pair<core::Category, core::Channel>> unsubscribe = {};
   /// Just saved.
   bool saved = false;
-  core::Time expire_time;
+  core::Time expire_time = {};
 };
 
 /// The page, a complete HTML document without scripts: a form that posts every

@@ -28,9 +28,9 @@ struct PreviewSources {
 
 /// The customer and event a preview renders for.
 struct PreviewSubject {
-  v1::Event event;  // empty when no event was named
-  std::string customer_id;
-  std::optional<core::Profile> profile;
+  v1::Event event = {};  // empty when no event was named
+  std::string customer_id = {};
+  std::optional<core::Profile> profile = {};
 };
 
 /// The customer (customer_id, else the event's) and the stored event (event_id) of a
