@@ -169,7 +169,16 @@ absl::StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(Options option
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  if (o.metrics != nullptr) ServeOperations(server, listener->ready_, o);
+  if (o.metrics != nullptr) {
+    listener->ready_gauge_ = &prometheus::BuildGauge()
+                                  .Name("herald_ready")
+                                  .Help(
+                                      "1 while this heraldd takes work (what /readyz says), 0 "
+                                      "while it starts or drains")
+                                  .Register(*o.metrics)
+                                  .Add({});
+    ServeOperations(server, listener->ready_, o);
+  }
   if (o.api != nullptr) ServeApi(server, *o.api);
   if (!o.console_dir.empty()) ServeConsole(server, o.console_dir);
 

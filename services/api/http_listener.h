@@ -1,5 +1,6 @@
 #pragma once
 
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <atomic>
@@ -67,7 +68,11 @@ class HttpListener {
   HttpListener& operator=(const HttpListener&) = delete;
   ~HttpListener();
 
-  void SetReady(bool ready) { ready_.store(ready); }
+  /// What /readyz answers, and herald_ready (1 or 0) on /metrics.
+  void SetReady(bool ready) {
+    ready_.store(ready);
+    if (ready_gauge_ != nullptr) ready_gauge_->Set(ready ? 1 : 0);
+  }
   int port() const { return port_; }
   /// Stops serving; idempotent.
   void Stop();
@@ -78,6 +83,7 @@ class HttpListener {
   Options options_;
   std::unique_ptr<httplib::Server> server_;
   std::atomic<bool> ready_{false};
+  prometheus::Gauge* ready_gauge_ = nullptr;  // with `metrics`
   int port_ = 0;
   std::thread thread_;
 };

@@ -48,7 +48,13 @@ std::string Summarize(const core::Notification& n, const std::vector<core::Decis
                       core::FormatTime(d.decide_time), ", ", d.rule, ": ", d.detail);
       break;
   }
-  core::StrAppend(text, ". Now ", core::Name(n.state), ".");
+  core::StrAppend(text, ". Now ", core::Name(n.state));
+  if (n.state == core::NotificationState::kCancelled && !n.history.empty()) {
+    // Who stopped it and why.
+    core::StrAppend(text, ": ", n.history.back().detail, " at ",
+                    core::FormatTime(n.history.back().change_time));
+  }
+  text += ".";
   if (decisions.size() > 1) {
     core::StrAppend(text, " Decided ", decisions.size(), " times; before:");
     for (size_t i = 0; i + 1 < decisions.size(); ++i) {

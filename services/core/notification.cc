@@ -7,7 +7,7 @@
 namespace herald::core {
 namespace {
 
-constexpr NameTable<NotificationState, 10> kStates{{
+constexpr NameTable<NotificationState, 11> kStates{{
     {NotificationState::kPending, "PENDING"},
     {NotificationState::kQueued, "QUEUED"},
     {NotificationState::kDeferred, "DEFERRED"},
@@ -18,6 +18,7 @@ constexpr NameTable<NotificationState, 10> kStates{{
     {NotificationState::kBounced, "BOUNCED"},
     {NotificationState::kFailed, "FAILED"},
     {NotificationState::kUnknown, "UNKNOWN"},
+    {NotificationState::kCancelled, "CANCELLED"},
 }};
 
 constexpr NameTable<AttemptResult, 4> kAttemptResults{{

@@ -24,6 +24,7 @@ enum class NotificationState {
   kBounced,
   kFailed,
   kUnknown,
+  kCancelled,  // stopped by an operator before it was sent
 };
 
 std::string_view Name(NotificationState state);

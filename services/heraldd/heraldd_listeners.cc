@@ -19,6 +19,7 @@
 #include "services/api/event_service.h"
 #include "services/api/key_service.h"
 #include "services/api/notification_service.h"
+#include "services/api/operator_service.h"
 #include "services/api/privacy_service.h"
 #include "services/api/profile_service.h"
 #include "services/api/template_service.h"
@@ -33,7 +34,7 @@ namespace {
 const char* const kServiceNames[] = {
     "herald.v1.ProfileService",      "herald.v1.TemplateService",   "herald.v1.EventService",
     "herald.v1.NotificationService", "herald.v1.KeyService",        "herald.v1.AuditService",
-    "herald.v1.PrivacyService",      "herald.v1.DeadLetterService",
+    "herald.v1.PrivacyService",      "herald.v1.DeadLetterService", "herald.v1.OperatorService",
 };
 
 // Every method served must have an access rule: one without would be an admin's alone,
@@ -285,6 +286,10 @@ absl::Status Heraldd::StartGrpc() {
   services_.push_back(std::make_unique<api::KeyService>(*store_, clock_, *runner_));
   services_.push_back(std::make_unique<api::AuditService>(*store_, *runner_));
   services_.push_back(std::make_unique<api::PrivacyService>(*store_, clock_, *runner_, *registry_));
+  services_.push_back(
+      std::make_unique<api::OperatorService>(*store_, clock_, *runner_, audit_.get(), [this] {
+        if (dispatcher_ != nullptr) dispatcher_->Wake();  // a retry goes at once
+      }));
   {
     const Config::Kafka& k = config_.kafka;
     std::map<std::string, std::string> consumer = kafka_properties_;

@@ -336,6 +336,8 @@ struct ReceiptResult {
   std::string notification_id;
   std::string customer_id;
   core::NotificationState state = core::NotificationState::kSent;
+  /// When the attempt the receipt is about was handed off (set when applied).
+  std::optional<core::Time> hand_off_time = {};
 };
 
 /// A state change, as the status topic and watchers see it: what the notification
@@ -515,6 +517,47 @@ class ReceiptStore {
   virtual absl::StatusOr<ReceiptResult> ApplyReceipt(const Receipt& receipt) = 0;
 };
 
+/// An operator's change to one notification (OperatorStore).
+struct OperatorChange {
+  enum class Action {
+    kRetry,           // FAILED or UNKNOWN: QUEUED again, under the same id
+    kCancel,          // PENDING, DEFERRED or QUEUED: CANCELLED
+    kResolveSent,     // UNKNOWN: SENT (the provider has it)
+    kResolveNotSent,  // UNKNOWN: FAILED (the provider never got it)
+  };
+  Action action = Action::kRetry;
+  std::string notification_id = {};
+  /// Written into the notification's history, e.g. "retried by api-key:ops-1: provider
+  /// fixed".
+  std::string detail = {};
+  core::Time time = {};
+};
+
+/// What an OperatorChange did.
+struct OperatorResult {
+  enum class Outcome {
+    kApplied,
+    kNotFound,
+    kWrongState,  // not in a state the action applies to; `state` says which it is in
+  };
+  Outcome outcome = Outcome::kNotFound;
+  core::NotificationState state = core::NotificationState::kPending;  // after
+  std::string customer_id = {};
+};
+
+/// Operators' changes to notifications, each recorded in its history and on the status
+/// topic like any other state change.
+class OperatorStore {
+ public:
+  virtual ~OperatorStore() = default;
+
+  /// Applies each change in one durable transaction, in order; a change that does not
+  /// apply (no such notification, or not in a state its action applies to) changes
+  /// nothing and the others still apply.
+  virtual absl::StatusOr<std::vector<OperatorResult>> ApplyOperatorChanges(
+      const std::vector<OperatorChange>& changes) = 0;
+};
+
 /// Every state change, in commit order: for the status topic and for watchers.
 class ChangeLog {
  public:
@@ -545,14 +588,17 @@ class ChangeLog {
 struct NotificationBacklog {
   struct Count {
     core::NotificationState state = core::NotificationState::kPending;
-    std::optional<core::Channel> channel;  // unset: none chosen yet
+    std::optional<core::Channel> channel = {};  // unset: none chosen yet
     int64_t count = 0;
   };
   /// Each state and channel that has any, in state order.
-  std::vector<Count> counts;
+  std::vector<Count> counts = {};
   /// When the oldest QUEUED notification was let go by the policy; unset: none is
   /// QUEUED. Its age is how long the outbox has kept work from the connectors.
-  std::optional<core::Time> oldest_queued;
+  std::optional<core::Time> oldest_queued = {};
+  /// When the DEFERRED notification due first is (or was) due for its next decision;
+  /// unset: none is DEFERRED. Past it, the releaser is behind.
+  std::optional<core::Time> first_deferred_due = {};
 };
 
 /// Reading notifications, for the API and operators.
@@ -591,7 +637,8 @@ class NotificationStore : public IntakeStore,
                           public DispatchStore,
                           public ReceiptStore,
                           public ChangeLog,
-                          public NotificationQueries {};
+                          public NotificationQueries,
+                          public OperatorStore {};
 
 /// All of Herald's durable state, behind one interface per kind of record.
 class Store : public ProfileStore,

@@ -22,6 +22,12 @@ BacklogGauges::BacklogGauges(store::NotificationQueries& store, const core::Cloc
                         "since the policy let it go (0: none waits)")
                   .Register(registry)
                   .Add({})),
+      overdue_(prometheus::BuildGauge()
+                   .Name("herald_deferred_overdue_seconds")
+                   .Help("How long past its time the DEFERRED notification due first is (0: "
+                         "none is overdue); grows while deferred ones are not decided again")
+                   .Register(registry)
+                   .Add({})),
       worker_(
           "backlog",
           [this] {
@@ -49,11 +55,12 @@ absl::Status BacklogGauges::Update() {
     }
     it->second->Set(static_cast<double>(c.count));
   }
-  oldest_.Set(
-      backlog->oldest_queued
-          ? std::max(0.0,
-                     std::chrono::duration<double>(clock_.Now() - *backlog->oldest_queued).count())
-          : 0.0);
+  const core::Time now = clock_.Now();
+  auto since = [&](const std::optional<core::Time>& t) {
+    return t ? std::max(0.0, std::chrono::duration<double>(now - *t).count()) : 0.0;
+  };
+  oldest_.Set(since(backlog->oldest_queued));
+  overdue_.Set(since(backlog->first_deferred_due));
   return absl::OkStatus();
 }
 

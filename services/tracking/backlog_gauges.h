@@ -20,7 +20,9 @@ namespace herald::tracking {
 ///   herald_notifications{state, channel}: PENDING, DEFERRED, QUEUED, SENDING and
 ///     UNKNOWN notifications by channel ("none" before one is chosen);
 ///   herald_outbox_oldest_seconds: how long the oldest QUEUED notification has waited
-///     for its hand-off since the policy let it go (0: none waits).
+///     for its hand-off since the policy let it go (0: none waits);
+///   herald_deferred_overdue_seconds: how long past its time the DEFERRED notification
+///     due first is (0: none is overdue).
 /// The store's whole content: every instance sharing a store reports the same (take
 /// the max, not the sum, across instances).
 class BacklogGauges {
@@ -41,6 +43,7 @@ class BacklogGauges {
   const std::chrono::milliseconds interval_;
   prometheus::Family<prometheus::Gauge>& notifications_;
   prometheus::Gauge& oldest_;
+  prometheus::Gauge& overdue_;
   /// Every state and channel reported so far: set to 0 when they have none.
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> seen_;
   core::Worker worker_;

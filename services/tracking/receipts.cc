@@ -15,6 +15,11 @@
 namespace herald::tracking {
 namespace {
 
+// A receipt comes seconds (SMS) to hours (a late bounce) after its hand-off.
+std::vector<double> ReceiptBucketsSeconds() {
+  return {0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600};
+}
+
 std::string Header(const ReceiptRequest& r, const std::string& name) {
   auto it = r.headers.find(name);
   return it == r.headers.end() ? "" : it->second;
@@ -80,7 +85,13 @@ ReceiptHandler::ReceiptHandler(store::ReceiptStore& store, const core::Clock& cl
       receipts_(prometheus::BuildCounter()
                     .Name("herald_receipts_total")
                     .Help("Provider delivery receipts, by form and result")
-                    .Register(registry)) {}
+                    .Register(registry)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("herald_hand_off_to_receipt_seconds")
+                   .Help("From a hand-off to the provider's receipt that moved the notification "
+                         "on (DELIVERED, BOUNCED, FAILED...), by channel and the state it "
+                         "reached")
+                   .Register(registry)) {}
 
 ReceiptReply ReceiptHandler::Apply(std::string_view form, store::Receipt receipt) {
   receipt.time = clock_.Now();
@@ -93,6 +104,14 @@ ReceiptReply ReceiptHandler::Apply(std::string_view form, store::Receipt receipt
   switch (result->outcome) {
     case store::ReceiptResult::Outcome::kApplied:
       receipts_.Add({{"form", std::string(form)}, {"result", "applied"}}).Increment();
+      if (result->hand_off_time) {
+        latency_
+            .Add({{"channel", std::string(core::Name(receipt.channel))},
+                  {"state", std::string(core::Name(result->state))}},
+                 ReceiptBucketsSeconds())
+            .Observe(std::max(
+                0.0, std::chrono::duration<double>(receipt.time - *result->hand_off_time).count()));
+      }
       return Reply(200, core::StrCat("applied: ", result->notification_id, " is ",
                                      core::Name(result->state), "\n"));
     case store::ReceiptResult::Outcome::kIgnored:

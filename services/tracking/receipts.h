@@ -3,6 +3,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <chrono>
@@ -89,6 +90,7 @@ class ReceiptHandler {
   const core::Clock& clock_;
   const Options options_;
   prometheus::Family<prometheus::Counter>& receipts_;
+  prometheus::Family<prometheus::Histogram>& latency_;
   std::mutex seen_mu_;
   std::unordered_set<std::string> seen_;                       // signatures within the window
   std::deque<std::pair<core::Time, std::string>> seen_order_;  // the same, oldest first

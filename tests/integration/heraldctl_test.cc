@@ -168,6 +168,24 @@ TEST_F(HeraldctlTest, EveryChangeIsAuditedAndVerifyFindsARecordEditedInTheDataba
   EXPECT_THAT(broken.err, HasSubstr("audit record 2 does not hold"));
 }
 
+TEST_F(HeraldctlTest, OperatorActionsSayWhatTheyDidAndWhatIsWrong) {
+  RunResult dry = Ctl({"notification", "bulk", "retry", "--template", "order-shipped", "--limit",
+                       "10", "--reason", "after the outage", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_EQ(dry.out, "0 would be changed (retry)\n");
+  RunResult missing = Ctl({"notification", "cancel", "n-nope", "--reason", "wrong template"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr("NOT_FOUND: notification \"n-nope\" not found"));
+  RunResult undecided = Ctl({"notification", "resolve", "n-nope", "--reason", "checked"});
+  EXPECT_NE(undecided.exit_code, 0);
+  EXPECT_THAT(undecided.err, HasSubstr("say --sent or --not-sent"));
+  RunResult wrong =
+      Ctl({"notification", "bulk", "retry", "--state", "SENT", "--limit", "1", "--reason", "x"});
+  EXPECT_THAT(wrong.err, HasSubstr("filter.states: SENT: only FAILED or UNKNOWN can be retried"));
+  RunResult unreasoned = Ctl({"notification", "retry", "n-nope"});
+  EXPECT_THAT(unreasoned.err, HasSubstr("--reason is required"));
+}
+
 TEST_F(HeraldctlTest, ProfileLifecycleFromJsonFiles) {
   const std::string anna = Write("anna.json", R"({
     "customer_id": "anna",

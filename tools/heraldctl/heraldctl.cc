@@ -269,6 +269,7 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   AddKeyCommands(app);
   AddAuditCommands(app);
   AddPrivacyCommands(app);
+  AddOperatorCommands(app);
 
   try {
     app.parse(argc, argv);

@@ -77,6 +77,9 @@ class Heraldctl {
   void AddAuditCommands(CLI::App& app);
   void AuditList();
   void AuditVerify();
+  void AddOperatorCommands(CLI::App& app);
+  void OperatorChange(std::string_view action);
+  void OperatorBulk();
   void AddPrivacyCommands(CLI::App& app);
   void PrivacyErase();
   void PrivacyExport();
@@ -125,6 +128,17 @@ class Heraldctl {
   std::string audit_principal_;
   std::string audit_method_;
   std::string audit_resource_;
+  std::string reason_;
+  bool resolved_sent_ = false;
+  bool resolved_not_sent_ = false;
+  std::string bulk_action_;
+  std::string template_;
+  std::string category_;
+  std::string channel_;
+  std::string since_;
+  std::string until_;
+  int limit_ = 0;
+  bool dry_run_ = false;
   std::function<void(CLI::App*)> add_paging_;
 };
 

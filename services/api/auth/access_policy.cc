@@ -47,6 +47,11 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
       {"DeadLetterService.ListDeadLetters", {Role::kOperator, Role::kViewer}},
       {"DeadLetterService.ReplayDeadLetters", {Role::kOperator}},
 
+      {"OperatorService.RetryNotification", {Role::kOperator}},
+      {"OperatorService.CancelNotification", {Role::kOperator}},
+      {"OperatorService.ResolveNotification", {Role::kOperator}},
+      {"OperatorService.BulkChangeNotifications", {Role::kOperator}},
+
       {"PrivacyService.EraseCustomer", {Role::kPrivacy}},
       {"PrivacyService.ExportCustomer", {Role::kPrivacy}},
 

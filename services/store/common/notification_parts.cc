@@ -182,6 +182,29 @@ std::string ResultRecord(const AttemptUpdate& u) {
   return record;
 }
 
+std::optional<core::NotificationState> AfterOperatorAction(OperatorChange::Action action,
+                                                           core::NotificationState state) {
+  using S = core::NotificationState;
+  using A = OperatorChange::Action;
+  switch (action) {
+    case A::kRetry:
+      if (state == S::kFailed || state == S::kUnknown) return S::kQueued;
+      break;
+    case A::kCancel:
+      if (state == S::kPending || state == S::kDeferred || state == S::kQueued) {
+        return S::kCancelled;
+      }
+      break;
+    case A::kResolveSent:
+      if (state == S::kUnknown) return S::kSent;
+      break;
+    case A::kResolveNotSent:
+      if (state == S::kUnknown) return S::kFailed;
+      break;
+  }
+  return std::nullopt;
+}
+
 std::string BacklogQuery(core::NotificationState state) {
   using S = core::NotificationState;
   std::string_view index;
@@ -191,7 +214,7 @@ std::string BacklogQuery(core::NotificationState state) {
     index = " AND state IN ('SENDING', 'UNKNOWN')";
   }
   return core::StrCat(
-      "SELECT channel, COUNT(*), MIN(send_time_us) FROM notifications WHERE state = '",
+      "SELECT channel, COUNT(*), MIN(send_time_us), MIN(due_us) FROM notifications WHERE state = '",
       core::Name(state), "'", index, " GROUP BY channel ORDER BY channel");
 }
 

@@ -35,12 +35,18 @@ bool CountedForPolicy(core::NotificationState state);
 /// than this after it was made is also found by its send time (the stores index such
 /// rows apart), so that caps still count it.
 inline constexpr std::chrono::hours kLateSend{1};
+/// The state an operator's action takes a notification in `state` to; nullopt when the
+/// action does not apply to it.
+std::optional<core::NotificationState> AfterOperatorAction(OperatorChange::Action action,
+                                                           core::NotificationState state);
+
 /// The states of notifications still at work (NotificationBacklog), in order.
 inline constexpr core::NotificationState kBacklogStates[] = {
     core::NotificationState::kPending, core::NotificationState::kDeferred,
     core::NotificationState::kQueued, core::NotificationState::kSending,
     core::NotificationState::kUnknown};
-/// The query counting one of them by channel: channel, count, earliest send time. The
+/// The query counting one of them by channel: channel, count, earliest send time,
+/// earliest due time. The
 /// state is a literal, beside the condition of the partial index that holds it, so that
 /// both databases use that index.
 std::string BacklogQuery(core::NotificationState state);

@@ -376,6 +376,12 @@ absl::StatusOr<NotificationBacklog> SelectBacklog(Conn& conn) {
         const core::Time sent = FromMicros(rows->Int(i, 2));
         if (!backlog.oldest_queued || sent < *backlog.oldest_queued) backlog.oldest_queued = sent;
       }
+      if (state == NotificationState::kDeferred && !rows->IsNull(i, 3)) {
+        const core::Time due = FromMicros(rows->Int(i, 3));
+        if (!backlog.first_deferred_due || due < *backlog.first_deferred_due) {
+          backlog.first_deferred_due = due;
+        }
+      }
     }
   }
   return backlog;

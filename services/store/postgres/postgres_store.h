@@ -121,6 +121,8 @@ class PostgresStore final : public Store {
   absl::StatusOr<int64_t> CountNotifications(
       const std::vector<core::NotificationState>& states) override;
   absl::StatusOr<NotificationBacklog> CountBacklog() override;
+  absl::StatusOr<std::vector<OperatorResult>> ApplyOperatorChanges(
+      const std::vector<OperatorChange>& changes) override;
   absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
   absl::StatusOr<std::vector<core::Decision>> ListDecisions(
       std::string_view notification_id) override;

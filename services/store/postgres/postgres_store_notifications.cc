@@ -14,6 +14,7 @@
 #include "services/store/postgres/event_rows.h"
 #include "services/store/postgres/message_rows.h"
 #include "services/store/postgres/notification_rows.h"
+#include "services/store/postgres/operator_rows.h"
 #include "services/store/postgres/postgres_store.h"
 #include "services/store/postgres/profile_rows.h"
 #include "services/store/postgres/receipt_rows.h"
@@ -345,6 +346,22 @@ absl::StatusOr<ReceiptResult> PostgresStore::ApplyReceipt(const Receipt& receipt
   });
   if (!status.ok()) return status;
   return result;
+}
+
+absl::StatusOr<std::vector<OperatorResult>> PostgresStore::ApplyOperatorChanges(
+    const std::vector<OperatorChange>& changes) {
+  std::vector<OperatorResult> results;
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    results.clear();  // a transaction retried starts over
+    for (const OperatorChange& change : changes) {
+      absl::StatusOr<OperatorResult> result = ApplyOperatorChangeRow(tx, change);
+      if (!result.ok()) return result.status();
+      results.push_back(*std::move(result));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return results;
 }
 
 absl::StatusOr<std::vector<StatusChange>> PostgresStore::ListStatusOutbox(int limit) {

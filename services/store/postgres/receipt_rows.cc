@@ -95,6 +95,9 @@ absl::StatusOr<ReceiptResult> ApplyReceiptRow(WriteTx& tx, const Receipt& receip
   }
   core::Notification& n = (*target)->notification;
   const int number = (*target)->attempt;
+  for (const core::DeliveryAttempt& a : n.attempts) {
+    if (a.number == number) result.hand_off_time = a.start_time;
+  }
   result.notification_id = n.notification_id;
   result.customer_id = n.customer_id;
   result.state = n.state;

@@ -334,6 +334,12 @@ absl::StatusOr<NotificationBacklog> SelectBacklog(Db& db) {
         const core::Time sent = FromMicros(row.ColumnInt(2));
         if (!backlog.oldest_queued || sent < *backlog.oldest_queued) backlog.oldest_queued = sent;
       }
+      if (state == NotificationState::kDeferred && !row.ColumnIsNull(3)) {
+        const core::Time due = FromMicros(row.ColumnInt(3));
+        if (!backlog.first_deferred_due || due < *backlog.first_deferred_due) {
+          backlog.first_deferred_due = due;
+        }
+      }
       return absl::OkStatus();
     });
     if (!status.ok()) return status;

@@ -15,6 +15,7 @@
 #include "services/store/sqlite/event_rows.h"
 #include "services/store/sqlite/message_rows.h"
 #include "services/store/sqlite/notification_rows.h"
+#include "services/store/sqlite/operator_rows.h"
 #include "services/store/sqlite/profile_rows.h"
 #include "services/store/sqlite/receipt_rows.h"
 #include "services/store/sqlite/rows.h"
@@ -334,6 +335,22 @@ absl::StatusOr<ReceiptResult> SqliteStore::ApplyReceipt(const Receipt& receipt) 
       Connections::Priority::kUrgent);
   if (!status.ok()) return status;
   return result;
+}
+
+absl::StatusOr<std::vector<OperatorResult>> SqliteStore::ApplyOperatorChanges(
+    const std::vector<OperatorChange>& changes) {
+  std::vector<OperatorResult> results;
+  absl::Status status = Write([&](WriteTx& tx) -> absl::Status {
+    results.clear();
+    for (const OperatorChange& change : changes) {
+      absl::StatusOr<OperatorResult> result = ApplyOperatorChangeRow(tx, change);
+      if (!result.ok()) return result.status();
+      results.push_back(*std::move(result));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return results;
 }
 
 absl::StatusOr<std::vector<StatusChange>> SqliteStore::ListStatusOutbox(int limit) {

@@ -17,6 +17,7 @@
 #include "services/api/blocking_executor.h"
 #include "services/api/event_service.h"
 #include "services/api/notification_service.h"
+#include "services/api/operator_service.h"
 #include "services/api/profile_service.h"
 #include "services/api/rpc_runner.h"
 #include "services/api/template_service.h"
@@ -48,6 +49,7 @@ class ServiceFixture : public ::testing::Test {
         std::make_unique<TemplateService>(*store_, clock_, *runner_, /*max_sms_segments=*/3);
     events_ = std::make_unique<EventService>(pipeline_->intake(), *runner_);
     notifications_ = std::make_unique<NotificationService>(*store_, *runner_);
+    operator_ = std::make_unique<OperatorService>(*store_, clock_, *runner_, /*audit=*/nullptr);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -55,6 +57,7 @@ class ServiceFixture : public ::testing::Test {
     builder.RegisterService(templates_.get());
     builder.RegisterService(events_.get());
     builder.RegisterService(notifications_.get());
+    builder.RegisterService(operator_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
     auto channel = testing::BearerChannel("127.0.0.1:" + std::to_string(port), token->ToString());
@@ -62,6 +65,7 @@ class ServiceFixture : public ::testing::Test {
     template_stub_ = v1::TemplateService::NewStub(channel);
     event_stub_ = v1::EventService::NewStub(channel);
     notification_stub_ = v1::NotificationService::NewStub(channel);
+    operator_stub_ = v1::OperatorService::NewStub(channel);
   }
 
   void TearDown() override {
@@ -89,11 +93,13 @@ class ServiceFixture : public ::testing::Test {
   std::unique_ptr<TemplateService> templates_;
   std::unique_ptr<EventService> events_;
   std::unique_ptr<NotificationService> notifications_;
+  std::unique_ptr<OperatorService> operator_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::ProfileService::Stub> profile_stub_;
   std::unique_ptr<v1::TemplateService::Stub> template_stub_;
   std::unique_ptr<v1::EventService::Stub> event_stub_;
   std::unique_ptr<v1::NotificationService::Stub> notification_stub_;
+  std::unique_ptr<v1::OperatorService::Stub> operator_stub_;
 };
 
 }  // namespace herald::api

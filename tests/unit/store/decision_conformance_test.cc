@@ -134,6 +134,7 @@ TYPED_TEST(DecisionConformance, TheBacklogIsCountedByStateAndChannel) {
   ASSERT_TRUE(empty.ok()) << empty.status();
   EXPECT_TRUE(empty->counts.empty());
   EXPECT_FALSE(empty->oldest_queued.has_value());
+  EXPECT_FALSE(empty->first_deferred_due.has_value());
 
   IntakeItem later = Item("e-2", "bert");
   later.notifications[0].send_time = TestEpoch() + std::chrono::minutes(5);
@@ -141,13 +142,18 @@ TYPED_TEST(DecisionConformance, TheBacklogIsCountedByStateAndChannel) {
   pending.notifications[0].channel.reset();
   pending.notifications[0].send_time.reset();
   pending.notifications[0].decision.reset();
+  IntakeItem quiet = Item("e-6", "fien", NotificationState::kDeferred);
+  quiet.notifications[0].decision->outcome = core::DecisionOutcome::kDefer;
+  quiet.notifications[0].decision->defer_until = TestEpoch() + std::chrono::hours(8);
+  quiet.notifications[0].send_time.reset();
   IntakeItem sms = Item("e-4", "dirk");
   sms.notifications[0].channel = core::Channel::kSms;
   sms.notifications[0].send_time = TestEpoch() + std::chrono::minutes(1);
   ASSERT_TRUE(store
-                  ->RecordIntake({Item("e-1", "anna"), later, pending, sms,
-                                  Item("e-5", "eva", NotificationState::kSuppressed)},
-                                 {{"anna", 0}, {"bert", 0}, {"cara", 0}, {"dirk", 0}, {"eva", 0}})
+                  ->RecordIntake(
+                      {Item("e-1", "anna"), later, pending, sms,
+                       Item("e-5", "eva", NotificationState::kSuppressed), quiet},
+                      {{"anna", 0}, {"bert", 0}, {"cara", 0}, {"dirk", 0}, {"eva", 0}, {"fien", 0}})
                   .ok());
   auto backlog = store->CountBacklog();
   ASSERT_TRUE(backlog.ok()) << backlog.status();
@@ -157,10 +163,12 @@ TYPED_TEST(DecisionConformance, TheBacklogIsCountedByStateAndChannel) {
   }
   const std::map<std::pair<NotificationState, std::string>, int64_t> expected = {
       {{NotificationState::kPending, "none"}, 1},
+      {{NotificationState::kDeferred, "EMAIL"}, 1},
       {{NotificationState::kQueued, "EMAIL"}, 2},
       {{NotificationState::kQueued, "SMS"}, 1}};
   EXPECT_EQ(counts, expected) << "SUPPRESSED is done: not counted";
   EXPECT_EQ(backlog->oldest_queued, TestEpoch());
+  EXPECT_EQ(backlog->first_deferred_due, TestEpoch() + std::chrono::hours(8));
 }
 
 }  // namespace

@@ -39,6 +39,19 @@ TEST_F(ReceiptsTest, ReceiptsMoveANotificationForwardOnlyAndOnce) {
   EXPECT_EQ(reply.status, 200) << reply.body;
   EXPECT_EQ(reply.body, "applied: " + id + " is DELIVERED\n");
   EXPECT_EQ(Get(id).state, NotificationState::kDelivered);
+  // Five seconds from the hand-off to the receipt, by channel and the state reached.
+  bool observed = false;
+  for (const prometheus::MetricFamily& family : registry_.Collect()) {
+    if (family.name != "herald_hand_off_to_receipt_seconds") continue;
+    ASSERT_EQ(family.metric.size(), 1u);
+    const prometheus::ClientMetric& m = family.metric[0];
+    EXPECT_EQ(m.label.at(0).value, "SMS");
+    EXPECT_EQ(m.label.at(1).value, "DELIVERED");
+    EXPECT_EQ(m.histogram.sample_count, 1u);
+    EXPECT_DOUBLE_EQ(m.histogram.sample_sum, 5.0);
+    observed = true;
+  }
+  EXPECT_TRUE(observed);
   // The same request again (a replay), the same receipt signed anew, and a late "sent":
   // nothing changes.
   EXPECT_EQ(handler_->Generic(Signed(delivered)).body,

@@ -1,0 +1,14 @@
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "services/store/postgres/tx.h"
+#include "services/store/store.h"
+
+// Operators' changes to notifications: retry, cancel, resolve (OperatorStore).
+namespace herald::store::postgres {
+
+/// Applies one change in the transaction: the new state, the history's entry, and the
+/// status topic's change.
+absl::StatusOr<OperatorResult> ApplyOperatorChangeRow(WriteTx& tx, const OperatorChange& change);
+
+}  // namespace herald::store::postgres
