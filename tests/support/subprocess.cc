@@ -1,12 +1,12 @@
 #include "tests/support/subprocess.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -38,6 +38,7 @@ Subprocess::Subprocess(std::vector<std::string> argv) {
   close(pipe_fds[1]);
   if (rc != 0) throw std::runtime_error("posix_spawn " + argv[0] + " failed");
   stderr_fd_ = pipe_fds[0];
+  reader_ = std::thread([this] { ReadStderr(); });
 }
 
 Subprocess::~Subprocess() {
@@ -45,56 +46,67 @@ Subprocess::~Subprocess() {
     kill(pid_, SIGKILL);
     Wait();
   }
+  if (reader_.joinable()) reader_.join();
   if (stderr_fd_ >= 0) close(stderr_fd_);
   unlink(stdout_path_.c_str());
+}
+
+void Subprocess::ReadStderr() {
+  char chunk[4096];
+  while (true) {
+    ssize_t n = read(stderr_fd_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    std::lock_guard lock(mu_);
+    if (n <= 0) {
+      eof_ = true;
+      cv_.notify_all();
+      return;
+    }
+    seen_.append(chunk, static_cast<size_t>(n));
+    cv_.notify_all();
+  }
+}
+
+void Subprocess::WaitForEof() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return eof_; });
 }
 
 std::optional<std::string> Subprocess::WaitForLine(const std::string& needle,
                                                    std::chrono::milliseconds limit) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::unique_lock lock(mu_);
   while (true) {
     size_t newline;
-    while ((newline = buffer_.find('\n')) != std::string::npos) {
-      std::string line = buffer_.substr(0, newline);
-      buffer_.erase(0, newline + 1);
+    while ((newline = seen_.find('\n', consumed_)) != std::string::npos) {
+      std::string line = seen_.substr(consumed_, newline - consumed_);
+      consumed_ = newline + 1;
       if (line.find(needle) != std::string::npos) return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    pollfd pfd{stderr_fd_, POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-    char chunk[4096];
-    ssize_t n = read(stderr_fd_, chunk, sizeof chunk);
-    if (n <= 0) return std::nullopt;
-    buffer_.append(chunk, static_cast<size_t>(n));
-    seen_.append(chunk, static_cast<size_t>(n));
+    if (eof_) return std::nullopt;
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout &&
+        seen_.find('\n', consumed_) == std::string::npos) {
+      return std::nullopt;
+    }
   }
 }
 
-void Subprocess::DrainStderr() {
-  char chunk[4096];
-  ssize_t n;
-  while ((n = read(stderr_fd_, chunk, sizeof chunk)) > 0) {
-    seen_.append(chunk, static_cast<size_t>(n));
-  }
-}
+void Subprocess::DrainStderr() { WaitForEof(); }
 
 void Subprocess::Signal(int signal) { kill(pid_, signal); }
 
 int Subprocess::Wait() {
   if (exit_code_) return *exit_code_;
-  // A child that logs while it stops must not block on a full pipe.
-  DrainStderr();
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  WaitForEof();  // what it wrote while it stopped
   return *exit_code_;
 }
 
 std::string Subprocess::Stderr() {
-  // To the end once the child has exited; otherwise only what is there now, so that a
+  // All of it once the child has exited; otherwise what has come so far, so that a
   // failing test can print a live child's output without waiting for it.
   if (!exit_code_) {
     int status = 0;
@@ -102,16 +114,8 @@ std::string Subprocess::Stderr() {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
   }
-  char chunk[4096];
-  while (true) {
-    if (!exit_code_) {
-      pollfd pfd{stderr_fd_, POLLIN, 0};
-      if (poll(&pfd, 1, 0) <= 0) break;
-    }
-    ssize_t n = read(stderr_fd_, chunk, sizeof chunk);
-    if (n <= 0) break;
-    seen_.append(chunk, static_cast<size_t>(n));
-  }
+  if (exit_code_) WaitForEof();
+  std::lock_guard lock(mu_);
   return seen_;
 }
 
@@ -124,7 +128,6 @@ std::string Subprocess::Stdout() {
 
 RunResult RunToExit(std::vector<std::string> argv) {
   Subprocess child(std::move(argv));
-  child.DrainStderr();  // first, so that a chatty child cannot block on a full pipe
   int code = child.Wait();
   return {code, child.Stdout(), child.Stderr()};
 }

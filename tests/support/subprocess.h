@@ -3,14 +3,18 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace herald::testing {
 
 /// A child process with its stderr captured line by line (stdout goes to a file of
-/// its own). Killed with SIGKILL on destruction if still running.
+/// its own). A thread reads stderr as it comes, so a chatty child never blocks on a
+/// full pipe. Killed with SIGKILL on destruction if still running.
 class Subprocess {
  public:
   explicit Subprocess(std::vector<std::string> argv);
@@ -36,12 +40,20 @@ class Subprocess {
   std::string Stdout();
 
  private:
+  void ReadStderr();
+  /// Waits until the reader has seen the end of stderr.
+  void WaitForEof();
+
   pid_t pid_ = -1;
   int stderr_fd_ = -1;
   std::string stdout_path_;
-  std::string buffer_;  // unread stderr
-  std::string seen_;    // all stderr read
   std::optional<int> exit_code_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::string seen_;     // all stderr read (mu_)
+  size_t consumed_ = 0;  // of seen_, the part WaitForLine has looked through (mu_)
+  bool eof_ = false;     // (mu_)
+  std::thread reader_;
 };
 
 /// Runs a command to completion; returns {exit code, stdout, stderr}.
