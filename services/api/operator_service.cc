@@ -60,7 +60,9 @@ std::string StateList(const std::vector<NotificationState>& states) {
   return out;
 }
 
-absl::Status CheckReason(const std::string& reason) {
+}  // namespace
+
+absl::Status CheckOperatorReason(const std::string& reason) {
   if (reason.find_first_not_of(" \t\r\n") == std::string::npos) {
     return FieldError("reason", "must say why (it is kept in the history and the audit trail)");
   }
@@ -70,6 +72,8 @@ absl::Status CheckReason(const std::string& reason) {
   if (!core::IsValidUtf8(reason)) return FieldError("reason", "is not valid UTF-8");
   return absl::OkStatus();
 }
+
+namespace {
 
 std::string Detail(Action action, const auth::Caller& caller, const std::string& reason) {
   return core::StrCat(Verb(action), " by ", caller.Principal(), ": ", reason);
@@ -125,7 +129,7 @@ absl::Status OperatorService::ChangeOne(const auth::Caller& caller, std::string_
                                         Action action, const std::string& id,
                                         const std::string& reason, v1::Notification* out) {
   if (id.empty()) return FieldError("notification_id", "must be set");
-  absl::Status valid = CheckReason(reason);
+  absl::Status valid = CheckOperatorReason(reason);
   if (!valid.ok()) return valid;
   const store::OperatorChange change{.action = action,
                                      .notification_id = id,
@@ -181,7 +185,7 @@ absl::Status OperatorService::Bulk(const auth::Caller& caller,
   if (request.limit() < 1 || request.limit() > kMaxBulk) {
     return FieldError("limit", core::StrCat("must be from 1 to ", kMaxBulk));
   }
-  absl::Status valid = CheckReason(request.reason());
+  absl::Status valid = CheckOperatorReason(request.reason());
   if (!valid.ok()) return valid;
   absl::StatusOr<store::NotificationFilter> filter = FilterFromProto(request.filter());
   if (!filter.ok()) return InField("filter", filter.status());

@@ -10,9 +10,14 @@
 
 namespace herald::api {
 
+/// A reason an operator gave for a change: set, at most 500 bytes, UTF-8; else
+/// INVALID_ARGUMENT naming the field "reason".
+absl::Status CheckOperatorReason(const std::string& reason);
+
 /// herald.v1.OperatorService: retry, cancel and resolve notifications, one at a time or
 /// by filter (OperatorStore), each change in the notification's history as "<action> by
-/// <principal>: <reason>" and audited.
+/// <principal>: <reason>" and audited; and pause and resume sending (PauseStore, in
+/// operator_pauses.cc).
 class OperatorService final : public v1::OperatorService::CallbackService {
  public:
   /// `wake`: called after a change that queued notifications again (the dispatcher's
@@ -34,6 +39,24 @@ class OperatorService final : public v1::OperatorService::CallbackService {
       grpc::CallbackServerContext* context, const v1::BulkChangeNotificationsRequest* request,
       v1::BulkChangeNotificationsResponse* response) override;
 
+  grpc::ServerUnaryReactor* PauseSending(grpc::CallbackServerContext* context,
+                                         const v1::PauseSendingRequest* request,
+                                         v1::PauseSendingResponse* response) override;
+  grpc::ServerUnaryReactor* ResumeSending(grpc::CallbackServerContext* context,
+                                          const v1::ResumeSendingRequest* request,
+                                          v1::ResumeSendingResponse* response) override;
+  grpc::ServerUnaryReactor* ListPauses(grpc::CallbackServerContext* context,
+                                       const v1::ListPausesRequest* request,
+                                       v1::ListPausesResponse* response) override;
+
+  /// `templates`: where a paused template's name is checked (nullptr: not checked).
+  /// `changed`: called after a pause or resume here (to read the pauses and release at
+  /// once rather than at the next poll). Set before serving.
+  void SetPauseHooks(store::TemplateStore* templates, std::function<void()> changed) {
+    templates_ = templates;
+    pauses_changed_ = std::move(changed);
+  }
+
   /// At most this many notifications by one bulk call.
   static constexpr int kMaxBulk = 100'000;
 
@@ -45,11 +68,18 @@ class OperatorService final : public v1::OperatorService::CallbackService {
   absl::Status Bulk(const auth::Caller& caller, const v1::BulkChangeNotificationsRequest& request,
                     v1::BulkChangeNotificationsResponse& response);
 
+  absl::Status Pause(const auth::Caller& caller, const v1::PauseSendingRequest& request,
+                     v1::PauseSendingResponse& response);
+  absl::Status Resume(const auth::Caller& caller, const v1::ResumeSendingRequest& request,
+                      v1::ResumeSendingResponse& response);
+
   store::NotificationStore& store_;
   const core::Clock& clock_;
   RpcRunner& runner_;
   AuditTrail* audit_;
   std::function<void()> wake_;
+  store::TemplateStore* templates_ = nullptr;
+  std::function<void()> pauses_changed_;
 };
 
 }  // namespace herald::api

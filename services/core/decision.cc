@@ -10,7 +10,7 @@ constexpr NameTable<DecisionOutcome, 3> kOutcomes{{
     {DecisionOutcome::kDefer, "DEFER"},
     {DecisionOutcome::kSuppress, "SUPPRESS"},
 }};
-constexpr NameTable<DecisionReason, 12> kReasons{{
+constexpr NameTable<DecisionReason, 13> kReasons{{
     {DecisionReason::kAllowed, "ALLOWED"},
     {DecisionReason::kQuietHours, "QUIET_HOURS"},
     {DecisionReason::kFrequencyCap, "FREQUENCY_CAP"},
@@ -23,6 +23,7 @@ constexpr NameTable<DecisionReason, 12> kReasons{{
     {DecisionReason::kNoTemplate, "NO_TEMPLATE"},
     {DecisionReason::kRenderFailed, "RENDER_FAILED"},
     {DecisionReason::kErased, "ERASED"},
+    {DecisionReason::kPaused, "PAUSED"},
 }};
 
 }  // namespace

@@ -30,6 +30,9 @@ enum class DecisionReason {
   /// The customer was erased on request (or a pending notification was cancelled by
   /// the erasure).
   kErased,
+  /// An operator paused sending it (a kill switch): DEFER without a time, until the
+  /// pause is resumed.
+  kPaused,
 };
 
 std::string_view Name(DecisionOutcome v);

@@ -138,8 +138,14 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   absl::Status auth = d->StartAuth();
   if (!auth.ok()) return auth;
   d->templates_ = std::make_unique<store::TemplateCatalog>(*d->store_);
-  d->decider_ = std::make_unique<policy::Decider>(*d->store_, config.policy.rules, d->clock_,
-                                                  *d->registry_, policy::Decider::Options{});
+  // The pauses in force before the first decision: a pause survives a restart.
+  d->pause_watcher_ = std::make_unique<policy::PauseWatcher>(
+      *d->store_, d->pauses_, d->clock_, *d->registry_, policy::PauseWatcher::Options{});
+  absl::Status pauses = d->pause_watcher_->RunOnce();
+  if (!pauses.ok()) return pauses;
+  d->decider_ =
+      std::make_unique<policy::Decider>(*d->store_, config.policy.rules, d->clock_, *d->registry_,
+                                        policy::Decider::Options{.pauses = &d->pauses_});
   d->intake_ = std::make_unique<ingest::Intake>(
       *d->store_, *d->templates_, *d->decider_, d->clock_,
       ingest::EventLimits{.max_event_bytes = static_cast<size_t>(config.ingest.max_event_bytes),
@@ -195,6 +201,8 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
   });
   d->releaser_->SetOnQueued([dispatcher = d->dispatcher_.get()] { dispatcher->Wake(); });
   d->releaser_->Start();
+  d->pause_watcher_->SetOnReleased([releaser = d->releaser_.get()] { releaser->Wake(); });
+  d->pause_watcher_->Start();
 
   d->receipts_ = std::make_unique<tracking::ReceiptHandler>(
       *d->store_, d->clock_, *d->registry_,
@@ -416,6 +424,7 @@ void Heraldd::Shutdown() {
   }
   if (executor_ != nullptr) executor_->Shutdown();
   if (releaser_ != nullptr) releaser_->Stop();  // after the last intake
+  if (pause_watcher_ != nullptr) pause_watcher_->Stop();
   if (takeover_ != nullptr) takeover_->Stop();
   if (retention_ != nullptr) retention_->Stop();
   if (dispatcher_ != nullptr) dispatcher_->Stop();  // after the last decision

@@ -28,6 +28,7 @@
 #include "services/ingest/event_consumer.h"
 #include "services/ingest/intake.h"
 #include "services/policy/decider.h"
+#include "services/policy/pause_watcher.h"
 #include "services/policy/releaser.h"
 #include "services/store/retention.h"
 #include "services/store/store.h"
@@ -76,6 +77,8 @@ class Heraldd {
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<store::TemplateCatalog> templates_;
+  core::PauseBoard pauses_;  // operators' pauses, as pause_watcher_ last read them
+  std::unique_ptr<policy::PauseWatcher> pause_watcher_;
   std::unique_ptr<policy::Decider> decider_;
   std::unique_ptr<ingest::Intake> intake_;
   std::unique_ptr<ingest::PartitionOwnership> ownership_;  // PostgreSQL: several instances

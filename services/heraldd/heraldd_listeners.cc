@@ -286,10 +286,16 @@ absl::Status Heraldd::StartGrpc() {
   services_.push_back(std::make_unique<api::KeyService>(*store_, clock_, *runner_));
   services_.push_back(std::make_unique<api::AuditService>(*store_, *runner_));
   services_.push_back(std::make_unique<api::PrivacyService>(*store_, clock_, *runner_, *registry_));
-  services_.push_back(
+  auto operators =
       std::make_unique<api::OperatorService>(*store_, clock_, *runner_, audit_.get(), [this] {
         if (dispatcher_ != nullptr) dispatcher_->Wake();  // a retry goes at once
-      }));
+      });
+  operators->SetPauseHooks(store_.get(), [this] {
+    // This instance honours its own pause or resume at once, not at the next poll.
+    if (pause_watcher_ != nullptr) pause_watcher_->Wake();
+    if (releaser_ != nullptr) releaser_->Wake();
+  });
+  services_.push_back(std::move(operators));
   {
     const Config::Kafka& k = config_.kafka;
     std::map<std::string, std::string> consumer = kafka_properties_;

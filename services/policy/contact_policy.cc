@@ -74,6 +74,7 @@ class Evaluation {
       return std::move(result_);
     }
     Timing();
+    CheckPauses();
     return std::move(result_);
   }
 
@@ -312,6 +313,22 @@ class Evaluation {
     }
     return Suppress(kStageReason[best->stopped], std::string(kStageRule[best->stopped]),
                     absl::StrJoin(details, " | "));
+  }
+
+  // Only what would go now is held for a pause: a deferral meets it when it is due,
+  // and a suppression sends nothing anyway.
+  void CheckPauses() {
+    if (in_.pauses == nullptr || in_.pauses->empty() || d().outcome != DecisionOutcome::kSend) {
+      return;
+    }
+    const core::Pause* pause = core::FindPause(
+        *in_.pauses, in_.notification->template_name, category_,
+        result_.channels.empty() ? std::nullopt : std::optional(result_.channels.front()));
+    if (pause == nullptr) return;
+    core::Decision paused = core::PausedDecision(*pause, in_.now);
+    for (core::RuleEvaluation& e : paused.evaluations) d().evaluations.push_back(std::move(e));
+    paused.evaluations = std::move(d().evaluations);
+    d() = std::move(paused);
   }
 
   void SendNow() {

@@ -10,6 +10,7 @@
 #include "services/core/event.h"
 #include "services/core/kinds.h"
 #include "services/core/notification.h"
+#include "services/core/pause.h"
 #include "services/core/profile.h"
 #include "services/core/template.h"
 #include "services/policy/frequency_cap.h"
@@ -77,6 +78,8 @@ struct PolicyInput {
   /// DEFERRED), any order; caps count those with a send_time. nullptr: none.
   const std::vector<core::Notification>* history = nullptr;
   std::vector<Complaint> complaints;  // the customer's recent ones
+  /// The operators' pauses in force; nullptr: none.
+  const std::vector<core::Pause>* pauses = nullptr;
   core::Time now;
 };
 
@@ -88,7 +91,9 @@ struct PolicyResult {
 
 /// Applies the rules in order: template, duplicate, category suppression, complaint
 /// cooldown, per channel (consent, channel suppression, contact data, template
-/// content), frequency caps, quiet hours. Pure: the same input gives the same result.
+/// content), frequency caps, quiet hours; then, for what would be sent now, the
+/// operators' pauses (DEFER PAUSED, kept with its channels, until the resume). Pure:
+/// the same input gives the same result.
 PolicyResult Decide(const PolicyConfig& config, const PolicyInput& input);
 
 /// Whether a notification in `state` counts as sent for caps (sent or on its way,

@@ -107,6 +107,8 @@ absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
     }
   }
 
+  const core::PauseBoard::Pauses pauses =
+      options_.pauses != nullptr ? options_.pauses->Current() : nullptr;
   const uint64_t id = next_batch_++;
   Decided& decided = in_flight_[id];
   decided.notifications.reserve(work.size());
@@ -129,6 +131,7 @@ absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
     for (const auto& [event_id, occur_time] : context.events) {
       input.complaints.push_back({event_id, occur_time});
     }
+    input.pauses = pauses.get();
     input.now = now;
     PolicyResult result = policy::Decide(config_, input);
 

@@ -18,6 +18,7 @@
 #include "services/core/clock.h"
 #include "services/core/event.h"
 #include "services/core/notification.h"
+#include "services/core/pause.h"
 #include "services/core/template.h"
 #include "services/policy/contact_policy.h"
 #include "services/store/store.h"
@@ -37,6 +38,8 @@ class Decider {
   struct Options {
     /// The event type that starts the complaint cooldown.
     std::string complaint_event_type = "service.complaint_received";
+    /// The operators' pauses in force, read once per batch; nullptr: none.
+    const core::PauseBoard* pauses = nullptr;
   };
 
   /// One notification to decide, in place.

@@ -21,6 +21,7 @@
 #include "services/store/audit_store.h"
 #include "services/store/dead_letter_store.h"
 #include "services/store/page.h"
+#include "services/store/pause_store.h"
 #include "services/store/privacy_store.h"
 
 namespace herald::store {
@@ -638,7 +639,8 @@ class NotificationStore : public IntakeStore,
                           public ReceiptStore,
                           public ChangeLog,
                           public NotificationQueries,
-                          public OperatorStore {};
+                          public OperatorStore,
+                          public PauseStore {};
 
 /// All of Herald's durable state, behind one interface per kind of record.
 class Store : public ProfileStore,

@@ -24,6 +24,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 
 class HeraldctlTest : public ::testing::Test {
  protected:
@@ -184,6 +185,36 @@ TEST_F(HeraldctlTest, OperatorActionsSayWhatTheyDidAndWhatIsWrong) {
   EXPECT_THAT(wrong.err, HasSubstr("filter.states: SENT: only FAILED or UNKNOWN can be retried"));
   RunResult unreasoned = Ctl({"notification", "retry", "n-nope"});
   EXPECT_THAT(unreasoned.err, HasSubstr("--reason is required"));
+}
+
+TEST_F(HeraldctlTest, KillSwitchesSayWhatTheyPausedAndWhatIsWrong) {
+  RunResult none = Ctl({"pauses"});
+  EXPECT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_EQ(none.out, "nothing is paused\n");
+  RunResult paused = Ctl({"pause", "category", "SURVEY", "--reason", "survey tool is down"});
+  EXPECT_EQ(paused.exit_code, 0) << paused.err;
+  EXPECT_EQ(paused.out, "paused category SURVEY; 0 queued notifications held\n");
+  RunResult all = Ctl({"pause", "all", "--reason", "incident 42"});
+  EXPECT_EQ(all.exit_code, 0) << all.err;
+  RunResult listed = Ctl({"pauses"});
+  EXPECT_THAT(listed.out, MatchesRegex("category SURVEY paused by api-key:[^ ]+ at [0-9TZ:.-]+: "
+                                       "survey tool is down\nall sending paused by .*: incident "
+                                       "42\n"));
+  RunResult resumed = Ctl({"resume", "all", "--reason", "incident over"});
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_THAT(resumed.out, MatchesRegex("resumed all sending \\(paused by api-key:[^ ]+ at "
+                                        "[0-9TZ:.-]+\\); 0 notifications released\n"));
+  RunResult again = Ctl({"resume", "all", "--reason", "twice"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("NOT_FOUND: all sending is not paused"));
+  EXPECT_THAT(Ctl({"pause", "channel", "FAX", "--reason", "x"}).err,
+              HasSubstr("channel FAX: EMAIL or SMS"));
+  EXPECT_THAT(Ctl({"pause", "template", "--reason", "x"}).err, HasSubstr("template: say which"));
+  EXPECT_THAT(Ctl({"pause", "everything", "--reason", "x"}).err,
+              HasSubstr("everything: not a scope (all, template, category, channel)"));
+  EXPECT_THAT(Ctl({"pause", "template", "nope", "--reason", "x"}).err,
+              HasSubstr("scope.template_name: no template is named \"nope\""));
+  EXPECT_THAT(Ctl({"pause", "all"}).err, HasSubstr("--reason is required"));
 }
 
 TEST_F(HeraldctlTest, ProfileLifecycleFromJsonFiles) {

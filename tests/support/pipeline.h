@@ -29,13 +29,16 @@ class Pipeline {
     bool status_outbox = false;
     /// The releaser's (null: every customer is this pipeline's).
     const core::Ownership* ownership = nullptr;
+    /// The decider's view of the operators' pauses (null: none).
+    const core::PauseBoard* pauses = nullptr;
   };
 
   Pipeline(const std::string& path, const core::Clock& clock, prometheus::Registry& registry,
            Options options)
       : store_(Open(path, options.status_outbox)),
         templates_(*store_),
-        decider_(*store_, options.policy, clock, registry, policy::Decider::Options{}),
+        decider_(*store_, options.policy, clock, registry,
+                 policy::Decider::Options{.pauses = options.pauses}),
         intake_(*store_, templates_, decider_, clock, options.limits, registry,
                 ingest::Intake::Options{.max_part = options.max_part, .events = store_.get()}),
         releaser_(*store_, *store_, templates_, decider_, ReadCoreEvent, clock, registry,

@@ -270,6 +270,7 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   AddAuditCommands(app);
   AddPrivacyCommands(app);
   AddOperatorCommands(app);
+  AddPauseCommands(app);
 
   try {
     app.parse(argc, argv);

@@ -80,6 +80,9 @@ class Heraldctl {
   void AddOperatorCommands(CLI::App& app);
   void OperatorChange(std::string_view action);
   void OperatorBulk();
+  void AddPauseCommands(CLI::App& app);
+  void PauseOrResume(bool pause);
+  void PauseList();
   void AddPrivacyCommands(CLI::App& app);
   void PrivacyErase();
   void PrivacyExport();
@@ -132,6 +135,8 @@ class Heraldctl {
   bool resolved_sent_ = false;
   bool resolved_not_sent_ = false;
   std::string bulk_action_;
+  std::string pause_scope_;
+  std::string pause_value_;
   std::string template_;
   std::string category_;
   std::string channel_;

@@ -51,6 +51,9 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
       {"OperatorService.CancelNotification", {Role::kOperator}},
       {"OperatorService.ResolveNotification", {Role::kOperator}},
       {"OperatorService.BulkChangeNotifications", {Role::kOperator}},
+      {"OperatorService.PauseSending", {Role::kOperator}},
+      {"OperatorService.ResumeSending", {Role::kOperator}},
+      {"OperatorService.ListPauses", {Role::kOperator, Role::kViewer, Role::kEditor}},
 
       {"PrivacyService.EraseCustomer", {Role::kPrivacy}},
       {"PrivacyService.ExportCustomer", {Role::kPrivacy}},

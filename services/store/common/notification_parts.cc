@@ -43,6 +43,8 @@ std::optional<core::Time> DueOf(const core::Notification& n) {
     case NotificationState::kQueued:
       return n.next_attempt_time.value_or(n.send_time.value_or(n.create_time));
     case NotificationState::kDeferred:
+      // Paused: nothing decides it again until the pause ends (PauseStore).
+      if (n.decision && n.decision->reason == core::DecisionReason::kPaused) return std::nullopt;
       if (n.decision && n.decision->defer_until) return *n.decision->defer_until;
       return n.create_time;
     case NotificationState::kPending:

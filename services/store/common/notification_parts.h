@@ -25,7 +25,7 @@ enum class RecordPart {
 absl::Status AddRecord(core::Notification& n, std::string_view record, RecordPart part);
 
 /// When a notification in its state is next looked at: QUEUED its hand-off, DEFERRED
-/// (or PENDING) its decision; nullopt for the others.
+/// (or PENDING) its decision; nullopt for the others, and for a paused one.
 std::optional<core::Time> DueOf(const core::Notification& n);
 
 /// Counted by caps and duplicate checks: let through, and not failed or bounced.

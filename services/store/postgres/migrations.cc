@@ -272,6 +272,19 @@ CREATE TABLE dead_letter_replays (
 CREATE INDEX notifications_unresolved ON notifications (channel)
   WHERE state IN ('SENDING', 'UNKNOWN');
 )sql"},
+      {10, "kill switches: operators' pauses of sending, shared by every instance",
+       R"sql(
+-- While a row covers a notification, the policy holds it (DEFERRED, reason PAUSED, no
+-- due time) instead of letting it go; deleting the row releases what no other covers.
+CREATE TABLE pauses (
+  scope         text NOT NULL,     -- ALL, TEMPLATE, CATEGORY or CHANNEL
+  value         text NOT NULL,     -- the template, category or channel; '' for ALL
+  paused_by     text NOT NULL,     -- the principal
+  reason        text NOT NULL,
+  pause_time_us bigint NOT NULL,
+  PRIMARY KEY (scope, value)
+);
+)sql"},
   };
   return kMigrations;
 }

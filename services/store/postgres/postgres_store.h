@@ -123,6 +123,12 @@ class PostgresStore final : public Store {
   absl::StatusOr<NotificationBacklog> CountBacklog() override;
   absl::StatusOr<std::vector<OperatorResult>> ApplyOperatorChanges(
       const std::vector<OperatorChange>& changes) override;
+
+  absl::StatusOr<PauseChange> AddPause(const core::Pause& pause) override;
+  absl::StatusOr<std::pair<core::Pause, PauseChange>> RemovePause(core::PauseScope scope,
+                                                                  std::string_view value) override;
+  absl::StatusOr<std::vector<core::Pause>> ListPauses() override;
+  absl::StatusOr<PauseChange> SweepPauses(core::Time now) override;
   absl::StatusOr<core::Notification> GetNotification(std::string_view id) override;
   absl::StatusOr<std::vector<core::Decision>> ListDecisions(
       std::string_view notification_id) override;

@@ -75,6 +75,7 @@ class ContactPolicyTest : public ::testing::Test {
     in.profile = has_profile_ ? &profile_ : nullptr;
     in.history = &history_;
     in.complaints = complaints_;
+    in.pauses = &pauses_;
     in.now = now;
     return Decide(config_, in);
   }
@@ -108,6 +109,7 @@ class ContactPolicyTest : public ::testing::Test {
   bool has_profile_ = true;
   std::vector<core::Notification> history_;
   std::vector<Complaint> complaints_;
+  std::vector<core::Pause> pauses_;
 };
 
 TEST_F(ContactPolicyTest, AnOrderUpdateIsSentOnThePreferredChannelWithTheRestAsFallback) {
@@ -374,6 +376,42 @@ TEST_F(ContactPolicyTest, QuietHoursDeferToTheirEndInTheCustomersZoneButNotSecur
   // No quiet hours in the profile: the configured default applies (21:00-08:00).
   profile_.quiet_hours.reset();
   EXPECT_EQ(Run(&order, Utc(2026, 1, 15, 20, 30)).decision.defer_until, Utc(2026, 1, 16, 7));
+}
+
+TEST_F(ContactPolicyTest, APauseHoldsWhatWouldGoNowAndSaysWhoPausedIt) {
+  const core::Template order = MakeTemplate(Category::kOrderUpdate);
+  const core::Template survey = MakeTemplate(Category::kSurvey);
+  pauses_ = {{.scope = core::PauseScope::kChannel,
+              .value = "SMS",
+              .paused_by = "api-key:ops-1",
+              .reason = "provider returns 500s",
+              .pause_time = TestEpoch() - std::chrono::minutes(5)}};
+  PolicyResult r = Run(&order, TestEpoch());
+  EXPECT_EQ(r.decision.outcome, DecisionOutcome::kDefer);
+  EXPECT_EQ(r.decision.reason, DecisionReason::kPaused);
+  EXPECT_FALSE(r.decision.defer_until.has_value()) << "it waits for the resume, not a time";
+  EXPECT_EQ(r.decision.detail,
+            "channel SMS paused by api-key:ops-1 at 2026-03-01T11:55:00Z: provider returns 500s; "
+            "held until it is resumed");
+  EXPECT_THAT(r.channels, ElementsAre(Channel::kSms, Channel::kEmail)) << "kept for the resume";
+  ASSERT_NE(Find(r.decision, "pause"), nullptr);
+  EXPECT_FALSE(Find(r.decision, "pause")->passed);
+  EXPECT_NE(Find(r.decision, "template"), nullptr) << "the rules before it are still recorded";
+
+  // Quiet hours defer it first: the pause is met when that deferral is due.
+  EXPECT_EQ(Run(&order, Utc(2026, 1, 15, 22, 30)).decision.reason, DecisionReason::kQuietHours);
+  // A suppression sends nothing anyway.
+  EXPECT_EQ(Run(&survey, TestEpoch()).decision.reason, DecisionReason::kNoConsent);
+  // Another channel first is not covered.
+  profile_.preferred_channels = {Channel::kEmail, Channel::kSms};
+  EXPECT_EQ(Run(&order, TestEpoch()).decision.outcome, DecisionOutcome::kSend);
+
+  pauses_ = {{.scope = core::PauseScope::kTemplate, .value = "t-SURVEY"},
+             {.scope = core::PauseScope::kCategory, .value = "ORDER_UPDATE"}};
+  EXPECT_EQ(Run(&order, TestEpoch()).decision.rule, "pause of category ORDER_UPDATE");
+  pauses_ = {{.scope = core::PauseScope::kAll, .paused_by = "api-key:ops-2"}};
+  EXPECT_THAT(Run(&order, TestEpoch()).decision.detail,
+              ::testing::StartsWith("all sending paused by api-key:ops-2"));
 }
 
 TEST_F(ContactPolicyTest, QuietHoursEndAtTheRightInstantOnBothAmsterdamDstNights) {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "services/ingest/intake.h"
+#include "services/policy/pause_watcher.h"
 #include "services/policy/releaser.h"
 #include "services/store/sqlite/sqlite_store.h"
 #include "tests/support/fake_clock.h"
@@ -49,7 +50,7 @@ class DeciderTest : public ::testing::Test {
     pipeline_.reset();
     pipeline_ = std::make_unique<testing::Pipeline>(
         dir_.File("herald.db"), clock_, registry_,
-        testing::Pipeline::Options{.policy = config_, .ownership = ownership_});
+        testing::Pipeline::Options{.policy = config_, .ownership = ownership_, .pauses = &pauses_});
     store_ = &pipeline_->store();
   }
 
@@ -137,6 +138,7 @@ class DeciderTest : public ::testing::Test {
   testing::TempDir dir_;
   PolicyConfig config_ = PolicyConfig::Defaults();
   const core::Ownership* ownership_ = nullptr;
+  core::PauseBoard pauses_;  // as this instance's PauseWatcher last read them
   // Sunday 2026-03-01 23:00 in Amsterdam: inside the customer's quiet hours.
   testing::FakeClock clock_{Utc(2026, 3, 1, 22)};
   prometheus::Registry registry_;
@@ -470,6 +472,46 @@ TEST_F(DeciderTest, ADecisionOnAStaleReadIsNotApplied) {
   auto decisions = store_->ListDecisions(update.notification_id);
   ASSERT_TRUE(decisions.ok());
   EXPECT_EQ(decisions->size(), 2u);
+}
+
+// Another instance pauses and resumes; this one reads the pauses only when its watcher
+// runs, and decides on its older view meanwhile. The watcher's sweeps mend what those
+// decisions left: nothing paused goes out, and nothing stays held once resumed.
+TEST_F(DeciderTest, DecisionsOnAnOlderViewOfThePausesAreMendedByTheWatcher) {
+  clock_.Set(Utc(2026, 3, 2, 12));  // outside quiet hours
+  prometheus::Registry watcher_registry;
+  PauseWatcher watcher(*store_, pauses_, clock_, watcher_registry,
+                       PauseWatcher::Options{.settle = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(watcher.RunOnce().ok());
+  const core::Pause pause{.scope = core::PauseScope::kTemplate,
+                          .value = "order-shipped",
+                          .paused_by = "api-key:ops",
+                          .reason = "wrong text",
+                          .pause_time = clock_.Now()};
+  ASSERT_TRUE(store_->AddPause(pause).ok());  // on the other instance
+
+  Publish({Event("e-1", "order.shipped", "ams")});
+  EXPECT_EQ(Get("e-1", "ams", "order-shipped").state, NotificationState::kQueued)
+      << "decided before this instance read the pause";
+  ASSERT_TRUE(watcher.RunOnce().ok());
+  EXPECT_THAT(*pauses_.Current(), ElementsAre(pause));
+  core::Notification held = Get("e-1", "ams", "order-shipped");
+  EXPECT_EQ(held.state, NotificationState::kDeferred);
+  EXPECT_EQ(held.decision->reason, DecisionReason::kPaused);
+
+  Publish({Event("e-2", "order.shipped", "ams")});
+  EXPECT_EQ(Get("e-2", "ams", "order-shipped").decision->reason, DecisionReason::kPaused);
+  EXPECT_EQ(Release(), 0) << "nothing paused is due";
+
+  // Resumed elsewhere: released, but decided here on the older view, so held again.
+  ASSERT_EQ(store_->RemovePause(pause.scope, pause.value)->second.released, 2);
+  EXPECT_EQ(Release(), 2);
+  EXPECT_EQ(Get("e-1", "ams", "order-shipped").decision->reason, DecisionReason::kPaused);
+  ASSERT_TRUE(watcher.RunOnce().ok());  // reads the resume and sweeps
+  EXPECT_TRUE(pauses_.Current()->empty());
+  EXPECT_EQ(Release(), 2);
+  EXPECT_EQ(Get("e-1", "ams", "order-shipped").state, NotificationState::kQueued);
+  EXPECT_EQ(Get("e-2", "ams", "order-shipped").state, NotificationState::kQueued);
 }
 
 TEST_F(DeciderTest, TheReleaserReleasesWhenWokenAndStopsCleanly) {
