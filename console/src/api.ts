@@ -6,6 +6,7 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { DeadLetterService } from "./gen/herald/v1/dead_letter_service_pb";
 import { KeyService } from "./gen/herald/v1/key_service_pb";
 import { NotificationService } from "./gen/herald/v1/notification_service_pb";
+import { OperatorService } from "./gen/herald/v1/operator_service_pb";
 import { PrivacyService } from "./gen/herald/v1/privacy_service_pb";
 import { ProfileService } from "./gen/herald/v1/profile_service_pb";
 import { TemplateService } from "./gen/herald/v1/template_service_pb";
@@ -31,6 +32,7 @@ export const api = {
   templates: createClient(TemplateService, transport),
   events: createClient(EventService, transport),
   deadLetters: createClient(DeadLetterService, transport),
+  operators: createClient(OperatorService, transport),
 };
 
 /** What to tell the user about a failed call: the server's own message. */

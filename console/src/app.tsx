@@ -14,6 +14,7 @@ import { CustomerPage } from "./pages/customer";
 import { Templates } from "./pages/templates";
 import { TemplatePage } from "./pages/template";
 import { DeadLetters } from "./pages/dead_letters";
+import { PauseBanner } from "./components/pauses";
 
 interface Section {
   path: string;
@@ -101,6 +102,7 @@ export function App() {
         </button>
       </header>
       <main>
+        <PauseBanner />
         <Page page={page} rest={rest} query={route.query} />
       </main>
     </div>

@@ -463,6 +463,32 @@ test("a viewer sees contact data masked and no privacy actions", async () => {
   await context.close();
 });
 
+test("an operator pauses a template from its page; every page says so until it is resumed", async () => {
+  const [context, page] = await open("operator");
+  await page.goto(`${stack.base}/console/#/templates/satisfaction-survey`);
+  await page.getByRole("heading", { name: "Template satisfaction-survey" }).waitFor();
+  await page.getByLabel("Reason to pause sending").fill("survey tool is down");
+  await page.getByRole("button", { name: "Pause sending" }).click();
+  await page.getByRole("status").filter({ hasText: "Paused; 0 queued held." }).waitFor();
+  const banner = page.getByRole("region", { name: "Sending paused" });
+  await banner.filter({ hasText: "Sending paused: template satisfaction-survey" }).waitFor();
+  assert.match((await banner.textContent()) ?? "", /by api-key:\S+ at .*: survey tool is down/);
+  await shot(page, "kill-switch");
+
+  // Everyone who reads the console sees it; only operators may resume it.
+  const [viewerContext, viewer] = await open("viewer");
+  const seen = viewer.getByRole("region", { name: "Sending paused" });
+  await seen.filter({ hasText: "template satisfaction-survey" }).waitFor();
+  assert.equal(await seen.getByRole("button", { name: "Resume" }).count(), 0);
+  await viewerContext.close();
+
+  await page.getByRole("link", { name: "Delivery log" }).click();
+  await banner.getByLabel("Reason to resume template satisfaction-survey").fill("tool back");
+  await banner.getByRole("button", { name: "Resume" }).click();
+  await banner.waitFor({ state: "detached" });
+  await context.close();
+});
+
 test("on a 390 px phone the pages fit the screen and the keyboard reaches every link", async () => {
   const [context, page] = await open("operator", 390, 844);
   for (const route of ["#/deliveries", "#/customers/anna", "#/overview"]) {

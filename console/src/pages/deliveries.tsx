@@ -2,7 +2,7 @@
 // The first page follows every change live (WatchNotifications with the same filter).
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 import { api, describeError } from "../api";
 import { Channel } from "../gen/herald/v1/common_pb";
@@ -11,7 +11,7 @@ import {
   NotificationFilterSchema,
   type NotificationFilter,
 } from "../gen/herald/v1/notification_service_pb";
-import { channelName, stateName } from "../format";
+import { channelName, millis, stateName } from "../format";
 import { NotificationTable } from "../components/notification_table";
 
 interface Filters {
@@ -72,6 +72,19 @@ function matches(n: Notification, f: Filters): boolean {
   );
 }
 
+// `rows` with a changed notification applied: its row replaced (unless the row is newer),
+// or, when it is new and the filters take it, on top.
+function apply(rows: Notification[], n: Notification, f: Filters): Notification[] {
+  const at = rows.findIndex((r) => r.notificationId === n.notificationId);
+  if (at >= 0) {
+    const row = rows[at];
+    if (row !== undefined && millis(row.updateTime) > millis(n.updateTime)) return rows;
+    return rows.map((r, i) => (i === at ? n : r));
+  }
+  if (!matches(n, f)) return rows;
+  return [n, ...rows].slice(0, kPageSize);
+}
+
 export function Deliveries({ query }: { query: URLSearchParams }) {
   const initial: Filters = {
     ...kNoFilters,
@@ -86,6 +99,12 @@ export function Deliveries({ query }: { query: URLSearchParams }) {
   const [next, setNext] = useState("");
   const [error, setError] = useState("");
   const [live, setLive] = useState(false);
+  // Read again once the watch has started: what changed before it began is in the
+  // listing, what changed after comes on the stream.
+  const [watchStarted, setWatchStarted] = useState(0);
+  // The changes the watch brought since it started: a listing that answers after them
+  // (it read the store before) gets them applied too.
+  const watched = useRef(new Map<string, Notification>());
   const page = pageTokens.length - 1;
 
   useEffect(() => {
@@ -99,7 +118,10 @@ export function Deliveries({ query }: { query: URLSearchParams }) {
       })
       .then((r) => {
         if (stale) return;
-        setRows(r.notifications);
+        let listed = r.notifications;
+        if (page === 0)
+          for (const n of watched.current.values()) listed = apply(listed, n, filters);
+        setRows(listed);
         setNext(r.nextPageToken);
       })
       .catch((e: unknown) => {
@@ -108,31 +130,39 @@ export function Deliveries({ query }: { query: URLSearchParams }) {
     return () => {
       stale = true;
     };
-  }, [filters, pageTokens, page]);
+  }, [filters, pageTokens, page, watchStarted]);
 
   // Live on the first page: each change replaces its row, or comes in on top.
   useEffect(() => {
     if (page !== 0) return;
     const stop = new AbortController();
     const stopped = (): boolean => stop.signal.aborted;
+    watched.current = new Map();
     const follow = async () => {
       for (let attempt = 0; !stopped(); attempt++) {
         try {
           const stream = api.notifications.watchNotifications(
             { filter: toFilter(filters) },
-            { signal: stop.signal },
+            {
+              signal: stop.signal,
+              onHeader: () => {
+                setWatchStarted((n) => n + 1);
+              },
+            },
           );
           setLive(true);
           for await (const change of stream) {
             const n = change.notification;
             if (n === undefined) continue;
             attempt = 0;
-            setRows((current) => {
-              const at = current.findIndex((r) => r.notificationId === n.notificationId);
-              if (at >= 0) return current.map((r, i) => (i === at ? n : r));
-              if (!matches(n, filters)) return current;
-              return [n, ...current].slice(0, kPageSize);
-            });
+            watched.current.delete(n.notificationId); // kept in arrival order
+            watched.current.set(n.notificationId, n);
+            // A listing answers within moments: the latest changes are all it can miss.
+            if (watched.current.size > kPageSize * 4) {
+              const oldest = watched.current.keys().next().value;
+              if (oldest !== undefined) watched.current.delete(oldest);
+            }
+            setRows((current) => apply(current, n, filters));
           }
         } catch (e) {
           if (stopped()) return;

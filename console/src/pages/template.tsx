@@ -22,6 +22,7 @@ import {
   type Part,
   type PlacedProblem,
 } from "../template_draft";
+import { PauseTemplate } from "../components/pauses";
 
 const kCategories = Object.values(Category).filter(
   (v): v is Category => typeof v === "number" && v !== Category.UNSPECIFIED,
@@ -228,6 +229,7 @@ export function TemplatePage({ name }: { name: string }) {
   return (
     <section class="template">
       <h1>{isNew ? "New template" : `Template ${name}`}</h1>
+      {!isNew && <PauseTemplate name={name} />}
       {error !== "" && (
         <p class="error" role="alert">
           {error}
