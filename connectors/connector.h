@@ -23,6 +23,10 @@ struct Delivery {
   core::RenderedMessage message;
   /// For INFORMATIONAL and SURVEY email: where one click unsubscribes (RFC 8058).
   std::string unsubscribe_url = {};
+  /// The W3C traceparent of this hand-off (the event's trace, a span of its own): sent
+  /// as the SMS request's traceparent header and the email's Traceparent header. Empty:
+  /// none (a notification from before traces were kept).
+  std::string traceparent = {};
 };
 
 /// How a hand-off ended.

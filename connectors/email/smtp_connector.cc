@@ -229,6 +229,7 @@ SendResult SmtpConnector::Deliver(void* handle, const Delivery& d) {
     headers.one_click = true;
   }
   headers.extra = {{"X-Herald-Notification", d.notification_id}};
+  if (!d.traceparent.empty()) headers.extra.emplace_back("Traceparent", d.traceparent);
   absl::StatusOr<std::string> message =
       BuildMessage(headers, d.message.text_body, d.message.html_body);
   if (!message.ok()) {

@@ -326,6 +326,7 @@ void SmsConnector::Send(Delivery d, SendDone done) {
   auto pending = std::make_unique<Pending>();
   pending->request = provider_->Request(d);
   pending->request.headers.push_back("Idempotency-Key: " + d.notification_id);
+  if (!d.traceparent.empty()) pending->request.headers.push_back("traceparent: " + d.traceparent);
   pending->done = std::move(done);
   {
     std::lock_guard lock(mu_);

@@ -5,6 +5,13 @@
 namespace herald::api {
 namespace {
 
+// The W3C traceparent the call came with (gRPC metadata, or the JSON call's header).
+std::string TraceparentOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("traceparent");
+  return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
 // A rejected event as a status: the customer being unknown is a state of the system,
 // everything else is a problem with the request.
 absl::Status ToStatus(const ingest::IntakeOutcome& outcome) {
@@ -22,20 +29,25 @@ grpc::ServerUnaryReactor* EventService::PublishEvent(grpc::CallbackServerContext
                                                      const v1::PublishEventRequest* request,
                                                      v1::PublishEventResponse* response) {
   return runner_.Run(context, "EventService.PublishEvent",
-                     [=, this] { return Publish(*request, *response); });
+                     [=, this, traceparent = TraceparentOf(*context)] {
+                       return Publish(*request, *response, traceparent);
+                     });
 }
 
 grpc::ServerUnaryReactor* EventService::BatchPublishEvents(
     grpc::CallbackServerContext* context, const v1::BatchPublishEventsRequest* request,
     v1::BatchPublishEventsResponse* response) {
   return runner_.Run(context, "EventService.BatchPublishEvents",
-                     [=, this] { return BatchPublish(*request, *response); });
+                     [=, this, traceparent = TraceparentOf(*context)] {
+                       return BatchPublish(*request, *response, traceparent);
+                     });
 }
 
 absl::Status EventService::Publish(const v1::PublishEventRequest& request,
-                                   v1::PublishEventResponse& response) {
+                                   v1::PublishEventResponse& response,
+                                   const std::string& traceparent) {
   if (!request.has_event()) return absl::InvalidArgumentError("event: must be set");
-  auto outcomes = intake_.ProcessParsed({&request.event()}, "grpc");
+  auto outcomes = intake_.ProcessParsed({&request.event()}, "grpc", traceparent);
   if (!outcomes.ok()) return outcomes.status();
   const ingest::IntakeOutcome& outcome = outcomes->front();
   absl::Status status = ToStatus(outcome);
@@ -47,14 +59,15 @@ absl::Status EventService::Publish(const v1::PublishEventRequest& request,
 }
 
 absl::Status EventService::BatchPublish(const v1::BatchPublishEventsRequest& request,
-                                        v1::BatchPublishEventsResponse& response) {
+                                        v1::BatchPublishEventsResponse& response,
+                                        const std::string& traceparent) {
   if (request.events_size() > kMaxBatch) {
     return absl::InvalidArgumentError(core::StrCat("events: ", request.events_size(),
                                                    " events; at most ", kMaxBatch, " per batch"));
   }
   std::vector<const v1::Event*> events;
   for (const v1::Event& e : request.events()) events.push_back(&e);
-  auto outcomes = intake_.ProcessParsed(events, "grpc");
+  auto outcomes = intake_.ProcessParsed(events, "grpc", traceparent);
   if (!outcomes.ok()) return outcomes.status();
   for (size_t i = 0; i < outcomes->size(); ++i) {
     const ingest::IntakeOutcome& outcome = (*outcomes)[i];

@@ -22,9 +22,12 @@ class EventService final : public v1::EventService::CallbackService {
                                                v1::BatchPublishEventsResponse* response) override;
 
  private:
-  absl::Status Publish(const v1::PublishEventRequest& request, v1::PublishEventResponse& response);
+  /// `traceparent`: the call's W3C traceparent ("": none; the events start new traces).
+  absl::Status Publish(const v1::PublishEventRequest& request, v1::PublishEventResponse& response,
+                       const std::string& traceparent);
   absl::Status BatchPublish(const v1::BatchPublishEventsRequest& request,
-                            v1::BatchPublishEventsResponse& response);
+                            v1::BatchPublishEventsResponse& response,
+                            const std::string& traceparent);
 
   ingest::Intake& intake_;
   RpcRunner& runner_;

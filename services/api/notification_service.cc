@@ -40,14 +40,17 @@ std::string Summarize(const core::Notification& n, const std::vector<core::Decis
       break;
     case core::DecisionOutcome::kDefer:
       core::StrAppend(text, "held back at ", core::FormatTime(d.decide_time), " until ",
-                      d.defer_until ? core::FormatTime(*d.defer_until) : "later", " by ",
-                      core::Name(d.reason), ", ", d.rule, ": ", d.detail);
+                      d.defer_until                               ? core::FormatTime(*d.defer_until)
+                      : d.reason == core::DecisionReason::kPaused ? "it is resumed"
+                                                                  : "later",
+                      " by ", core::Name(d.reason), ", ", d.rule, ": ", d.detail);
       break;
     case core::DecisionOutcome::kSuppress:
       core::StrAppend(text, "not sent: ", core::Name(d.reason), " at ",
                       core::FormatTime(d.decide_time), ", ", d.rule, ": ", d.detail);
       break;
   }
+  if (!d.config_version.empty()) core::StrAppend(text, " (config ", d.config_version, ")");
   core::StrAppend(text, ". Now ", core::Name(n.state));
   if (n.state == core::NotificationState::kCancelled && !n.history.empty()) {
     // Who stopped it and why.

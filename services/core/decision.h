@@ -63,6 +63,9 @@ struct Decision {
   std::optional<Time> defer_until;
   Time decide_time;
   std::vector<RuleEvaluation> evaluations;
+  /// The version of the config whose rules decided (heraldd's config file, e.g.
+  /// "3f9a1c0e7b2d"); empty for decisions no config made (an operator's, an erasure's).
+  std::string config_version;
 
   bool operator==(const Decision&) const = default;
 };

@@ -113,6 +113,9 @@ struct Notification {
   int64_t template_version = 0;
   /// The event's subject (e.g. "order 1234"), for recognising the same news twice.
   std::string subject;
+  /// The event's trace (W3C trace id, 32 hex digits; core/trace.h); "" for events
+  /// recorded before traces were kept.
+  std::string trace_id;
   std::optional<Category> category;  // the template's
   std::optional<Channel> channel;    // unset until a channel is chosen
   /// Channels to try, in order, if `channel` fails permanently.

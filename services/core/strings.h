@@ -51,6 +51,11 @@ bool IsValidUtf8(std::string_view s);
 /// answer, that goes into a detail).
 std::string ToValidUtf8(std::string_view s, size_t max_bytes = std::string_view::npos);
 
+/// Appends `text` as a JSON string literal, escaping only what JSON requires (a
+/// message stays readable: "<token>", not "\u003ctoken\u003e"). `text` should be
+/// valid UTF-8 (ToValidUtf8).
+void AppendJsonString(std::string& out, std::string_view text);
+
 /// A std::string_view of an absl::string_view (e.g. absl::Status::message()).
 inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
 inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }

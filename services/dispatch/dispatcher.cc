@@ -80,9 +80,9 @@ absl::StatusOr<int> Dispatcher::Recover() {
     const bool resend = lane != lanes_.end() && (*lane)->policy().resend_after_crash;
     updates.push_back(Interrupted(n, resend, now, item.lost_lease_owner));
     spdlog::warn(
-        "msg=\"in-flight send of a stopped instance found\" notification_id={} channel={} "
-        "instance=\"{}\" now={}",
-        n.notification_id, core::Name(*n.channel), item.lost_lease_owner,
+        "msg=\"in-flight send of a stopped instance found\" notification_id={} trace_id={} "
+        "channel={} instance=\"{}\" now={}",
+        n.notification_id, n.trace_id, core::Name(*n.channel), item.lost_lease_owner,
         core::Name(updates.back().state));
   }
   if (updates.empty()) return 0;
@@ -118,6 +118,15 @@ size_t Dispatcher::OfferRoom(core::Channel channel) {
     if (lane->channel() == channel) return lane->OfferRoom();
   }
   return 0;
+}
+
+bool Dispatcher::SetChannelPolicy(core::Channel channel, const ChannelPolicy& policy) {
+  for (const auto& lane : lanes_) {
+    if (lane->channel() != channel) continue;
+    lane->SetPolicy(policy);
+    return true;
+  }
+  return false;
 }
 
 void Dispatcher::Offer(std::vector<Queued> queued) {

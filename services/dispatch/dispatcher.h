@@ -70,6 +70,9 @@ class Dispatcher {
   void Offer(std::vector<Queued> queued);
   /// How many more offers the channel's lane would hold now (0: none, or no lane).
   size_t OfferRoom(core::Channel channel);
+  /// The channel's pacing and retries from now on (a reload); false when it has no
+  /// lane.
+  bool SetChannelPolicy(core::Channel channel, const ChannelPolicy& policy);
 
  private:
   store::DispatchStore& store_;

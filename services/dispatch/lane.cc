@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "services/core/strings.h"
+#include "services/core/trace.h"
 #include "services/dispatch/outcome.h"
 
 namespace herald::dispatch {
@@ -33,6 +34,7 @@ Lane::Lane(core::Channel channel, connectors::Connector& connector, ChannelPolic
     : channel_(channel),
       connector_(connector),
       policy_(policy),
+      concurrency_(std::max(1, policy.concurrency)),
       store_(store),
       renderer_(renderer),
       clock_(clock),
@@ -44,6 +46,22 @@ Lane::Lane(core::Channel channel, connectors::Connector& connector, ChannelPolic
       worker_(core::StrCat("dispatch-", core::Name(channel)), [this] { return Pass(); }) {}
 
 void Lane::Start() { worker_.Start(); }
+
+ChannelPolicy Lane::policy() {
+  std::lock_guard lock(mu_);
+  return policy_;
+}
+
+void Lane::SetPolicy(const ChannelPolicy& policy) {
+  {
+    std::lock_guard lock(mu_);
+    policy_ = policy;
+    concurrency_.store(std::max(1, policy.concurrency), std::memory_order_relaxed);
+    bucket_.Reconfigure(policy.rate_per_second, policy.burst, clock_.Now());
+    breaker_.Reconfigure(policy.breaker_failures, policy.breaker_open_for);
+  }
+  Wake();  // more room, perhaps
+}
 
 void Lane::Stop() {
   worker_.Stop();
@@ -172,8 +190,9 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
       return messages[i].status();
     }
     if (!messages[i].ok()) {
-      spdlog::warn("msg=\"not rendered\" notification_id={} channel={} error=\"{}\"",
-                   n.notification_id, core::Name(channel_), messages[i].status().ToString());
+      spdlog::warn("msg=\"not rendered\" notification_id={} trace_id={} channel={} error=\"{}\"",
+                   n.notification_id, n.trace_id, core::Name(channel_),
+                   messages[i].status().ToString());
       metrics_.render_failures->Increment();
       unrecorded_failures_.insert(n.seq);
       AddResult(RenderFailure(n, std::string(core::ToStd(messages[i].status().message())), now));
@@ -298,6 +317,10 @@ connectors::Delivery Lane::DeliveryOf(const Prepared& p) const {
   d.category = n.category.value_or(core::Category::kOrderUpdate);
   d.address = p.message.address;
   d.message = p.message;
+  if (!n.trace_id.empty()) {
+    d.traceparent =
+        core::Traceparent(n.trace_id, core::StrCat(n.notification_id, "/", n.attempt_count));
+  }
   if (channel_ == core::Channel::kEmail && WantsUnsubscribe(n) &&
       !options_.unsubscribe_base_url.empty() && options_.unsubscribe_tokens != nullptr) {
     d.unsubscribe_url =
@@ -348,8 +371,11 @@ void Lane::Answered(const core::Notification& n, connectors::SendResult r) {
     store::AttemptUpdate u =
         HandOffOutcome(n, policy_, r, end, Backoff(policy_, n.attempt_count, jitter_));
     metrics_.attempts.at(u.result)->Increment();
-    spdlog::debug("msg=\"handed off\" notification_id={} channel={} result={} detail=\"{}\"",
-                  u.notification_id, core::Name(channel_), core::Name(u.result), u.detail);
+    spdlog::debug(
+        "msg=\"handed off\" notification_id={} trace_id={} channel={} attempt={} result={} "
+        "detail=\"{}\"",
+        u.notification_id, n.trace_id, core::Name(channel_), n.attempt_count, core::Name(u.result),
+        u.detail);
     AddResult(std::move(u));
     --in_flight_;
     // The worker claims more once a quarter of the slots is free (a round's

@@ -4,6 +4,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -74,7 +75,12 @@ class Lane {
   ~Lane() { Stop(); }
 
   core::Channel channel() const { return channel_; }
-  const ChannelPolicy& policy() const { return policy_; }
+  /// The pacing and retries in force.
+  ChannelPolicy policy();
+  /// New pacing and retries from now on (a reload): the rate and burst, the slots in
+  /// flight, the breaker's threshold and open time, and the backoff of the next
+  /// retries. What is in flight finishes as it is.
+  void SetPolicy(const ChannelPolicy& policy);
 
   /// One round on the calling thread: records what ended, renders and claims what is
   /// due (as far as tokens and the breaker allow), hands each off, waits for the
@@ -141,12 +147,13 @@ class Lane {
   /// The claims committed and not handed off yet.
   std::vector<Prepared> TakeReady();
   connectors::Delivery DeliveryOf(const Prepared& p) const;
-  int concurrency() const { return std::max(1, policy_.concurrency); }
+  int concurrency() const { return concurrency_.load(std::memory_order_relaxed); }
   size_t max_offered() const { return 4 * static_cast<size_t>(concurrency()); }
 
   const core::Channel channel_;
   connectors::Connector& connector_;
-  const ChannelPolicy policy_;
+  ChannelPolicy policy_;  // mu_
+  std::atomic<int> concurrency_;
   store::DispatchStore& store_;
   Renderer& renderer_;
   const core::Clock& clock_;

@@ -30,6 +30,13 @@ core::Time TokenBucket::NextToken(core::Time now) {
          std::chrono::duration_cast<core::Time::duration>(std::chrono::duration<double>(seconds));
 }
 
+void TokenBucket::Reconfigure(double rate, int burst, core::Time now) {
+  Refill(now);
+  rate_ = rate;
+  burst_ = std::max(1, burst);
+  tokens_ = std::min(tokens_, burst_);
+}
+
 void CircuitBreaker::Failed(core::Time now) {
   if (++failures_ >= threshold_) open_until_ = now + open_for_;
 }

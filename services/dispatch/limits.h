@@ -16,11 +16,14 @@ class TokenBucket {
   void Take(int n);
   /// When the next token will be there (now when one is).
   core::Time NextToken(core::Time now);
+  /// A new rate and burst from `now` on (a reload); the tokens saved up are kept, up to
+  /// the new burst.
+  void Reconfigure(double rate, int burst, core::Time now);
 
  private:
   void Refill(core::Time now);
-  const double rate_;
-  const double burst_;
+  double rate_;
+  double burst_;
   double tokens_;
   core::Time last_;
 };
@@ -38,10 +41,15 @@ class CircuitBreaker {
   void Succeeded() { failures_ = 0; }
   /// One that did not (connection, timeout, 4xx, 5xx from a provider).
   void Failed(core::Time now);
+  /// A new threshold and open time (a reload): an open breaker stays open as it was.
+  void Reconfigure(int threshold, std::chrono::seconds open_for) {
+    threshold_ = threshold;
+    open_for_ = open_for;
+  }
 
  private:
-  const int threshold_;
-  const std::chrono::seconds open_for_;
+  int threshold_;
+  std::chrono::seconds open_for_;
   int failures_ = 0;
   core::Time open_until_{};
 };

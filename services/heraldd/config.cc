@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "services/core/audit.h"
 #include "services/core/contact_validation.h"
 #include "services/core/event.h"
 #include "services/core/strings.h"
 #include "services/heraldd/config_reader.h"
+#include "services/heraldd/config_reload.h"
 #include "services/store/postgres/pg_conn.h"
 
 namespace herald::heraldd {
@@ -470,10 +472,14 @@ absl::StatusOr<Config> ParseConfig(std::string_view yaml, std::string_view sourc
                                               {"error", spdlog::level::err},
                                               {"off", spdlog::level::off}});
     log.Get("mask_contact_data", config.log.mask_contact_data);
+    log.GetChoice<bool>("format", config.log.json, {{"logfmt", false}, {"json", true}});
     log.Finish();
   }
   top.Finish();
   if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  config.digest = core::Sha256Hex(yaml);
+  config.version = config.digest.substr(0, 12);
+  SplitConfig(root, config.fixed_parts, config.reloadable_parts);
   return config;
 }
 
@@ -482,7 +488,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (!in) return absl::NotFoundError(core::StrCat(path, ": cannot open the config file"));
   std::stringstream text;
   text << in.rdbuf();
-  return ParseConfig(text.str(), path);
+  absl::StatusOr<Config> config = ParseConfig(text.str(), path);
+  if (config.ok()) config->source_path = path;
+  return config;
 }
 
 }  // namespace herald::heraldd

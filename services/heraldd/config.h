@@ -244,6 +244,8 @@ struct Config {
     spdlog::level::level_enum level = spdlog::level::info;
     /// Email addresses and phone numbers in log lines are masked (a***@example.nl).
     bool mask_contact_data = true;
+    /// false: logfmt lines; true: one JSON object per line (log.format: json).
+    bool json = false;
   };
 
   Server server;
@@ -259,6 +261,17 @@ struct Config {
   Retention retention;
   Auth auth;
   Log log;
+
+  /// The file it was read from (LoadConfig); "" for text parsed directly.
+  std::string source_path;
+  /// The config file's SHA-256 (hex), and its version: the first 12 digits of it.
+  /// Decisions name the version (core::Decision::config_version).
+  std::string digest;
+  std::string version;
+  /// The file, as the parts a reload may change and the parts it may not (SplitConfig,
+  /// config_reload.h): each part's YAML, to tell which changed.
+  std::map<std::string, std::string> fixed_parts;
+  std::map<std::string, std::string> reloadable_parts;
 };
 
 /// Parses YAML text. Unknown keys, wrong types and bad values are all reported, one

@@ -22,6 +22,7 @@
 #include "services/api/profile_updates.h"
 #include "services/api/template_service.h"
 #include "services/core/strings.h"
+#include "services/core/trace.h"
 #include "services/heraldd/after_intake.h"
 #include "services/ingest/topic_producer.h"
 #include "services/store/postgres/postgres_store.h"
@@ -51,6 +52,12 @@ absl::StatusOr<ingest::TopicRecord> StatusRecord(const store::StatusChange& chan
       {"content-type", json ? "application/json" : "application/x-protobuf"},
       {"herald-message-type", std::string(v1::DeliveryStatusChange::descriptor()->full_name())},
   };
+  if (!change.trace_id.empty()) {
+    // Its own span of the event's trace, one per change.
+    record.headers.emplace_back(
+        "traceparent",
+        core::Traceparent(change.trace_id, core::StrCat("status/", change.sequence)));
+  }
   return record;
 }
 
@@ -122,6 +129,19 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       .Register(*d->registry_)
       .Add({{"version", HERALD_VERSION}, {"allocator", Allocator()}})
       .Set(1);
+  d->config_info_ =
+      &prometheus::BuildGauge()
+           .Name("herald_config_info")
+           .Help("1 for the config version in force (reloads set the one before to 0)")
+           .Register(*d->registry_);
+  d->config_info_->Add({{"version", config.version}}).Set(1);
+  d->config_reloads_ = &prometheus::BuildCounter()
+                            .Name("herald_config_reloads_total")
+                            .Help(
+                                "Config reloads (SIGHUP, AdminService.ReloadConfig), by result: "
+                                "applied, unchanged, or refused (the config in force stays)")
+                            .Register(*d->registry_);
+  spdlog::info("msg=\"config\" version={}", config.version);
 
   const bool status_outbox = !config.kafka.status_topic.empty();
   const bool on_postgres = config.store.backend == Config::Store::Backend::kPostgres;
@@ -143,9 +163,9 @@ absl::StatusOr<std::unique_ptr<Heraldd>> Heraldd::Start(const Config& config) {
       *d->store_, d->pauses_, d->clock_, *d->registry_, policy::PauseWatcher::Options{});
   absl::Status pauses = d->pause_watcher_->RunOnce();
   if (!pauses.ok()) return pauses;
-  d->decider_ =
-      std::make_unique<policy::Decider>(*d->store_, config.policy.rules, d->clock_, *d->registry_,
-                                        policy::Decider::Options{.pauses = &d->pauses_});
+  d->decider_ = std::make_unique<policy::Decider>(
+      *d->store_, config.policy.rules, d->clock_, *d->registry_,
+      policy::Decider::Options{.pauses = &d->pauses_, .config_version = config.version});
   d->intake_ = std::make_unique<ingest::Intake>(
       *d->store_, *d->templates_, *d->decider_, d->clock_,
       ingest::EventLimits{.max_event_bytes = static_cast<size_t>(config.ingest.max_event_bytes),

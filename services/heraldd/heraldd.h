@@ -2,12 +2,17 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/codegen/service_type.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/api/admin_service.h"
 #include "services/api/auth/authenticator.h"
 #include "services/api/auth/gate.h"
 #include "services/api/blocking_executor.h"
@@ -53,8 +58,17 @@ class Heraldd {
   int public_port() const { return public_->port(); }
 
   /// SIGHUP: the HTTP listeners' certificates and keys and the JWKS are read again
-  /// (gRPC's certificates are watched); a problem keeps the ones in use and is logged.
+  /// (gRPC's certificates are watched), and the config file (ReloadConfig); a problem
+  /// keeps what is in use and is logged.
   void Reload();
+
+  /// Reads the config file again and applies what may change while heraldd runs
+  /// (config_reload.h): the decider's rules, the lanes' pacing and retries, the log
+  /// level. A file that does not validate, or changes what only a restart applies, is
+  /// refused (FAILED_PRECONDITION saying why) and the config in force stays. Logged,
+  /// counted in herald_config_reloads_total{result}; herald_config_info{version} says
+  /// which is in force.
+  absl::StatusOr<api::ConfigReload> ReloadConfig();
 
   /// Stops consuming (finishing and committing the batch in hand), stops taking
   /// requests, lets in-flight work finish (up to the configured grace), and closes the
@@ -62,7 +76,7 @@ class Heraldd {
   void Shutdown();
 
  private:
-  explicit Heraldd(const Config& config) : config_(config) {}
+  explicit Heraldd(const Config& config) : config_(config), running_(config) {}
   absl::Status StartAuth();
   absl::Status StartHttp();
   void LogListeners() const;
@@ -73,6 +87,10 @@ class Heraldd {
   absl::Status StartDispatch();
 
   const Config config_;
+  std::mutex reload_mu_;
+  Config running_;  // reload_mu_: the config in force, as reloaded
+  prometheus::Family<prometheus::Gauge>* config_info_ = nullptr;
+  prometheus::Family<prometheus::Counter>* config_reloads_ = nullptr;
   core::SystemClock clock_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<store::Store> store_;

@@ -35,6 +35,7 @@ const char* const kServiceNames[] = {
     "herald.v1.ProfileService",      "herald.v1.TemplateService",   "herald.v1.EventService",
     "herald.v1.NotificationService", "herald.v1.KeyService",        "herald.v1.AuditService",
     "herald.v1.PrivacyService",      "herald.v1.DeadLetterService", "herald.v1.OperatorService",
+    "herald.v1.AdminService",
 };
 
 // Every method served must have an access rule: one without would be an admin's alone,
@@ -296,6 +297,8 @@ absl::Status Heraldd::StartGrpc() {
     if (releaser_ != nullptr) releaser_->Wake();
   });
   services_.push_back(std::move(operators));
+  services_.push_back(std::make_unique<api::AdminService>([this] { return ReloadConfig(); },
+                                                          *runner_, audit_.get()));
   {
     const Config::Kafka& k = config_.kafka;
     std::map<std::string, std::string> consumer = kafka_properties_;
@@ -361,6 +364,7 @@ void Heraldd::LogListeners() const {
 }
 
 void Heraldd::Reload() {
+  ReloadConfig().IgnoreError();  // logged
   if (jwt_ != nullptr) {
     auto keys = ReadJwks(config_.auth.jwt.jwks_file);
     if (keys.ok()) {

@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  herald::heraldd::SetUpLogging(config->log.level, config->log.mask_contact_data);
+  herald::heraldd::SetUpLogging(config->log.level, config->log.mask_contact_data, config->log.json);
   spdlog::info("msg=\"starting\" config={}", config_path);
   auto heraldd = herald::heraldd::Heraldd::Start(*config);
   if (!heraldd.ok()) {

@@ -63,9 +63,10 @@ absl::Status EventConsumer::Submit() {
     if (ts.type != RdKafka::MessageTimestamp::MSG_TIMESTAMP_NOT_AVAILABLE && ts.timestamp > 0) {
       appended = core::Time(std::chrono::milliseconds(ts.timestamp));
     }
-    batch.push_back(
-        {std::string_view(static_cast<const char*>(m.payload()), m.len()), content_types[i],
-         core::StrCat("kafka ", m.topic_name(), "/", m.partition(), "@", m.offset()), appended});
+    batch.push_back({std::string_view(static_cast<const char*>(m.payload()), m.len()),
+                     content_types[i],
+                     core::StrCat("kafka ", m.topic_name(), "/", m.partition(), "@", m.offset()),
+                     appended, HeaderValue(m, "traceparent")});
   }
   // Written: consume() returns at once, so that the batch's offsets are stored (and
   // the later stages hear of it) without waiting for the next message.
@@ -119,7 +120,7 @@ absl::Status EventConsumer::FinishOldest() {
     letters.push_back({m.key() != nullptr ? *m.key() : std::string(),
                        std::string(static_cast<const char*>(m.payload()), m.len()),
                        HeaderValue(m, "content-type"), *outcome.rejection, m.topic_name(),
-                       m.partition(), m.offset()});
+                       m.partition(), m.offset(), HeaderValue(m, "traceparent")});
   }
   SetBacklog(backlog_ + created);  // pause at once when full, not at the next check
   absl::Status sent = dead_letters_->Send(letters, kDeadLetterLimit);
@@ -228,7 +229,8 @@ absl::Status EventConsumer::ApplyProfileChanges() {
     if (rejection) {
       result = "rejected";
       letters.push_back({key, std::string(value), content_type, *std::move(rejection),
-                         m->topic_name(), m->partition(), m->offset()});
+                         m->topic_name(), m->partition(), m->offset(),
+                         HeaderValue(*m, "traceparent")});
     }
     profile_results_.Add({{"result", std::string(result)}}).Increment();
     applied.push_back(m.get());

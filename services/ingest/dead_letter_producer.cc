@@ -36,6 +36,7 @@ absl::Status DeadLetterProducer::Send(const std::vector<DeadLetter>& letters,
                  {"herald-source-offset", std::to_string(letter.source_offset)},
                  {"herald-dlq-time", now}};
     if (!letter.content_type.empty()) r.headers.emplace_back("content-type", letter.content_type);
+    if (!letter.traceparent.empty()) r.headers.emplace_back("traceparent", letter.traceparent);
   }
   return producer_->Send(records, limit);
 }

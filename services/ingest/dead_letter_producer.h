@@ -23,11 +23,14 @@ struct DeadLetter {
   std::string source_topic;
   int32_t source_partition = 0;
   int64_t source_offset = 0;
+  /// The W3C traceparent it came with; kept on the letter, and on its replay.
+  std::string traceparent = {};
 };
 
 /// Puts dead letters on the dead-letter topic: the original key and bytes, with
 /// headers herald-dlq-reason, herald-dlq-detail, herald-source-topic,
-/// herald-source-partition, herald-source-offset, herald-dlq-time and content-type.
+/// herald-source-partition, herald-source-offset, herald-dlq-time, content-type and the
+/// traceparent it came with.
 /// Idempotent producer; Send returns only when the broker has every letter.
 class DeadLetterProducer {
  public:

@@ -203,6 +203,9 @@ absl::Status DeadLetters::Replay(const std::vector<StoredDeadLetter>& letters) {
     if (std::string type = letter.Header("content-type"); !type.empty()) {
       record.headers.emplace_back("content-type", std::move(type));
     }
+    if (std::string trace = letter.Header("traceparent"); !trace.empty()) {
+      record.headers.emplace_back("traceparent", std::move(trace));  // the same trace again
+    }
     record.headers.emplace_back("herald-replay-of", letter.Id(topic_));
     record.headers.emplace_back("herald-original-offset",
                                 core::StrCat(source, "/", letter.Header("herald-source-partition"),

@@ -1,5 +1,7 @@
 #include "services/ingest/intake.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -9,6 +11,7 @@
 #include "services/core/latency_buckets.h"
 #include "services/core/notification.h"
 #include "services/core/strings.h"
+#include "services/core/trace.h"
 #include "services/ingest/event_decoder.h"
 #include "services/ingest/intake_parts.h"
 
@@ -94,8 +97,9 @@ absl::StatusOr<std::vector<IntakeOutcome>> Intake::Process(const std::vector<Raw
 }
 
 absl::StatusOr<std::vector<IntakeOutcome>> Intake::ProcessParsed(
-    const std::vector<const v1::Event*>& events, std::string_view via) {
-  absl::StatusOr<std::unique_ptr<Pending>> pending = SubmitParsed(events, via);
+    const std::vector<const v1::Event*>& events, std::string_view via,
+    std::string_view traceparent) {
+  absl::StatusOr<std::unique_ptr<Pending>> pending = SubmitParsed(events, via, traceparent);
   if (!pending.ok()) return pending.status();
   return (*pending)->Wait();
 }
@@ -109,13 +113,16 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Submit(const std::vecto
     candidates.push_back(
         {DecodeEvent(raw.body, raw.content_type, limits_.max_event_bytes),
          raw.content_type.empty() ? std::string(kProtobuf) : std::string(raw.content_type),
-         std::string(raw.body), raw.origin, raw.append_time});
+         std::string(raw.body), raw.origin, raw.append_time,
+         core::TraceIdOf(raw.traceparent).value_or(core::NewTraceId())});
   }
   return Run(std::move(candidates), via, std::move(on_written));
 }
 
 absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::SubmitParsed(
-    const std::vector<const v1::Event*>& events, std::string_view via) {
+    const std::vector<const v1::Event*>& events, std::string_view via,
+    std::string_view traceparent) {
+  const std::optional<std::string> trace_id = core::TraceIdOf(traceparent);
   std::vector<Candidate> candidates;
   candidates.reserve(events.size());
   for (const v1::Event* event : events) {
@@ -124,8 +131,8 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::SubmitParsed(
     if (body.size() > limits_.max_event_bytes) {
       parsed = OversizedRejection(body.size(), limits_.max_event_bytes);
     }
-    candidates.push_back(
-        {std::move(parsed), kProtobuf, std::move(body), std::string(via), std::nullopt});
+    candidates.push_back({std::move(parsed), kProtobuf, std::move(body), std::string(via),
+                          std::nullopt, trace_id.value_or(core::NewTraceId())});
   }
   return Run(std::move(candidates), via, nullptr);
 }
@@ -164,6 +171,7 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candida
     a->append_time = candidates[i].append_time.value_or(now);
     a->record = {std::get<core::Event>(std::move(valid)), std::move(candidates[i].content_type),
                  std::move(candidates[i].body), std::move(candidates[i].origin), now};
+    a->record.trace_id = std::move(candidates[i].trace_id);
     a->message = std::make_shared<v1::Event>(std::move(*parsed));
     NormaliseOverrides(a->record.event, *a->message);
     outcomes[i].customers = static_cast<int>(a->record.event.customer_ids.size());
@@ -297,6 +305,7 @@ absl::Status Intake::SubmitPart(Pending& pending, Part part_in) {
         n.customer_id = customer;
         n.event_type = e.event_type;
         n.subject = e.subject;
+        n.trace_id = a.record.trace_id;
         if (t != nullptr) {
           n.template_version = t->version;
           n.category = t->category;
@@ -400,6 +409,8 @@ void Intake::Complete(Pending& pending, Part& part, std::vector<store::IntakeRes
     }
     outcome.kind = IntakeOutcome::Kind::kRecorded;
     outcome.notifications_created += result.notifications_created;
+    spdlog::debug("msg=\"event recorded\" event_id={} trace_id={} notifications={}",
+                  a.record.event.event_id, a.record.trace_id, result.notifications_created);
     created += result.notifications_created;
     const double seconds = std::chrono::duration<double>(durable - a.append_time).count();
     for (size_t k = 0; k < slice.decided.size() && k < result.created.size(); ++k) {

@@ -36,6 +36,8 @@ struct RawEvent {
   /// When it was appended to its topic (the broker's or the producer's timestamp);
   /// unset: when intake took it.
   std::optional<core::Time> append_time = std::nullopt;
+  /// The W3C traceparent it came with (a Kafka header); "" or invalid: a new trace.
+  std::string traceparent = {};
 };
 
 /// What became of one event.
@@ -122,7 +124,8 @@ class Intake {
                                                   std::function<void()> on_written = nullptr);
   /// The same for events already parsed (gRPC).
   absl::StatusOr<std::unique_ptr<Pending>> SubmitParsed(const std::vector<const v1::Event*>& events,
-                                                        std::string_view via);
+                                                        std::string_view via,
+                                                        std::string_view traceparent = {});
 
   /// Decides and records the notifications of audience customers another instance (or
   /// this one) split off (FanoutWork), as Submit does for events: one outcome per item,
@@ -139,8 +142,11 @@ class Intake {
   /// partial audience).
   absl::StatusOr<std::vector<IntakeOutcome>> Process(const std::vector<RawEvent>& batch,
                                                      std::string_view via);
+  /// `traceparent`: the W3C traceparent the call came with (gRPC metadata), for every
+  /// event of it; "" or invalid: a new trace each.
   absl::StatusOr<std::vector<IntakeOutcome>> ProcessParsed(
-      const std::vector<const v1::Event*>& events, std::string_view via);
+      const std::vector<const v1::Event*>& events, std::string_view via,
+      std::string_view traceparent = {});
 
   const EventLimits& limits() const { return limits_; }
 
@@ -151,6 +157,7 @@ class Intake {
     std::string body;
     std::string origin;
     std::optional<core::Time> append_time;
+    std::string trace_id;
   };
   struct Accepted;
   struct Part;

@@ -24,6 +24,7 @@ struct Intake::LoadedEvent {
   /// When it was received: its notifications are made as of then, wherever they are.
   core::Time receive_time;
   std::shared_ptr<v1::Event> message;
+  std::string trace_id;
 };
 
 absl::Status Intake::FanOut(Pending& pending, Accepted& a, FanoutSink& sink) {
@@ -81,6 +82,7 @@ absl::StatusOr<std::shared_ptr<const Intake::LoadedEvent>> Intake::LoadForFanout
   auto loaded = std::make_shared<LoadedEvent>();
   loaded->event = std::move(stored->event);
   loaded->receive_time = records->at(0)->receive_time;
+  loaded->trace_id = records->at(0)->trace_id;
   loaded->event.customer_ids.clear();
   loaded->event.customer_ids.shrink_to_fit();
   // The audience is not what the later stages render from: leave it out of the copy
@@ -135,6 +137,7 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::SubmitFanout(
     a->record.event = (*loaded)->event;
     a->record.event.customer_ids = {w.customer_id};
     a->record.receive_time = (*loaded)->receive_time;
+    a->record.trace_id = (*loaded)->trace_id;
     a->message = (*loaded)->message;
     a->continued = true;
     a->fanned = true;

@@ -40,7 +40,8 @@ void Decider::Batch::Recorded(const std::vector<bool>& applied) {
 Decider::Decider(store::ContactHistoryStore& store, PolicyConfig config, const core::Clock& clock,
                  prometheus::Registry& registry, Options options)
     : store_(store),
-      config_(std::move(config)),
+      config_(std::make_shared<const PolicyConfig>(std::move(config))),
+      config_version_(options.config_version),
       clock_(clock),
       options_(std::move(options)),
       decisions_(prometheus::BuildCounter()
@@ -48,13 +49,25 @@ Decider::Decider(store::ContactHistoryStore& store, PolicyConfig config, const c
                      .Help("Contact-policy decisions, by outcome and reason")
                      .Register(registry)) {}
 
-std::chrono::seconds Decider::HistoryWindow() const {
-  std::chrono::seconds longest = config_.duplicate_window;
-  for (const auto& [category, p] : config_.categories) {
+std::chrono::seconds Decider::HistoryWindow(const PolicyConfig& config) {
+  std::chrono::seconds longest = config.duplicate_window;
+  for (const auto& [category, p] : config.categories) {
     if (p.cap) longest = std::max(longest, p.cap->window);
   }
-  if (config_.global_cap) longest = std::max(longest, config_.global_cap->window);
+  if (config.global_cap) longest = std::max(longest, config.global_cap->window);
   return longest;
+}
+
+void Decider::SetConfig(PolicyConfig config, std::string version) {
+  auto rules = std::make_shared<const PolicyConfig>(std::move(config));
+  std::lock_guard lock(mu_);
+  config_ = std::move(rules);
+  config_version_ = std::move(version);
+}
+
+std::pair<std::shared_ptr<const PolicyConfig>, std::string> Decider::config() const {
+  std::lock_guard lock(mu_);
+  return {config_, config_version_};
 }
 
 void Decider::See(const core::Notification& n, std::vector<core::Notification>& history) {
@@ -80,6 +93,9 @@ void Decider::See(const core::Notification& n, std::vector<core::Notification>& 
 absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
   std::lock_guard lock(mu_);
   const core::Time now = clock_.Now();
+  // The rules of the whole batch, whatever a reload does meanwhile.
+  const std::shared_ptr<const PolicyConfig> config = config_;
+  const std::string version = config_version_;
   std::vector<std::string> customers;
   std::unordered_map<std::string, size_t> customer_index;
   for (const Work& w : work) {
@@ -88,8 +104,8 @@ absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
     }
   }
   absl::StatusOr<std::vector<store::CustomerContext>> contexts =
-      store_.LoadCustomerContexts(customers, now - HistoryWindow(), options_.complaint_event_type,
-                                  now - config_.complaint_cooldown);
+      store_.LoadCustomerContexts(customers, now - HistoryWindow(*config),
+                                  options_.complaint_event_type, now - config->complaint_cooldown);
   if (!contexts.ok()) return contexts.status();
   // Decided but perhaps not in the store yet: caps count them all the same, and the
   // versions they will leave are what this batch is decided on (whether or not the
@@ -133,7 +149,8 @@ absl::StatusOr<Decider::Batch> Decider::Decide(std::span<const Work> work) {
     }
     input.pauses = pauses.get();
     input.now = now;
-    PolicyResult result = policy::Decide(config_, input);
+    PolicyResult result = policy::Decide(*config, input);
+    result.decision.config_version = version;
 
     n.state = StateFor(result.decision);
     if (w.tmpl != nullptr) {

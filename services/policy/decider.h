@@ -7,11 +7,13 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,6 +42,8 @@ class Decider {
     std::string complaint_event_type = "service.complaint_received";
     /// The operators' pauses in force, read once per batch; nullptr: none.
     const core::PauseBoard* pauses = nullptr;
+    /// The version of the config `config` came from, named in every decision.
+    std::string config_version = {};
   };
 
   /// One notification to decide, in place.
@@ -89,18 +93,23 @@ class Decider {
   /// category. Later ones of the batch see the earlier ones' decisions.
   absl::StatusOr<Batch> Decide(std::span<const Work> work);
 
-  const PolicyConfig& config() const { return config_; }
+  /// The rules from now on (a reload): the next batch is decided with them, and its
+  /// decisions name `version`.
+  void SetConfig(PolicyConfig config, std::string version);
+  /// The rules and version in force.
+  std::pair<std::shared_ptr<const PolicyConfig>, std::string> config() const;
 
  private:
   /// What a customer's history keeps of a decided notification.
   static void See(const core::Notification& n, std::vector<core::Notification>& history);
   /// How far back history matters: the longest cap window or duplicate window.
-  std::chrono::seconds HistoryWindow() const;
+  static std::chrono::seconds HistoryWindow(const PolicyConfig& config);
   void Release(uint64_t id);
   void Count(uint64_t id, const std::vector<bool>& applied);
 
   store::ContactHistoryStore& store_;
-  const PolicyConfig config_;
+  std::shared_ptr<const PolicyConfig> config_;  // mu_
+  std::string config_version_;                  // mu_
   const core::Clock& clock_;
   const Options options_;
   prometheus::Family<prometheus::Counter>& decisions_;
@@ -114,7 +123,7 @@ class Decider {
     std::unordered_map<std::string, int64_t> next_versions;
   };
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   uint64_t next_batch_ = 1;
   /// Batches not released yet.
   std::map<uint64_t, Decided> in_flight_;

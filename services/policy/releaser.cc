@@ -120,9 +120,9 @@ absl::StatusOr<int> Releaser::RunOnce() {
     if (!(*applied)[i]) continue;  // changed meanwhile, or its customer decided elsewhere
     ++decided;
     queued = queued || updates[i].state == core::NotificationState::kQueued;
-    spdlog::debug("msg=\"decided again\" notification_id={} outcome={} reason={}",
-                  updates[i].notification_id, core::Name(updates[i].decision.outcome),
-                  core::Name(updates[i].decision.reason));
+    spdlog::debug("msg=\"decided again\" notification_id={} trace_id={} outcome={} reason={}",
+                  updates[i].notification_id, (*due)[i].trace_id,
+                  core::Name(updates[i].decision.outcome), core::Name(updates[i].decision.reason));
   }
   if (queued && on_queued_) on_queued_();
   return decided;

@@ -72,6 +72,7 @@ const std::map<std::string, std::set<Role>>& Expected() {
       {"herald.v1.PrivacyService/EraseCustomer", {Role::kPrivacy}},
       {"herald.v1.PrivacyService/ExportCustomer", {Role::kPrivacy}},
       {"herald.v1.AuditService/ListAuditRecords", {}},
+      {"herald.v1.AdminService/ReloadConfig", {}},
       {"herald.v1.KeyService/CreateApiKey", {}},
       {"herald.v1.KeyService/ListApiKeys", {}},
       {"herald.v1.KeyService/RevokeApiKey", {}},

@@ -217,6 +217,12 @@ TEST_F(HeraldctlTest, KillSwitchesSayWhatTheyPausedAndWhatIsWrong) {
   EXPECT_THAT(Ctl({"pause", "all"}).err, HasSubstr("--reason is required"));
 }
 
+TEST_F(HeraldctlTest, ConfigReloadSaysWhichVersionIsInForce) {
+  RunResult reloaded = Ctl({"config", "reload"});
+  EXPECT_EQ(reloaded.exit_code, 0) << reloaded.err;
+  EXPECT_THAT(reloaded.out, MatchesRegex("config [0-9a-f]{12} in force; nothing changed\n"));
+}
+
 TEST_F(HeraldctlTest, ProfileLifecycleFromJsonFiles) {
   const std::string anna = Write("anna.json", R"({
     "customer_id": "anna",

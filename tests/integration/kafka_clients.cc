@@ -28,9 +28,11 @@ TestProducer::TestProducer(const std::string& bootstrap) {
 TestProducer::~TestProducer() { Flush(); }
 
 void TestProducer::Send(const std::string& topic, const std::string& key, const std::string& value,
-                        const std::string& content_type) {
+                        const std::string& content_type,
+                        const std::map<std::string, std::string>& extra) {
   RdKafka::Headers* headers = RdKafka::Headers::create();
   if (!content_type.empty()) headers->add("content-type", content_type);
+  for (const auto& [name, text] : extra) headers->add(name, text);
   RdKafka::ErrorCode err = producer_->produce(
       topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
       const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, headers, nullptr);

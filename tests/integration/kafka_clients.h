@@ -17,7 +17,8 @@ class TestProducer {
   ~TestProducer();
   /// Produces and waits for the broker's acknowledgement.
   void Send(const std::string& topic, const std::string& key, const std::string& value,
-            const std::string& content_type = "");
+            const std::string& content_type = "",
+            const std::map<std::string, std::string>& headers = {});
   /// A message with a key and no value, which deletes on compacted topics.
   void SendTombstone(const std::string& topic, const std::string& key);
   void Flush();

@@ -14,6 +14,7 @@
 #include "herald/v1/operator_service.grpc.pb.h"
 #include "herald/v1/profile_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
+#include "tests/integration/api_calls.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/sms_sink.h"
 #include "tests/support/temp_dir.h"
@@ -88,21 +89,7 @@ class OperatorTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
-  v1::Notification Of(const std::string& event_id) {
-    auto stub = v1::NotificationService::NewStub(heraldd_->Channel());
-    v1::ListNotificationsRequest list;
-    list.mutable_filter()->set_event_id(event_id);
-    v1::ListNotificationsResponse found;
-    if (!stub->ListNotifications(Context().get(), list, &found).ok() ||
-        found.notifications_size() == 0) {
-      return {};
-    }
-    v1::GetNotificationRequest get;
-    get.set_notification_id(found.notifications(0).notification_id());
-    v1::GetNotificationResponse got;
-    if (!stub->GetNotification(Context().get(), get, &got).ok()) return {};
-    return got.notification();
-  }
+  v1::Notification Of(const std::string& event_id) { return NotificationOf(*heraldd_, event_id); }
 
   bool Reaches(const std::string& event_id, v1::NotificationState state) {
     return WaitFor([&] { return Of(event_id).state() == state; }, std::chrono::seconds(30),

@@ -7,12 +7,10 @@
 #include <gtest/gtest.h>
 
 #include "herald/v1/audit_service.grpc.pb.h"
-#include "herald/v1/event_service.grpc.pb.h"
 #include "herald/v1/key_service.grpc.pb.h"
 #include "herald/v1/notification_service.grpc.pb.h"
 #include "herald/v1/operator_service.grpc.pb.h"
-#include "herald/v1/profile_service.grpc.pb.h"
-#include "herald/v1/template_service.grpc.pb.h"
+#include "tests/integration/api_calls.h"
 #include "tests/integration/heraldd_process.h"
 #include "tests/integration/sms_sink.h"
 #include "tests/support/temp_dir.h"
@@ -24,12 +22,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::unique_ptr<grpc::ClientContext> Context() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  return context;
-}
 
 class PauseTest : public ::testing::Test {
  protected:
@@ -44,29 +36,12 @@ class PauseTest : public ::testing::Test {
     token_ = made.token();
     operator_ = v1::OperatorService::NewStub(heraldd_->Channel(token_));
 
-    auto templates = v1::TemplateService::NewStub(heraldd_->Channel());
     for (const auto& [name, type] : {std::pair{"order-shipped", "order.shipped"},
                                      std::pair{"order-delayed", "order.delayed"}}) {
-      v1::CreateTemplateRequest request;
-      v1::Template* t = request.mutable_template_();
-      t->set_name(name);
-      t->set_category(v1::CATEGORY_ORDER_UPDATE);
-      t->add_event_types(type);
-      t->set_default_locale("nl");
-      v1::LocalizedContent* nl = t->add_contents();
-      nl->set_locale("nl");
-      nl->mutable_sms()->set_text("Bestelling {{order.order_id}}");
-      v1::CreateTemplateResponse created;
-      ASSERT_TRUE(templates->CreateTemplate(Context().get(), request, &created).ok());
+      ASSERT_TRUE(CreateTemplate(*heraldd_, name, type, "Bestelling {{order.order_id}}").ok());
     }
-    auto profiles = v1::ProfileService::NewStub(heraldd_->Channel());
     for (const char* customer : {"anna", "bert"}) {
-      v1::CreateProfileRequest request;
-      request.mutable_profile()->set_customer_id(customer);
-      request.mutable_profile()->set_phone("+31612345678");
-      request.mutable_profile()->add_preferred_channels(v1::CHANNEL_SMS);
-      v1::CreateProfileResponse profile;
-      ASSERT_TRUE(profiles->CreateProfile(Context().get(), request, &profile).ok());
+      ASSERT_TRUE(CreateCustomer(*heraldd_, customer, v1::CHANNEL_SMS).ok());
     }
   }
   void TearDown() override {
@@ -88,34 +63,11 @@ class PauseTest : public ::testing::Test {
   }
 
   void Publish(const std::string& event_id, const std::string& type, const std::string& customer) {
-    auto stub = v1::EventService::NewStub(heraldd_->Channel());
-    v1::PublishEventRequest request;
-    v1::Event* e = request.mutable_event();
-    e->set_event_id(event_id);
-    e->set_event_type(type);
-    *e->mutable_occur_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
-    e->set_customer_id(customer);
-    e->mutable_order()->set_order_id(event_id);
-    v1::PublishEventResponse response;
-    grpc::Status status = stub->PublishEvent(Context().get(), request, &response);
+    grpc::Status status = testing::Publish(*heraldd_, OrderEvent(event_id, customer, type));
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
-  v1::Notification Of(const std::string& event_id) {
-    auto stub = v1::NotificationService::NewStub(heraldd_->Channel());
-    v1::ListNotificationsRequest list;
-    list.mutable_filter()->set_event_id(event_id);
-    v1::ListNotificationsResponse found;
-    if (!stub->ListNotifications(Context().get(), list, &found).ok() ||
-        found.notifications_size() == 0) {
-      return {};
-    }
-    v1::GetNotificationRequest get;
-    get.set_notification_id(found.notifications(0).notification_id());
-    v1::GetNotificationResponse got;
-    if (!stub->GetNotification(Context().get(), get, &got).ok()) return {};
-    return got.notification();
-  }
+  v1::Notification Of(const std::string& event_id) { return NotificationOf(*heraldd_, event_id); }
 
   // Until the notification is in `state` with its latest decision's `reason` ("": any).
   bool Reaches(const std::string& event_id, v1::NotificationState state,

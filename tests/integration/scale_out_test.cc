@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "herald/v1/operator_service.grpc.pb.h"
 #include "herald/v1/template_service.grpc.pb.h"
 #include "tests/integration/delivery_accounting.h"
 #include "tests/integration/heraldd_process.h"
@@ -513,6 +514,66 @@ TEST_F(ScaleOutTest, AnInstanceLeavingForGoodHasItsPartitionsAndSendsTakenOver) 
       static_cast<long long>(partitions_ms), static_cast<long long>(left_in_flight),
       static_cast<long long>(sends_ms), static_cast<long long>(kLease.count()), a.emails, a.unknown,
       a.sms, a.resent);
+}
+
+// A kill switch on one instance holds what every instance decides, and a resume on
+// another releases all of it, each sent once.
+TEST_F(ScaleOutTest, APauseOnOneInstanceHoldsWhatEveryInstanceDecidesUntilAnotherResumes) {
+  std::vector<std::unique_ptr<HeralddProcess>> group;
+  StartGroup(group, std::chrono::seconds(120));
+  if (HasFatalFailure()) return;
+  std::vector<Subprocess*> processes;
+  for (auto& instance : group) processes.push_back(&instance->process());
+  for (Subprocess* p : processes) {
+    ASSERT_TRUE(p->WaitForLine("msg=\"partitions assigned\"", kLimit)) << p->Stderr();
+  }
+  auto pause = v1::OperatorService::NewStub(group[0]->Channel());
+  v1::PauseSendingRequest request;
+  request.mutable_scope()->set_template_name("order-shipped");
+  request.set_reason("wrong text");
+  v1::PauseSendingResponse paused;
+  grpc::ClientContext context;
+  ASSERT_TRUE(pause->PauseSending(&context, request, &paused).ok());
+  // Every instance has read it before the events come (they poll every 250 ms).
+  for (Subprocess* p : processes) {
+    ASSERT_TRUE(p->WaitForLine("msg=\"sending paused\" scope=TEMPLATE", kLimit)) << p->Stderr();
+  }
+
+  constexpr int kEvents = 60;
+  TestProducer kafka(bootstrap_);
+  for (int i = 0; i < kEvents; ++i) {
+    const v1::Event e = ShippedEvent(i);  // customer c<i>: over every partition
+    kafka.Send("herald.orders", e.customer_id(), e.SerializeAsString());
+  }
+  const std::string held_sql =
+      "SELECT COUNT(*) FROM notifications WHERE state = 'DEFERRED' AND due_us IS NULL";
+  const bool held = WaitFor(
+      [&] {
+        for (Subprocess* p : processes) (void)p->Stderr();
+        return Count(dsn_, held_sql) == kEvents;
+      },
+      kLimit);
+  ASSERT_TRUE(held) << Count(dsn_, held_sql) << " of " << kEvents << " held";
+  for (int n = 0; n < kInstances; ++n) {
+    EXPECT_GT(group[n]->Metric("herald_decisions_total", "reason=\"PAUSED\""), 0)
+        << "instance " << n << " held none";
+  }
+  EXPECT_TRUE(MailArrivals(dir_.File("mail")).empty());
+  EXPECT_TRUE(sms_.seen().empty());
+
+  auto resume = v1::OperatorService::NewStub(group[kInstances - 1]->Channel());
+  v1::ResumeSendingRequest again;
+  again.mutable_scope()->set_template_name("order-shipped");
+  again.set_reason("text fixed");
+  v1::ResumeSendingResponse resumed;
+  grpc::ClientContext resume_context;
+  ASSERT_TRUE(resume->ResumeSending(&resume_context, again, &resumed).ok());
+  EXPECT_EQ(resumed.released_count(), kEvents);
+  StoredNotifications stored;
+  ASSERT_TRUE(Settle(processes, kEvents, stored));
+  const Accounting a = Account(stored, kEvents);
+  EXPECT_EQ(a.emails + a.sms, kEvents) << "each sent once";
+  for (auto& instance : group) EXPECT_EQ(instance->Stop(), 0) << instance->process().Stderr();
 }
 
 TEST_F(ScaleOutTest, PostgresRestartedUnderLoadPausesIntakeLosesNothingAndResumes) {

@@ -31,6 +31,7 @@ class SmsSink {
     std::string content_type;
     std::string authorization;
     std::string idempotency_key;
+    std::string traceparent;
     int remote_port = 0;
     int status = 0;  // what it answered
     std::chrono::steady_clock::time_point time = {};
@@ -90,8 +91,8 @@ class SmsSink {
       std::lock_guard lock(mu_);
       seen_.push_back({req.path, req.body, req.get_header_value("Content-Type"),
                        req.get_header_value("Authorization"),
-                       req.get_header_value("Idempotency-Key"), req.remote_port, res.status,
-                       std::chrono::steady_clock::now()});
+                       req.get_header_value("Idempotency-Key"), req.get_header_value("traceparent"),
+                       req.remote_port, res.status, std::chrono::steady_clock::now()});
     };
     server_.Post("/send", [=](const auto& req, auto& res) { handle(req, res, false); });
     server_.Post("/2010-04-01/Accounts/AC1/Messages.json",

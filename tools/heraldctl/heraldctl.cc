@@ -271,6 +271,7 @@ int Heraldctl::Main(int argc, const char* const* argv) {
   AddPrivacyCommands(app);
   AddOperatorCommands(app);
   AddPauseCommands(app);
+  AddConfigCommands(app);
 
   try {
     app.parse(argc, argv);

@@ -81,6 +81,8 @@ class Heraldctl {
   void OperatorChange(std::string_view action);
   void OperatorBulk();
   void AddPauseCommands(CLI::App& app);
+  void AddConfigCommands(CLI::App& app);
+  void ConfigReload();
   void PauseOrResume(bool pause);
   void PauseList();
   void AddPrivacyCommands(CLI::App& app);

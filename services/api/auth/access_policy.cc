@@ -59,6 +59,7 @@ const std::vector<std::pair<std::string_view, core::RoleSet>>& Table() {
       {"PrivacyService.ExportCustomer", {Role::kPrivacy}},
 
       {"AuditService.ListAuditRecords", {}},
+      {"AdminService.ReloadConfig", {}},
 
       {"KeyService.CreateApiKey", {}},
       {"KeyService.ListApiKeys", {}},

@@ -30,36 +30,11 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// A JSON string literal, escaping only what JSON requires: a message stays readable in
-// curl's output ("<token>", not "\u003ctoken\u003e").
+// A JSON string literal.
 std::string Quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0xf]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out + "\"";
+  std::string out;
+  core::AppendJsonString(out, text);
+  return out;
 }
 
 // {"code":"...","message":"..."}, in that order.

@@ -328,6 +328,11 @@ std::variant<HttpAnswer, std::unique_ptr<HttpStream>> ConnectGateway::Handle(con
   }
   auto prepare = [&](grpc::ClientContext& context) {
     if (!authorization.empty()) context.AddMetadata("authorization", std::string(authorization));
+    // A W3C trace follows the call (EventService keeps it with the event).
+    if (const std::string_view traceparent = Header(call, "traceparent");
+        !traceparent.empty() && PrintableAscii(traceparent)) {
+      context.AddMetadata("traceparent", std::string(traceparent));
+    }
     if (!call.certificate_identities.empty()) {
       context.AddMetadata(std::string(kKeyHeader), key_);
       for (const std::string& identity : call.certificate_identities) {

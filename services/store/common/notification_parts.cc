@@ -121,6 +121,7 @@ StatusChange ChangeOf(const core::Notification& n, NotificationState previous, c
   c.reason = std::move(reason);
   c.detail = std::move(detail);
   c.attempt = n.attempt_count;
+  c.trace_id = n.trace_id;
   return c;
 }
 
@@ -143,6 +144,7 @@ StatusChange ChangeOfNamed(int64_t seq, const std::string& id, const Named& name
   c.change_time = time;
   c.detail = std::move(detail);
   c.attempt = attempt;
+  c.trace_id = named.trace_id;
   return c;
 }
 

@@ -10,7 +10,7 @@ namespace {
 
 constexpr char kColumns[] =
     "SELECT event_seq, event_id, event_type, occur_time_us, source, content_type, body, origin,"
-    " receive_time_us FROM events";
+    " receive_time_us, trace_id FROM events";
 
 EventRecord FromRow(const Result& r, int row) {
   EventRecord record;
@@ -23,6 +23,7 @@ EventRecord FromRow(const Result& r, int row) {
   record.body = r.Bytes(row, 6);
   record.origin = r.Text(row, 7);
   record.receive_time = FromMicros(r.Int(row, 8));
+  record.trace_id = r.Text(row, 9);
   return record;
 }
 
@@ -32,7 +33,7 @@ absl::StatusOr<std::vector<std::optional<int64_t>>> InsertEvents(
     Conn& conn, const std::vector<NewEvent>& events) {
   std::vector<std::optional<int64_t>> out(events.size());
   if (events.empty()) return out;
-  std::vector<std::string> ids, types, sources, content_types, bodies, origins, complete;
+  std::vector<std::string> ids, types, sources, content_types, bodies, origins, complete, traces;
   std::vector<int64_t> occurs, counts, receives;
   for (const NewEvent& n : events) {
     const EventRecord& record = *n.record;
@@ -47,16 +48,17 @@ absl::StatusOr<std::vector<std::optional<int64_t>>> InsertEvents(
     origins.push_back(record.origin);
     receives.push_back(ToMicros(record.receive_time));
     complete.emplace_back(n.complete ? "t" : "f");
+    traces.push_back(record.trace_id);
   }
   auto inserted = conn.Exec(
       "INSERT INTO events (event_id, event_type, occur_time_us, source, customer_count,"
-      " content_type, body, origin, receive_time_us, complete)"
+      " content_type, body, origin, receive_time_us, complete, trace_id)"
       " SELECT u.id, u.type, u.occur, u.source, u.count, u.content_type, u.body, u.origin,"
-      " u.receive, u.complete"
+      " u.receive, u.complete, NULLIF(u.trace, '')"
       " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[],"
-      " $7::bytea[], $8::text[], $9::bigint[], $10::boolean[]) WITH ORDINALITY"
+      " $7::bytea[], $8::text[], $9::bigint[], $10::boolean[], $11::text[]) WITH ORDINALITY"
       " AS u(id, type, occur, source, count, content_type, body, origin, receive, complete,"
-      " position)"
+      " trace, position)"
       " ORDER BY u.position"
       " ON CONFLICT (event_id) DO NOTHING RETURNING event_id, event_seq",
       Params()
@@ -69,7 +71,8 @@ absl::StatusOr<std::vector<std::optional<int64_t>>> InsertEvents(
           .AddArray(bodies)
           .AddArray(origins)
           .AddArray(receives)
-          .AddArray(complete));
+          .AddArray(complete)
+          .AddArray(traces));
   if (!inserted.ok()) return inserted.status();
   std::unordered_map<std::string, int64_t> seqs;
   for (int r = 0; r < inserted->rows(); ++r)

@@ -285,6 +285,12 @@ CREATE TABLE pauses (
   PRIMARY KEY (scope, value)
 );
 )sql"},
+      {11, "tracing: the W3C trace id each event came with (or was given)",
+       R"sql(
+-- 32 hex digits; NULL for events recorded before traces were kept. Notifications read
+-- it with their event.
+ALTER TABLE events ADD COLUMN trace_id text;
+)sql"},
   };
   return kMigrations;
 }

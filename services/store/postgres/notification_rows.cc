@@ -40,7 +40,7 @@ const char kNotificationSelect[] =
     "SELECT n.seq, n.notification_id, n.event_seq, e.event_id, n.customer_id, n.event_type,"
     " n.template_name, n.template_version, n.category, n.subject, n.state, n.channel,"
     " n.fallback_channels, n.create_time_us, n.update_time_us, n.send_time_us, n.due_us,"
-    " n.attempt_count, n.record"
+    " n.attempt_count, n.record, e.trace_id"
     " FROM notifications n JOIN events e ON e.event_seq = n.event_seq";
 
 absl::StatusOr<core::Notification> FromRow(const Result& r, int row, RecordPart part) {
@@ -73,6 +73,7 @@ absl::StatusOr<core::Notification> FromRow(const Result& r, int row, RecordPart 
   n.send_time = OptionalTime(r, row, 15);
   if (n.state == NotificationState::kQueued) n.next_attempt_time = OptionalTime(r, row, 16);
   n.attempt_count = static_cast<int>(r.Int(row, 17));
+  n.trace_id = r.Text(row, 19);  // NULL (an event from before traces): ""
   if (part != RecordPart::kNone) {
     absl::Status status = common::AddRecord(n, r.Bytes(row, 18), part);
     if (!status.ok()) return status;

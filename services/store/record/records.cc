@@ -60,6 +60,7 @@ std::string DecisionBytes(const core::Decision& d, core::NotificationState state
   out->set_detail(d.detail);
   if (d.defer_until) out->set_defer_until_us(Micros(*d.defer_until));
   out->set_state(std::string(core::Name(state)));
+  out->set_config_version(d.config_version);
   for (const core::RuleEvaluation& e : d.evaluations) {
     pb::Evaluation* evaluation = out->add_evaluations();
     evaluation->set_rule(e.rule);
@@ -133,6 +134,7 @@ absl::StatusOr<NotificationHistory> DecodeHistory(std::string_view bytes,
     decision.rule = d.rule();
     decision.detail = d.detail();
     if (d.has_defer_until_us()) decision.defer_until = FromMicros(d.defer_until_us());
+    decision.config_version = d.config_version();
     decision.evaluations.reserve(static_cast<size_t>(d.evaluations_size()));
     for (const pb::Evaluation& e : d.evaluations()) {
       decision.evaluations.push_back({e.rule(), e.passed(), e.detail()});
@@ -200,6 +202,7 @@ std::string EncodeChangeBatch(const std::vector<StatusChange>& changes) {
     w.Bytes(F::kDetailFieldNumber, c.detail);
     w.Int(F::kAttemptFieldNumber, c.attempt);
     w.Bytes(F::kProviderMessageIdFieldNumber, c.provider_message_id);
+    w.Bytes(F::kTraceIdFieldNumber, c.trace_id);
     Wire(out).Message(pb::ChangeBatch::kChangesFieldNumber, change);
   }
   return out;
@@ -243,6 +246,7 @@ absl::StatusOr<std::vector<StatusChange>> DecodeChangeBatch(std::string_view byt
     change.detail = c.detail();
     change.attempt = c.attempt();
     change.provider_message_id = c.provider_message_id();
+    change.trace_id = c.trace_id();
     out.push_back(std::move(change));
   }
   return out;

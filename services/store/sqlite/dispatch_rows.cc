@@ -19,7 +19,7 @@ absl::StatusOr<std::vector<core::Notification>> SelectDue(Db& db, core::Time now
       "SELECT n.seq, n.notification_id, n.event_seq, e.event_id, n.customer_id, n.event_type,"
       " n.template_name, n.template_version, n.category, n.subject, n.state, n.channel,"
       " n.fallback_channels, n.create_time_us, n.update_time_us, n.send_time_us, n.due_us,"
-      " n.attempt_count, n.record"
+      " n.attempt_count, n.record, e.trace_id"
       " FROM notifications n INDEXED BY notifications_queued"
       " JOIN events e ON e.event_seq = n.event_seq"
       " WHERE n.state = 'QUEUED' AND n.channel = ?1 AND n.due_us <= ?2"

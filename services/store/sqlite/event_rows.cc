@@ -9,7 +9,7 @@ namespace {
 
 constexpr char kColumns[] =
     "SELECT event_seq, event_id, event_type, occur_time_us, source, content_type, body, origin,"
-    " receive_time_us FROM events";
+    " receive_time_us, trace_id FROM events";
 
 EventRecord FromRow(const Statement& r) {
   EventRecord record;
@@ -22,6 +22,7 @@ EventRecord FromRow(const Statement& r) {
   record.body = r.ColumnText(6);
   record.origin = r.ColumnText(7);
   record.receive_time = FromMicros(r.ColumnInt(8));
+  record.trace_id = r.ColumnText(9);
   return record;
 }
 
@@ -31,8 +32,9 @@ absl::StatusOr<std::optional<int64_t>> InsertEvent(Db& db, const EventRecord& re
                                                    bool complete) {
   auto insert = db.Prepare(
       "INSERT INTO events (event_id, event_type, occur_time_us, source, customer_count,"
-      " content_type, body, origin, receive_time_us, complete)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (event_id) DO NOTHING");
+      " content_type, body, origin, receive_time_us, complete, trace_id)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULLIF(?11, ''))"
+      " ON CONFLICT (event_id) DO NOTHING");
   if (!insert.ok()) return insert.status();
   const core::Event& e = record.event;
   absl::StatusOr<bool> inserted = (*insert)
@@ -46,6 +48,7 @@ absl::StatusOr<std::optional<int64_t>> InsertEvent(Db& db, const EventRecord& re
                                       .Bind(8, record.origin)
                                       .Bind(9, ToMicros(record.receive_time))
                                       .Bind(10, int64_t{complete ? 1 : 0})
+                                      .Bind(11, record.trace_id)
                                       .RunChanged();
   if (!inserted.ok()) return inserted.status();
   if (!*inserted) return std::nullopt;

@@ -447,6 +447,12 @@ CREATE TABLE pauses (
   PRIMARY KEY (scope, value)
 ) WITHOUT ROWID;
 )sql"},
+      {14, "tracing: the W3C trace id each event came with (or was given)",
+       R"sql(
+-- 32 hex digits; NULL for events recorded before traces were kept. Notifications read
+-- it with their event.
+ALTER TABLE events ADD COLUMN trace_id TEXT;
+)sql"},
   };
   return kMigrations;
 }

@@ -38,7 +38,7 @@ const char kNotificationSelect[] =
     "SELECT n.seq, n.notification_id, n.event_seq, e.event_id, n.customer_id, n.event_type,"
     " n.template_name, n.template_version, n.category, n.subject, n.state, n.channel,"
     " n.fallback_channels, n.create_time_us, n.update_time_us, n.send_time_us, n.due_us,"
-    " n.attempt_count, n.record"
+    " n.attempt_count, n.record, e.trace_id"
     " FROM notifications n JOIN events e ON e.event_seq = n.event_seq";
 
 absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part) {
@@ -71,6 +71,7 @@ absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part) 
   n.send_time = OptionalTime(r, 15);
   if (n.state == NotificationState::kQueued) n.next_attempt_time = OptionalTime(r, 16);
   n.attempt_count = static_cast<int>(r.ColumnInt(17));
+  n.trace_id = r.ColumnText(19);  // NULL (an event from before traces): ""
   absl::Status status = common::AddRecord(n, r.ColumnView(18), part);
   if (!status.ok()) return status;
   return n;
@@ -274,7 +275,7 @@ absl::StatusOr<std::vector<core::Notification>> SelectDueDecisions(
       "SELECT n.seq, n.notification_id, n.event_seq, e.event_id, n.customer_id, n.event_type,"
       " n.template_name, n.template_version, n.category, n.subject, n.state, n.channel,"
       " n.fallback_channels, n.create_time_us, n.update_time_us, n.send_time_us, n.due_us,"
-      " n.attempt_count, n.record"
+      " n.attempt_count, n.record, e.trace_id"
       " FROM notifications n INDEXED BY notifications_waiting"
       " JOIN events e ON e.event_seq = n.event_seq"
       " WHERE n.state IN ('DEFERRED', 'PENDING') AND n.due_us <= ?1",

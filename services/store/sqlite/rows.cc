@@ -25,27 +25,7 @@ std::string JsonArray(const std::vector<std::string>& values) {
   std::string out = "[";
   for (const std::string& v : values) {
     if (out.size() > 1) out.push_back(',');
-    out.push_back('"');
-    for (char c : v) {
-      switch (c) {
-        case '"':
-          out += "\\\"";
-          break;
-        case '\\':
-          out += "\\\\";
-          break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            out += "\\u00";
-            out.push_back(kHex[(c >> 4) & 0xf]);
-            out.push_back(kHex[c & 0xf]);
-          } else {
-            out.push_back(c);
-          }
-      }
-    }
-    out.push_back('"');
+    core::AppendJsonString(out, v);
   }
   out.push_back(']');
   return out;
