@@ -36,7 +36,7 @@ v1::Notification NotificationToProto(const core::Notification& n) {
   proto.set_customer_id(n.customer_id);
   proto.set_event_id(n.event_id);
   proto.set_event_type(n.event_type);
-  proto.set_trace_id(n.trace_id);
+  proto.set_trace_id(std::string(n.trace_id.hex()));
   proto.set_template_name(n.template_name);
   proto.set_template_version(n.template_version);
   if (n.category) proto.set_category(ToProto(*n.category));
@@ -122,7 +122,7 @@ v1::DeliveryStatusChange StatusChangeToProto(const store::StatusChange& c) {
   proto.set_detail(core::ToValidUtf8(c.detail));
   proto.set_attempt_number(c.attempt);
   proto.set_provider_message_id(core::ToValidUtf8(c.provider_message_id));
-  proto.set_trace_id(c.trace_id);
+  proto.set_trace_id(std::string(c.trace_id.hex()));
   return proto;
 }
 

@@ -9,6 +9,7 @@
 #include "services/core/clock.h"
 #include "services/core/decision.h"
 #include "services/core/kinds.h"
+#include "services/core/trace.h"
 
 namespace herald::core {
 
@@ -115,7 +116,7 @@ struct Notification {
   std::string subject;
   /// The event's trace (W3C trace id, 32 hex digits; core/trace.h); "" for events
   /// recorded before traces were kept.
-  std::string trace_id;
+  TraceId trace_id;
   std::optional<Category> category;  // the template's
   std::optional<Channel> channel;    // unset until a channel is chosen
   /// Channels to try, in order, if `channel` fails permanently.

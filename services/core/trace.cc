@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <random>
 
-#include "services/core/audit.h"
 #include "services/core/strings.h"
 
 namespace herald::core {
@@ -32,7 +35,15 @@ std::string Hex(const unsigned char* bytes, size_t n) {
 
 }  // namespace
 
-std::optional<std::string> TraceIdOf(std::string_view traceparent) {
+std::optional<TraceId> TraceId::FromHex(std::string_view hex) {
+  if (hex.size() != 32 || !IsLowerHex(hex) || AllZero(hex)) return std::nullopt;
+  TraceId id;
+  std::copy(hex.begin(), hex.end(), id.digits_.begin());
+  id.set_ = true;
+  return id;
+}
+
+std::optional<TraceId> TraceIdOf(std::string_view traceparent) {
   // version "-" trace-id "-" parent-id "-" flags: 2 + 1 + 32 + 1 + 16 + 1 + 2.
   constexpr size_t kLength = 55;
   std::string_view t = traceparent;
@@ -49,28 +60,48 @@ std::optional<std::string> TraceIdOf(std::string_view traceparent) {
   }
   // Version 00 is exactly this long; a later version may add fields after a dash.
   if (t.size() > kLength && (version == "00" || t[kLength] != '-')) return std::nullopt;
-  return std::string(trace_id);
+  return TraceId::FromHex(trace_id);
 }
 
-std::string NewTraceId() {
-  std::array<unsigned char, 16> bytes{};
-  while (true) {
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-      // No randomness from OpenSSL: a trace id only has to be unlikely to repeat.
-      const std::string fallback =
-          Sha256Hex(StrCat(std::chrono::steady_clock::now().time_since_epoch().count(), "/",
-                           reinterpret_cast<uintptr_t>(&bytes)));
-      return fallback.substr(0, 32);
+TraceId NewTraceId() {
+  // 128 random bits a trace: a generator per thread, seeded once from the system's
+  // randomness (a trace id is not a secret; it only must not repeat).
+  thread_local std::mt19937_64 random = [] {
+    std::array<unsigned char, 8> seed{};
+    if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1) {
+      const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+      std::memcpy(seed.data(), &now, sizeof now);
     }
-    std::string id = Hex(bytes.data(), bytes.size());
-    if (!AllZero(id)) return id;
+    uint64_t value = 0;
+    std::memcpy(&value, seed.data(), sizeof value);
+    std::random_device device;
+    return std::mt19937_64(value ^ (static_cast<uint64_t>(device()) << 32));
+  }();
+  while (true) {
+    std::array<unsigned char, 16> bytes{};
+    const uint64_t high = random();
+    const uint64_t low = random();
+    std::memcpy(bytes.data(), &high, 8);
+    std::memcpy(bytes.data() + 8, &low, 8);
+    if (std::optional<TraceId> id = TraceId::FromHex(Hex(bytes.data(), bytes.size()))) return *id;
   }
 }
 
-std::string Traceparent(std::string_view trace_id, std::string_view span_key) {
-  std::string span = Sha256Hex(span_key).substr(0, 16);
-  if (AllZero(span)) span[15] = '1';
-  return StrCat("00-", trace_id, "-", span, "-01");
+std::string Traceparent(const TraceId& trace, std::string_view span_key) {
+  // A span id per key, the same every time: FNV-1a, then splitmix64's finaliser (a
+  // span id needs to be distinct, not secret; SHA-256 would cost each hand-off and
+  // status change a microsecond).
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (const unsigned char c : span_key) h = (h ^ c) * 0x100000001b3ULL;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  if (h == 0) h = 1;
+  std::array<unsigned char, 8> bytes{};
+  for (int i = 7; i >= 0; --i, h >>= 8) bytes[static_cast<size_t>(i)] = h & 0xff;
+  return StrCat("00-", trace.hex(), "-", Hex(bytes.data(), bytes.size()), "-01");
 }
 
 }  // namespace herald::core

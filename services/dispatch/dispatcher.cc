@@ -82,7 +82,7 @@ absl::StatusOr<int> Dispatcher::Recover() {
     spdlog::warn(
         "msg=\"in-flight send of a stopped instance found\" notification_id={} trace_id={} "
         "channel={} instance=\"{}\" now={}",
-        n.notification_id, n.trace_id, core::Name(*n.channel), item.lost_lease_owner,
+        n.notification_id, n.trace_id.hex(), core::Name(*n.channel), item.lost_lease_owner,
         core::Name(updates.back().state));
   }
   if (updates.empty()) return 0;

@@ -191,7 +191,7 @@ absl::StatusOr<std::vector<Lane::Prepared>> Lane::Prepare(core::Time now, int ro
     }
     if (!messages[i].ok()) {
       spdlog::warn("msg=\"not rendered\" notification_id={} trace_id={} channel={} error=\"{}\"",
-                   n.notification_id, n.trace_id, core::Name(channel_),
+                   n.notification_id, n.trace_id.hex(), core::Name(channel_),
                    messages[i].status().ToString());
       metrics_.render_failures->Increment();
       unrecorded_failures_.insert(n.seq);
@@ -374,8 +374,8 @@ void Lane::Answered(const core::Notification& n, connectors::SendResult r) {
     spdlog::debug(
         "msg=\"handed off\" notification_id={} trace_id={} channel={} attempt={} result={} "
         "detail=\"{}\"",
-        u.notification_id, n.trace_id, core::Name(channel_), n.attempt_count, core::Name(u.result),
-        u.detail);
+        u.notification_id, n.trace_id.hex(), core::Name(channel_), n.attempt_count,
+        core::Name(u.result), u.detail);
     AddResult(std::move(u));
     --in_flight_;
     // The worker claims more once a quarter of the slots is free (a round's

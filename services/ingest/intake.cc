@@ -122,7 +122,7 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Submit(const std::vecto
 absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::SubmitParsed(
     const std::vector<const v1::Event*>& events, std::string_view via,
     std::string_view traceparent) {
-  const std::optional<std::string> trace_id = core::TraceIdOf(traceparent);
+  const std::optional<core::TraceId> trace_id = core::TraceIdOf(traceparent);
   std::vector<Candidate> candidates;
   candidates.reserve(events.size());
   for (const v1::Event* event : events) {
@@ -171,7 +171,7 @@ absl::StatusOr<std::unique_ptr<Intake::Pending>> Intake::Run(std::vector<Candida
     a->append_time = candidates[i].append_time.value_or(now);
     a->record = {std::get<core::Event>(std::move(valid)), std::move(candidates[i].content_type),
                  std::move(candidates[i].body), std::move(candidates[i].origin), now};
-    a->record.trace_id = std::move(candidates[i].trace_id);
+    a->record.trace_id = candidates[i].trace_id;
     a->message = std::make_shared<v1::Event>(std::move(*parsed));
     NormaliseOverrides(a->record.event, *a->message);
     outcomes[i].customers = static_cast<int>(a->record.event.customer_ids.size());
@@ -410,7 +410,7 @@ void Intake::Complete(Pending& pending, Part& part, std::vector<store::IntakeRes
     outcome.kind = IntakeOutcome::Kind::kRecorded;
     outcome.notifications_created += result.notifications_created;
     spdlog::debug("msg=\"event recorded\" event_id={} trace_id={} notifications={}",
-                  a.record.event.event_id, a.record.trace_id, result.notifications_created);
+                  a.record.event.event_id, a.record.trace_id.hex(), result.notifications_created);
     created += result.notifications_created;
     const double seconds = std::chrono::duration<double>(durable - a.append_time).count();
     for (size_t k = 0; k < slice.decided.size() && k < result.created.size(); ++k) {

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "herald/v1/event.pb.h"
 #include "services/core/clock.h"
+#include "services/core/trace.h"
 #include "services/ingest/event_validator.h"
 #include "services/ingest/fanout.h"
 #include "services/ingest/rejection.h"
@@ -157,7 +158,7 @@ class Intake {
     std::string body;
     std::string origin;
     std::optional<core::Time> append_time;
-    std::string trace_id;
+    core::TraceId trace_id;
   };
   struct Accepted;
   struct Part;

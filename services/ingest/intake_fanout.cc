@@ -24,7 +24,7 @@ struct Intake::LoadedEvent {
   /// When it was received: its notifications are made as of then, wherever they are.
   core::Time receive_time;
   std::shared_ptr<v1::Event> message;
-  std::string trace_id;
+  core::TraceId trace_id;
 };
 
 absl::Status Intake::FanOut(Pending& pending, Accepted& a, FanoutSink& sink) {

@@ -121,7 +121,7 @@ absl::StatusOr<int> Releaser::RunOnce() {
     ++decided;
     queued = queued || updates[i].state == core::NotificationState::kQueued;
     spdlog::debug("msg=\"decided again\" notification_id={} trace_id={} outcome={} reason={}",
-                  updates[i].notification_id, (*due)[i].trace_id,
+                  updates[i].notification_id, (*due)[i].trace_id.hex(),
                   core::Name(updates[i].decision.outcome), core::Name(updates[i].decision.reason));
   }
   if (queued && on_queued_) on_queued_();

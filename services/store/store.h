@@ -144,9 +144,9 @@ struct EventRecord {
   core::Time receive_time;
   /// The store's number for it, in the order events were accepted; 0 until recorded.
   int64_t seq = 0;
-  /// Its trace (W3C trace id): from the traceparent it came with, else a new one; ""
+  /// Its trace (W3C trace id): from the traceparent it came with, else a new one; none
   /// for events recorded before traces were kept.
-  std::string trace_id = {};
+  core::TraceId trace_id = {};
 };
 
 /// One event with the notifications derived from it, each with its first decision
@@ -266,7 +266,7 @@ struct Named {
   std::string template_name;
   int64_t template_version = 0;
   std::optional<core::Category> category;
-  std::string trace_id = {};
+  core::TraceId trace_id = {};
 
   static Named Of(const core::Notification& n) {
     return {n.customer_id,      n.event_id, n.event_type, n.template_name,
@@ -369,8 +369,8 @@ struct StatusChange {
   /// The hand-off the change is about; 0 before the first.
   int attempt = 0;
   std::string provider_message_id = {};
-  /// The event's trace (W3C trace id); "" when none was kept.
-  std::string trace_id = {};
+  /// The event's trace (W3C trace id); none when none was kept.
+  core::TraceId trace_id = {};
 
   bool operator==(const StatusChange&) const = default;
 };

@@ -23,7 +23,7 @@ EventRecord FromRow(const Result& r, int row) {
   record.body = r.Bytes(row, 6);
   record.origin = r.Text(row, 7);
   record.receive_time = FromMicros(r.Int(row, 8));
-  record.trace_id = r.Text(row, 9);
+  record.trace_id = core::TraceId::FromHex(r.View(row, 9)).value_or(core::TraceId());
   return record;
 }
 
@@ -48,7 +48,7 @@ absl::StatusOr<std::vector<std::optional<int64_t>>> InsertEvents(
     origins.push_back(record.origin);
     receives.push_back(ToMicros(record.receive_time));
     complete.emplace_back(n.complete ? "t" : "f");
-    traces.push_back(record.trace_id);
+    traces.emplace_back(record.trace_id.hex());
   }
   auto inserted = conn.Exec(
       "INSERT INTO events (event_id, event_type, occur_time_us, source, customer_count,"

@@ -73,7 +73,8 @@ absl::StatusOr<core::Notification> FromRow(const Result& r, int row, RecordPart 
   n.send_time = OptionalTime(r, row, 15);
   if (n.state == NotificationState::kQueued) n.next_attempt_time = OptionalTime(r, row, 16);
   n.attempt_count = static_cast<int>(r.Int(row, 17));
-  n.trace_id = r.Text(row, 19);  // NULL (an event from before traces): ""
+  // NULL (an event from before traces): none.
+  n.trace_id = core::TraceId::FromHex(r.View(row, 19)).value_or(core::TraceId());
   if (part != RecordPart::kNone) {
     absl::Status status = common::AddRecord(n, r.Bytes(row, 18), part);
     if (!status.ok()) return status;

@@ -202,7 +202,7 @@ std::string EncodeChangeBatch(const std::vector<StatusChange>& changes) {
     w.Bytes(F::kDetailFieldNumber, c.detail);
     w.Int(F::kAttemptFieldNumber, c.attempt);
     w.Bytes(F::kProviderMessageIdFieldNumber, c.provider_message_id);
-    w.Bytes(F::kTraceIdFieldNumber, c.trace_id);
+    w.Bytes(F::kTraceIdFieldNumber, c.trace_id.hex());
     Wire(out).Message(pb::ChangeBatch::kChangesFieldNumber, change);
   }
   return out;
@@ -246,7 +246,7 @@ absl::StatusOr<std::vector<StatusChange>> DecodeChangeBatch(std::string_view byt
     change.detail = c.detail();
     change.attempt = c.attempt();
     change.provider_message_id = c.provider_message_id();
-    change.trace_id = c.trace_id();
+    change.trace_id = core::TraceId::FromHex(c.trace_id()).value_or(core::TraceId());
     out.push_back(std::move(change));
   }
   return out;

@@ -22,7 +22,7 @@ EventRecord FromRow(const Statement& r) {
   record.body = r.ColumnText(6);
   record.origin = r.ColumnText(7);
   record.receive_time = FromMicros(r.ColumnInt(8));
-  record.trace_id = r.ColumnText(9);
+  record.trace_id = core::TraceId::FromHex(r.ColumnView(9)).value_or(core::TraceId());
   return record;
 }
 
@@ -48,7 +48,7 @@ absl::StatusOr<std::optional<int64_t>> InsertEvent(Db& db, const EventRecord& re
                                       .Bind(8, record.origin)
                                       .Bind(9, ToMicros(record.receive_time))
                                       .Bind(10, int64_t{complete ? 1 : 0})
-                                      .Bind(11, record.trace_id)
+                                      .Bind(11, record.trace_id.hex())
                                       .RunChanged();
   if (!inserted.ok()) return inserted.status();
   if (!*inserted) return std::nullopt;

@@ -71,7 +71,8 @@ absl::StatusOr<core::Notification> FromRow(const Statement& r, RecordPart part) 
   n.send_time = OptionalTime(r, 15);
   if (n.state == NotificationState::kQueued) n.next_attempt_time = OptionalTime(r, 16);
   n.attempt_count = static_cast<int>(r.ColumnInt(17));
-  n.trace_id = r.ColumnText(19);  // NULL (an event from before traces): ""
+  // NULL (an event from before traces): none.
+  n.trace_id = core::TraceId::FromHex(r.ColumnView(19)).value_or(core::TraceId());
   absl::Status status = common::AddRecord(n, r.ColumnView(18), part);
   if (!status.ok()) return status;
   return n;

@@ -9,16 +9,15 @@ namespace herald::core {
 namespace {
 
 using ::testing::MatchesRegex;
-using ::testing::Optional;
 
 TEST(TraceTest, AValidTraceparentGivesItsTraceId) {
-  EXPECT_THAT(TraceIdOf("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-              Optional(std::string("4bf92f3577b34da6a3ce929d0e0e4736")));
-  EXPECT_THAT(TraceIdOf(" 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00 "),
-              Optional(std::string("4bf92f3577b34da6a3ce929d0e0e4736")));
+  const std::string id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  EXPECT_EQ(TraceIdOf("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")->hex(), id);
+  EXPECT_EQ(TraceIdOf(" 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00 ")->hex(), id);
   // A later version may carry more after a dash.
-  EXPECT_THAT(TraceIdOf("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra"),
-              Optional(std::string("4bf92f3577b34da6a3ce929d0e0e4736")));
+  EXPECT_EQ(TraceIdOf("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra")->hex(), id);
+  EXPECT_TRUE(TraceId().empty());
+  EXPECT_EQ(TraceId().hex(), "");
 }
 
 TEST(TraceTest, AnInvalidTraceparentIsIgnored) {
@@ -38,17 +37,17 @@ TEST(TraceTest, AnInvalidTraceparentIsIgnored) {
 TEST(TraceTest, NewTracesAreRandomAndHandOffSpansStable) {
   std::set<std::string> ids;
   for (int i = 0; i < 100; ++i) {
-    const std::string id = NewTraceId();
+    const std::string id(NewTraceId().hex());
     EXPECT_THAT(id, MatchesRegex("[0-9a-f]{32}"));
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 100u);
-  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const TraceId trace = *TraceId::FromHex("4bf92f3577b34da6a3ce929d0e0e4736");
   const std::string first = Traceparent(trace, "n-1/1");
   EXPECT_THAT(first, MatchesRegex("00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01"));
   EXPECT_EQ(Traceparent(trace, "n-1/1"), first) << "the same attempt, the same span";
   EXPECT_NE(Traceparent(trace, "n-1/2"), first) << "a retry is a span of its own";
-  EXPECT_THAT(TraceIdOf(first), Optional(trace)) << "what Herald sends is valid";
+  EXPECT_EQ(TraceIdOf(first), trace) << "what Herald sends is valid";
 }
 
 }  // namespace
