@@ -64,7 +64,7 @@ Decision PausedDecision(const Pause& pause, Time now) {
   d.reason = DecisionReason::kPaused;
   d.rule = StrCat("pause of ", Describe(pause));
   d.detail = StrCat(Describe(pause), " paused by ", pause.paused_by, " at ",
-                    FormatTime(pause.pause_time), ": ", pause.reason, "; held until it is resumed");
+                    FormatTime(pause.pause_time), ": ", pause.reason);
   d.decide_time = now;
   d.evaluations.push_back({"pause", false, d.detail});
   return d;

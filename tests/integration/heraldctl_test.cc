@@ -193,7 +193,7 @@ TEST_F(HeraldctlTest, KillSwitchesSayWhatTheyPausedAndWhatIsWrong) {
   EXPECT_EQ(none.out, "nothing is paused\n");
   RunResult paused = Ctl({"pause", "category", "SURVEY", "--reason", "survey tool is down"});
   EXPECT_EQ(paused.exit_code, 0) << paused.err;
-  EXPECT_EQ(paused.out, "paused category SURVEY; 0 queued notifications held\n");
+  EXPECT_EQ(paused.out, "paused category SURVEY; held at once (were QUEUED): 0\n");
   RunResult all = Ctl({"pause", "all", "--reason", "incident 42"});
   EXPECT_EQ(all.exit_code, 0) << all.err;
   RunResult listed = Ctl({"pauses"});
@@ -203,7 +203,7 @@ TEST_F(HeraldctlTest, KillSwitchesSayWhatTheyPausedAndWhatIsWrong) {
   RunResult resumed = Ctl({"resume", "all", "--reason", "incident over"});
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_THAT(resumed.out, MatchesRegex("resumed all sending \\(paused by api-key:[^ ]+ at "
-                                        "[0-9TZ:.-]+\\); 0 notifications released\n"));
+                                        "[0-9TZ:.-]+\\); released to be decided again: 0\n"));
   RunResult again = Ctl({"resume", "all", "--reason", "twice"});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_THAT(again.err, HasSubstr("NOT_FOUND: all sending is not paused"));

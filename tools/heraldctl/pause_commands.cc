@@ -88,8 +88,8 @@ void Heraldctl::PauseOrResume(bool pause) {
     request.set_reason(reason_);
     v1::PauseSendingResponse response;
     if (!Check(stub->PauseSending(Context().get(), request, &response))) return;
-    out_ << "paused " << Describe(scope) << "; " << response.held_count()
-         << " queued notifications held\n";
+    out_ << "paused " << Describe(scope)
+         << "; held at once (were QUEUED): " << response.held_count() << "\n";
   } else {
     v1::ResumeSendingRequest request;
     *request.mutable_scope() = scope;
@@ -98,7 +98,7 @@ void Heraldctl::PauseOrResume(bool pause) {
     if (!Check(stub->ResumeSending(Context().get(), request, &response))) return;
     out_ << "resumed " << Describe(scope) << " (paused by " << response.pause().paused_by()
          << " at " << google::protobuf::util::TimeUtil::ToString(response.pause().pause_time())
-         << "); " << response.released_count() << " notifications released\n";
+         << "); released to be decided again: " << response.released_count() << "\n";
   }
 }
 

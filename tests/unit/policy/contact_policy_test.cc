@@ -391,8 +391,7 @@ TEST_F(ContactPolicyTest, APauseHoldsWhatWouldGoNowAndSaysWhoPausedIt) {
   EXPECT_EQ(r.decision.reason, DecisionReason::kPaused);
   EXPECT_FALSE(r.decision.defer_until.has_value()) << "it waits for the resume, not a time";
   EXPECT_EQ(r.decision.detail,
-            "channel SMS paused by api-key:ops-1 at 2026-03-01T11:55:00Z: provider returns 500s; "
-            "held until it is resumed");
+            "channel SMS paused by api-key:ops-1 at 2026-03-01T11:55:00Z: provider returns 500s");
   EXPECT_THAT(r.channels, ElementsAre(Channel::kSms, Channel::kEmail)) << "kept for the resume";
   ASSERT_NE(Find(r.decision, "pause"), nullptr);
   EXPECT_FALSE(Find(r.decision, "pause")->passed);
