@@ -153,7 +153,7 @@ class AccessTest : public ::testing::TestWithParam<Transport> {
 
   void TearDown() override {
     if (heraldd_) {
-      EXPECT_EQ(heraldd_->Stop(), 0);
+      EXPECT_EQ(heraldd_->Stop(), 0) << heraldd_->process().Stderr();
     }
   }
 

@@ -14,6 +14,7 @@
 #include "services/store/postgres/migrations.h"
 #include "tests/support/fake_clock.h"
 #include "tests/support/postgres_server.h"
+#include "tests/support/wait.h"
 #include "tests/unit/store/store_test_data.h"
 
 namespace herald::store::postgres {
@@ -242,8 +243,14 @@ TEST_F(PostgresStoreTest, OneInstanceAtATimePublishesTheStatusOutboxAndAnotherTa
   EXPECT_EQ(first->size(), 2u);
   EXPECT_TRUE(b->ListStatusOutbox(100)->empty());  // a publishes
   ASSERT_TRUE(a->AckStatusOutbox(first->at(0).sequence).ok());
-  a.reset();  // gone: its lock goes with its connection
-  auto rest = b->ListStatusOutbox(100);
+  a.reset();  // gone: its lock goes with its connection, once the server has ended it
+  absl::StatusOr<std::vector<StatusChange>> rest;
+  ASSERT_TRUE(herald::testing::WaitFor(
+      [&] {
+        rest = b->ListStatusOutbox(100);
+        return !rest.ok() || !rest->empty();
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(20)));
   ASSERT_TRUE(rest.ok()) << rest.status();
   ASSERT_EQ(rest->size(), 1u);  // from where a's acknowledgement left it
   EXPECT_EQ(rest->at(0).notification_id, "n-e-2");
